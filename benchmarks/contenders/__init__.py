@@ -1,0 +1,59 @@
+"""The contenders: one module each, all implementing `benchmarks.contenders.base`.
+
+``name`` groups a mapper's sync and async flavours (``--only`` selects by name); ``raw`` is the
+baseline every ratio is computed against, per database and mode.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ContenderSpec:
+    """One contender process: which module, which mode, which databases."""
+
+    name: str
+    mode: str  # "sync" | "async"
+    module: str
+    databases: tuple[str, ...]
+    label: str  # shown in tables, e.g. "raw (psycopg)"
+    packages: tuple[str, ...]  # distributions whose versions the report lists
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}-{self.mode}"
+
+    def load(self) -> Any:
+        """The module's ``Contender`` class (imported only inside the contender's own process)."""
+        return importlib.import_module(f"benchmarks.contenders.{self.module}").Contender
+
+
+SQLITE, PG = "sqlite", "postgresql"
+BOTH = (SQLITE, PG)
+
+CONTENDERS: tuple[ContenderSpec, ...] = (
+    ContenderSpec("raw", "sync", "raw_sqlite3", (SQLITE,), "raw (sqlite3)", ()),
+    ContenderSpec("raw", "sync", "raw_psycopg", (PG,), "raw (psycopg)", ("psycopg", "psycopg-binary")),
+    ContenderSpec("raw", "async", "raw_aiosqlite", (SQLITE,), "raw (aiosqlite)", ("aiosqlite",)),
+    ContenderSpec("raw", "async", "raw_asyncpg", (PG,), "raw (asyncpg)", ("asyncpg",)),
+    ContenderSpec("ormada", "sync", "ormada_sync", BOTH, "ormada", ("ormada",)),
+    ContenderSpec("ormada", "async", "ormada_async", BOTH, "ormada", ("ormada",)),
+    ContenderSpec("sqlalchemy", "sync", "sqlalchemy_sync", BOTH, "SQLAlchemy ORM", ("SQLAlchemy",)),
+    ContenderSpec("sqlalchemy", "async", "sqlalchemy_async", BOTH, "SQLAlchemy ORM", ("SQLAlchemy", "greenlet")),
+    ContenderSpec("sqlmodel", "sync", "sqlmodel_sync", BOTH, "SQLModel", ("sqlmodel",)),
+    ContenderSpec("peewee", "sync", "peewee_sync", BOTH, "peewee", ("peewee",)),
+    ContenderSpec("django", "sync", "django_sync", BOTH, "Django ORM", ("Django",)),
+    ContenderSpec("tortoise", "async", "tortoise_async", BOTH, "Tortoise ORM", ("tortoise-orm",)),
+    ContenderSpec("piccolo", "async", "piccolo_async", BOTH, "Piccolo", ("piccolo",)),
+)
+
+
+def select(names: set[str] | None, db: str) -> list[ContenderSpec]:
+    """Contenders for one database, optionally only those whose ``name`` is in ``names``.
+
+    The raw baseline always runs, since every ratio needs it.
+    """
+    return [c for c in CONTENDERS if db in c.databases and (names is None or c.name in names or c.name == "raw")]

@@ -1,0 +1,61 @@
+"""SQLAlchemy declarative models built from a `ModelSpec` (shared by the sync and async contenders)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Double,
+    Integer,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, mapped_column
+from sqlalchemy.types import TypeEngine
+
+from benchmarks.databases import Target
+from benchmarks.workload import Kind, ModelSpec
+
+
+def column_type(kind: Kind) -> TypeEngine[Any]:
+    """The SQLAlchemy type for one logical kind."""
+    types: dict[Kind, TypeEngine[Any]] = {
+        Kind.INT: Integer(),
+        Kind.SMALLINT: SmallInteger(),
+        Kind.BIGINT: BigInteger(),
+        Kind.FLOAT: Double(),
+        Kind.VARCHAR: String(255),
+        Kind.TEXT: Text(),
+        Kind.DECIMAL: Numeric(10, 2),
+        Kind.DATETIME: DateTime(timezone=True),
+        Kind.JSON: JSON().with_variant(JSONB(), "postgresql"),
+    }
+    return types[kind]
+
+
+def build_model(spec: ModelSpec) -> Any:
+    """A fresh declarative base and one mapped class for ``spec``."""
+
+    class Base(DeclarativeBase):
+        pass
+
+    namespace: dict[str, Any] = {
+        "__tablename__": spec.table,
+        "id": mapped_column(Integer, primary_key=True),
+    }
+    for col in spec.columns:
+        namespace[col.name] = mapped_column(column_type(col.kind), index=col.indexed, nullable=False)
+    return type(spec.class_name, (Base,), namespace)
+
+
+def url(target: Target, is_async: bool) -> str:
+    """The SQLAlchemy URL: pysqlite / aiosqlite, psycopg / asyncpg."""
+    if target.db == "sqlite":
+        return f"sqlite+{'aiosqlite' if is_async else 'pysqlite'}:///{target.sqlite_path}"
+    return target.url.replace("postgresql://", f"postgresql+{'asyncpg' if is_async else 'psycopg'}://", 1)

@@ -1,0 +1,60 @@
+"""The small interface every contender implements, in a sync and an async flavour.
+
+Rows arrive as dicts keyed by column name (no ``id``). Methods that return ``int`` return how many
+rows or objects they produced, which the harness checks. "Objects" are whatever the contender
+hands its users: model instances for mappers, tuples or records for raw drivers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, Protocol
+
+from benchmarks.databases import Target
+from benchmarks.workload import ModelSpec, Row
+
+
+class NotSupported(Exception):
+    """The contender has no API for this operation; the cell is reported as n/a."""
+
+
+class SyncContender(Protocol):
+    """Operations A-K and the streaming read, blocking."""
+
+    def __init__(self, target: Target, spec: ModelSpec) -> None: ...
+    def setup(self) -> None: ...  # connect, create fresh tables
+    def close(self) -> None: ...
+    def insert_single(self, rows: list[Row]) -> None: ...  # A
+    def insert_txn(self, rows: list[Row]) -> None: ...  # B
+    def bulk_insert(self, rows: list[Row]) -> None: ...  # C
+    def filter_large(self, min_level: int) -> int: ...  # D
+    def filter_page(self, min_level: int, offsets: list[int]) -> int: ...  # E
+    def get_by_pk(self, ids: list[int]) -> int: ...  # F
+    def values_dicts(self, min_level: int) -> int: ...  # G
+    def values_tuples(self, min_level: int) -> int: ...  # H
+    def fetch(self, ids: list[int]) -> list[Any]: ...  # untimed set-up for I, J, K
+    def update_all(self, objs: list[Any], rows: list[Row]) -> None: ...  # I
+    def update_one(self, objs: list[Any], levels: list[int]) -> None: ...  # J
+    def delete(self, objs: list[Any]) -> None: ...  # K
+    def stream(self, chunk_size: int) -> Iterator[Any]: ...  # S
+
+
+class AsyncContender(Protocol):
+    """The same operations, awaited one at a time (concurrency 1)."""
+
+    def __init__(self, target: Target, spec: ModelSpec) -> None: ...
+    async def setup(self) -> None: ...
+    async def close(self) -> None: ...
+    async def insert_single(self, rows: list[Row]) -> None: ...
+    async def insert_txn(self, rows: list[Row]) -> None: ...
+    async def bulk_insert(self, rows: list[Row]) -> None: ...
+    async def filter_large(self, min_level: int) -> int: ...
+    async def filter_page(self, min_level: int, offsets: list[int]) -> int: ...
+    async def get_by_pk(self, ids: list[int]) -> int: ...
+    async def values_dicts(self, min_level: int) -> int: ...
+    async def values_tuples(self, min_level: int) -> int: ...
+    async def fetch(self, ids: list[int]) -> list[Any]: ...
+    async def update_all(self, objs: list[Any], rows: list[Row]) -> None: ...
+    async def update_one(self, objs: list[Any], levels: list[int]) -> None: ...
+    async def delete(self, objs: list[Any]) -> None: ...
+    def stream(self, chunk_size: int) -> AsyncIterator[Any]: ...

@@ -1,0 +1,109 @@
+"""Database targets and the out-of-band SQL the harness runs around a contender (never timed)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+PG_HOST = os.environ.get("BENCH_PG_HOST", "127.0.0.1")
+PG_PORT = int(os.environ.get("BENCH_PG_PORT", "5432"))
+PG_USER = os.environ.get("BENCH_PG_USER", "postgres")
+PG_DATABASE = os.environ.get("BENCH_PG_DATABASE", "ormada_bench")
+DATABASES = ("sqlite", "postgresql")
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where one contender process runs: the database kind and how to reach it."""
+
+    db: str  # "sqlite" | "postgresql"
+    sqlite_path: str = ""
+
+    @property
+    def url(self) -> str:
+        """A plain URL (``sqlite:///path`` or ``postgresql://user@host:port/db``)."""
+        if self.db == "sqlite":
+            return f"sqlite:///{self.sqlite_path}"
+        return f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/{PG_DATABASE}"
+
+    @property
+    def pg(self) -> dict[str, Any]:
+        return {"host": PG_HOST, "port": PG_PORT, "user": PG_USER, "database": PG_DATABASE}
+
+    def to_json(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def sqlite_dir() -> Path:
+    """A fresh temp dir for SQLite files, on tmpfs when there is one.
+
+    On tmpfs an fsync costs nothing, so an autocommit insert measures the mapper, not the disk;
+    every contender gets the same treatment.
+    """
+    base = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+    return Path(tempfile.mkdtemp(prefix="ormada-bench-", dir=base))
+
+
+def prepare_postgres() -> str:
+    """Create the benchmark database if needed; return the server version string.
+
+    ``synchronous_commit = off`` for that database only: commits still go through the WAL but do
+    not wait for the disk flush, so single-row autocommit writes measure client overhead.
+    """
+    import psycopg
+
+    admin = f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (PG_DATABASE,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')
+        conn.execute(f'ALTER DATABASE "{PG_DATABASE}" SET synchronous_commit = off')
+        row = conn.execute("SHOW server_version").fetchone()
+    return str(row[0]) if row else "unknown"
+
+
+class OutOfBand:
+    """A plain driver connection used by the harness to reset, count and fill tables."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+
+    def _run(self, sql: str, fetch: bool = False) -> list[tuple[Any, ...]]:
+        if self.target.db == "sqlite":
+            conn = sqlite3.connect(self.target.sqlite_path, isolation_level=None)
+            try:
+                cur = conn.execute(sql)
+                return cur.fetchall() if fetch else []
+            finally:
+                conn.close()
+        import psycopg
+
+        with psycopg.connect(self.target.url, autocommit=True) as pconn:
+            pcur = pconn.execute(sql.encode())  # bytes: the statement text is ours, never user input
+            return pcur.fetchall() if fetch else []
+
+    def drop(self, table: str) -> None:
+        self._run(f"DROP TABLE IF EXISTS {table}")
+
+    def count(self, table: str) -> int:
+        return int(self._run(f"SELECT count(*) FROM {table}", fetch=True)[0][0])
+
+    def ids(self, table: str) -> list[int]:
+        return [int(r[0]) for r in self._run(f"SELECT id FROM {table} ORDER BY id", fetch=True)]
+
+    def double(self, table: str, columns: tuple[str, ...]) -> None:
+        """Copy every row of ``table`` once more, in the contender's own storage format."""
+        cols = ", ".join(_quote(c) for c in columns)
+        self._run(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {table}")
+
+
+def _quote(name: str) -> str:
+    return f'"{name}"'
+
+
+def sqlite_version() -> str:
+    return sqlite3.sqlite_version

@@ -1,0 +1,156 @@
+"""Benchmark harness: runs every contender in its own process and writes the results.
+
+Usage: ``python -m benchmarks.harness [--quick] [--only ormada,raw] [--db sqlite] [--models small]``.
+Each contender runs twice per database in a fresh process: once for operations A-K on every model
+(fresh tables, a warm-up, then the repetitions) and once for the streaming read, so that its peak
+memory is measured in a process that did nothing else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks import report
+from benchmarks.contenders import ContenderSpec, select
+from benchmarks.databases import DATABASES, Target, prepare_postgres, sqlite_dir
+from benchmarks.runner import OPERATIONS
+from benchmarks.workload import MODELS, SIZES
+
+ROOT = Path(__file__).resolve().parent
+RESULTS = ROOT / "results"
+TIMEOUT_S = {"full": 300, "quick": 120}
+
+
+def summarize(rates: list[float]) -> dict[str, float]:
+    """Median and spread of per-repetition rates."""
+    ordered = sorted(rates)
+    q = statistics.quantiles(ordered, n=4) if len(ordered) >= 2 else [ordered[0]] * 3
+    return {
+        "median": statistics.median(ordered),
+        "min": ordered[0],
+        "max": ordered[-1],
+        "iqr": q[2] - q[0],
+        "reps": len(ordered),
+    }
+
+
+def run_process(spec: ContenderSpec, target: Target, sizes: str, phase: str, models: list[str]) -> dict[str, Any]:
+    """Run one contender process; a crash or time-out becomes an ``error`` entry, never an abort."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as tmp:
+        out = Path(tmp.name)
+    cmd = [
+        sys.executable,
+        "-m",
+        "benchmarks.runner",
+        f"--contender={spec.module}",
+        f"--db={target.db}",
+        f"--sqlite-path={target.sqlite_path}",
+        f"--sizes={sizes}",
+        f"--phase={phase}",
+        f"--models={','.join(models)}",
+        f"--out={out}",
+    ]
+    started = time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, cwd=ROOT.parent, capture_output=True, text=True, timeout=TIMEOUT_S[sizes])
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {TIMEOUT_S[sizes]} s"}
+    elapsed = time.perf_counter() - started
+    if proc.stderr.strip():
+        sys.stderr.write(f"--- {spec.key} {target.db} {phase} stderr ---\n{proc.stderr[-4000:]}\n")
+    if proc.returncode != 0 or not out.stat().st_size:
+        last = proc.stderr.strip().splitlines()[-1:] or ["no output"]
+        return {"error": f"exit {proc.returncode}: {last[0][:400]}"}
+    data: dict[str, Any] = json.loads(out.read_text())
+    out.unlink()
+    data["seconds"] = round(elapsed, 1)
+    return data
+
+
+def collect(spec: ContenderSpec, db: str, sizes: str, models: list[str], stream: bool) -> dict[str, Any]:
+    """Both processes of one contender on one database, summarized."""
+    sqlite_path = str(sqlite_dir() / f"{spec.module}.db") if db == "sqlite" else ""
+    ops = run_process(spec, Target(db, sqlite_path), sizes, "ops", models)
+    entry: dict[str, Any] = {"contender": spec.name, "mode": spec.mode, "label": spec.label, "db": db}
+    if "error" in ops:
+        entry["error"] = ops["error"]
+    entry["seconds"] = ops.get("seconds")
+    entry["models"] = {}
+    for model, results in ops.get("models", {}).items():
+        cells: dict[str, Any] = {}
+        for op in OPERATIONS:
+            r = results.get(op.key, {"error": "not run"})
+            cells[op.key] = {**summarize(r["rates"]), "unit": op.unit} if "rates" in r else r
+        if "check" in results:
+            cells["check"] = results["check"]
+        entry["models"][model] = cells
+    if stream:
+        stream_path = str(sqlite_dir() / f"{spec.module}-stream.db") if db == "sqlite" else ""
+        s = run_process(spec, Target(db, stream_path), sizes, "stream", models)
+        entry["stream"] = s.get("stream", {"error": s.get("error", "no result")})
+    return entry
+
+
+def add_ratios(entries: list[dict[str, Any]]) -> None:
+    """ratio = contender median / raw median, same database, model, mode and operation."""
+    raw = {(e["db"], e["mode"]): e for e in entries if e["contender"] == "raw"}
+    for e in entries:
+        base = raw.get((e["db"], e["mode"]))
+        for model, cells in e.get("models", {}).items():
+            base_cells = (base or {}).get("models", {}).get(model, {})
+            for key, cell in cells.items():
+                ref = base_cells.get(key)
+                if isinstance(cell, dict) and "median" in cell and isinstance(ref, dict) and "median" in ref:
+                    cell["ratio"] = cell["median"] / ref["median"]
+        stream, ref_stream = e.get("stream", {}), (base or {}).get("stream", {})
+        if "rate" in stream and "rate" in ref_stream:
+            stream["ratio"] = stream["rate"] / ref_stream["rate"]
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run of a minute or two")
+    parser.add_argument("--only", default="", help="comma-separated contender names (raw always runs)")
+    parser.add_argument("--db", default=",".join(DATABASES), help="sqlite, postgresql or both")
+    parser.add_argument("--models", default=",".join(MODELS), help="small, wide or both")
+    parser.add_argument("--no-stream", action="store_true", help="skip the streaming read")
+    parser.add_argument("--output", default=str(RESULTS), help="directory for latest.json / latest.md")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    sizes = "quick" if args.quick else "full"
+    names = {n.strip() for n in args.only.split(",") if n.strip()} or None
+    dbs = [d.strip() for d in args.db.split(",") if d.strip()]
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    unknown = [d for d in dbs if d not in DATABASES] + [m for m in models if m not in MODELS]
+    if unknown:
+        print(f"unknown database or model: {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    pg_version = prepare_postgres() if "postgresql" in dbs else None
+    entries: list[dict[str, Any]] = []
+    for db in dbs:
+        for spec in select(names, db):
+            print(f"[{time.perf_counter() - started:6.0f}s] {db:<10} {spec.key:<18} ...", flush=True)
+            entry = collect(spec, db, sizes, models, stream=not args.no_stream and "small" in models)
+            print(f"{'':9}{'':>11}{'':<18} {entry.get('error', 'ok')} ({entry.get('seconds')} s)", flush=True)
+            entries.append(entry)
+    add_ratios(entries)
+    env = report.environment(pg_version, SIZES[sizes], sizes, time.perf_counter() - started)
+    paths = report.write(Path(args.output), env, entries)
+    print(f"wrote {', '.join(str(p) for p in paths)} in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

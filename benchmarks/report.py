@@ -1,0 +1,187 @@
+"""Results output: the machine description, ``latest.json`` and ``latest.md``."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+from dataclasses import asdict
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from benchmarks.contenders import CONTENDERS
+from benchmarks.databases import sqlite_version
+from benchmarks.runner import OPERATIONS, STREAM
+from benchmarks.workload import MODELS, STREAM_CEILING_MIB, Sizes
+
+NOTES = (
+    "Rates are medians over the repetitions (after one untimed warm-up); ± is half the min-max range "
+    "as a share of the median. ratio = contender ops/s ÷ raw driver ops/s, same database, model, mode "
+    "and run: above 1 is faster than the raw driver.",
+    "Async contenders run with concurrency 1: one event loop, every statement awaited in turn.",
+    "Sync contenders are compared with sqlite3 / psycopg, async ones with aiosqlite / asyncpg.",
+    "SQLite files live on tmpfs (/dev/shm) and the PostgreSQL benchmark database has "
+    "synchronous_commit = off, so single-row commits measure the client, not the disk.",
+    "A, B, I, J, K: one statement per row (A, I, J, K each in its own autocommit transaction; B all in "
+    "one transaction). C: the contender's bulk API. D, G, H read the whole table "
+    "(WHERE level >= 0); E and F are point reads; rates in rows/s for C, D, G, H, S, else ops/s.",
+)
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _memory() -> str:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                return f"{int(line.split()[1]) / 2**20:.1f} GiB"
+    except OSError:
+        pass
+    return "unknown"
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def environment(pg_version: str | None, sizes: Sizes, sizes_name: str, seconds: float) -> dict[str, Any]:
+    """Everything needed to reproduce or compare a run."""
+    dists = sorted({d for c in CONTENDERS for d in c.packages} | {"pydantic", "aiosqlite"}, key=str.lower)
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "nproc": os.cpu_count(),
+        "memory": _memory(),
+        "cpu": _cpu_model(),
+        "python": sys.version.split()[0],
+        "postgresql": pg_version,
+        "sqlite": sqlite_version(),
+        "versions": {d: _version(d) for d in dists},
+        "sizes": {"name": sizes_name, **asdict(sizes)},
+        "stream_ceiling_mib": STREAM_CEILING_MIB,
+        "concurrency": 1,
+        "seconds": round(seconds, 1),
+    }
+
+
+def _fmt_rate(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 else f"{value:,.1f}"
+
+
+def _cell(cell: Any) -> str:
+    if not isinstance(cell, dict):
+        return "–"
+    if "median" in cell:
+        spread = (cell["max"] - cell["min"]) / 2 / cell["median"] * 100 if cell["median"] else 0.0
+        ratio = f"{cell['ratio']:.2f}×" if "ratio" in cell else "–"
+        return f"{_fmt_rate(cell['median'])} ({ratio}, ±{spread:.0f}%)"
+    if "na" in cell:
+        return "n/a"
+    return "error"
+
+
+def _columns(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Raw first, then the others in registry order."""
+    return sorted(entries, key=lambda e: (e["contender"] != "raw", e["contender"] != "ormada"))
+
+
+def _table(entries: list[dict[str, Any]], model: str) -> list[str]:
+    cols = _columns(entries)
+    head = ["op", *[c["label"] for c in cols]]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for op in OPERATIONS:
+        cells = [_cell(c.get("models", {}).get(model, {}).get(op.key)) for c in cols]
+        lines.append(f"| {op.key} {op.title} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _problems(entries: list[dict[str, Any]]) -> list[str]:
+    out: list[str] = []
+    for e in entries:
+        who = f"{e['label']} ({e['mode']}, {e['db']})"
+        if "error" in e:
+            out.append(f"- {who}: {e['error']}")
+        for model, cells in e.get("models", {}).items():
+            for key, cell in cells.items():
+                if key == "check":
+                    out.append(f"- {who}, {model}: {cell}")
+                elif isinstance(cell, dict) and ("error" in cell or "na" in cell):
+                    out.append(f"- {who}, {model}, {key}: {cell.get('error') or 'n/a: ' + cell['na']}")
+        if "error" in e.get("stream", {}):
+            out.append(f"- {who}, streaming: {e['stream']['error']}")
+    return out
+
+
+def _stream_table(entries: list[dict[str, Any]]) -> list[str]:
+    lines = [
+        "| contender | rows/s | ratio | peak RSS growth (MiB) | ceiling | within ceiling | method |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for e in _columns(entries):
+        s = e.get("stream")
+        if not s or "rate" not in s:
+            continue
+        ratio = f"{s['ratio']:.2f}×" if "ratio" in s else "–"
+        ok = "yes" if s["ok"] else "**no**"
+        lines.append(
+            f"| {e['label']} | {_fmt_rate(s['rate'])} | {ratio} | {s['rss_growth_mib']:.1f} "
+            f"| {s['ceiling_mib']:.0f} | {ok} | {s['method']} |"
+        )
+    return lines
+
+
+def markdown(env: dict[str, Any], entries: list[dict[str, Any]]) -> str:
+    """The human-readable report."""
+    versions = ", ".join(f"{k} {v}" for k, v in env["versions"].items())
+    sizes = env["sizes"]
+    out = [
+        "# ormada benchmarks",
+        "",
+        f"- Date: {env['date']} (run took {env['seconds']:.0f} s, sizes: {sizes['name']}, "
+        f"{sizes['repetitions']} repetitions)",
+        f"- Machine: {env['nproc']} CPUs ({env['cpu']}), {env['memory']} memory",
+        f"- Python {env['python']}; PostgreSQL {env['postgresql'] or 'not run'}; SQLite {env['sqlite']}",
+        f"- Versions: {versions}",
+        "",
+        *[f"> {n}" for n in NOTES],
+        "",
+    ]
+    dbs = list(dict.fromkeys(e["db"] for e in entries))
+    for db in dbs:
+        for mode in ("sync", "async"):
+            group = [e for e in entries if e["db"] == db and e["mode"] == mode]
+            if not group:
+                continue
+            for model in MODELS:
+                if not any(model in e.get("models", {}) for e in group):
+                    continue
+                out += [f"## {db} · {model} model · {mode}", "", *_table(group, model), ""]
+            if any("rate" in e.get("stream", {}) for e in group):
+                out += [f"### {db} · {mode} · {STREAM.title}, {STREAM_CEILING_MIB:.0f} MiB ceiling", ""]
+                out += [*_stream_table(group), ""]
+    problems = _problems(entries)
+    if problems:
+        out += ["## Not measured or failed", "", *problems, ""]
+    return "\n".join(out)
+
+
+def write(directory: Path, env: dict[str, Any], entries: list[dict[str, Any]]) -> list[Path]:
+    """Write ``latest.json`` and ``latest.md`` into ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    json_path, md_path = directory / "latest.json", directory / "latest.md"
+    json_path.write_text(json.dumps({"environment": env, "results": entries}, indent=1) + "\n")
+    md_path.write_text(markdown(env, entries))
+    return [json_path, md_path]

@@ -1,0 +1,83 @@
+"""ormada: one Pydantic-native object mapper for SQLite, PostgreSQL and Cassandra, sync and async."""
+
+from ormada._meta import Index
+from ormada.backends.base import Statement
+from ormada.database import Database, Transaction, connect, get_database
+from ormada.errors import (
+    ConfigurationError,
+    ConnectionFailed,
+    DatabaseError,
+    DataError,
+    DoesNotExist,
+    IntegrityError,
+    MultipleObjectsReturned,
+    NotSupported,
+    OrmadaError,
+    QueryError,
+    TransactionError,
+)
+from ormada.fields import (
+    BigInt,
+    ClusteringKey,
+    Counter,
+    DbType,
+    ForeignKey,
+    Frozen,
+    Indexed,
+    Json,
+    PartitionKey,
+    PrimaryKey,
+    SmallInt,
+    Static,
+    Text,
+    TimeUUID,
+    Unique,
+    Vector,
+)
+from ormada.model import DeferredFieldError, Model
+from ormada.query.expressions import F, Q
+from ormada.query.queryset import QuerySet
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BigInt",
+    "ClusteringKey",
+    "ConfigurationError",
+    "ConnectionFailed",
+    "Counter",
+    "DataError",
+    "Database",
+    "DatabaseError",
+    "DbType",
+    "DeferredFieldError",
+    "DoesNotExist",
+    "F",
+    "ForeignKey",
+    "Frozen",
+    "Index",
+    "IntegrityError",
+    "Indexed",
+    "Json",
+    "Model",
+    "MultipleObjectsReturned",
+    "NotSupported",
+    "OrmadaError",
+    "PartitionKey",
+    "PrimaryKey",
+    "Q",
+    "QueryError",
+    "QuerySet",
+    "SmallInt",
+    "Statement",
+    "Static",
+    "Text",
+    "TimeUUID",
+    "Transaction",
+    "TransactionError",
+    "Unique",
+    "Vector",
+    "connect",
+    "get_database",
+    "__version__",
+]

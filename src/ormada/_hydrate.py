@@ -1,0 +1,178 @@
+"""Turning rows into model instances, dicts or tuples, and tracking what changed.
+
+Rows coming back from the database are trusted: instances are built without
+running pydantic validation, through the same internal slots pydantic fills.
+Only columns whose driver value differs from the field's Python value pass
+through a decoder. Each instance keeps a reference to the row it came from, so
+``save()`` can work out which fields changed without copying anything at load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ormada.backends.base import Backend, Decoder
+from ormada.schema import ColumnSchema
+
+if TYPE_CHECKING:
+    from ormada._info import ModelInfo
+    from ormada.model import Model
+
+_set = object.__setattr__
+
+
+class RowLayout:
+    """The columns of a row, their decoders, and the positions that need decoding."""
+
+    __slots__ = ("names", "decoders", "converted")
+
+    def __init__(self, names: tuple[str, ...], decoders: tuple[Decoder | None, ...]) -> None:
+        self.names = names
+        self.decoders = decoders
+        self.converted = tuple((i, names[i], d) for i, d in enumerate(decoders) if d is not None)
+
+    def decode(self, row: Sequence[Any]) -> list[Any]:
+        """The row's values as the fields hold them."""
+        values = list(row)
+        for i, _, decode in self.converted:
+            value = values[i]
+            if value is not None:
+                values[i] = decode(value)
+        return values
+
+
+def layout(backend: Backend, info: ModelInfo, columns: tuple[ColumnSchema, ...]) -> RowLayout:
+    """The cached layout of rows holding ``columns`` as read from ``backend``."""
+    key = ("layout", backend, tuple(c.name for c in columns))
+    cached = info.caches.get(key)
+    if cached is None:
+        cached = info.caches[key] = RowLayout(key[2], tuple(backend.decoder(c) for c in columns))
+    return cached  # type: ignore[no-any-return]
+
+
+def snapshot_layout(backend: Backend, info: ModelInfo, names: tuple[str, ...]) -> RowLayout:
+    """The layout of a snapshot made from field values after a write: mutable
+    values are kept as encoded JSON, so later changes in place are still seen."""
+    key = ("snapshot", backend, names)
+    cached = info.caches.get(key)
+    if cached is None:
+        decoders = tuple(backend.decoder(info.table.by_name[n]) if n in info.mutable_fields else None for n in names)
+        cached = info.caches[key] = RowLayout(names, decoders)
+    return cached  # type: ignore[no-any-return]
+
+
+def hydrator(backend: Backend, info: ModelInfo, columns: tuple[ColumnSchema, ...]) -> Callable[[Sequence[Any]], list[Any]]:
+    """A function turning a list of rows into model instances (cached per column set)."""
+    key = ("hydrator", backend, tuple(c.name for c in columns))
+    cached = info.caches.get(key)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    row_layout = layout(backend, info, columns)
+    model = info.model
+    names = row_layout.names
+    converted = row_layout.converted
+    private = getattr(model, "__private_attributes__", None) or {}
+    new = model.__new__
+
+    def hydrate(rows: Sequence[Any]) -> list[Any]:
+        out = []
+        for row in rows:
+            values = dict(zip(names, row, strict=True))
+            for i, name, decode in converted:
+                value = row[i]
+                if value is not None:
+                    values[name] = decode(value)
+            instance = new(model)
+            _set(instance, "__dict__", values)
+            _set(instance, "__pydantic_fields_set__", set(names))
+            _set(instance, "__pydantic_extra__", None)
+            _set(instance, "__pydantic_private__",
+                 {k: v.get_default() for k, v in private.items()} if private else None)
+            _set(instance, "_ormada_row", row)
+            _set(instance, "_ormada_layout", row_layout)
+            out.append(instance)
+        return out
+
+    info.caches[key] = hydrate
+    return hydrate
+
+
+def shape_rows(backend: Backend, info: ModelInfo, shape: str, columns: tuple[ColumnSchema, ...],
+               rows: Sequence[Any]) -> list[Any]:
+    """Rows as the QuerySet asked for them: instances, dicts, tuples or single values."""
+    if shape == "models":
+        return hydrator(backend, info, columns)(rows)
+    row_layout = layout(backend, info, columns)
+    if not row_layout.converted:
+        if shape == "tuples":
+            return [tuple(row) for row in rows]
+        if shape == "flat":
+            return [row[0] for row in rows]
+        names = row_layout.names
+        return [dict(zip(names, row, strict=True)) for row in rows]
+    decoded = [row_layout.decode(row) for row in rows]
+    if shape == "tuples":
+        return [tuple(values) for values in decoded]
+    if shape == "flat":
+        return [values[0] for values in decoded]
+    return [dict(zip(row_layout.names, values, strict=True)) for values in decoded]
+
+
+def is_persisted(instance: Model) -> bool:
+    """Whether the instance was loaded from or written to the database."""
+    return getattr(instance, "_ormada_layout", None) is not None
+
+
+def loaded_names(instance: Model) -> tuple[str, ...] | None:
+    """The fields the instance holds from the database, or None for a new instance."""
+    row_layout: RowLayout | None = getattr(instance, "_ormada_layout", None)
+    return None if row_layout is None else row_layout.names
+
+
+def original_values(instance: Model) -> dict[str, Any]:
+    """The field values as last read from or written to the database."""
+    row_layout: RowLayout | None = getattr(instance, "_ormada_layout", None)
+    if row_layout is None:
+        return {}
+    return dict(zip(row_layout.names, row_layout.decode(instance._ormada_row), strict=True))  # type: ignore[attr-defined]
+
+
+def changed_fields(instance: Model) -> list[str]:
+    """The loaded fields whose value differs from what the database holds."""
+    row_layout: RowLayout | None = getattr(instance, "_ormada_layout", None)
+    if row_layout is None:
+        return []
+    current = instance.__dict__
+    row = instance._ormada_row  # type: ignore[attr-defined]
+    changed = []
+    decoders = row_layout.decoders
+    for i, name in enumerate(row_layout.names):
+        original = row[i]
+        decode = decoders[i]
+        if decode is not None and original is not None:
+            original = decode(original)
+        if current[name] != original:
+            changed.append(name)
+    return changed
+
+
+def mark_saved(backend: Backend, info: ModelInfo, instance: Model, names: tuple[str, ...]) -> None:
+    """Records the instance's current values of ``names`` as what the database holds."""
+    row_layout = snapshot_layout(backend, info, names)
+    values = instance.__dict__
+    row = []
+    for name in names:
+        value = values[name]
+        if name in info.mutable_fields and value is not None:
+            encode = backend.encoder(info, info.table.by_name[name])
+            value = encode(value) if encode is not None else value
+        row.append(value)
+    _set(instance, "_ormada_row", tuple(row))
+    _set(instance, "_ormada_layout", row_layout)
+
+
+def mark_new(instance: Model) -> None:
+    """Forgets that the instance is stored (after it was deleted)."""
+    _set(instance, "_ormada_row", None)
+    _set(instance, "_ormada_layout", None)

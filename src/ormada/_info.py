@@ -1,0 +1,40 @@
+"""What ormada knows about one model class, built once when the class is defined."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ormada._meta import ModelOptions
+from ormada.schema import Kind, TableSchema
+
+if TYPE_CHECKING:
+    from ormada.model import Model
+
+# Kinds whose Python values can be changed in place, so change tracking must
+# compare against a copy rather than the object the instance still holds.
+MUTABLE_KINDS = frozenset({Kind.JSON, Kind.LIST, Kind.SET, Kind.MAP, Kind.USER_TYPE, Kind.VECTOR})
+
+
+@dataclass(eq=False)
+class ModelInfo:
+    """A model's options, table and key, plus per-backend caches keyed by backend."""
+
+    model: type[Model]
+    name: str
+    options: ModelOptions
+    table: TableSchema
+    field_names: tuple[str, ...] = ()
+    pk: tuple[str, ...] = ()
+    mutable_fields: frozenset[str] = frozenset()
+    caches: dict[Any, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.field_names = tuple(c.name for c in self.table.columns)
+        self.pk = tuple(c.name for c in self.table.primary_key)
+        self.mutable_fields = frozenset(c.name for c in self.table.columns if c.type.kind in MUTABLE_KINDS)
+
+    @property
+    def database(self) -> str:
+        """The name of the database the model is bound to (``Meta.database``)."""
+        return self.options.database

@@ -1,0 +1,340 @@
+"""Every ORM operation as a sans-I/O generator: it yields statements and receives results.
+
+Nothing here touches a connection. ``Database.run`` and ``Database.arun`` drive these
+generators, so each operation is written once and serves both modes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from ormada import _hydrate as hydrate
+from ormada.backends.base import Backend, Statement
+from ormada.errors import IntegrityError, MultipleObjectsReturned, QueryError
+from ormada.query.expressions import Junction, Lookup, Node
+from ormada.query.state import QueryState
+
+if TYPE_CHECKING:
+    from ormada._info import ModelInfo
+    from ormada.model import Model
+
+Operation = Generator[Statement, Any, Any]
+
+
+def describe(node: Node | None) -> str:
+    """A filter tree as a short human-readable text for error messages."""
+    if node is None:
+        return "(no filter)"
+    if isinstance(node, Lookup):
+        op = "" if node.op == "exact" else f"__{node.op}"
+        return f"{node.field}{op}={node.value!r}"
+    inner = f" {node.connector.upper()} ".join(describe(c) for c in node.children)
+    text = inner if len(node.children) == 1 else f"({inner})"
+    return f"NOT {text}" if node.negated else text
+
+
+def pk_filter(info: ModelInfo, values: dict[str, Any]) -> Node:
+    """The filter that finds one row by its primary-key values."""
+    lookups = tuple(Lookup(name, "exact", values[name]) for name in info.pk)
+    return lookups[0] if len(lookups) == 1 else Junction("and", lookups)
+
+
+def _require_pk(info: ModelInfo, instance: Model, action: str) -> dict[str, Any]:
+    if not info.pk:
+        raise QueryError(f"{info.name} has no primary key, so an instance cannot {action}")
+    original = hydrate.original_values(instance)
+    values = {name: original.get(name, instance.__dict__.get(name)) for name in info.pk}
+    missing = [name for name, value in values.items() if value is None]
+    if missing:
+        raise QueryError(f"{info.name} instance has no value for primary key {', '.join(missing)}; cannot {action}")
+    return values
+
+
+# -- reads -----------------------------------------------------------------------
+
+def fetch(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
+    compiled = backend.select(info, state)
+    rows = yield compiled.statement
+    return hydrate.shape_rows(backend, info, state.shape, compiled.columns, rows)
+
+
+def get(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
+    # Two rows are enough to tell "exactly one" from "more than one".
+    window = state if state.limit is not None and state.limit <= 2 else replace(state, limit=2)
+    found = yield from fetch(backend, info, window)
+    if not found:
+        raise info.model.DoesNotExist(f"{info.name} matching {describe(state.where)} does not exist")
+    if len(found) > 1:
+        raise info.model.MultipleObjectsReturned(
+            f"{info.name}.get() found more than one row matching {describe(state.where)}; "
+            "use filter() or narrow the lookup"
+        )
+    return found[0]
+
+
+def get_or_none(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
+    window = state if state.limit is not None and state.limit <= 2 else replace(state, limit=2)
+    found = yield from fetch(backend, info, window)
+    if len(found) > 1:
+        raise info.model.MultipleObjectsReturned(
+            f"{info.name}.get_or_none() found more than one row matching {describe(state.where)}"
+        )
+    return found[0] if found else None
+
+
+def count(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
+    rows = yield backend.count(info, state)
+    return int(rows[0][0])
+
+
+def exists(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
+    rows = yield backend.exists(info, state)
+    return bool(rows)
+
+
+def update(backend: Backend, info: ModelInfo, state: QueryState, values: dict[str, Any]) -> Operation:
+    return (yield backend.update(info, state, values))
+
+
+def delete(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
+    return (yield backend.delete(info, state))
+
+
+# -- single instances --------------------------------------------------------------
+
+def _insert_plan(info: ModelInfo, instance: Model) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    generated = info.table.generated_column
+    values = instance.__dict__
+    if generated is not None and values.get(generated.name) is None:
+        return tuple(n for n in info.field_names if n != generated.name), (generated.name,)
+    return info.field_names, ()
+
+
+def insert(backend: Backend, info: ModelInfo, instance: Model, options: dict[str, Any] | None = None) -> Operation:
+    columns, returning = _insert_plan(info, instance)
+    values = instance.__dict__
+    statement = backend.insert(info, columns, [tuple(values[c] for c in columns)], returning, options)
+    result = yield statement
+    if returning:
+        _assign_generated(instance, returning[0], result[0][0])
+    hydrate.mark_saved(backend, info, instance, info.field_names)
+    return instance
+
+
+def _assign_generated(instance: Model, name: str, value: Any) -> None:
+    instance.__dict__[name] = value
+    instance.__pydantic_fields_set__.add(name)
+
+
+def save(backend: Backend, info: ModelInfo, instance: Model, options: dict[str, Any] | None = None) -> Operation:
+    if not hydrate.is_persisted(instance):
+        return (yield from insert(backend, info, instance, options))
+    changed = tuple(hydrate.changed_fields(instance))
+    if not changed:
+        return instance
+    yield from update_fields(backend, info, instance, changed, options)
+    return instance
+
+
+def update_fields(backend: Backend, info: ModelInfo, instance: Model, names: tuple[str, ...],
+                  options: dict[str, Any] | None = None) -> Operation:
+    keys = _require_pk(info, instance, "be updated")
+    state = QueryState(where=pk_filter(info, keys), options=dict(options or {}))
+    count = yield backend.update(info, state, {name: instance.__dict__[name] for name in names})
+    if backend.supports.rowcount and count == 0:
+        raise info.model.DoesNotExist(f"{info.name} with {describe(state.where)} no longer exists; nothing was updated")
+    loaded = hydrate.loaded_names(instance) or info.field_names
+    hydrate.mark_saved(backend, info, instance, loaded)
+    return instance
+
+
+def delete_instance(backend: Backend, info: ModelInfo, instance: Model) -> Operation:
+    keys = _require_pk(info, instance, "be deleted")
+    count = yield backend.delete(info, QueryState(where=pk_filter(info, keys)))
+    hydrate.mark_new(instance)
+    return count
+
+
+def refresh(backend: Backend, info: ModelInfo, instance: Model) -> Operation:
+    keys = _require_pk(info, instance, "be refreshed")
+    compiled = backend.select(info, QueryState(where=pk_filter(info, keys), limit=1))
+    rows = yield compiled.statement
+    if not rows:
+        raise info.model.DoesNotExist(f"{info.name} with {describe(pk_filter(info, keys))} no longer exists")
+    row_layout = hydrate.layout(backend, info, compiled.columns)
+    instance.__dict__.update(zip(row_layout.names, row_layout.decode(rows[0]), strict=True))
+    instance.__pydantic_fields_set__.update(row_layout.names)
+    object.__setattr__(instance, "_ormada_row", rows[0])
+    object.__setattr__(instance, "_ormada_layout", row_layout)
+    return instance
+
+
+# -- many instances ------------------------------------------------------------------
+
+def _batches(items: Sequence[Any], size: int) -> Generator[Sequence[Any], None, None]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def default_batch_size(backend: Backend, width: int) -> int:
+    """As many rows as fit the backend's parameter limit, at most 1,000."""
+    return max(1, min(1000, backend.supports.max_params // max(width, 1)))
+
+
+def bulk_create(backend: Backend, info: ModelInfo, instances: Sequence[Model], batch_size: int | None) -> Operation:
+    for i, instance in enumerate(instances):
+        if not isinstance(instance, info.model):
+            raise QueryError(f"{info.name}.bulk_create(): item {i} is a {type(instance).__name__}, not a {info.name}")
+    groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[tuple[int, Model]]] = {}
+    for i, instance in enumerate(instances):
+        groups.setdefault(_insert_plan(info, instance), []).append((i, instance))
+    savepoint = backend.supports.savepoints
+    if savepoint:
+        yield Statement("SAVEPOINT ormada_bulk", (), "none")
+    for (columns, returning), members in groups.items():
+        size = batch_size or default_batch_size(backend, len(columns))
+        for batch in _batches(members, size):
+            rows = [tuple(obj.__dict__[c] for c in columns) for _, obj in batch]
+            try:
+                result = yield backend.insert(info, columns, rows, returning)
+            except IntegrityError as exc:
+                if not savepoint:
+                    raise
+                yield from _find_failing_row(backend, info, columns, batch, exc)
+                raise
+            if returning:
+                for (_, obj), row in zip(batch, result, strict=True):
+                    _assign_generated(obj, returning[0], row[0])
+    for instance in instances:
+        hydrate.mark_saved(backend, info, instance, info.field_names)
+    return list(instances)
+
+
+def _find_failing_row(backend: Backend, info: ModelInfo, columns: tuple[str, ...],
+                      batch: Sequence[tuple[int, Model]], error: IntegrityError) -> Operation:
+    """Inserts a failed batch's rows one at a time (each undone) to name the one at fault."""
+    rollback = Statement("ROLLBACK TO SAVEPOINT ormada_bulk", (), "none")
+    yield rollback
+    for index, obj in batch:
+        try:
+            yield backend.insert(info, columns, [tuple(obj.__dict__[c] for c in columns)])
+        except IntegrityError as exc:
+            yield rollback
+            raise IntegrityError(
+                f"{info.name}.bulk_create(): row {index} ({obj!r}) was refused, so nothing was written: "
+                f"{str(exc.__cause__ or exc).splitlines()[0]}"
+            ) from exc.__cause__
+        yield rollback
+    raise error
+
+
+def bulk_update(backend: Backend, info: ModelInfo, instances: Sequence[Model], fields: Sequence[str],
+                batch_size: int | None) -> Operation:
+    names = tuple(fields)
+    if not names:
+        raise QueryError(f"{info.name}.bulk_update() needs the fields to write, e.g. fields=['title']")
+    for name in names:
+        if name not in info.table.by_name:
+            from ormada.query.resolve import column_of
+
+            column_of(info.name, info.table, name)
+        if name in info.pk:
+            raise QueryError(f"{info.name}.bulk_update() cannot change primary-key field {name!r}")
+    rows = []
+    for instance in instances:
+        keys = _require_pk(info, instance, "be bulk-updated")
+        rows.append((*(instance.__dict__[n] for n in names), *(keys[k] for k in info.pk)))
+    total = 0
+    size = batch_size or default_batch_size(backend, len(names) + len(info.pk))
+    for batch in _batches(rows, size):
+        total += yield backend.update_rows(info, names, batch)
+    for instance in instances:
+        hydrate.mark_saved(backend, info, instance, hydrate.loaded_names(instance) or info.field_names)
+    return total
+
+
+def upsert(backend: Backend, info: ModelInfo, instances: Sequence[Model], conflict: Sequence[str],
+           update_fields_: Sequence[str] | None, batch_size: int | None) -> Operation:
+    conflict_names = tuple(conflict) or info.pk
+    from ormada.query.resolve import column_of
+
+    for name in (*conflict_names, *(update_fields_ or ())):
+        column_of(info.name, info.table, name)
+    if not backend.supports.upsert:
+        raise QueryError(f"{info.name}.upsert() is not available on {backend.name}")
+    groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Model]] = {}
+    for instance in instances:
+        groups.setdefault(_insert_plan(info, instance), []).append(instance)
+    for (columns, generated), members in groups.items():
+        targets = tuple(update_fields_) if update_fields_ is not None else tuple(
+            c for c in columns if c not in conflict_names and c not in info.pk)
+        returning = generated or info.pk
+        size = batch_size or default_batch_size(backend, len(columns))
+        for batch in _batches(members, size):
+            rows = [tuple(obj.__dict__[c] for c in columns) for obj in batch]
+            result = yield backend.upsert(info, columns, rows, conflict_names, targets, returning)
+            if generated:
+                for obj, row in zip(batch, result, strict=True):
+                    _assign_generated(obj, generated[0], row[0])
+    for instance in instances:
+        hydrate.mark_saved(backend, info, instance, info.field_names)
+    return list(instances)
+
+
+def _creation_values(info: ModelInfo, lookups: dict[str, Any], defaults: dict[str, Any] | None) -> dict[str, Any]:
+    values = {k: v for k, v in lookups.items() if "__" not in k}
+    values.update(defaults or {})
+    return values
+
+
+def get_or_create(backend: Backend, info: ModelInfo, state: QueryState, lookups: dict[str, Any],
+                  defaults: dict[str, Any] | None) -> Operation:
+    found = yield from get_or_none(backend, info, state)
+    if found is not None:
+        return found, False
+    instance = info.model(**_creation_values(info, lookups, defaults))
+    created = yield from _insert_or_find(backend, info, state, instance)
+    return created
+
+
+def _insert_or_find(backend: Backend, info: ModelInfo, state: QueryState, instance: Model) -> Operation:
+    """Inserts; when a concurrent writer got there first (a unique violation), returns theirs."""
+    savepoint = backend.supports.savepoints
+    if savepoint:
+        yield Statement("SAVEPOINT ormada_create", (), "none")
+    try:
+        yield from insert(backend, info, instance)
+    except IntegrityError:
+        if not savepoint:
+            raise
+        yield Statement("ROLLBACK TO SAVEPOINT ormada_create", (), "none")
+        found = yield from get_or_none(backend, info, state)
+        if found is None:
+            raise
+        return found, False
+    if savepoint:
+        yield Statement("RELEASE SAVEPOINT ormada_create", (), "none")
+    return instance, True
+
+
+def update_or_create(backend: Backend, info: ModelInfo, state: QueryState, lookups: dict[str, Any],
+                     defaults: dict[str, Any] | None) -> Operation:
+    found = yield from get_or_none(backend, info, state)
+    if found is None:
+        instance = info.model(**_creation_values(info, lookups, defaults))
+        result = yield from _insert_or_find(backend, info, state, instance)
+        if result[1]:
+            return result
+        found = result[0]
+    for name, value in (defaults or {}).items():
+        setattr(found, name, value)
+    changed = tuple(hydrate.changed_fields(found))
+    if changed:
+        yield from update_fields(backend, info, found, changed)
+    return found, False
+
+
+def _unused(_: MultipleObjectsReturned) -> None:  # pragma: no cover - keeps the import for type checkers
+    pass

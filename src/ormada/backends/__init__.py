@@ -1,0 +1,1 @@
+"""Database backends: each compiles ``QueryState`` into statements and runs them."""

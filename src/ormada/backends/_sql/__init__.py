@@ -1,0 +1,1 @@
+"""What the SQL backends share: SQLAlchemy Core tables, the compiler and value codecs."""

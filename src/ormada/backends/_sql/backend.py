@@ -1,0 +1,144 @@
+"""``SqlBackend``: the part of every SQL backend that only differs by data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from ormada.backends._sql import codecs
+from ormada.backends._sql.compiler import TEXT_PATTERNS, Binds, SqlCompiler, like_escape
+from ormada.backends.base import Backend, Compiled, Decoder, Encoder, Statement
+from ormada.errors import NotSupported
+
+if TYPE_CHECKING:
+    from ormada._info import ModelInfo
+    from ormada._url import DatabaseURL
+    from ormada.query.state import QueryState
+    from ormada.schema import ColumnSchema
+
+
+class SqlBackend(Backend):
+    """A SQL database: SQLAlchemy compiles, the native drivers run.
+
+    Subclasses supply the dialect, the codec tables and the connection pools, and
+    override the few lookups whose SQL differs (case-sensitive matching, JSON).
+    """
+
+    encoders: dict[Any, Any] = {}
+    decoders: dict[Any, Any] = {}
+    explain_prefix = "EXPLAIN "
+
+    def __init__(self, url: DatabaseURL) -> None:
+        super().__init__(url)
+        self.compiler = SqlCompiler(self, self.make_dialect())
+        self._encoders: dict[tuple[ModelInfo, str], Encoder | None] = {}
+
+    def make_dialect(self) -> sa.Dialect:
+        """The SQLAlchemy dialect, configured for the sync driver's paramstyle."""
+        raise NotImplementedError
+
+    def dialect_insert(self, table: sa.Table) -> Any:
+        """The dialect's INSERT construct that knows ON CONFLICT."""
+        raise NotImplementedError
+
+    # -- values ----------------------------------------------------------
+    def encoder(self, info: ModelInfo, column: ColumnSchema) -> Encoder | None:
+        return codecs.make_encoder(self.encoders, info.name, column)
+
+    def decoder(self, column: ColumnSchema) -> Decoder | None:
+        return codecs.make_decoder(self.decoders, column)
+
+    def column_encoder(self, info: ModelInfo, name: str) -> Encoder | None:
+        """The cached encoder of one of a model's columns."""
+        key = (info, name)
+        try:
+            return self._encoders[key]
+        except KeyError:
+            encoder = self._encoders[key] = self.encoder(info, info.table.by_name[name])
+            return encoder
+
+    def expression_constant(self, value: Any) -> Any:
+        """A constant inside an F() expression, as the driver binds it."""
+        return value
+
+    # -- lookups whose SQL differs by database ----------------------------
+    def text_pattern(self, op: str, value: str) -> str:
+        """The bound pattern for a LIKE-style lookup."""
+        head, tail = TEXT_PATTERNS[op]
+        return f"{head}{like_escape(value)}{tail}"
+
+    def text_match(self, column: sa.ColumnElement[Any], op: str, pattern: sa.BindParameter[Any]) -> Any:
+        """``column LIKE pattern`` (case-sensitive ops) or ``ILIKE`` (the ``i…`` ops)."""
+        if op.startswith("i"):
+            return column.ilike(pattern, escape="\\")
+        return column.like(pattern, escape="\\")
+
+    def collection_item(self, info: ModelInfo, field: str, op: str, value: Any) -> Any:
+        """The bound value for ``list_field__contains=item``."""
+        raise NotSupported(f"{info.name}.{field}__contains on a JSON column is not supported by {self.name}")
+
+    def collection_match(self, column: sa.ColumnElement[Any], op: str, binds: Binds) -> Any:
+        """The clause for ``list_field__contains=item``."""
+        raise NotSupported(f"contains on a JSON column is not supported by {self.name}")
+
+    # -- compiling (delegated to the shared compiler) ---------------------
+    def select(self, info: ModelInfo, state: QueryState) -> Compiled:
+        self._refuse_options(info, state.options)
+        return self.compiler.select(info, state)
+
+    def count(self, info: ModelInfo, state: QueryState) -> Statement:
+        return self.compiler.count(info, state)
+
+    def exists(self, info: ModelInfo, state: QueryState) -> Statement:
+        return self.compiler.exists(info, state)
+
+    def update(self, info: ModelInfo, state: QueryState, values: dict[str, Any]) -> Statement:
+        self._refuse_options(info, state.options)
+        return self.compiler.update(info, state, values)
+
+    def delete(self, info: ModelInfo, state: QueryState) -> Statement:
+        self._refuse_options(info, state.options)
+        return self.compiler.delete(info, state)
+
+    def insert(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
+               returning: tuple[str, ...] = (), options: Mapping[str, Any] | None = None) -> Statement:
+        self._refuse_options(info, options)
+        return self.compiler.insert(info, columns, rows, returning)
+
+    def upsert(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
+               conflict: tuple[str, ...], update: tuple[str, ...], returning: tuple[str, ...] = ()) -> Statement:
+        return self.compiler.upsert(info, columns, rows, conflict, update, returning)
+
+    def update_rows(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
+                    options: Mapping[str, Any] | None = None) -> Statement:
+        self._refuse_options(info, options)
+        return self.compiler.update_rows(info, columns, rows)
+
+    def create_tables(self, infos: Sequence[ModelInfo]) -> list[Statement]:
+        return self.compiler.create_tables(infos)
+
+    def drop_tables(self, infos: Sequence[ModelInfo]) -> list[Statement]:
+        return self.compiler.drop_tables(infos)
+
+    def explain(self, statement: Statement) -> Statement:
+        return Statement(self.explain_prefix + statement.text, statement.params, "rows")
+
+    def raw(self, text: str, params: Sequence[Any] | dict[str, Any] | None) -> Statement:
+        return self.compiler.raw(text, params)
+
+    # Options that only make sense elsewhere (TTL, consistency…) are refused, not ignored.
+    SQL_OPTIONS = frozenset({"fetch_size"})
+
+    def _refuse_options(self, info: ModelInfo, options: Mapping[str, Any] | None) -> None:
+        if options:
+            unknown = set(options) - self.SQL_OPTIONS
+            if unknown:
+                raise NotSupported(
+                    f"{info.name}: option(s) {', '.join(sorted(unknown))} have no meaning on {self.name}; "
+                    "they apply to the Cassandra backend"
+                )
+
+
+CodecTable = Mapping[Any, Callable[..., Any]]

@@ -1,0 +1,160 @@
+"""Converting field values to what SQL drivers bind, and driver values back.
+
+Values written by users have already been validated by pydantic; these functions
+only change representation. Rows read back are trusted and never re-validated,
+except JSON documents, which pydantic-core parses straight into the field's type.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from ormada.backends._sql.tables import JSON_KINDS
+from ormada.errors import DataError
+from ormada.schema import ColumnSchema, Kind, LogicalType
+
+Codec = Callable[[Any], Any]
+UTC = dt.timezone.utc
+
+
+@lru_cache(maxsize=1024)
+def json_adapter(python_type: Any) -> TypeAdapter[Any]:
+    """A cached TypeAdapter for (de)serialising a JSON column's values."""
+    return TypeAdapter(python_type)
+
+
+def json_encoder(ltype: LogicalType) -> Codec:
+    """Field value → JSON text."""
+    dump = json_adapter(ltype.python_type).dump_json
+    return lambda value: dump(value).decode()
+
+
+def json_decoder(ltype: LogicalType) -> Codec:
+    """JSON text (or bytes) → the field's Python value, models and all."""
+    return json_adapter(ltype.python_type).validate_json
+
+
+def int_range_check(model: str, column: ColumnSchema) -> Codec | None:
+    """Refuses integers the column cannot hold, naming model, field and value."""
+    bounds = column.type.int_bounds
+    if bounds is None:
+        return None
+    low, high = bounds
+
+    def check(value: Any) -> Any:
+        if low <= value <= high if type(value) is int else True:
+            return value
+        raise DataError(
+            f"{model}.{column.name}: {value!r} does not fit in a {column.type.kind.value} column "
+            f"(range {low} to {high}); use BigInt() for larger values"
+        )
+
+    return check
+
+
+def enum_encoder(_: LogicalType) -> Codec:
+    return lambda value: value.value
+
+
+def enum_decoder(ltype: LogicalType) -> Codec:
+    assert ltype.enum_type is not None
+    return ltype.enum_type
+
+
+def aware_utc(value: dt.datetime) -> dt.datetime:
+    """Aware datetimes become UTC; naive ones are taken to be UTC already."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+# -- SQLite ---------------------------------------------------------------
+
+def _sqlite_datetime_encoder(ltype: LogicalType) -> Codec:
+    if ltype.timezone:
+        # Fixed-width UTC text sorts in time order, so comparisons stay correct.
+        return lambda v: aware_utc(v).isoformat(sep=" ", timespec="microseconds")
+    return lambda v: v.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+def _sqlite_datetime_decoder(ltype: LogicalType) -> Codec:
+    parse = dt.datetime.fromisoformat
+    if ltype.timezone:
+        return lambda v: aware_utc(parse(v))
+    return parse
+
+
+def _decimal_decoder(ltype: LogicalType) -> Codec:
+    if ltype.scale is None:
+        return lambda v: Decimal(str(v))
+    quantum = Decimal(1).scaleb(-ltype.scale)
+    return lambda v: Decimal(str(v)).quantize(quantum)
+
+
+SQLITE_ENCODERS: dict[Kind, Callable[[LogicalType], Codec]] = {
+    Kind.DECIMAL: lambda _: str,
+    Kind.UUID: lambda _: lambda v: v.hex,
+    Kind.TIMEUUID: lambda _: lambda v: v.hex,
+    Kind.DATETIME: _sqlite_datetime_encoder,
+    Kind.DATE: lambda _: lambda v: v.isoformat(),
+    Kind.TIME: lambda _: lambda v: v.isoformat(timespec="microseconds"),
+    Kind.ENUM: enum_encoder,
+}
+
+SQLITE_DECODERS: dict[Kind, Callable[[LogicalType], Codec]] = {
+    Kind.BOOL: lambda _: bool,
+    Kind.DECIMAL: _decimal_decoder,
+    Kind.UUID: lambda _: lambda v: uuid.UUID(v) if isinstance(v, str) else uuid.UUID(bytes=v),
+    Kind.TIMEUUID: lambda _: lambda v: uuid.UUID(v) if isinstance(v, str) else uuid.UUID(bytes=v),
+    Kind.DATETIME: _sqlite_datetime_decoder,
+    Kind.DATE: lambda _: dt.date.fromisoformat,
+    Kind.TIME: lambda _: dt.time.fromisoformat,
+    Kind.ENUM: enum_decoder,
+    Kind.FLOAT64: lambda _: float,
+}
+
+# -- PostgreSQL (psycopg and asyncpg are set up to agree: JSON arrives as text) ---
+
+def _pg_datetime_encoder(ltype: LogicalType) -> Codec | None:
+    if ltype.timezone:
+        return aware_utc
+    return None
+
+
+POSTGRES_ENCODERS: dict[Kind, Callable[[LogicalType], Codec | None]] = {
+    Kind.DATETIME: _pg_datetime_encoder,
+    Kind.ENUM: enum_encoder,
+}
+
+POSTGRES_DECODERS: dict[Kind, Callable[[LogicalType], Codec]] = {
+    Kind.ENUM: enum_decoder,
+}
+
+
+def make_encoder(encoders: dict[Kind, Callable[[LogicalType], Codec | None]], model: str,
+                 column: ColumnSchema) -> Codec | None:
+    """The encoder for one column from a backend's table, with range checks for integers."""
+    ltype = column.type
+    if ltype.kind in JSON_KINDS and ltype.db_type is None:
+        return json_encoder(ltype)
+    check = int_range_check(model, column)
+    if check is not None:
+        return check
+    factory = encoders.get(ltype.kind)
+    return factory(ltype) if factory is not None else None
+
+
+def make_decoder(decoders: dict[Kind, Callable[[LogicalType], Codec]], column: ColumnSchema) -> Codec | None:
+    """The decoder for one column from a backend's table."""
+    ltype = column.type
+    if ltype.kind in JSON_KINDS and ltype.db_type is None:
+        return json_decoder(ltype)
+    factory = decoders.get(ltype.kind)
+    return factory(ltype) if factory is not None else None

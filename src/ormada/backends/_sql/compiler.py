@@ -1,0 +1,430 @@
+"""Compiling ``QueryState`` into SQL text through SQLAlchemy Core, once per query shape.
+
+A query is first flattened into its *shape* (fields, lookups, arity; hashable, no
+values) and its values (encoded for the driver). The shape is the cache key: on a
+miss it is built into a SQLAlchemy construct whose bind parameters are named
+``p0, p1, …`` in flattening order and compiled by the dialect; the compiled text is
+kept with the permutation from flattening order to the driver's positional order.
+A repeated query therefore costs one flattening walk and a dictionary look-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from itertools import count
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from ormada.backends._sql.tables import build_table
+from ormada.backends.base import Compiled, Statement
+from ormada.errors import NotSupported, QueryError
+from ormada.query.expressions import Combined, F, Junction, Lookup, Node
+from ormada.query.state import QueryState
+
+if TYPE_CHECKING:
+    from ormada._info import ModelInfo
+    from ormada.backends._sql.backend import SqlBackend
+
+CACHE_SIZE = 2048
+ARITHMETIC = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: a / b}
+COMPARE = {
+    "exact": lambda c, v: c == v,
+    "gt": lambda c, v: c > v,
+    "gte": lambda c, v: c >= v,
+    "lt": lambda c, v: c < v,
+    "lte": lambda c, v: c <= v,
+}
+TEXT_PATTERNS = {
+    "contains": ("%", "%"),
+    "icontains": ("%", "%"),
+    "startswith": ("", "%"),
+    "istartswith": ("", "%"),
+    "endswith": ("%", ""),
+    "iendswith": ("%", ""),
+}
+
+
+Position = int | tuple[Any]  # an index into the flattened values, or (constant,)
+
+
+def _position(compiled: Any, name: str) -> Position:
+    """Where a placeholder's value comes from: our ``pN`` parameters index the
+    flattened values; parameters the dialect adds itself (SQLite's ``OFFSET 0``)
+    carry their constant."""
+    if name.startswith("p") and name[1:].isdigit():
+        return int(name[1:])
+    return (compiled.binds[name].value,)
+
+
+def _ordered(values: Sequence[Any], order: tuple[Position, ...]) -> list[Any]:
+    return [values[i] if type(i) is int else i[0] for i in order]  # type: ignore[index]
+
+
+def like_escape(value: str) -> str:
+    """Escapes LIKE wildcards with a backslash."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def pad_in(values: list[Any]) -> list[Any]:
+    """Pads an IN list to the next power of two by repeating its last value, so
+    lists of similar length share one compiled statement."""
+    n = len(values)
+    if n <= 2:
+        return values
+    size = 1 << (n - 1).bit_length()
+    return values + [values[-1]] * (size - n)
+
+
+class Binds:
+    """Hands out bind parameters named in flattening order."""
+
+    def __init__(self) -> None:
+        self._counter = count()
+
+    def __call__(self, type_: Any = None) -> sa.BindParameter[Any]:
+        return sa.bindparam(f"p{next(self._counter)}", type_=type_)
+
+
+class SqlCompiler:
+    """Compiles and caches statements for one SQL backend and dialect."""
+
+    def __init__(self, backend: SqlBackend, dialect: sa.Dialect) -> None:
+        self.backend = backend
+        self.dialect = dialect
+        self.metadata = sa.MetaData()
+        self._cache: dict[Hashable, tuple[str, tuple[Position, ...]]] = {}
+        self._tables: dict[ModelInfo, sa.Table] = {}
+        self._raw_names: dict[str, tuple[str, ...]] = {}
+
+    # -- tables ----------------------------------------------------------
+    def table(self, info: ModelInfo) -> sa.Table:
+        """The SQLAlchemy table of a model (built on first use)."""
+        table = self._tables.get(info)
+        if table is None:
+            table = self._tables[info] = build_table(info.table, self.metadata)
+        return table
+
+    # -- the cache -------------------------------------------------------
+    def _compiled(self, key: Hashable, build: Callable[[Binds], Any]) -> tuple[str, tuple[Position, ...]]:
+        entry = self._cache.get(key)
+        if entry is None:
+            construct = build(Binds())
+            compiled = construct.compile(dialect=self.dialect)
+            names = compiled.positiontup or ()
+            entry = (str(compiled), tuple(_position(compiled, name) for name in names))
+            if len(self._cache) >= CACHE_SIZE:
+                del self._cache[next(iter(self._cache))]
+            self._cache[key] = entry
+        return entry
+
+    def _statement(self, key: Hashable, build: Callable[[Binds], Any], values: Sequence[Any],
+                   fetch: Any = "rows") -> Statement:
+        text, order = self._compiled(key, build)
+        return Statement(text, _ordered(values, order), fetch)
+
+    # -- flattening --------------------------------------------------------
+    def _encode(self, info: ModelInfo, field: str, value: Any) -> Any:
+        encode = self.backend.column_encoder(info, field)
+        return value if encode is None or value is None else encode(value)
+
+    def flatten(self, info: ModelInfo, node: Node, values: list[Any]) -> Hashable:
+        """The shape of a filter tree; its values are appended to ``values``."""
+        if isinstance(node, Junction):
+            return ("J", node.connector, node.negated, tuple(self.flatten(info, c, values) for c in node.children))
+        field, op, value = node.field, node.op, node.value
+        if op == "isnull":
+            return ("L", field, op, bool(value))
+        if isinstance(value, (F, Combined)):
+            if op not in COMPARE:
+                raise QueryError(f"{info.name}.{field}__{op} cannot compare with an F() expression")
+            return ("L", field, op, self.flatten_expression(info, field, value, values))
+        if op == "in":
+            items = pad_in([self._encode(info, field, v) for v in value])
+            values.extend(items)
+            return ("L", field, op, len(items))
+        if op == "range":
+            values.append(self._encode(info, field, value[0]))
+            values.append(self._encode(info, field, value[1]))
+        elif op in TEXT_PATTERNS:
+            values.append(self.backend.text_pattern(op, value))
+        elif op == "iexact":
+            values.append(value)
+        elif op in ("has", "json_contains"):
+            values.append(self.backend.collection_item(info, field, op, value))
+        else:
+            values.append(self._encode(info, field, value))
+        return ("L", field, op, None)
+
+    def flatten_expression(self, info: ModelInfo, field: str, value: Any, values: list[Any]) -> Hashable:
+        """The shape of an ``F``/``Combined`` expression; constants go to ``values``."""
+        if isinstance(value, F):
+            return ("F", value.name)
+        if isinstance(value, Combined):
+            return ("C", self.flatten_expression(info, field, value.lhs, values), value.op,
+                    self.flatten_expression(info, field, value.rhs, values))
+        values.append(self.backend.expression_constant(value))
+        return ("V",)
+
+    # -- building ----------------------------------------------------------
+    def build_where(self, table: sa.Table, shape: Any, binds: Binds) -> ColumnElement[bool]:
+        """Rebuilds a filter shape as a SQLAlchemy clause with bind parameters."""
+        if shape[0] == "J":
+            _, connector, negated, children = shape
+            parts = [self.build_where(table, c, binds) for c in children]
+            clause = sa.and_(*parts) if connector == "and" else sa.or_(*parts)
+            return sa.not_(clause) if negated else clause
+        _, field, op, extra = shape
+        column = table.c[field]
+        if op == "isnull":
+            return column.is_(None) if extra else column.is_not(None)
+        if isinstance(extra, tuple):  # compared with an F() expression
+            return COMPARE[op](column, self.build_expression(table, extra, binds))
+        if op in COMPARE:
+            return COMPARE[op](column, binds(column.type))
+        if op == "in":
+            if extra == 0:
+                return sa.false()
+            return column.in_([binds(column.type) for _ in range(extra)])
+        if op == "range":
+            return column.between(binds(column.type), binds(column.type))
+        if op == "iexact":
+            return sa.func.lower(column) == sa.func.lower(binds(sa.String()))
+        if op in TEXT_PATTERNS:
+            return self.backend.text_match(column, op, binds(sa.String()))
+        if op in ("has", "json_contains"):
+            return self.backend.collection_match(column, op, binds)
+        raise QueryError(f"unknown lookup {op!r}")  # pragma: no cover - resolve() checks names
+
+    def build_expression(self, table: sa.Table, shape: Any, binds: Binds) -> Any:
+        if shape[0] == "F":
+            return table.c[shape[1]]
+        if shape[0] == "C":
+            left = self.build_expression(table, shape[1], binds)
+            right = self.build_expression(table, shape[3], binds)
+            return ARITHMETIC[shape[2]](left, right)
+        return binds()
+
+    def _where_shape(self, info: ModelInfo, state: QueryState, values: list[Any]) -> Hashable:
+        return None if state.where is None else self.flatten(info, state.where, values)
+
+    def _window_shape(self, state: QueryState, values: list[Any]) -> tuple[bool, bool]:
+        if state.limit is not None:
+            values.append(state.limit)
+        if state.offset:
+            values.append(state.offset)
+        return state.limit is not None, bool(state.offset)
+
+    def _select_construct(self, info: ModelInfo, columns: tuple[str, ...], where: Any, order: Any,
+                          distinct: bool, window: tuple[bool, bool], binds: Binds) -> sa.Select[Any]:
+        table = self.table(info)
+        query = sa.select(*(table.c[name] for name in columns))
+        if where is not None:
+            query = query.where(self.build_where(table, where, binds))
+        if distinct:
+            query = query.distinct()
+        for item in order:
+            column = table.c[item.field]
+            query = query.order_by(column.desc() if item.descending else column.asc())
+        if window[0]:
+            query = query.limit(binds(sa.Integer()))
+        if window[1]:
+            query = query.offset(binds(sa.Integer()))
+        return query
+
+    # -- reads -------------------------------------------------------------
+    def select(self, info: ModelInfo, state: QueryState) -> Compiled:
+        values: list[Any] = []
+        where = self._where_shape(info, state, values)
+        window = self._window_shape(state, values)
+        columns = state.columns or info.field_names
+        key = ("select", info, where, state.order_by, columns, state.distinct, window)
+
+        def build(binds: Binds) -> Any:
+            return self._select_construct(info, columns, where, state.order_by, state.distinct, window, binds)
+
+        statement = self._statement(key, build, values)
+        table = info.table.by_name
+        return Compiled(statement, tuple(table[name] for name in columns))
+
+    def count(self, info: ModelInfo, state: QueryState) -> Statement:
+        values: list[Any] = []
+        where = self._where_shape(info, state, values)
+        window = self._window_shape(state, values)
+        columns = state.columns or info.field_names
+        key = ("count", info, where, columns if state.distinct else None, state.distinct, window)
+
+        def build(binds: Binds) -> Any:
+            if state.distinct or window != (False, False):
+                inner = self._select_construct(info, columns if state.distinct else info.pk or columns,
+                                               where, (), state.distinct, window, binds)
+                return sa.select(sa.func.count()).select_from(inner.subquery())
+            table = self.table(info)
+            query = sa.select(sa.func.count()).select_from(table)
+            return query.where(self.build_where(table, where, binds)) if where is not None else query
+
+        return self._statement(key, build, values)
+
+    def exists(self, info: ModelInfo, state: QueryState) -> Statement:
+        values: list[Any] = []
+        where = self._where_shape(info, state, values)
+        window = self._window_shape(state, values)
+        key = ("exists", info, where, window)
+
+        def build(binds: Binds) -> Any:
+            inner = self._select_construct(info, info.pk or info.field_names[:1], where, (), False, window, binds)
+            if window == (False, False):
+                return inner.with_only_columns(sa.literal_column("1")).limit(sa.literal_column("1"))
+            return sa.select(sa.literal_column("1")).select_from(inner.subquery()).limit(sa.literal_column("1"))
+
+        return self._statement(key, build, values)
+
+    # -- writes ------------------------------------------------------------
+    def _narrowed(self, info: ModelInfo, state: QueryState, binds: Binds, where: Any,
+                  window: tuple[bool, bool]) -> ColumnElement[bool] | None:
+        """The WHERE of an UPDATE/DELETE; a window (limit/offset) becomes a key sub-select."""
+        table = self.table(info)
+        if window == (False, False) and not state.order_by:
+            return None if where is None else self.build_where(table, where, binds)
+        if not info.pk:
+            raise NotSupported(f"{info.name} has no primary key, so update()/delete() cannot take a slice")
+        inner = self._select_construct(info, info.pk, where, state.order_by, False, window, binds)
+        keys = sa.tuple_(*(table.c[name] for name in info.pk)) if len(info.pk) > 1 else table.c[info.pk[0]]
+        return keys.in_(inner.subquery().select())
+
+    def update(self, info: ModelInfo, state: QueryState, assignments: dict[str, Any]) -> Statement:
+        values: list[Any] = []
+        shapes: list[tuple[str, Hashable]] = []
+        for name, value in assignments.items():
+            if isinstance(value, (F, Combined)):
+                shapes.append((name, self.flatten_expression(info, name, value, values)))
+            else:
+                values.append(self._encode(info, name, value))
+                shapes.append((name, ("V",)))
+        where = self._where_shape(info, state, values)
+        window = self._window_shape(state, values)
+        key = ("update", info, tuple(shapes), where, state.order_by, window)
+
+        def build(binds: Binds) -> Any:
+            table = self.table(info)
+            sets = {table.c[name]: (binds(table.c[name].type) if shape == ("V",)
+                                    else self.build_expression(table, shape, binds)) for name, shape in shapes}
+            query = sa.update(table).values(sets)
+            clause = self._narrowed(info, state, binds, where, window)
+            return query.where(clause) if clause is not None else query
+
+        return self._statement(key, build, values, "rowcount")
+
+    def delete(self, info: ModelInfo, state: QueryState) -> Statement:
+        values: list[Any] = []
+        where = self._where_shape(info, state, values)
+        window = self._window_shape(state, values)
+        key = ("delete", info, where, state.order_by, window)
+
+        def build(binds: Binds) -> Any:
+            query = sa.delete(self.table(info))
+            clause = self._narrowed(info, state, binds, where, window)
+            return query.where(clause) if clause is not None else query
+
+        return self._statement(key, build, values, "rowcount")
+
+    def _encoded_rows(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]]) -> list[Any]:
+        encoders = [self.backend.column_encoder(info, name) for name in columns]
+        values: list[Any] = []
+        for row in rows:
+            values.extend(v if e is None or v is None else e(v) for e, v in zip(encoders, row, strict=True))
+        return values
+
+    def _insert_values(self, info: ModelInfo, columns: tuple[str, ...], n_rows: int, binds: Binds) -> Any:
+        table = self.table(info)
+        rows = [{name: binds(table.c[name].type) for name in columns} for _ in range(n_rows)]
+        return rows[0] if n_rows == 1 else rows
+
+    def insert(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
+               returning: tuple[str, ...] = ()) -> Statement:
+        values = self._encoded_rows(info, columns, rows)
+        key = ("insert", info, columns, len(rows), returning)
+
+        def build(binds: Binds) -> Any:
+            table = self.table(info)
+            query = sa.insert(table)
+            if columns:
+                query = query.values(self._insert_values(info, columns, len(rows), binds))
+            return query.returning(*(table.c[n] for n in returning)) if returning else query
+
+        return self._statement(key, build, values, "rows" if returning else "rowcount")
+
+    def upsert(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
+               conflict: tuple[str, ...], update: tuple[str, ...], returning: tuple[str, ...] = ()) -> Statement:
+        values = self._encoded_rows(info, columns, rows)
+        key = ("upsert", info, columns, len(rows), conflict, update, returning)
+
+        def build(binds: Binds) -> Any:
+            table = self.table(info)
+            query = self.backend.dialect_insert(table).values(self._insert_values(info, columns, len(rows), binds))
+            # A no-op update where none is asked for, so RETURNING yields every row.
+            targets = update or conflict[:1]
+            query = query.on_conflict_do_update(index_elements=[table.c[c] for c in conflict],
+                                                set_={c: query.excluded[c] for c in targets})
+            return query.returning(*(table.c[n] for n in returning)) if returning else query
+
+        return self._statement(key, build, values, "rows" if returning else "rowcount")
+
+    def update_rows(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]]) -> Statement:
+        names = (*columns, *info.pk)
+        key = ("update_rows", info, columns)
+
+        def build(binds: Binds) -> Any:
+            table = self.table(info)
+            sets = {table.c[name]: binds(table.c[name].type) for name in columns}
+            where = sa.and_(*(table.c[name] == binds(table.c[name].type) for name in info.pk))
+            return sa.update(table).values(sets).where(where)
+
+        text, order = self._compiled(key, build)
+        params = []
+        for row in rows:
+            flat = self._encoded_rows(info, names, (row,))
+            params.append(_ordered(flat, order))
+        return Statement(text, params, "rowcount", many=True)
+
+    # -- DDL and raw SQL -----------------------------------------------------
+    def create_tables(self, infos: Sequence[ModelInfo]) -> list[Statement]:
+        tables = {self.table(info) for info in infos}
+        statements = []
+        for table in self.metadata.sorted_tables:
+            if table in tables:
+                statements.append(self._ddl(sa.schema.CreateTable(table, if_not_exists=True)))
+                for index in sorted(table.indexes, key=lambda ix: ix.name or ""):
+                    statements.append(self._ddl(sa.schema.CreateIndex(index, if_not_exists=True)))
+        return statements
+
+    def drop_tables(self, infos: Sequence[ModelInfo]) -> list[Statement]:
+        tables = {self.table(info) for info in infos}
+        return [self._ddl(sa.schema.DropTable(t, if_exists=True))
+                for t in reversed(self.metadata.sorted_tables) if t in tables]
+
+    def _ddl(self, construct: Any) -> Statement:
+        return Statement(str(construct.compile(dialect=self.dialect)).strip(), (), "none")
+
+    def raw(self, text: str, params: Sequence[Any] | dict[str, Any] | None) -> Statement:
+        if params is not None and not isinstance(params, dict):
+            raise QueryError("raw SQL takes named parameters: execute('... WHERE id = :id', {'id': 1})")
+        names: dict[str, int] = {}
+        key = ("raw", text)
+        entry = self._cache.get(key)
+        if entry is None:
+            compiled = sa.text(text).compile(dialect=self.dialect)
+            positions = tuple(compiled.positiontup or ())
+            for name in positions:
+                names.setdefault(name, len(names))
+            self._cache[key] = entry = (str(compiled), tuple(names[n] for n in positions))
+            self._raw_names[text] = tuple(names)
+        ordered_names = self._raw_names[text]
+        given = params or {}
+        missing = [n for n in ordered_names if n not in given]
+        if missing:
+            raise QueryError(f"raw SQL names parameters {missing} that were not given")
+        values = [given[n] for n in ordered_names]
+        return Statement(entry[0], [values[i] for i in entry[1]], "auto")
+

@@ -1,0 +1,97 @@
+"""Translating :class:`TableSchema` into SQLAlchemy Core tables (for compiling and DDL)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.types import UserDefinedType
+
+from ormada.schema import ColumnSchema, Kind, LogicalType, TableSchema
+
+JSON_KINDS = frozenset({Kind.JSON, Kind.LIST, Kind.SET, Kind.MAP, Kind.TUPLE, Kind.USER_TYPE, Kind.VECTOR})
+
+
+class NamedType(UserDefinedType[Any]):
+    """A column type named verbatim by ``DbType("...")``."""
+
+    cache_ok = True
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return self.name
+
+
+def sa_type(ltype: LogicalType, generated: bool = False) -> sa.types.TypeEngine[Any]:
+    """The SQLAlchemy type for a logical type; dialects render it."""
+    if ltype.db_type is not None:
+        return NamedType(ltype.db_type)
+    kind = ltype.kind
+    if kind is Kind.INT16:
+        return sa.SmallInteger()
+    if kind is Kind.INT32:
+        return sa.Integer()
+    if kind in (Kind.INT64, Kind.COUNTER):
+        # SQLite only generates keys for a column declared exactly INTEGER.
+        return sa.BigInteger().with_variant(sa.Integer(), "sqlite") if generated else sa.BigInteger()
+    if kind is Kind.FLOAT64:
+        return sa.Double()
+    if kind is Kind.DECIMAL:
+        return sa.Numeric(ltype.precision, ltype.scale, asdecimal=True)
+    if kind is Kind.BOOL:
+        return sa.Boolean()
+    if kind is Kind.TEXT:
+        return sa.String(ltype.max_length) if ltype.max_length else sa.Text()
+    if kind is Kind.BYTES:
+        return sa.LargeBinary()
+    if kind in (Kind.UUID, Kind.TIMEUUID):
+        return sa.Uuid(as_uuid=True)
+    if kind is Kind.DATE:
+        return sa.Date()
+    if kind is Kind.TIME:
+        return sa.Time()
+    if kind is Kind.DATETIME:
+        return sa.DateTime(timezone=ltype.timezone)
+    if kind is Kind.ENUM:
+        assert ltype.enum_type is not None
+        values = [member.value for member in ltype.enum_type]
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            return sa.Integer()
+        return sa.String(max(len(str(v)) for v in values))
+    if kind in JSON_KINDS:
+        return sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+    raise AssertionError(f"no SQL type for {kind}")  # pragma: no cover - every kind is listed
+
+
+def sa_column(column: ColumnSchema) -> sa.Column[Any]:
+    """The SQLAlchemy column for a schema column."""
+    args: list[Any] = []
+    if column.foreign_key is not None:
+        table, target, on_delete = column.foreign_key
+        args.append(sa.ForeignKey(f"{table}.{target}", ondelete=on_delete))
+    if column.generated and column.type.kind is not Kind.INT16:
+        args.append(sa.Identity())
+    return sa.Column(
+        column.name,
+        sa_type(column.type, column.generated),
+        *args,
+        primary_key=column.key is not None,
+        nullable=column.nullable and column.key is None,
+        autoincrement=column.generated if column.key is not None else "auto",
+        unique=column.unique or None,
+        index=(column.indexed and not column.unique) or None,
+    )
+
+
+def build_table(schema: TableSchema, metadata: sa.MetaData) -> sa.Table:
+    """Adds the table (with its indexes) to ``metadata`` and returns it."""
+    existing = metadata.tables.get(schema.name)
+    if existing is not None:
+        return existing
+    table = sa.Table(schema.name, metadata, *(sa_column(c) for c in schema.columns))
+    for index in schema.indexes:
+        sa.Index(index.name, *(table.c[name] for name in index.columns), unique=index.unique)
+    return table

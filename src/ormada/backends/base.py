@@ -1,0 +1,244 @@
+"""The protocol every backend implements, and the values that cross it.
+
+Shared code talks to a backend only through :class:`Backend`: it asks for compiled
+statements, for value codecs and for connections, and asks for capabilities
+(``backend.supports.returning``) rather than for names.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from ormada._info import ModelInfo
+    from ormada._url import DatabaseURL
+    from ormada.query.state import QueryState
+    from ormada.schema import ColumnSchema
+
+Fetch = Literal["rows", "rowcount", "lastrowid", "none", "auto"]
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A statement exactly as it is sent: text, bound parameters and what comes back.
+
+    Attributes:
+        text: SQL or CQL with the driver's placeholders.
+        params: Positional parameters, already converted for the driver; for
+            ``many`` statements, one sequence per execution.
+        fetch: ``"rows"`` returns the rows, ``"rowcount"`` the affected row count,
+            ``"lastrowid"`` the generated key, ``"none"`` nothing, and ``"auto"``
+            (raw statements) the rows when the statement returns rows, else the row count.
+        many: Execute once per parameter sequence (``executemany``).
+    """
+
+    text: str
+    params: Sequence[Any] = ()
+    fetch: Fetch = "rows"
+    many: bool = False
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """A compiled read: the statement and the columns its rows hold, in order."""
+
+    statement: Statement
+    columns: tuple[ColumnSchema, ...]
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend can do; shared code branches on these, never on a backend's name."""
+
+    returning: bool = True
+    savepoints: bool = True
+    transactions: bool = True
+    joins: bool = True
+    or_filters: bool = True
+    upsert: bool = True
+    server_side_cursors: bool = False
+    json_contains: bool = True
+    rowcount: bool = True  # writes report how many rows they touched
+    max_params: int = 32_000
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+Decoder = Callable[[Any], Any]
+Encoder = Callable[[Any], Any]
+
+
+class SyncConnection(ABC):
+    """One driver connection, used by one thread at a time."""
+
+    @abstractmethod
+    def execute(self, statement: Statement) -> Any:
+        """Runs the statement; returns rows, a row count or a key as ``statement.fetch`` says.
+
+        Raises:
+            IntegrityError, DataError, DatabaseError: the database refused it;
+                the driver's exception is chained.
+        """
+
+    @abstractmethod
+    def stream(self, statement: Statement, chunk_size: int) -> Iterator[Sequence[Sequence[Any]]]:
+        """Yields the rows of a read in chunks, without loading the whole result."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Closes the driver connection."""
+
+    @property
+    def broken(self) -> bool:
+        """Whether the connection can no longer be used (the server went away)."""
+        return False
+
+
+class AsyncConnection(ABC):
+    """The async twin of :class:`SyncConnection`, on a native async driver."""
+
+    @abstractmethod
+    async def execute(self, statement: Statement) -> Any:
+        """Runs the statement; see :meth:`SyncConnection.execute`."""
+
+    @abstractmethod
+    def stream(self, statement: Statement, chunk_size: int) -> AsyncIterator[Sequence[Sequence[Any]]]:
+        """Yields the rows of a read in chunks."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Closes the driver connection."""
+
+    @property
+    def broken(self) -> bool:
+        """Whether the connection can no longer be used (the server went away)."""
+        return False
+
+
+class SyncPool(ABC):
+    """Hands out sync connections; opened on first use."""
+
+    @abstractmethod
+    def acquire(self) -> SyncConnection:
+        """A connection for the caller's exclusive use until :meth:`release`."""
+
+    @abstractmethod
+    def release(self, connection: SyncConnection, *, broken: bool = False) -> None:
+        """Returns a connection; a ``broken`` one is closed instead of reused."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Closes every connection."""
+
+
+class AsyncPool(ABC):
+    """Hands out async connections; opened on first use."""
+
+    @abstractmethod
+    async def acquire(self) -> AsyncConnection:
+        """A connection for the caller's exclusive use until :meth:`release`."""
+
+    @abstractmethod
+    async def release(self, connection: AsyncConnection, *, broken: bool = False) -> None:
+        """Returns a connection; a ``broken`` one is closed instead of reused."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Closes every connection."""
+
+
+class Backend(ABC):
+    """Compiles queries for one database and opens connections to it.
+
+    A backend object belongs to one :class:`~ormada.Database`; it caches compiled
+    statements by query shape, so the same query with other values costs a look-up.
+    """
+
+    name: str
+    supports: Capabilities
+    begin_statement = "BEGIN"
+    commit_statement = "COMMIT"
+    rollback_statement = "ROLLBACK"
+
+    def __init__(self, url: DatabaseURL) -> None:
+        self.url = url
+
+    # -- compiling -------------------------------------------------------
+    @abstractmethod
+    def select(self, info: ModelInfo, state: QueryState) -> Compiled:
+        """The read a QuerySet describes."""
+
+    @abstractmethod
+    def count(self, info: ModelInfo, state: QueryState) -> Statement:
+        """``SELECT count(*)`` over the QuerySet's rows; returns one row, one column."""
+
+    @abstractmethod
+    def exists(self, info: ModelInfo, state: QueryState) -> Statement:
+        """A read that returns a row when the QuerySet matches anything."""
+
+    @abstractmethod
+    def update(self, info: ModelInfo, state: QueryState, values: dict[str, Any]) -> Statement:
+        """Sets ``values`` (plain values or F expressions) on every matching row."""
+
+    @abstractmethod
+    def delete(self, info: ModelInfo, state: QueryState) -> Statement:
+        """Deletes every matching row."""
+
+    @abstractmethod
+    def insert(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
+               returning: tuple[str, ...] = (), options: Mapping[str, Any] | None = None) -> Statement:
+        """Inserts rows of raw (not yet encoded) values for ``columns``.
+
+        ``options`` carries per-operation settings (``ttl``, ``timestamp``,
+        ``if_not_exists``, ``consistency``…); a backend refuses, with NotSupported,
+        an option it cannot honour rather than ignoring it silently."""
+
+    @abstractmethod
+    def upsert(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
+               conflict: tuple[str, ...], update: tuple[str, ...], returning: tuple[str, ...] = ()) -> Statement:
+        """Inserts rows, updating ``update`` columns where ``conflict`` columns collide."""
+
+    @abstractmethod
+    def update_rows(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
+                    options: Mapping[str, Any] | None = None) -> Statement:
+        """Updates ``columns`` of each row found by primary key; each row is the new
+        values followed by the primary-key values."""
+
+    @abstractmethod
+    def create_tables(self, infos: Sequence[ModelInfo]) -> list[Statement]:
+        """DDL that creates the tables and indexes (if they do not exist), in dependency order."""
+
+    @abstractmethod
+    def drop_tables(self, infos: Sequence[ModelInfo]) -> list[Statement]:
+        """DDL that drops the tables (if they exist), dependants first."""
+
+    @abstractmethod
+    def explain(self, statement: Statement) -> Statement:
+        """A statement that returns the database's plan for ``statement``."""
+
+    @abstractmethod
+    def raw(self, text: str, params: Sequence[Any] | dict[str, Any] | None) -> Statement:
+        """A user's own statement, its parameters bound, never spliced in."""
+
+    # -- values ----------------------------------------------------------
+    @abstractmethod
+    def decoder(self, column: ColumnSchema) -> Decoder | None:
+        """Turns a value read from the driver into the field's Python value (None: as is)."""
+
+    @abstractmethod
+    def encoder(self, info: ModelInfo, column: ColumnSchema) -> Encoder | None:
+        """Turns a field's Python value into what the driver binds (None: as is)."""
+
+    # -- connections -----------------------------------------------------
+    @abstractmethod
+    def sync_pool(self) -> SyncPool:
+        """A new, unopened pool of sync connections."""
+
+    @abstractmethod
+    def async_pool(self) -> AsyncPool:
+        """A new, unopened pool of async connections."""

@@ -1,0 +1,185 @@
+"""Reads: a :class:`QueryState` → SELECT text and bound values.
+
+Every refusal happens while compiling, so a query CQL cannot serve fails before
+anything is sent. Templates are cached by shape; values are bound per call.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ormada.backends.cassandra.statements import CqlStatement, Template, TemplateCache, bind
+from ormada.backends.cassandra.tables import CqlTable
+from ormada.backends.cassandra.types import cql_type, quote
+from ormada.backends.cassandra.where import Marker, Where, flatten, lookup_shape, render, token_lookups
+from ormada.errors import NotSupported, QueryError
+from ormada.query.expressions import Lookup
+from ormada.query.state import QueryState
+from ormada.schema import ColumnSchema, Kind
+
+WRITE_ONLY_OPTIONS = ("ttl", "timestamp", "if_not_exists", "if_exists", "if_")
+
+
+def where_lookups(table: CqlTable, state: QueryState) -> list[Lookup]:
+    """The query's lookups, plus token bounds and the polymorphic discriminator."""
+    lookups = flatten(state.where, table.model_name)
+    lookups += token_lookups(state.options)
+    if table.discriminator is not None:
+        column, value = table.discriminator
+        if not any(lk.field == column for lk in lookups):
+            lookups.append(Lookup(column, "exact", value))
+    return lookups
+
+
+def _check_read(table: CqlTable, state: QueryState) -> None:
+    model = table.model_name
+    if state.offset:
+        raise NotSupported(
+            f"{model}: CQL has no OFFSET; page through results with .fetch_size(n) and the paging_state of "
+            "each Page instead"
+        )
+    for key in WRITE_ONLY_OPTIONS:
+        if state.options.get(key):
+            raise NotSupported(f"{model}: {key} applies to writes (save, update, delete), not to reads")
+
+
+def _select_columns(table: CqlTable, state: QueryState) -> tuple[ColumnSchema, ...]:
+    if state.columns is None:
+        return table.columns
+    missing = [c for c in state.columns if c not in table.by_name]
+    if missing:
+        raise QueryError(f"{table.model_name} has no field {missing[0]!r}")
+    return tuple(table.by_name[c] for c in state.columns)
+
+
+def _order(table: CqlTable, state: QueryState, where: Where) -> str:
+    model = table.model_name
+    ann = state.options.get("ann_of")
+    if ann is not None:
+        if state.order_by:
+            raise NotSupported(f"{model}: ann_of() orders by similarity; it cannot be combined with order_by()")
+        field = ann[0]
+        column = table.by_name.get(field)
+        if column is None or column.type.kind is not Kind.VECTOR:
+            raise QueryError(f"{model}: ann_of() needs a Vector() field, not {field!r}")
+        if "sai" not in table.index_kinds(field):
+            raise NotSupported(f"{model}.{field}: ANN search needs an SAI index; declare Indexed(using='sai')")
+        if state.limit is None:
+            raise NotSupported(f"{model}: ANN search needs a limit(); CQL refuses an unbounded ANN OF")
+        return f" ORDER BY {quote(field)} ANN OF ?"
+    if not state.order_by:
+        return ""
+    fields = [o.field for o in state.order_by]
+    if any(f not in table.clustering for f in fields):
+        bad = next(f for f in fields if f not in table.clustering)
+        raise NotSupported(
+            f"{model}: cannot order by {bad!r}; CQL sorts only by clustering columns "
+            f"({', '.join(table.clustering) or 'none declared'}) within a partition. Sort the rows in Python, "
+            "or declare a table (or materialized view) clustered by it"
+        )
+    if tuple(fields) != table.clustering[: len(fields)]:
+        raise NotSupported(
+            f"{model}: order_by({', '.join(fields)}) must follow the clustering order "
+            f"({', '.join(table.clustering)}) from the first column"
+        )
+    declared = [table.by_name[f].clustering_order == "desc" for f in fields]
+    wanted = [o.descending for o in state.order_by]
+    flipped = [d != w for d, w in zip(declared, wanted, strict=True)]
+    if any(flipped) and not all(flipped):
+        raise NotSupported(
+            f"{model}: order_by must keep every clustering column in its declared direction or reverse them all"
+        )
+    if not where.partition_restricted:
+        raise NotSupported(
+            f"{model}: order_by needs the partition key ({', '.join(table.partition)}) restricted by = or __in; "
+            "CQL sorts within partitions only"
+        )
+    return " ORDER BY " + ", ".join(f"{quote(o.field)} {'DESC' if o.descending else 'ASC'}" for o in state.order_by)
+
+
+def _distinct(table: CqlTable, state: QueryState, columns: tuple[ColumnSchema, ...]) -> str:
+    if not state.distinct:
+        return ""
+    allowed = set(table.partition) | {c.name for c in table.columns if c.static}
+    names = [c.name for c in columns]
+    if state.columns is None or any(n not in allowed for n in names) or not set(table.partition) <= set(names):
+        raise NotSupported(
+            f"{table.model_name}: CQL DISTINCT selects partition-key (and static) columns only; "
+            f"use .values_list({', '.join(repr(p) for p in table.partition)}).distinct()"
+        )
+    return "DISTINCT "
+
+
+def _shape(kind: str, table: CqlTable, state: QueryState, lookups: list[Lookup]) -> tuple[Any, ...]:
+    opts = state.options
+    return (
+        kind, lookup_shape(lookups), state.columns, state.order_by, state.limit is not None, state.distinct,
+        bool(opts.get("allow_filtering")), opts.get("per_partition_limit") is not None,
+        opts.get("ann_of", (None,))[0],
+    )
+
+
+def _build_select(table: CqlTable, state: QueryState, lookups: list[Lookup], kind: str) -> Template:
+    _check_read(table, state)
+    allow = bool(state.options.get("allow_filtering"))
+    where = render(table, lookups, allow_filtering=allow)
+    markers: list[Marker] = list(where.markers)
+    if kind == "count":
+        columns: tuple[ColumnSchema, ...] = ()
+        head = "SELECT count(*)"
+    elif kind == "exists":
+        columns = tuple(table.by_name[p] for p in table.partition)
+        head = "SELECT " + ", ".join(quote(p) for p in table.partition)
+    else:
+        columns = _select_columns(table, state)
+        head = "SELECT " + _distinct(table, state, columns) + ", ".join(quote(c.name) for c in columns)
+    text = f"{head} FROM {table.name}"
+    if where.text:
+        text += f" WHERE {where.text}"
+    order = _order(table, state, where) if kind == "select" else ""
+    text += order
+    if "ANN OF" in order:
+        field = state.options["ann_of"][0]
+        markers.append(Marker(cql_type(table.by_name[field].type), list))
+    if state.options.get("per_partition_limit") is not None:
+        text += " PER PARTITION LIMIT ?"
+        markers.append(Marker("int"))
+    if kind == "exists":
+        text += " LIMIT 1"
+    elif state.limit is not None and kind == "select":
+        text += " LIMIT ?"
+        markers.append(Marker("int"))
+    if allow:
+        text += " ALLOW FILTERING"
+    return Template(text, tuple(markers), columns, "rows")
+
+
+def _values(state: QueryState, lookups: list[Lookup], kind: str) -> list[Any]:
+    values: list[Any] = []
+    for lk in lookups:
+        if lk.op == "range":
+            values += list(lk.value)
+        else:
+            values.append(lk.value)
+    if kind == "select" and state.options.get("ann_of") is not None:
+        values.append(list(state.options["ann_of"][1]))
+    if state.options.get("per_partition_limit") is not None:
+        values.append(int(state.options["per_partition_limit"]))
+    if kind == "select" and state.limit is not None:
+        values.append(int(state.limit))
+    return values
+
+
+def compile_read(cache: TemplateCache, table: CqlTable, state: QueryState, kind: str,
+                 database: str | None) -> tuple[CqlStatement, Template]:
+    """A SELECT (``kind`` = ``"select"``), ``SELECT count(*)`` or existence probe for the state.
+
+    Raises:
+        NotSupported: the query needs something CQL cannot do; the message says what to do instead.
+    """
+    lookups = where_lookups(table, state)
+    key = (id(table), *_shape(kind, table, state, lookups))
+    template = cache.get(key, lambda: _build_select(table, state, lookups, kind))
+    statement = bind(template, _values(state, lookups, kind), database=database, options=state.options,
+                     read=kind == "select", idempotent=True)
+    return statement, template

@@ -1,0 +1,167 @@
+"""The statement the CQL backend hands out, and the per-operation options it carries.
+
+Text and bind markers are compiled once per query shape (:class:`Template`); each
+execution binds fresh values and attaches the settings that are not part of CQL
+text (consistency, timeout, paging) to a :class:`CqlStatement`.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cassandra import ConsistencyLevel
+
+from ormada.backends.base import Fetch, Statement
+from ormada.backends.cassandra.where import Marker
+from ormada.errors import QueryError
+from ormada.schema import ColumnSchema
+
+
+@dataclass(frozen=True, slots=True)
+class CqlStatement(Statement):
+    """A CQL statement with everything cassandra-driver needs to run it.
+
+    Attributes:
+        types: The CQL type of each ``?`` marker, in order (for checks and docs;
+            the driver takes types from the prepared statement's metadata).
+        database: The model's ``Meta.database``, so a batch can route the statement.
+        write: The statement changes data (a batch collects it).
+        counter: It updates counters (only a counter batch may hold it).
+        conditional: A lightweight transaction; its result says whether it applied.
+        idempotent: Safe to retry (the driver's speculative execution and retries).
+        consistency / serial_consistency: Consistency level names (``"LOCAL_QUORUM"``).
+        timeout: Client-side request timeout in seconds.
+        fetch_size: Rows per page.
+        paging_state: Resume a paged read where an earlier page ended.
+        page: Fetch one page only and return its paging state with the rows.
+        prepare: Run as a prepared statement (bound values); DDL runs unprepared.
+    """
+
+    types: tuple[str, ...] = ()
+    database: str | None = None
+    write: bool = False
+    counter: bool = False
+    conditional: bool = False
+    idempotent: bool = False
+    consistency: str | None = None
+    serial_consistency: str | None = None
+    timeout: float | None = None
+    fetch_size: int | None = None
+    paging_state: bytes | None = None
+    page: bool = False
+    prepare: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A compiled statement shape: its text, markers and the columns its rows hold."""
+
+    text: str
+    markers: tuple[Marker, ...]
+    columns: tuple[ColumnSchema, ...] = ()
+    fetch: Fetch = "rows"
+    write: bool = False
+    counter: bool = False
+    conditional: bool = False
+
+    @property
+    def types(self) -> tuple[str, ...]:
+        """The CQL type of each marker."""
+        return tuple(m.type for m in self.markers)
+
+    def encode(self, values: Sequence[Any]) -> tuple[Any, ...]:
+        """Encodes one row of values for the markers (``None`` stays null)."""
+        if len(values) != len(self.markers):
+            raise QueryError(f"{len(values)} values for {len(self.markers)} bind markers in {self.text!r}")
+        return tuple(
+            m.encode(v) if m.encode is not None and v is not None and not _is_unset(v) else v
+            for m, v in zip(self.markers, values, strict=True)
+        )
+
+
+def _is_unset(value: Any) -> bool:
+    from cassandra.query import UNSET_VALUE
+
+    return value is UNSET_VALUE
+
+
+def consistency_name(level: Any, option: str = "consistency") -> str | None:
+    """Checks a consistency level given by name (any case) or driver constant.
+
+    Raises:
+        QueryError: no such consistency level.
+    """
+    if level is None:
+        return None
+    if isinstance(level, int) and level in ConsistencyLevel.value_to_name:
+        return str(ConsistencyLevel.value_to_name[level])
+    name = str(level).upper()
+    if name not in ConsistencyLevel.name_to_value:
+        known = ", ".join(sorted(ConsistencyLevel.name_to_value))
+        raise QueryError(f"unknown {option} level {level!r}; known: {known}")
+    return name
+
+
+def settings(options: Mapping[str, Any], *, read: bool) -> dict[str, Any]:
+    """The CqlStatement fields that come from per-operation options."""
+    out: dict[str, Any] = {
+        "consistency": consistency_name(options.get("consistency")),
+        "serial_consistency": consistency_name(options.get("serial_consistency"), "serial_consistency"),
+        "timeout": options.get("timeout"),
+    }
+    if "idempotent" in options:
+        out["idempotent"] = bool(options["idempotent"])
+    if read:
+        out["fetch_size"] = options.get("fetch_size")
+        out["paging_state"] = options.get("paging_state")
+        out["page"] = bool(options.get("page")) or "paging_state" in options
+    return out
+
+
+def bind(template: Template, values: Sequence[Any], *, database: str | None, options: Mapping[str, Any],
+         read: bool = False, idempotent: bool = False) -> CqlStatement:
+    """A statement from a template and one row of raw values."""
+    extra = settings(options, read=read)
+    extra.setdefault("idempotent", idempotent)
+    return CqlStatement(
+        text=template.text, params=template.encode(values), fetch=template.fetch, types=template.types,
+        database=database, write=template.write, counter=template.counter, conditional=template.conditional,
+        **extra,
+    )
+
+
+def bind_many(template: Template, rows: Sequence[Sequence[Any]], *, database: str | None,
+              options: Mapping[str, Any]) -> CqlStatement:
+    """A statement run once per row (``many``)."""
+    extra = settings(options, read=False)
+    return CqlStatement(
+        text=template.text, params=[template.encode(r) for r in rows], fetch=template.fetch, many=True,
+        types=template.types, database=database, write=template.write, counter=template.counter,
+        conditional=template.conditional, **extra,
+    )
+
+
+class TemplateCache:
+    """A bounded least-recently-used map from a statement's shape to its :class:`Template`."""
+
+    def __init__(self, maxsize: int = 1024) -> None:
+        self.maxsize = maxsize
+        self._items: OrderedDict[Any, Template] = OrderedDict()
+
+    def get(self, key: Any, build: Callable[[], Template]) -> Template:
+        """The cached template for ``key``, building (and caching) it on a miss."""
+        try:
+            self._items.move_to_end(key)
+            return self._items[key]
+        except KeyError:
+            template = build()
+            self._items[key] = template
+            if len(self._items) > self.maxsize:
+                self._items.popitem(last=False)
+            return template
+
+    def __len__(self) -> int:
+        return len(self._items)

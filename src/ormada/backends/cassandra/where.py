@@ -1,0 +1,267 @@
+"""WHERE clauses: which filters CQL can serve, and their text and bind markers.
+
+CQL answers a filter only from the primary key or an index. Everything else must
+be refused here, before anything is sent, with the reason and the fix; a filter
+that would need a scan is allowed only under ``allow_filtering()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ormada.backends.cassandra import codecs
+from ormada.backends.cassandra.tables import CqlTable
+from ormada.backends.cassandra.types import cql_type, quote
+from ormada.errors import NotSupported, QueryError
+from ormada.query.expressions import Junction, Lookup, Node, is_expression
+from ormada.schema import Kind
+
+Codec = Callable[[Any], Any]
+
+RANGE_OPS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+TEXT_PATTERNS = {"contains": "%{}%", "startswith": "{}%", "endswith": "%{}", "like": "{}"}
+CASE_INSENSITIVE = ("iexact", "icontains", "istartswith", "iendswith")
+TOKEN_FIELD = "token"
+TOKEN_OPTIONS = {"token_gt": "gt", "token_gte": "gte", "token_lt": "lt", "token_lte": "lte"}
+
+FIX_FILTER = ("make it part of the key (PartitionKey/ClusteringKey), index it (Indexed(), Indexed(using='sai')), "
+              "or add .allow_filtering() to scan and filter on the server")
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """One ``?`` bind marker: its CQL type and how to encode the value bound to it."""
+
+    type: str
+    encode: Codec | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """A compiled WHERE clause: text (without the keyword), markers, and what it restricts."""
+
+    text: str
+    markers: tuple[Marker, ...]
+    partition_restricted: bool
+    needs_filtering: tuple[str, ...]
+
+
+def flatten(node: Node | None, model: str) -> list[Lookup]:
+    """The AND-ed lookups of a filter tree.
+
+    Raises:
+        NotSupported: the tree holds an OR or a negation, which CQL has no way to express.
+    """
+    if node is None:
+        return []
+    if isinstance(node, Lookup):
+        return [node]
+    if node.negated:
+        raise NotSupported(
+            f"{model}: CQL has no NOT; filter on the values you want (e.g. __in=[…]) or filter the rows in Python"
+        )
+    if node.connector == "or" and len(node.children) > 1:
+        raise NotSupported(
+            f"{model}: CQL has no OR; run one query per branch and merge the results, "
+            "or use __in=[…] when the branches test one column"
+        )
+    out: list[Lookup] = []
+    for child in node.children:
+        out.extend(flatten(child, model))
+    return out
+
+
+def lookup_shape(lookups: list[Lookup]) -> tuple[tuple[str, str], ...]:
+    """The part of the lookups a statement's text depends on."""
+    return tuple((lk.field, lk.op) for lk in lookups)
+
+
+def token_lookups(options: dict[str, Any]) -> list[Lookup]:
+    """``token_gt=…`` style options as lookups on the pseudo-field ``token``."""
+    return [Lookup(TOKEN_FIELD, op, options[key]) for key, op in TOKEN_OPTIONS.items() if key in options]
+
+
+def _item_type(table: CqlTable, field: str, position: int) -> tuple[str, Codec | None]:
+    column = table.by_name[field]
+    items = column.type.items
+    ltype = items[min(position, len(items) - 1)] if items else column.type
+    return cql_type(ltype, nested=True), codecs.item_encoder(table.model_name, column, position)
+
+
+def _in_encoder(enc: Codec | None) -> Codec:
+    if enc is None:
+        return list
+    return lambda values: [enc(v) for v in values]
+
+
+def _pattern(op: str) -> Codec:
+    template = TEXT_PATTERNS[op]
+    return lambda v: template.format(v)
+
+
+def render(table: CqlTable, lookups: list[Lookup], *, allow_filtering: bool, purpose: str = "select") -> Where:
+    """Compiles AND-ed lookups into a WHERE clause, refusing what CQL cannot serve.
+
+    Args:
+        purpose: ``"select"``, ``"update"`` or ``"delete"``; writes need the key, never a scan.
+
+    Raises:
+        NotSupported: a lookup CQL cannot express, or one that needs ALLOW FILTERING without it.
+        QueryError: a lookup names an unknown field.
+    """
+    model = table.model_name
+    parts: list[str] = []
+    markers: list[Marker] = []
+    eq_cols: set[str] = set()
+    range_cols: set[str] = set()
+    other: list[tuple[str, str]] = []
+    token = False
+    for lk in lookups:
+        field, op = lk.field, lk.op
+        if is_expression(lk.value):
+            raise NotSupported(f"{model}.{field}: CQL compares columns only with values, not with F() expressions; "
+                               "read the rows and compare in Python")
+        if field == TOKEN_FIELD and field not in table.by_name:
+            if op not in RANGE_OPS and op != "exact":
+                raise NotSupported(f"{model}: token() takes =, >, >=, <, <=; not {op!r}")
+            cols = ", ".join(quote(c) for c in table.partition)
+            parts.append(f"token({cols}) {RANGE_OPS.get(op, '=')} ?")
+            markers.append(Marker("bigint"))
+            token = True
+            continue
+        if field not in table.by_name:
+            raise QueryError(f"{model} has no field {field!r}")
+        column = table.by_name[field]
+        name = quote(field)
+        ctype = cql_type(column.type, freeze=column.key is not None)
+        enc = table.encoder(field)
+        if op == "exact":
+            parts.append(f"{name} = ?")
+            markers.append(Marker(ctype, enc))
+            eq_cols.add(field)
+        elif op in RANGE_OPS:
+            parts.append(f"{name} {RANGE_OPS[op]} ?")
+            markers.append(Marker(ctype, enc))
+            range_cols.add(field)
+        elif op == "range":
+            parts.append(f"{name} >= ? AND {name} <= ?")
+            markers += [Marker(ctype, enc), Marker(ctype, enc)]
+            range_cols.add(field)
+        elif op == "in":
+            parts.append(f"{name} IN ?")
+            markers.append(Marker(f"list<{cql_type(column.type, nested=True)}>", _in_encoder(enc)))
+            eq_cols.add(field)
+        elif op in ("has", "contains_value") or (op == "contains" and column.type.kind in (Kind.LIST, Kind.SET)):
+            if column.type.kind not in (Kind.LIST, Kind.SET, Kind.MAP):
+                raise QueryError(f"{model}.{field}: __contains on a collection needs a list, set or map field")
+            item_type, item_enc = _item_type(table, field, 1 if column.type.kind is Kind.MAP else 0)
+            parts.append(f"{name} CONTAINS ?")
+            markers.append(Marker(item_type, item_enc))
+            other.append((field, "contains"))
+        elif op == "contains_key":
+            if column.type.kind is not Kind.MAP:
+                raise QueryError(f"{model}.{field}: __contains_key needs a map (dict) field")
+            key_type, key_enc = _item_type(table, field, 0)
+            parts.append(f"{name} CONTAINS KEY ?")
+            markers.append(Marker(key_type, key_enc))
+            other.append((field, "contains_key"))
+        elif op in TEXT_PATTERNS:
+            if not table.index_kinds(field) & {"sasi", "sai"}:
+                raise NotSupported(
+                    f"{model}.{field}__{op}: CQL matches text patterns (LIKE) only on a SASI or SAI index; "
+                    f"declare the field Indexed(using='sasi') (or 'sai'), or filter the rows in Python"
+                )
+            parts.append(f"{name} LIKE ?")
+            markers.append(Marker(ctype, _pattern(op)))
+            other.append((field, "like"))
+        elif op in CASE_INSENSITIVE:
+            raise NotSupported(
+                f"{model}.{field}__{op}: CQL comparisons are case-sensitive; store a lower-cased copy of the "
+                "value in another field and filter on it, or use a SASI index with "
+                "options={'case_sensitive': 'false'} and __like"
+            )
+        elif op == "isnull":
+            raise NotSupported(f"{model}.{field}__isnull: CQL cannot filter on missing values; "
+                               "store an explicit marker value and filter on it")
+        elif op == "json_contains":
+            raise NotSupported(f"{model}.{field}: JSON documents are stored as text in CQL and cannot be searched; "
+                               "declare the field as a list, set, map or user type instead")
+        else:
+            raise NotSupported(f"{model}.{field}: lookup {op!r} has no CQL equivalent")
+        if op in RANGE_OPS or op in ("range", "exact", "in"):
+            other.append((field, {"exact": "eq", "in": "in"}.get(op, "range")))
+    needs = _needs_filtering(table, eq_cols, range_cols, other, token, purpose)
+    partition_restricted = all(p in eq_cols for p in table.partition)
+    if needs and not allow_filtering:
+        if purpose != "select":
+            raise NotSupported(
+                f"{model}: a CQL {purpose.upper()} must name rows by primary key "
+                f"({', '.join(table.primary_key)}); it cannot filter on {', '.join(needs)}. "
+                "Read the matching rows, then update or delete them by key"
+            )
+        raise NotSupported(
+            f"{model}: filtering on {', '.join(needs)} needs ALLOW FILTERING (a scan of the table); {FIX_FILTER}"
+        )
+    return Where(" AND ".join(parts), tuple(markers), partition_restricted, tuple(needs))
+
+
+def _served_by_index(table: CqlTable, field: str, how: str) -> bool:
+    kinds = table.index_kinds(field)
+    if not kinds:
+        return False
+    if how == "eq":
+        return bool(kinds & {"2i", "sai", "sasi", "full"})
+    if how == "range":
+        return bool(kinds & {"sai", "sasi"})
+    if how == "contains":
+        return bool(kinds & {"2i", "sai", "values"})
+    if how == "contains_key":
+        return "keys" in kinds
+    if how == "like":
+        return bool(kinds & {"sai", "sasi"})
+    return False
+
+
+def _needs_filtering(table: CqlTable, eq_cols: set[str], range_cols: set[str], other: list[tuple[str, str]],
+                     token: bool, purpose: str) -> list[str]:
+    """The lookups that only a scan could answer, as ``field__how`` strings."""
+    needs: list[str] = []
+    key_cols = set(table.primary_key)
+    partition_full = all(p in eq_cols for p in table.partition)
+    if purpose != "select":
+        for p in table.partition:
+            if p not in eq_cols:
+                needs.append(f"{p} (missing)")
+        if purpose == "update":
+            needs += [f"{c} (missing)" for c in table.clustering if c not in eq_cols]
+        needs += [f"{f}__{how}" for f, how in other if f not in key_cols]
+        return needs
+    partial_partition = [p for p in table.partition if p in eq_cols or p in range_cols]
+    if partial_partition and not partition_full:
+        needs += [p for p in partial_partition if not _served_by_index(table, p, "eq")]
+    two_i_used = False
+    for field, how in other:
+        if field in key_cols:
+            continue
+        if _served_by_index(table, field, how):
+            kinds = table.index_kinds(field)
+            if "sai" not in kinds and "sasi" not in kinds:
+                if two_i_used:
+                    needs.append(f"{field}__{how} (only one secondary index serves a query)")
+                two_i_used = True
+            continue
+        needs.append(f"{field}__{how}" if how != "eq" else field)
+    indexed_query = any(f not in key_cols for f, _ in other)
+    prefix_open = True
+    for c in table.clustering:
+        restricted = c in eq_cols or c in range_cols
+        if restricted and not prefix_open:
+            needs.append(f"{c} (clustering columns before it are not restricted by =)")
+        if restricted and not (partition_full or token or indexed_query):
+            if not _served_by_index(table, c, "eq"):
+                needs.append(f"{c} (partition key not given)")
+        if c not in eq_cols:
+            prefix_open = False
+    return list(dict.fromkeys(needs))

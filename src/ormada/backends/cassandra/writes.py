@@ -1,0 +1,320 @@
+"""Writes: INSERT, UPDATE (by QuerySet or by key), DELETE, and their CQL-only parts.
+
+CQL writes are upserts that never read first. Left-out values are bound as
+*unset*, never as null, so saving a new instance writes no tombstones. Conditions
+(``IF NOT EXISTS``, ``IF EXISTS``, ``IF col = …``) make a write a lightweight
+transaction whose result says whether it applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from cassandra.query import UNSET_VALUE
+
+from ormada.backends.cassandra.statements import CqlStatement, Template, TemplateCache, bind, bind_many
+from ormada.backends.cassandra.tables import CqlTable
+from ormada.backends.cassandra.types import cql_type, quote
+from ormada.backends.cassandra.where import Marker, render
+from ormada.errors import NotSupported, QueryError
+from ormada.query.expressions import Combined, F, Lookup, is_expression
+from ormada.schema import Kind
+
+CONDITION_OPS = {"exact": "=", "ne": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "in": "IN"}
+COLLECTION_OPS = ("add", "remove", "append", "prepend", "update", "incr", "decr")
+
+
+def _using(options: Mapping[str, Any], *, allow_ttl: bool = True) -> tuple[str, list[Marker], list[Any]]:
+    parts, markers, values = [], [], []
+    if options.get("ttl") is not None:
+        if not allow_ttl:
+            raise NotSupported("a CQL DELETE takes no TTL; give ttl on the write that stores the value")
+        parts.append("TTL ?")
+        markers.append(Marker("int"))
+        values.append(int(options["ttl"]))
+    if options.get("timestamp") is not None:
+        parts.append("TIMESTAMP ?")
+        markers.append(Marker("bigint"))
+        values.append(int(options["timestamp"]))
+    return (" USING " + " AND ".join(parts)) if parts else "", markers, values
+
+
+def _conditions(table: CqlTable, options: Mapping[str, Any]) -> tuple[str, list[Marker], list[Any], tuple[Any, ...]]:
+    """``IF EXISTS`` or ``IF a = ? AND …`` from ``if_exists=True`` / ``if_={...}``."""
+    conds = options.get("if_") or options.get("if_conditions")
+    if options.get("if_exists"):
+        if conds:
+            raise NotSupported(f"{table.model_name}: use either if_exists or if_={{…}}, not both")
+        return " IF EXISTS", [], [], ("exists",)
+    if not conds:
+        return "", [], [], ()
+    parts, markers, values, shape = [], [], [], []
+    for key, value in conds.items():
+        field, _, op = key.partition("__")
+        op = op or "exact"
+        if field not in table.by_name:
+            raise QueryError(f"{table.model_name} has no field {field!r} (in if_)")
+        if op not in CONDITION_OPS:
+            raise QueryError(f"{table.model_name}.{field}: condition {op!r} unknown; use one of {', '.join(CONDITION_OPS)}")
+        if field in table.primary_key:
+            raise NotSupported(f"{table.model_name}.{field}: LWT conditions test non-key columns; the key is in WHERE")
+        column = table.by_name[field]
+        enc = table.encoder(field)
+        if op == "in":
+            parts.append(f"{quote(field)} IN ?")
+            markers.append(Marker(f"list<{cql_type(column.type, nested=True)}>",
+                                  (lambda vs, e=enc: [e(v) if e else v for v in vs])))
+            values.append(list(value))
+        else:
+            parts.append(f"{quote(field)} {CONDITION_OPS[op]} ?")
+            markers.append(Marker(cql_type(column.type), enc))
+            values.append(value)
+        shape.append((field, op))
+    return " IF " + " AND ".join(parts), markers, values, tuple(shape)
+
+
+def _check_writable(table: CqlTable) -> None:
+    if table.view_of is not None:
+        raise NotSupported(f"{table.model_name} is a materialized view of {table.view_of}; write to that table")
+
+
+# -- INSERT -------------------------------------------------------------------
+
+def compile_insert(cache: TemplateCache, table: CqlTable, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
+                   options: Mapping[str, Any], database: str | None) -> CqlStatement:
+    """``INSERT INTO … VALUES (?, …)``; ``None`` values are bound unset (no tombstones).
+
+    A counter table has no INSERT: the values become increments of an UPDATE.
+    """
+    _check_writable(table)
+    unknown = [c for c in columns if c not in table.by_name]
+    if unknown:
+        raise QueryError(f"{table.model_name} has no field {unknown[0]!r}")
+    rows = [list(r) for r in rows]
+    if table.discriminator is not None and table.discriminator[0] not in columns:
+        columns = (*columns, table.discriminator[0])
+        rows = [[*r, table.discriminator[1]] for r in rows]
+    if table.is_counter_table:
+        return _counter_insert(cache, table, columns, rows, options, database)
+    missing = [k for k in table.primary_key if k not in columns]
+    if missing:
+        raise QueryError(f"{table.model_name}: a CQL row needs every primary-key column; {', '.join(missing)} not given")
+    if options.get("if_exists") or options.get("if_"):
+        raise NotSupported(f"{table.model_name}: an INSERT takes if_not_exists only; use update() for if_exists / if_")
+    if_not_exists = bool(options.get("if_not_exists"))
+    using, using_markers, using_values = _using(options)
+
+    def build() -> Template:
+        names = ", ".join(quote(c) for c in columns)
+        marks = ", ".join("?" for _ in columns)
+        text = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
+        text += " IF NOT EXISTS" if if_not_exists else ""
+        text += using
+        markers = [Marker(cql_type(table.by_name[c].type, freeze=table.by_name[c].key is not None),
+                          table.encoder(c)) for c in columns]
+        return Template(text, (*markers, *using_markers), fetch="rowcount" if if_not_exists else "none",
+                        write=True, conditional=if_not_exists)
+
+    template = cache.get((id(table), "insert", columns, if_not_exists, using), build)
+    values = [[UNSET_VALUE if v is None else v for v in r] + using_values for r in rows]
+    if len(values) == 1:
+        return bind(template, values[0], database=database, options=options, idempotent=not if_not_exists)
+    return bind_many(template, values, database=database, options=options)
+
+
+def _counter_insert(cache: TemplateCache, table: CqlTable, columns: tuple[str, ...], rows: list[list[Any]],
+                    options: Mapping[str, Any], database: str | None) -> CqlStatement:
+    counters = tuple(c for c in columns if c not in table.primary_key)
+    if options.get("ttl") is not None or options.get("if_not_exists"):
+        raise NotSupported(f"{table.model_name}: counter tables take no TTL and no conditions")
+    keys = table.primary_key
+    positions = {c: i for i, c in enumerate(columns)}
+    body = [[r[positions[c]] or 0 for c in counters] + [r[positions[k]] for k in keys] for r in rows]
+    return compile_update_rows(cache, table, counters, body, options, database, increments=True)
+
+
+# -- UPDATE by key (model.save of changed columns) -------------------------------------
+
+def compile_update_rows(cache: TemplateCache, table: CqlTable, columns: tuple[str, ...],
+                        rows: Sequence[Sequence[Any]], options: Mapping[str, Any], database: str | None,
+                        increments: bool = False) -> CqlStatement:
+    """``UPDATE … SET c = ? … WHERE key = ?``; each row is new values then primary-key values.
+
+    Only ``columns`` are written; a ``None`` among them is a deliberate null.
+    """
+    _check_writable(table)
+    if not columns:
+        raise QueryError(f"{table.model_name}: nothing to update (no changed columns)")
+    keyed = [c for c in columns if c in table.primary_key]
+    if keyed:
+        raise NotSupported(f"{table.model_name}.{keyed[0]}: primary-key columns cannot change in CQL; "
+                           "delete the row and insert a new one")
+    counters = [c for c in columns if table.by_name[c].type.kind is Kind.COUNTER]
+    if counters and not increments:
+        raise NotSupported(f"{table.model_name}.{counters[0]}: a counter cannot be set; increment it with "
+                           f"update({counters[0]}=F({counters[0]!r}) + n) or {counters[0]}__incr=n")
+    using, using_markers, using_values = _using(options)
+    cond, cond_markers, cond_values, cond_shape = _conditions(table, options)
+
+    def build() -> Template:
+        sets, markers = [], []
+        for c in columns:
+            name = quote(c)
+            if increments:
+                sets.append(f"{name} = {name} + ?")
+                markers.append(Marker("bigint"))
+            else:
+                sets.append(f"{name} = ?")
+                markers.append(Marker(cql_type(table.by_name[c].type), table.encoder(c)))
+        where = " AND ".join(f"{quote(k)} = ?" for k in table.primary_key)
+        key_markers = [Marker(cql_type(table.by_name[k].type, freeze=True), table.encoder(k)) for k in table.primary_key]
+        text = f"UPDATE {table.name}{using} SET {', '.join(sets)} WHERE {where}{cond}"
+        return Template(text, (*using_markers, *markers, *key_markers, *cond_markers),
+                        fetch="rowcount" if cond else "none", write=True, counter=increments, conditional=bool(cond))
+
+    template = cache.get((id(table), "update_rows", columns, using, cond_shape, increments), build)
+    values = [[*using_values, *r, *cond_values] for r in rows]
+    if len(values) == 1:
+        return bind(template, values[0], database=database, options=options, idempotent=not (cond or increments))
+    return bind_many(template, values, database=database, options=options)
+
+
+# -- UPDATE by QuerySet -------------------------------------------------------------
+
+def _as_collection(value: Any, kind: Kind) -> Any:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable) or isinstance(value, Mapping):
+        return value if isinstance(value, Mapping) and kind is Kind.MAP else [value]
+    return list(value)
+
+
+def _assignment(table: CqlTable, key: str, value: Any) -> tuple[str, Marker, Any, bool]:
+    """One SET item: ``(text, marker, value, is_counter)`` for ``field`` or ``field__op``."""
+    model = table.model_name
+    field, _, op = key.partition("__")
+    if field not in table.by_name:
+        raise QueryError(f"{model} has no field {field!r}")
+    if field in table.primary_key:
+        raise NotSupported(f"{model}.{field}: primary-key columns cannot change in CQL; delete and insert instead")
+    column = table.by_name[field]
+    kind = column.type.kind
+    name = quote(field)
+    ctype = cql_type(column.type)
+    enc = table.encoder(field)
+    if isinstance(value, (F, Combined)):
+        op, value = _expression_op(model, field, value)
+        if op == "add" and kind is Kind.MAP:
+            op = "update"
+    if op in ("incr", "decr"):
+        if kind is not Kind.COUNTER:
+            raise NotSupported(f"{model}.{field}: CQL adds to counter columns only; read, change and save the value")
+        return f"{name} = {name} {'+' if op == 'incr' else '-'} ?", Marker("bigint"), int(value), True
+    if kind is Kind.COUNTER:
+        raise NotSupported(f"{model}.{field}: a counter cannot be set; use {field}__incr=n or F({field!r}) + n")
+    if not op:
+        return f"{name} = ?", Marker(ctype, enc), value, False
+    if op not in COLLECTION_OPS:
+        raise QueryError(f"{model}.{field}: unknown update {op!r}; use one of {', '.join(COLLECTION_OPS)}")
+    if kind not in (Kind.LIST, Kind.SET, Kind.MAP) or column.type.frozen:
+        raise NotSupported(f"{model}.{field}__{op}: in-place changes need a non-frozen list, set or map")
+    allowed = {Kind.LIST: ("add", "append", "prepend", "remove"), Kind.SET: ("add", "remove"),
+               Kind.MAP: ("update", "remove")}[kind]
+    if op not in allowed:
+        raise QueryError(f"{model}.{field}: a {kind.value} takes {', '.join(f'__{o}' for o in allowed)}, not __{op}")
+    if op == "remove" and kind is Kind.MAP:
+        keys = _as_collection(value, Kind.SET)
+        key_type = cql_type(column.type.items[0], nested=True)
+        key_enc = _key_encoder(table, field)
+        return f"{name} = {name} - ?", Marker(f"set<{key_type}>", key_enc), keys, False
+    value = _as_collection(value, kind)
+    if op == "prepend":
+        return f"{name} = ? + {name}", Marker(ctype, enc), value, False
+    return f"{name} = {name} {'-' if op == 'remove' else '+'} ?", Marker(ctype, enc), value, False
+
+
+def _key_encoder(table: CqlTable, field: str) -> Any:
+    from ormada.backends.cassandra import codecs
+
+    enc = codecs.item_encoder(table.model_name, table.by_name[field], 0)
+    return (lambda keys: [enc(k) for k in keys]) if enc is not None else list
+
+
+def _expression_op(model: str, field: str, value: Any) -> tuple[str, Any]:
+    """``F(field) + v`` → increment or add; ``F(field) - v`` → decrement or remove; ``v + F(field)`` → prepend."""
+    if isinstance(value, Combined) and value.op in ("+", "-"):
+        lhs, rhs = value.lhs, value.rhs
+        if isinstance(lhs, F) and lhs.name == field and not is_expression(rhs):
+            if isinstance(rhs, int) and not isinstance(rhs, bool):
+                return ("incr" if value.op == "+" else "decr"), rhs
+            return ("add" if value.op == "+" else "remove"), rhs
+        if value.op == "+" and isinstance(rhs, F) and rhs.name == field and not is_expression(lhs):
+            return "prepend", lhs
+    raise NotSupported(f"{model}.{field}: CQL updates take F({field!r}) + value or - value (counters and "
+                       "collections) only; compute other values in Python")
+
+
+def compile_update(cache: TemplateCache, table: CqlTable, lookups: list[Lookup], values: Mapping[str, Any],
+                   options: Mapping[str, Any], database: str | None) -> CqlStatement:
+    """``UPDATE … SET … WHERE <full primary key>`` from ``QuerySet.update(**values)``."""
+    _check_writable(table)
+    if not values:
+        raise QueryError(f"{table.model_name}: update() needs at least one field")
+    where = render(table, lookups, allow_filtering=False, purpose="update")
+    items = [_assignment(table, k, v) for k, v in values.items()]
+    counter = {is_counter for *_, is_counter in items}
+    if len(counter) > 1:
+        raise NotSupported(f"{table.model_name}: CQL cannot change counters and other columns in one UPDATE")
+    if True in counter and options.get("ttl") is not None:
+        raise NotSupported(f"{table.model_name}: counters take no TTL")
+    using, using_markers, using_values = _using(options)
+    cond, cond_markers, cond_values, cond_shape = _conditions(table, options)
+    is_counter = True in counter
+    shape = (id(table), "update", tuple(k for k in values), tuple((lk.field, lk.op) for lk in lookups), using,
+             cond_shape)
+
+    def build() -> Template:
+        text = f"UPDATE {table.name}{using} SET {', '.join(t for t, *_ in items)} WHERE {where.text}{cond}"
+        return Template(text, (*using_markers, *(m for _, m, *_ in items), *where.markers, *cond_markers),
+                        fetch="rowcount" if cond else "none", write=True, counter=is_counter, conditional=bool(cond))
+
+    template = cache.get(shape, build)
+    bound = [*using_values, *(v for _, _, v, _ in items), *_lookup_values(lookups), *cond_values]
+    return bind(template, bound, database=database, options=options, idempotent=not (cond or is_counter))
+
+
+def _lookup_values(lookups: list[Lookup]) -> list[Any]:
+    out: list[Any] = []
+    for lk in lookups:
+        out += list(lk.value) if lk.op == "range" else [lk.value]
+    return out
+
+
+# -- DELETE -------------------------------------------------------------------------
+
+def compile_delete(cache: TemplateCache, table: CqlTable, lookups: list[Lookup], options: Mapping[str, Any],
+                   database: str | None) -> CqlStatement:
+    """``DELETE [cols] FROM … WHERE <partition key, clustering prefix or range> [IF …]``.
+
+    ``options["columns"]`` deletes only those columns (``DELETE a, b FROM``).
+    """
+    _check_writable(table)
+    where = render(table, lookups, allow_filtering=False, purpose="delete")
+    cols = tuple(options.get("columns") or ())
+    for c in cols:
+        if c not in table.by_name:
+            raise QueryError(f"{table.model_name} has no field {c!r}")
+        if c in table.primary_key:
+            raise NotSupported(f"{table.model_name}.{c}: a key column cannot be deleted alone; delete the row")
+    using, using_markers, using_values = _using(options, allow_ttl=False)
+    cond, cond_markers, cond_values, cond_shape = _conditions(table, options)
+    shape = (id(table), "delete", cols, tuple((lk.field, lk.op) for lk in lookups), using, cond_shape)
+
+    def build() -> Template:
+        head = f"DELETE {', '.join(quote(c) for c in cols)} FROM" if cols else "DELETE FROM"
+        text = f"{head} {table.name}{using} WHERE {where.text}{cond}"
+        return Template(text, (*using_markers, *where.markers, *cond_markers), fetch="rowcount" if cond else "none",
+                        write=True, conditional=bool(cond))
+
+    template = cache.get(shape, build)
+    bound = [*using_values, *_lookup_values(lookups), *cond_values]
+    return bind(template, bound, database=database, options=options, idempotent=not cond)

@@ -1,0 +1,267 @@
+"""PostgreSQL: psycopg 3 for sync, asyncpg for async.
+
+Both run the same compiled text: SQLAlchemy's asyncpg dialect renders ``$n``
+placeholders with explicit casts, which asyncpg prepares and psycopg's
+``RawCursor`` sends unchanged. Both drivers are set up to agree on values: JSON
+arrives as text and timestamps in UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
+
+from ormada.backends._pool import SimpleAsyncPool, SimpleSyncPool
+from ormada.backends._sql import codecs
+from ormada.backends._sql.backend import SqlBackend
+from ormada.backends._sql.compiler import Binds
+from ormada.backends.base import AsyncConnection, Capabilities, Statement, SyncConnection
+from ormada.errors import ConfigurationError, ConnectionFailed, DatabaseError, DataError, IntegrityError, OrmadaError
+
+if TYPE_CHECKING:
+    import asyncpg
+    import psycopg
+
+    from ormada._info import ModelInfo
+    from ormada._url import DatabaseURL
+
+
+def _drivers_missing(exc: ImportError) -> ConfigurationError:
+    return ConfigurationError(f"PostgreSQL needs its drivers: pip install 'ormada[postgresql]' ({exc})")
+
+
+class PostgresBackend(SqlBackend):
+    """PostgreSQL (and Postgres-wire engines such as CockroachDB, YugabyteDB, Citus)."""
+
+    name = "postgresql"
+    supports = Capabilities(server_side_cursors=True, max_params=32_000)
+    encoders = codecs.POSTGRES_ENCODERS
+    decoders = codecs.POSTGRES_DECODERS
+
+    def __init__(self, url: DatabaseURL) -> None:
+        super().__init__(url)
+        query = dict(url.query)
+        self.pool_size = int(query.pop("pool_size", "10"))
+        self.schema = query.pop("schema", None)
+        self.connect_timeout = float(query.pop("connect_timeout", "10"))
+        self.extra = query
+
+    def make_dialect(self) -> sa.Dialect:
+        return asyncpg_dialect.dialect()
+
+    def dialect_insert(self, table: sa.Table) -> Any:
+        return pg_dialect.insert(table)
+
+    def collection_item(self, info: ModelInfo, field: str, op: str, value: Any) -> Any:
+        column = info.table.by_name[field]
+        if op == "json_contains":
+            return codecs.json_adapter(Any).dump_json(value).decode()
+        item_type = column.type.items[0].python_type if column.type.items else Any
+        return codecs.json_adapter(list[item_type]).dump_json([value]).decode()  # type: ignore[valid-type]
+
+    def collection_match(self, column: sa.ColumnElement[Any], op: str, binds: Binds) -> Any:
+        return column.op("@>")(binds(pg_dialect.JSONB()))
+
+    def expression_constant(self, value: Any) -> Any:
+        return value
+
+    # -- connections -----------------------------------------------------
+    def _settings(self) -> dict[str, str]:
+        settings = {"timezone": "UTC"}
+        if self.schema:
+            settings["search_path"] = self.schema
+        return settings
+
+    def _connect_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "host": self.url.host or "localhost",
+            "port": self.url.port or 5432,
+            "user": self.url.username,
+            "password": self.url.password,
+            "dbname": self.url.database,
+        }
+        return {k: v for k, v in kwargs.items() if v is not None}
+
+    def sync_pool(self) -> SimpleSyncPool:
+        try:
+            import psycopg
+            from psycopg.types.string import TextLoader
+        except ImportError as exc:
+            raise _drivers_missing(exc) from exc
+        options = " ".join(f"-c {k}={v}" for k, v in self._settings().items())
+
+        def connect() -> SyncConnection:
+            try:
+                connection = psycopg.connect(
+                    autocommit=True, cursor_factory=psycopg.RawCursor, options=options,
+                    connect_timeout=max(1, int(self.connect_timeout)), **self._connect_kwargs(), **self.extra,
+                )
+            except psycopg.OperationalError as exc:
+                raise ConnectionFailed(f"could not connect to {self.url}: {_first_line(exc)}") from None
+            for oid_name in ("json", "jsonb"):
+                connection.adapters.register_loader(oid_name, TextLoader)
+            return PsycopgConnection(connection)
+
+        return SimpleSyncPool(connect, self.pool_size, str(self.url))
+
+    def async_pool(self) -> SimpleAsyncPool:
+        try:
+            import asyncpg
+        except ImportError as exc:
+            raise _drivers_missing(exc) from exc
+        kwargs = self._connect_kwargs()
+        kwargs["database"] = kwargs.pop("dbname", None)
+
+        async def connect() -> AsyncConnection:
+            try:
+                connection = await asyncpg.connect(
+                    server_settings=self._settings(), timeout=self.connect_timeout, **kwargs, **self.extra,
+                )
+            except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+                raise ConnectionFailed(f"could not connect to {self.url}: {_first_line(exc)}") from None
+            return AsyncpgConnection(connection)
+
+        return SimpleAsyncPool(connect, self.pool_size, str(self.url))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
+def map_psycopg_error(exc: Exception, statement: Statement) -> OrmadaError:
+    """The ormada error for a psycopg error raised by ``statement``."""
+    import psycopg
+
+    message = f"{_first_line(exc)} (in: {statement.text})"
+    if isinstance(exc, psycopg.errors.IntegrityError):
+        return IntegrityError(message)
+    if isinstance(exc, psycopg.errors.DataError):
+        return DataError(message)
+    return DatabaseError(message)
+
+
+def map_asyncpg_error(exc: Exception, statement: Statement) -> OrmadaError:
+    """The ormada error for an asyncpg error raised by ``statement``."""
+    import asyncpg
+
+    message = f"{_first_line(exc)} (in: {statement.text})"
+    if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
+        return IntegrityError(message)
+    if isinstance(exc, (asyncpg.DataError, asyncpg.exceptions.DataError)):
+        return DataError(message)
+    return DatabaseError(message)
+
+
+class PsycopgConnection(SyncConnection):
+    """A psycopg connection in autocommit mode, sending ``$n`` statements as they are."""
+
+    def __init__(self, connection: psycopg.Connection[Any]) -> None:
+        self.connection = connection
+
+    def execute(self, statement: Statement) -> Any:
+        import psycopg
+
+        try:
+            cursor = self.connection.cursor()
+            if statement.many:
+                cursor.executemany(statement.text, statement.params)
+                return cursor.rowcount
+            cursor.execute(statement.text, statement.params)
+            fetch = statement.fetch
+            if fetch == "rows":
+                return cursor.fetchall()
+            if fetch == "auto":
+                return cursor.fetchall() if cursor.description is not None else cursor.rowcount
+            if fetch == "rowcount":
+                return cursor.rowcount
+            return None
+        except psycopg.Error as exc:
+            raise map_psycopg_error(exc, statement) from exc
+
+    def stream(self, statement: Statement, chunk_size: int) -> Iterator[Sequence[Sequence[Any]]]:
+        import psycopg
+
+        try:
+            # A server-side cursor needs a transaction; psycopg uses a savepoint inside one.
+            with self.connection.transaction(), psycopg.RawServerCursor(self.connection, "ormada_stream") as cursor:
+                cursor.itersize = chunk_size
+                cursor.execute(statement.text, statement.params)
+                while rows := cursor.fetchmany(chunk_size):
+                    yield rows
+        except psycopg.Error as exc:
+            raise map_psycopg_error(exc, statement) from exc
+
+    def close(self) -> None:
+        self.connection.close()
+
+    @property
+    def broken(self) -> bool:
+        return bool(self.connection.closed or self.connection.broken)
+
+
+class AsyncpgConnection(AsyncConnection):
+    """An asyncpg connection; statements are prepared and cached by asyncpg."""
+
+    def __init__(self, connection: asyncpg.Connection) -> None:
+        self.connection = connection
+
+    async def execute(self, statement: Statement) -> Any:
+        import asyncpg
+
+        try:
+            if statement.many:
+                total = 0
+                for params in statement.params:
+                    total += _status_count(await self.connection.execute(statement.text, *params))
+                return total
+            if statement.fetch == "rows":
+                return await self.connection.fetch(statement.text, *statement.params)
+            if statement.fetch == "auto":
+                prepared = await self.connection.prepare(statement.text)
+                if prepared.get_attributes():
+                    return await prepared.fetch(*statement.params)
+                await prepared.fetch(*statement.params)
+                return _status_count(prepared.get_statusmsg())
+            status = await self.connection.execute(statement.text, *statement.params)
+            return _status_count(status) if statement.fetch == "rowcount" else None
+        except asyncpg.PostgresError as exc:
+            raise map_asyncpg_error(exc, statement) from exc
+        except asyncpg.InterfaceError as exc:
+            raise DatabaseError(f"{exc} (in: {statement.text})") from exc
+
+    async def stream(self, statement: Statement, chunk_size: int) -> AsyncIterator[Sequence[Sequence[Any]]]:
+        import asyncpg
+
+        try:
+            if self.connection.is_in_transaction():
+                async for chunk in self._chunks(statement, chunk_size):
+                    yield chunk
+            else:
+                async with self.connection.transaction():
+                    async for chunk in self._chunks(statement, chunk_size):
+                        yield chunk
+        except asyncpg.PostgresError as exc:
+            raise map_asyncpg_error(exc, statement) from exc
+
+    async def _chunks(self, statement: Statement, chunk_size: int) -> AsyncIterator[Sequence[Sequence[Any]]]:
+        cursor = await self.connection.cursor(statement.text, *statement.params, prefetch=chunk_size)
+        while rows := await cursor.fetch(chunk_size):
+            yield rows
+
+    async def close(self) -> None:
+        await self.connection.close()
+
+    @property
+    def broken(self) -> bool:
+        return bool(self.connection.is_closed())
+
+
+def _status_count(status: str) -> int:
+    """``"UPDATE 3"`` → 3; statements that report no count → 0."""
+    tail = status.rsplit(" ", 1)[-1]
+    return int(tail) if tail.isdigit() else 0

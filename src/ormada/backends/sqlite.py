@@ -1,0 +1,214 @@
+"""SQLite: sqlite3 for sync, aiosqlite for async; the embedded default."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sqlite3
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import aiosqlite
+import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+
+from ormada.backends._pool import SimpleAsyncPool, SimpleSyncPool
+from ormada.backends._sql import codecs
+from ormada.backends._sql.backend import SqlBackend
+from ormada.backends._sql.compiler import TEXT_PATTERNS, Binds
+from ormada.backends.base import AsyncConnection, Capabilities, Statement, SyncConnection
+from ormada.errors import ConnectionFailed, DatabaseError, IntegrityError, NotSupported, OrmadaError
+
+if TYPE_CHECKING:
+    from ormada._info import ModelInfo
+    from ormada._url import DatabaseURL
+
+_memory_ids = itertools.count()
+
+
+def glob_escape(value: str) -> str:
+    """Makes GLOB's wildcards literal by putting each in brackets."""
+    return value.replace("[", "[[]").replace("*", "[*]").replace("?", "[?]")
+
+
+def map_error(exc: sqlite3.Error, statement: Statement) -> OrmadaError:
+    """The ormada error for a sqlite3 error raised by ``statement``."""
+    if isinstance(exc, sqlite3.IntegrityError):
+        return IntegrityError(f"{exc} (in: {statement.text})")
+    return DatabaseError(f"{exc} (in: {statement.text})")
+
+
+class SqliteBackend(SqlBackend):
+    """SQLite through sqlite3 (sync) and aiosqlite (async)."""
+
+    name = "sqlite"
+    supports = Capabilities(server_side_cursors=False, max_params=32_000)
+    begin_statement = "BEGIN IMMEDIATE"  # take the write lock up front: no deadlock on lock upgrade
+    encoders = codecs.SQLITE_ENCODERS
+    decoders = codecs.SQLITE_DECODERS
+    explain_prefix = "EXPLAIN QUERY PLAN "
+
+    def __init__(self, url: DatabaseURL) -> None:
+        super().__init__(url)
+        if url.is_memory:
+            # A shared-cache URI lets the sync and async connections see one database;
+            # the anchor connection keeps it alive while pools come and go.
+            self.path = f"file:ormada-memory-{os.getpid()}-{next(_memory_ids)}?mode=memory&cache=shared"
+            self.uri = True
+        else:
+            self.path = url.database or ""
+            self.uri = self.path.startswith("file:")
+        self._anchor: sqlite3.Connection | None = None
+        self.pool_size = int(url.query.get("pool_size", "1" if url.is_memory else "5"))
+        self.timeout = float(url.query.get("timeout", "10"))
+
+    def make_dialect(self) -> sa.Dialect:
+        return sqlite_dialect.dialect(paramstyle="qmark")
+
+    def dialect_insert(self, table: sa.Table) -> Any:
+        return sqlite_dialect.insert(table)
+
+    # Case-sensitive matching uses GLOB: SQLite's LIKE ignores ASCII case.
+    def text_pattern(self, op: str, value: str) -> str:
+        if op.startswith("i"):
+            return super().text_pattern(op, value)
+        head, tail = TEXT_PATTERNS[op]
+        return f"{head.replace('%', '*')}{glob_escape(value)}{tail.replace('%', '*')}"
+
+    def text_match(self, column: sa.ColumnElement[Any], op: str, pattern: sa.BindParameter[Any]) -> Any:
+        if op.startswith("i"):
+            return column.ilike(pattern, escape="\\")
+        return column.op("GLOB")(pattern)
+
+    def collection_item(self, info: ModelInfo, field: str, op: str, value: Any) -> Any:
+        column = info.table.by_name[field]
+        if op == "json_contains" and isinstance(value, (dict, list)):
+            raise NotSupported(
+                f"{info.name}.{field}__contains with a {type(value).__name__} needs JSON containment, which "
+                "SQLite lacks; filter on a scalar item, or use PostgreSQL (JSONB @>)"
+            )
+        item_type = column.type.items[0].python_type if column.type.items else Any
+        return codecs.json_adapter(item_type).dump_python(value, mode="json")
+
+    def collection_match(self, column: sa.ColumnElement[Any], op: str, binds: Binds) -> Any:
+        each = sa.func.json_each(column).table_valued("value")
+        return sa.exists(sa.select(sa.literal_column("1")).select_from(each).where(each.c.value == binds()))
+
+    # -- connections -----------------------------------------------------
+    def _open(self) -> sqlite3.Connection:
+        try:
+            connection = sqlite3.connect(self.path, uri=self.uri, timeout=self.timeout,
+                                         isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise ConnectionFailed(f"could not open {self.url}: {exc}") from exc
+        self._configure(connection.execute)
+        return connection
+
+    def _configure(self, execute: Any) -> None:
+        execute("PRAGMA foreign_keys = ON")
+        if not self.url.is_memory:
+            execute("PRAGMA journal_mode = WAL")
+            execute("PRAGMA synchronous = NORMAL")
+
+    def anchor(self) -> None:
+        """Opens the connection that keeps an in-memory database alive."""
+        if self.url.is_memory and self._anchor is None:
+            self._anchor = self._open()
+
+    def close_anchor(self) -> None:
+        """Closes the in-memory anchor: the database is gone afterwards."""
+        if self._anchor is not None:
+            self._anchor.close()
+            self._anchor = None
+
+    def sync_pool(self) -> SimpleSyncPool:
+        self.anchor()
+        return SimpleSyncPool(lambda: SqliteConnection(self._open()), self.pool_size, str(self.url))
+
+    def async_pool(self) -> SimpleAsyncPool:
+        self.anchor()
+
+        async def connect() -> AsyncConnection:
+            try:
+                connection = await aiosqlite.connect(self.path, uri=self.uri, timeout=self.timeout,
+                                                     isolation_level=None, check_same_thread=False)
+            except sqlite3.Error as exc:
+                raise ConnectionFailed(f"could not open {self.url}: {exc}") from exc
+            for pragma in ("PRAGMA foreign_keys = ON",) + (() if self.url.is_memory else (
+                    "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL")):
+                await connection.execute(pragma)
+            return AsyncSqliteConnection(connection)
+
+        return SimpleAsyncPool(connect, self.pool_size, str(self.url))
+
+
+class SqliteConnection(SyncConnection):
+    """A sqlite3 connection in autocommit mode; ormada issues BEGIN/COMMIT itself."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def execute(self, statement: Statement) -> Any:
+        try:
+            if statement.many:
+                return self.connection.executemany(statement.text, statement.params).rowcount
+            cursor = self.connection.execute(statement.text, statement.params)
+            fetch = statement.fetch
+            if fetch == "rows":
+                return cursor.fetchall()
+            if fetch == "auto":
+                return cursor.fetchall() if cursor.description is not None else cursor.rowcount
+            if fetch == "rowcount":
+                return cursor.rowcount
+            if fetch == "lastrowid":
+                return cursor.lastrowid
+            return None
+        except sqlite3.Error as exc:
+            raise map_error(exc, statement) from exc
+
+    def stream(self, statement: Statement, chunk_size: int) -> Iterator[Sequence[Sequence[Any]]]:
+        try:
+            cursor = self.connection.execute(statement.text, statement.params)
+            while rows := cursor.fetchmany(chunk_size):
+                yield rows
+        except sqlite3.Error as exc:
+            raise map_error(exc, statement) from exc
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class AsyncSqliteConnection(AsyncConnection):
+    """An aiosqlite connection in autocommit mode."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self.connection = connection
+
+    async def execute(self, statement: Statement) -> Any:
+        try:
+            if statement.many:
+                cursor = await self.connection.executemany(statement.text, statement.params)
+                return cursor.rowcount
+            if statement.fetch == "rows":
+                return await self.connection.execute_fetchall(statement.text, statement.params)
+            cursor = await self.connection.execute(statement.text, statement.params)
+            if statement.fetch == "auto":
+                return list(await cursor.fetchall()) if cursor.description is not None else cursor.rowcount
+            if statement.fetch == "rowcount":
+                return cursor.rowcount
+            if statement.fetch == "lastrowid":
+                return cursor.lastrowid
+            return None
+        except sqlite3.Error as exc:
+            raise map_error(exc, statement) from exc
+
+    async def stream(self, statement: Statement, chunk_size: int) -> AsyncIterator[Sequence[Sequence[Any]]]:
+        try:
+            async with self.connection.execute(statement.text, statement.params) as cursor:
+                while rows := await cursor.fetchmany(chunk_size):
+                    yield rows
+        except sqlite3.Error as exc:
+            raise map_error(exc, statement) from exc
+
+    async def close(self) -> None:
+        await self.connection.close()

@@ -1,0 +1,82 @@
+"""The exceptions ormada raises; every one derives from :class:`OrmadaError`."""
+
+from __future__ import annotations
+
+DOCS_URL = "https://ormada.readthedocs.io/en/latest/errors.html"
+
+
+class OrmadaError(Exception):
+    """Base class of every error ormada raises.
+
+    Each family carries a short ``code``; the message ends with a link to the
+    part of the error reference that explains it.
+    """
+
+    code = "ormada"
+
+    def __str__(self) -> str:
+        message = super().__str__()
+        return f"{message}\n  (see {DOCS_URL}#{self.code})"
+
+
+class ConfigurationError(OrmadaError):
+    """A model, URL or option is malformed: raised before anything is sent."""
+
+    code = "configuration"
+
+
+class ConnectionFailed(OrmadaError):
+    """The database could not be reached; the URL in the message has no password."""
+
+    code = "connection-failed"
+
+
+class QueryError(OrmadaError):
+    """A query names an unknown field or lookup, or passes a value of the wrong type."""
+
+    code = "query"
+
+
+class DataError(OrmadaError):
+    """A value cannot be stored in its column (out of range, wrong type)."""
+
+    code = "data"
+
+
+class IntegrityError(OrmadaError):
+    """The database refused a write (unique, not-null, foreign-key or check constraint).
+
+    The driver's own exception is chained as ``__cause__``.
+    """
+
+    code = "integrity"
+
+
+class DoesNotExist(OrmadaError):
+    """No row matched a lookup that expected exactly one; each model has its own subclass."""
+
+    code = "does-not-exist"
+
+
+class MultipleObjectsReturned(OrmadaError):
+    """More than one row matched a lookup that expected exactly one."""
+
+    code = "multiple-objects"
+
+
+class NotSupported(OrmadaError):
+    """The backend cannot do this operation; the message says what to do instead."""
+
+    code = "not-supported"
+
+
+class TransactionError(OrmadaError):
+    """A transaction was used in a way that cannot work (wrong task, already closed)."""
+
+    code = "transaction"
+
+
+class DatabaseError(OrmadaError):
+    """Any other error reported by the database; the driver's exception is chained."""
+
+    code = "database"

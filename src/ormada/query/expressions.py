@@ -1,0 +1,144 @@
+"""Filter trees (``Q``), field references (``F``) and the nodes they build."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, Union
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """One comparison: ``field <op> value`` (``value`` may be an :class:`F` expression)."""
+
+    field: str
+    op: str
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Junction:
+    """Children joined by AND or OR, optionally negated."""
+
+    connector: Literal["and", "or"]
+    children: tuple[Node, ...]
+    negated: bool = False
+
+
+Node = Union[Lookup, Junction]
+
+
+@dataclass(frozen=True, slots=True)
+class RawLookups:
+    """Lookups as written (``year__gte=1960``), before they are checked against a model."""
+
+    items: tuple[tuple[str, Any], ...]
+
+
+class Q:
+    """A filter that can be combined with ``|``, ``&`` and negated with ``~``.
+
+    >>> Book.filter(Q(year__lt=1950) | Q(title__startswith="The"))
+    """
+
+    __slots__ = ("connector", "children", "negated")
+
+    def __init__(self, *children: Q, **lookups: Any) -> None:
+        self.connector: Literal["and", "or"] = "and"
+        self.children: tuple[Q | RawLookups, ...] = (*children, *([RawLookups(tuple(lookups.items()))] if lookups else []))
+        self.negated = False
+
+    @classmethod
+    def _combine(cls, connector: Literal["and", "or"], children: tuple[Q | RawLookups, ...], negated: bool) -> Q:
+        q = cls.__new__(cls)
+        q.connector, q.children, q.negated = connector, children, negated
+        return q
+
+    def __or__(self, other: Q) -> Q:
+        return Q._combine("or", (self, _check_q(other)), False)
+
+    def __and__(self, other: Q) -> Q:
+        return Q._combine("and", (self, _check_q(other)), False)
+
+    def __invert__(self) -> Q:
+        return Q._combine(self.connector, self.children, not self.negated)
+
+    def __repr__(self) -> str:
+        inner = f" {self.connector.upper()} ".join(
+            repr(c) if isinstance(c, Q) else ", ".join(f"{k}={v!r}" for k, v in c.items) for c in self.children
+        )
+        return f"{'~' if self.negated else ''}Q({inner})"
+
+
+def _check_q(other: object) -> Q:
+    if not isinstance(other, Q):
+        raise TypeError(f"can only combine Q with Q, not {type(other).__name__}")
+    return other
+
+
+Operand = Union["F", "Combined", Any]
+
+
+class _Arithmetic:
+    __slots__ = ()
+
+    def __add__(self, other: Any) -> Combined:
+        return Combined(self, "+", other)
+
+    def __radd__(self, other: Any) -> Combined:
+        return Combined(other, "+", self)
+
+    def __sub__(self, other: Any) -> Combined:
+        return Combined(self, "-", other)
+
+    def __rsub__(self, other: Any) -> Combined:
+        return Combined(other, "-", self)
+
+    def __mul__(self, other: Any) -> Combined:
+        return Combined(self, "*", other)
+
+    def __rmul__(self, other: Any) -> Combined:
+        return Combined(other, "*", self)
+
+    def __truediv__(self, other: Any) -> Combined:
+        return Combined(self, "/", other)
+
+    def __rtruediv__(self, other: Any) -> Combined:
+        return Combined(other, "/", self)
+
+
+class F(_Arithmetic):
+    """A reference to a column's current value, for updates and comparisons.
+
+    >>> Book.filter(id=1).update(year=F("year") + 1)
+    """
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"F({self.name!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, F) and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(("F", self.name))
+
+
+class Combined(_Arithmetic):
+    """``lhs <op> rhs`` where either side is an :class:`F`, a ``Combined`` or a value."""
+
+    __slots__ = ("lhs", "op", "rhs")
+
+    def __init__(self, lhs: Any, op: str, rhs: Any) -> None:
+        self.lhs, self.op, self.rhs = lhs, op, rhs
+
+    def __repr__(self) -> str:
+        return f"({self.lhs!r} {self.op} {self.rhs!r})"
+
+
+def is_expression(value: object) -> bool:
+    """Whether ``value`` refers to columns rather than being a plain value."""
+    return isinstance(value, (F, Combined))

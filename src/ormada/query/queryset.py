@@ -1,0 +1,405 @@
+"""``QuerySet``: a lazy, immutable query over one model, with sync and async terminals."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Generator, Iterator
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from ormada import _operations as ops
+from ormada import _hydrate as hydrate
+from ormada.backends.base import Statement
+from ormada.errors import QueryError
+from ormada.query.expressions import Q, RawLookups
+from ormada.query.resolve import check_expression, column_of, conjoin, resolve, validate_value
+from ormada.query.state import OrderBy, QueryState
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from ormada._info import ModelInfo
+    from ormada.database import Database
+    from ormada.model import Model
+
+M = TypeVar("M", bound="Model")
+
+
+class QuerySet(Generic[M]):
+    """A query over ``model``; every chained call returns a new QuerySet.
+
+    Nothing is sent until a terminal runs: ``all()``, ``first()``, ``get()``,
+    ``count()``, ``exists()``, ``update()``, ``delete()``, iteration, or their async
+    twins (``aall()``, ``aget()``…). ``await qs`` gives a list; ``async for`` works too.
+    """
+
+    __slots__ = ("model", "state")
+
+    def __init__(self, model: type[M], state: QueryState | None = None) -> None:
+        self.model = model
+        self.state = state or QueryState()
+
+    # -- plumbing ----------------------------------------------------------
+    @property
+    def _info(self) -> ModelInfo:
+        return self.model.__ormada__
+
+    @property
+    def _db(self) -> Database:
+        return self.model.database()
+
+    def _clone(self, **changes: Any) -> Self:
+        return type(self)(self.model, replace(self.state, **changes))
+
+    def __repr__(self) -> str:
+        return f"<QuerySet {self.model.__name__} {ops.describe(self.state.where)}>"
+
+    # -- building ----------------------------------------------------------
+    def _node(self, q: tuple[Q, ...], lookups: dict[str, Any]) -> Any:
+        info = self._info
+        for item in q:
+            if not isinstance(item, Q):
+                raise QueryError(f"{info.name}.filter() takes Q objects and keyword lookups, not {item!r}")
+        parts = [resolve(info.name, info.table, item) for item in q]
+        if lookups:
+            parts.append(resolve(info.name, info.table, RawLookups(tuple(lookups.items()))))
+        node = None
+        for part in parts:
+            node = conjoin(node, part) if node is not None else part
+        return node
+
+    def filter(self, *q: Q, **lookups: Any) -> Self:
+        """Rows matching every lookup (``year__gte=1960``) and Q object."""
+        node = self._node(q, lookups)
+        if node is None:
+            return self._clone()
+        return self._clone(where=conjoin(self.state.where, node) if self.state.where is not None else node)
+
+    def exclude(self, *q: Q, **lookups: Any) -> Self:
+        """Rows that do not match the lookups taken together."""
+        node = self._node(q, lookups)
+        if node is None:
+            return self._clone()
+        negated = resolve(self._info.name, self._info.table, ~Q(*q, **lookups))
+        return self._clone(where=conjoin(self.state.where, negated) if self.state.where is not None else negated)
+
+    def order_by(self, *fields: str) -> Self:
+        """Sorts by the fields given (``"-year"`` for descending); replaces earlier ordering."""
+        info = self._info
+        order = []
+        for name in fields:
+            descending = name.startswith("-")
+            column_of(info.name, info.table, name.lstrip("-+"))
+            order.append(OrderBy(name.lstrip("-+"), descending))
+        return self._clone(order_by=tuple(order))
+
+    def reverse(self) -> Self:
+        """Reverses the ordering (primary key, descending, when none is set)."""
+        order = self.state.order_by or tuple(OrderBy(pk) for pk in self._info.pk)
+        return self._clone(order_by=tuple(OrderBy(o.field, not o.descending) for o in order))
+
+    def limit(self, n: int | None) -> Self:
+        """At most ``n`` rows."""
+        if n is not None and (not isinstance(n, int) or n < 0):
+            raise QueryError(f"limit takes a non-negative int, not {n!r}")
+        return self._clone(limit=n)
+
+    def offset(self, n: int) -> Self:
+        """Skips the first ``n`` rows."""
+        if not isinstance(n, int) or n < 0:
+            raise QueryError(f"offset takes a non-negative int, not {n!r}")
+        return self._clone(offset=n or None)
+
+    def __getitem__(self, index: slice | int) -> Any:
+        """``qs[10:20]`` is a QuerySet with offset 10 and limit 10; ``qs[3]`` fetches one row."""
+        if isinstance(index, slice):
+            if index.step not in (None, 1) or (index.start or 0) < 0 or (index.stop is not None and index.stop < 0):
+                raise QueryError("QuerySet slices take non-negative start and stop and no step")
+            start = (self.state.offset or 0) + (index.start or 0)
+            stop = None if index.stop is None else (self.state.offset or 0) + index.stop
+            if self.state.limit is not None:
+                end = (self.state.offset or 0) + self.state.limit
+                stop = end if stop is None else min(stop, end)
+            return self._clone(offset=start or None, limit=None if stop is None else max(stop - start, 0))
+        if isinstance(index, int) and not isinstance(index, bool):
+            if index < 0:
+                raise QueryError("QuerySet does not support negative indexing; use reverse()")
+            found = self[index:index + 1].all()
+            if not found:
+                raise IndexError(f"{self.model.__name__} QuerySet index {index} out of range")
+            return found[0]
+        raise TypeError(f"QuerySet indices must be ints or slices, not {type(index).__name__}")
+
+    def _columns(self, fields: tuple[str, ...]) -> tuple[str, ...]:
+        info = self._info
+        for name in fields:
+            column_of(info.name, info.table, name)
+        return fields
+
+    def only(self, *fields: str) -> Self:
+        """Loads only these fields (and the primary key); others are not read."""
+        info = self._info
+        wanted = self._columns(fields)
+        return self._clone(columns=tuple(n for n in info.field_names if n in wanted or n in info.pk))
+
+    def defer(self, *fields: str) -> Self:
+        """Loads every field except these."""
+        info = self._info
+        skipped = self._columns(fields)
+        for name in skipped:
+            if name in info.pk:
+                raise QueryError(f"{info.name}.defer(): the primary key {name!r} is always loaded")
+        current = self.state.columns or info.field_names
+        return self._clone(columns=tuple(n for n in current if n not in skipped))
+
+    def values(self, *fields: str) -> QuerySet[Any]:
+        """Rows as dicts of the fields given (all fields when none are)."""
+        return self._clone(columns=self._columns(fields) or None, shape="dicts")
+
+    def values_list(self, *fields: str, flat: bool = False) -> QuerySet[Any]:
+        """Rows as tuples; with ``flat=True`` and one field, as single values."""
+        if flat and len(fields) != 1:
+            raise QueryError(f"values_list(flat=True) takes exactly one field, got {len(fields)}")
+        return self._clone(columns=self._columns(fields) or None, shape="flat" if flat else "tuples")
+
+    def distinct(self) -> Self:
+        """Drops duplicate rows (of the selected columns)."""
+        return self._clone(distinct=True)
+
+    def options(self, **options: Any) -> Self:
+        """Backend options for this query (``ttl``, ``consistency``, ``allow_filtering``,
+        ``fetch_size``…); a backend refuses options it cannot honour."""
+        return self._clone(options={**self.state.options, **options})
+
+    def allow_filtering(self) -> Self:
+        """Cassandra: allow filters that scan (``ALLOW FILTERING``)."""
+        return self.options(allow_filtering=True)
+
+    def ttl(self, seconds: int) -> Self:
+        """Cassandra: the time-to-live of the values this query writes."""
+        return self.options(ttl=seconds)
+
+    def consistency(self, level: Any) -> Self:
+        """Cassandra: the consistency level of this query."""
+        return self.options(consistency=level)
+
+    def timeout(self, seconds: float) -> Self:
+        """Cassandra: the client-side timeout of this query."""
+        return self.options(timeout=seconds)
+
+    def timestamp(self, microseconds: int) -> Self:
+        """Cassandra: the write timestamp (``USING TIMESTAMP``)."""
+        return self.options(timestamp=microseconds)
+
+    def per_partition_limit(self, n: int) -> Self:
+        """Cassandra: at most ``n`` rows from each partition."""
+        return self.options(per_partition_limit=n)
+
+    def fetch_size(self, n: int) -> Self:
+        """Cassandra: rows per page."""
+        return self.options(fetch_size=n)
+
+    def paging_state(self, state: bytes | None) -> Self:
+        """Cassandra: resume reading from a page's paging state."""
+        return self.options(paging_state=state)
+
+    # -- inspecting ----------------------------------------------------------
+    def statement(self) -> Statement:
+        """Exactly what the read will send: ``.text`` and ``.params``. Nothing is sent."""
+        return self._db.backend.select(self._info, self.state).statement
+
+    def explain(self) -> str:
+        """The database's plan for this query, as text."""
+        db = self._db
+        rows = db.run(_explain(db, self))
+        return "\n".join(" ".join(str(v) for v in row) for row in rows)
+
+    async def aexplain(self) -> str:
+        """The async twin of :meth:`explain`."""
+        db = self._db
+        rows = await db.arun(_explain(db, self))
+        return "\n".join(" ".join(str(v) for v in row) for row in rows)
+
+    # -- terminals: sync -------------------------------------------------------
+    def all(self) -> list[M]:
+        """Every matching row."""
+        db = self._db
+        return db.run(ops.fetch(db.backend, self._info, self.state))  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[M]:
+        return iter(self.all())
+
+    def _first_state(self) -> QueryState:
+        order = self.state.order_by or tuple(OrderBy(pk) for pk in self._info.pk)
+        return replace(self.state, order_by=order, limit=1)
+
+    def first(self) -> M | None:
+        """The first row (by primary key unless ordered), or None."""
+        db = self._db
+        found = db.run(ops.fetch(db.backend, self._info, self._first_state()))
+        return found[0] if found else None
+
+    def last(self) -> M | None:
+        """The last row (by primary key unless ordered), or None."""
+        return self.reverse().first()
+
+    def get(self, *q: Q, **lookups: Any) -> M:
+        """The one matching row.
+
+        Raises:
+            Model.DoesNotExist: no row matches.
+            Model.MultipleObjectsReturned: more than one row matches.
+        """
+        qs = self.filter(*q, **lookups) if q or lookups else self
+        db = self._db
+        return db.run(ops.get(db.backend, self._info, qs.state))  # type: ignore[no-any-return]
+
+    def get_or_none(self, *q: Q, **lookups: Any) -> M | None:
+        """The one matching row, or None."""
+        qs = self.filter(*q, **lookups) if q or lookups else self
+        db = self._db
+        return db.run(ops.get_or_none(db.backend, self._info, qs.state))  # type: ignore[no-any-return]
+
+    def count(self) -> int:
+        """How many rows match."""
+        db = self._db
+        return db.run(ops.count(db.backend, self._info, self.state))  # type: ignore[no-any-return]
+
+    def exists(self) -> bool:
+        """Whether any row matches."""
+        db = self._db
+        return db.run(ops.exists(db.backend, self._info, self.state))  # type: ignore[no-any-return]
+
+    def _assignments(self, values: dict[str, Any]) -> dict[str, Any]:
+        info = self._info
+        if not values:
+            raise QueryError(f"{info.name}.update() needs at least one field=value")
+        checked: dict[str, Any] = {}
+        for key, value in values.items():
+            name = key.partition("__")[0]
+            column = column_of(info.name, info.table, name)
+            if "__" in key:  # backend-specific mutations such as tags__add: the backend decides
+                checked[key] = value
+            elif value is None:
+                if not column.nullable:
+                    raise QueryError(f"{info.name}.{name} is not optional; it cannot be set to None")
+                checked[key] = None
+            else:
+                check_expression(info.name, info.table, value)
+                checked[key] = validate_value(info.name, column, value)
+        return checked
+
+    def update(self, **values: Any) -> int:
+        """Sets fields on every matching row (``F("year") + 1`` refers to the current value).
+
+        Returns:
+            The number of rows changed.
+        """
+        db = self._db
+        return db.run(ops.update(db.backend, self._info, self.state, self._assignments(values)))  # type: ignore[no-any-return]
+
+    def delete(self) -> int:
+        """Deletes every matching row and returns how many there were."""
+        db = self._db
+        return db.run(ops.delete(db.backend, self._info, self.state))  # type: ignore[no-any-return]
+
+    def iterator(self, chunk_size: int = 2000) -> Iterator[M]:
+        """Streams the rows ``chunk_size`` at a time (server-side cursor where there is one)."""
+        db = self._db
+        info = self._info
+        compiled = db.backend.select(info, self.state)
+        for rows in db.stream(compiled.statement, chunk_size):
+            yield from hydrate.shape_rows(db.backend, info, self.state.shape, compiled.columns, rows)
+
+    def get_or_create(self, defaults: dict[str, Any] | None = None, **lookups: Any) -> tuple[M, bool]:
+        """The matching row, or a new one made from the lookups and ``defaults``;
+        the flag says whether it was created. Safe against a concurrent creator."""
+        qs = self.filter(**lookups)
+        db = self._db
+        return db.run(ops.get_or_create(db.backend, self._info, qs.state, lookups, defaults), atomic=True)  # type: ignore[no-any-return]
+
+    def update_or_create(self, defaults: dict[str, Any] | None = None, **lookups: Any) -> tuple[M, bool]:
+        """Updates the matching row with ``defaults``, or creates it; the flag says which."""
+        qs = self.filter(**lookups)
+        db = self._db
+        return db.run(ops.update_or_create(db.backend, self._info, qs.state, lookups, defaults), atomic=True)  # type: ignore[no-any-return]
+
+    # -- terminals: async --------------------------------------------------------
+    async def aall(self) -> list[M]:
+        """The async twin of :meth:`all`."""
+        db = self._db
+        return await db.arun(ops.fetch(db.backend, self._info, self.state))  # type: ignore[no-any-return]
+
+    def __await__(self) -> Generator[Any, None, list[M]]:
+        return self.aall().__await__()
+
+    async def __aiter__(self) -> AsyncIterator[M]:
+        for item in await self.aall():
+            yield item
+
+    async def afirst(self) -> M | None:
+        """The async twin of :meth:`first`."""
+        db = self._db
+        found = await db.arun(ops.fetch(db.backend, self._info, self._first_state()))
+        return found[0] if found else None
+
+    async def alast(self) -> M | None:
+        """The async twin of :meth:`last`."""
+        return await self.reverse().afirst()
+
+    async def aget(self, *q: Q, **lookups: Any) -> M:
+        """The async twin of :meth:`get`."""
+        qs = self.filter(*q, **lookups) if q or lookups else self
+        db = self._db
+        return await db.arun(ops.get(db.backend, self._info, qs.state))  # type: ignore[no-any-return]
+
+    async def aget_or_none(self, *q: Q, **lookups: Any) -> M | None:
+        """The async twin of :meth:`get_or_none`."""
+        qs = self.filter(*q, **lookups) if q or lookups else self
+        db = self._db
+        return await db.arun(ops.get_or_none(db.backend, self._info, qs.state))  # type: ignore[no-any-return]
+
+    async def acount(self) -> int:
+        """The async twin of :meth:`count`."""
+        db = self._db
+        return await db.arun(ops.count(db.backend, self._info, self.state))  # type: ignore[no-any-return]
+
+    async def aexists(self) -> bool:
+        """The async twin of :meth:`exists`."""
+        db = self._db
+        return await db.arun(ops.exists(db.backend, self._info, self.state))  # type: ignore[no-any-return]
+
+    async def aupdate(self, **values: Any) -> int:
+        """The async twin of :meth:`update`."""
+        db = self._db
+        return await db.arun(ops.update(db.backend, self._info, self.state, self._assignments(values)))  # type: ignore[no-any-return]
+
+    async def adelete(self) -> int:
+        """The async twin of :meth:`delete`."""
+        db = self._db
+        return await db.arun(ops.delete(db.backend, self._info, self.state))  # type: ignore[no-any-return]
+
+    async def aiterator(self, chunk_size: int = 2000) -> AsyncIterator[M]:
+        """The async twin of :meth:`iterator`."""
+        db = self._db
+        info = self._info
+        compiled = db.backend.select(info, self.state)
+        async for rows in db.astream(compiled.statement, chunk_size):
+            for item in hydrate.shape_rows(db.backend, info, self.state.shape, compiled.columns, rows):
+                yield item
+
+    async def aget_or_create(self, defaults: dict[str, Any] | None = None, **lookups: Any) -> tuple[M, bool]:
+        """The async twin of :meth:`get_or_create`."""
+        qs = self.filter(**lookups)
+        db = self._db
+        return await db.arun(ops.get_or_create(db.backend, self._info, qs.state, lookups, defaults), atomic=True)  # type: ignore[no-any-return]
+
+    async def aupdate_or_create(self, defaults: dict[str, Any] | None = None, **lookups: Any) -> tuple[M, bool]:
+        """The async twin of :meth:`update_or_create`."""
+        qs = self.filter(**lookups)
+        db = self._db
+        return await db.arun(ops.update_or_create(db.backend, self._info, qs.state, lookups, defaults), atomic=True)  # type: ignore[no-any-return]
+
+
+def _explain(db: Database, qs: QuerySet[Any]) -> Generator[Statement, Any, Any]:
+    statement = db.backend.explain(qs.statement())
+    return (yield statement)

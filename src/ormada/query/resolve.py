@@ -1,0 +1,145 @@
+"""Checking lookups against a model: field names, lookup names and value types.
+
+Everything here runs when ``filter()`` is called, so a typo or a bad value fails
+before anything is sent, naming the model, the field and the closest valid name.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from ormada.errors import QueryError
+from ormada.query.expressions import Combined, F, Junction, Lookup, Node, Q, RawLookups, is_expression
+from ormada.schema import ColumnSchema, Kind, TableSchema
+
+COMPARISONS = ("exact", "gt", "gte", "lt", "lte", "in", "range", "isnull")
+TEXT_LOOKUPS = ("iexact", "contains", "icontains", "startswith", "istartswith", "endswith", "iendswith")
+COLLECTION_LOOKUPS = ("contains",)
+ALL_LOOKUPS = COMPARISONS + TEXT_LOOKUPS
+COLLECTION_KINDS = (Kind.LIST, Kind.SET)
+
+
+@lru_cache(maxsize=4096)
+def _adapter(annotation: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(annotation)
+
+
+def closest(name: str, choices: Iterable[str]) -> str:
+    """A ``; did you mean 'x'?`` hint, or an empty string."""
+    hint = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.5)
+    return f"; did you mean {hint[0]!r}?" if hint else ""
+
+
+def column_of(model_name: str, table: TableSchema, name: str) -> ColumnSchema:
+    """The column called ``name``, or a QueryError naming the closest one."""
+    column = table.by_name.get(name)
+    if column is None:
+        raise QueryError(
+            f"{model_name} has no field {name!r}{closest(name, table.by_name)} "
+            f"(fields: {', '.join(table.by_name)})"
+        )
+    return column
+
+
+def validate_value(model_name: str, column: ColumnSchema, value: Any, item: bool = False) -> Any:
+    """Coerces a filter or update value to the column's Python type.
+
+    Args:
+        item: Validate one element of a collection column instead of the whole value.
+
+    Raises:
+        QueryError: the value cannot be converted, naming model, field and value.
+    """
+    if value is None or is_expression(value):
+        return value
+    ltype = column.type.items[0] if item and column.type.items else column.type
+    annotation = ltype.python_type
+    if annotation is None:
+        return value
+    try:
+        return _adapter(annotation).validate_python(value)
+    except ValidationError as exc:
+        detail = exc.errors()[0]["msg"]
+        raise QueryError(f"{model_name}.{column.name}: invalid value {value!r}: {detail}") from None
+
+
+def resolve_lookup(model_name: str, table: TableSchema, key: str, value: Any) -> Lookup:
+    """Turns ``"year__gte", 1960`` into a checked :class:`Lookup`."""
+    name, _, op = key.partition("__")
+    column = column_of(model_name, table, name)
+    op = op or "exact"
+    if "__" in op:
+        raise QueryError(
+            f"{model_name}.{name}: lookup {op!r} is not supported; lookups across relations "
+            f"are not available yet (known lookups: {', '.join(ALL_LOOKUPS)})"
+        )
+    if op not in ALL_LOOKUPS:
+        raise QueryError(
+            f"{model_name}.{name}: unknown lookup {op!r}{closest(op, ALL_LOOKUPS)} "
+            f"(known: {', '.join(ALL_LOOKUPS)})"
+        )
+    kind = column.type.kind
+    if op == "exact" and value is None:
+        return Lookup(name, "isnull", True)
+    if op == "isnull":
+        if not isinstance(value, bool):
+            raise QueryError(f"{model_name}.{name}__isnull takes True or False, not {value!r}")
+        return Lookup(name, op, value)
+    if op == "contains" and (kind in COLLECTION_KINDS or kind is Kind.JSON):
+        if kind is Kind.JSON:
+            return Lookup(name, "json_contains", value)
+        return Lookup(name, "has", validate_value(model_name, column, value, item=True))
+    if op in TEXT_LOOKUPS:
+        if kind is not Kind.TEXT:
+            raise QueryError(f"{model_name}.{name}: lookup {op!r} needs a text field; {name} holds {kind.value}")
+        if not isinstance(value, str):
+            raise QueryError(f"{model_name}.{name}__{op} takes a string, not {value!r}")
+        return Lookup(name, op, value)
+    if op == "in":
+        if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+            raise QueryError(f"{model_name}.{name}__in takes a list of values, not {value!r}")
+        return Lookup(name, op, tuple(validate_value(model_name, column, v) for v in value))
+    if op == "range":
+        try:
+            low, high = value
+        except (TypeError, ValueError):
+            raise QueryError(f"{model_name}.{name}__range takes (low, high), not {value!r}") from None
+        return Lookup(name, op, (validate_value(model_name, column, low), validate_value(model_name, column, high)))
+    if isinstance(value, (F, Combined)):
+        check_expression(model_name, table, value)
+        return Lookup(name, op, value)
+    return Lookup(name, op, validate_value(model_name, column, value))
+
+
+def check_expression(model_name: str, table: TableSchema, value: Any) -> None:
+    """Checks that every ``F`` in an expression names a field."""
+    if isinstance(value, F):
+        column_of(model_name, table, value.name)
+    elif isinstance(value, Combined):
+        check_expression(model_name, table, value.lhs)
+        check_expression(model_name, table, value.rhs)
+
+
+def resolve(model_name: str, table: TableSchema, q: Q | RawLookups) -> Node:
+    """Checks a ``Q`` tree (or bare keyword lookups) and returns its node tree."""
+    if isinstance(q, RawLookups):
+        leaves = tuple(resolve_lookup(model_name, table, k, v) for k, v in q.items)
+        return leaves[0] if len(leaves) == 1 else Junction("and", leaves)
+    children = tuple(resolve(model_name, table, c) for c in q.children)
+    if len(children) == 1 and not q.negated:
+        return children[0]
+    return Junction(q.connector, children, q.negated)
+
+
+def conjoin(existing: Node | None, new: Node) -> Node:
+    """``existing AND new``, flattening nested ANDs."""
+    if existing is None:
+        return new
+    left = existing.children if isinstance(existing, Junction) and existing.connector == "and" and not existing.negated else (existing,)
+    right = new.children if isinstance(new, Junction) and new.connector == "and" and not new.negated else (new,)
+    return Junction("and", (*left, *right))
