@@ -64,7 +64,7 @@ class PostgresBackend(SqlBackend):
         return codecs.json_adapter(list[item_type]).dump_json([value]).decode()  # type: ignore[valid-type]
 
     def collection_match(self, column: sa.ColumnElement[Any], op: str, binds: Binds) -> Any:
-        return column.op("@>")(binds(pg_dialect.JSONB()))
+        return column.op("@>", is_comparison=True)(binds(pg_dialect.JSONB()))
 
     def expression_constant(self, value: Any) -> Any:
         return value
@@ -249,7 +249,7 @@ class AsyncpgConnection(AsyncConnection):
             raise map_asyncpg_error(exc, statement) from exc
 
     async def _chunks(self, statement: Statement, chunk_size: int) -> AsyncIterator[Sequence[Sequence[Any]]]:
-        cursor = await self.connection.cursor(statement.text, *statement.params, prefetch=chunk_size)
+        cursor = await self.connection.cursor(statement.text, *statement.params)
         while rows := await cursor.fetch(chunk_size):
             yield rows
 

@@ -78,7 +78,7 @@ class SqliteBackend(SqlBackend):
     def text_match(self, column: sa.ColumnElement[Any], op: str, pattern: sa.BindParameter[Any]) -> Any:
         if op.startswith("i"):
             return column.ilike(pattern, escape="\\")
-        return column.op("GLOB")(pattern)
+        return column.op("GLOB", is_comparison=True)(pattern)
 
     def collection_item(self, info: ModelInfo, field: str, op: str, value: Any) -> Any:
         column = info.table.by_name[field]

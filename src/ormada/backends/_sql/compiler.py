@@ -273,10 +273,11 @@ class SqlCompiler:
         key = ("exists", info, where, window)
 
         def build(binds: Binds) -> Any:
+            one = sa.literal_column("1")
             inner = self._select_construct(info, info.pk or info.field_names[:1], where, (), False, window, binds)
             if window == (False, False):
-                return inner.with_only_columns(sa.literal_column("1")).limit(sa.literal_column("1"))
-            return sa.select(sa.literal_column("1")).select_from(inner.subquery()).limit(sa.literal_column("1"))
+                return inner.with_only_columns(one).select_from(self.table(info)).limit(one)
+            return sa.select(one).select_from(inner.subquery()).limit(one)
 
         return self._statement(key, build, values)
 

@@ -1,0 +1,198 @@
+"""``CassandraBackend``: the CQL backend for Apache Cassandra and ScyllaDB.
+
+Compiling never connects: ``QuerySet.statement()``, ``create_tables()`` and
+migration plans work with no cluster in reach.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ormada.backends.base import AsyncPool, Backend, Capabilities, Compiled, Decoder, Encoder, Statement, SyncPool
+from ormada.backends.cassandra import codecs, ddl, migrate
+from ormada.backends.cassandra.compiler import compile_read, where_lookups
+from ormada.backends.cassandra.executor import CassandraAsyncPool, CassandraSyncPool, SessionHolder
+from ormada.backends.cassandra.statements import CqlStatement, TemplateCache
+from ormada.backends.cassandra.tables import CqlTable, build_table
+from ormada.backends.cassandra.types import user_types
+from ormada.backends.cassandra.writes import compile_delete, compile_insert, compile_update, compile_update_rows
+from ormada.errors import ConfigurationError, NotSupported
+
+if TYPE_CHECKING:
+    from ormada._info import ModelInfo
+    from ormada._url import DatabaseURL
+    from ormada.query.state import QueryState
+    from ormada.schema import ColumnSchema
+
+DEFAULT_TEMPLATE_CACHE = 2048
+
+
+class CassandraBackend(Backend):
+    """Compiles queries to CQL and runs them on cassandra-driver (scylla-driver works as a drop-in)."""
+
+    name = "cassandra"
+    supports = Capabilities(
+        returning=False, savepoints=False, transactions=False, joins=False, or_filters=False, upsert=True,
+        server_side_cursors=True, json_contains=False, rowcount=False, max_params=65_535,
+        extra={"ttl": True, "lwt": True, "batches": True, "counters": True, "paging_state": True,
+               "natural_order": True},
+    )
+
+    def __init__(self, url: DatabaseURL) -> None:
+        super().__init__(url)
+        self.keyspace = url.database
+        self.holder = SessionHolder(url)
+        self.templates = TemplateCache(int(url.query.get("statement_cache_size", DEFAULT_TEMPLATE_CACHE)))
+
+    # -- tables -----------------------------------------------------------------------
+    def table(self, info: ModelInfo) -> CqlTable:
+        """The model's :class:`CqlTable`, worked out once and cached on the model."""
+        key = ("cassandra.table", self)
+        table = info.caches.get(key)
+        if table is None:
+            generated = info.table.generated_column
+            if generated is not None:
+                raise ConfigurationError(
+                    f"{info.name}.{generated.name}: Cassandra does not generate keys; give it a value, e.g. "
+                    "Annotated[UUID, PrimaryKey()] = Field(default_factory=uuid4), or "
+                    "Annotated[int, PrimaryKey(autoincrement=False)]"
+                )
+            table = info.caches[key] = build_table(info, self.keyspace)
+        return table  # type: ignore[no-any-return]
+
+    # -- reads --------------------------------------------------------------------------
+    def select(self, info: ModelInfo, state: QueryState) -> Compiled:
+        state = self._natural_order(info, state)
+        statement, template = compile_read(self.templates, self.table(info), state, "select", info.database)
+        return Compiled(statement, template.columns)
+
+    def count(self, info: ModelInfo, state: QueryState) -> Statement:
+        return compile_read(self.templates, self.table(info), state, "count", info.database)[0]
+
+    def exists(self, info: ModelInfo, state: QueryState) -> Statement:
+        return compile_read(self.templates, self.table(info), state, "exists", info.database)[0]
+
+    def _natural_order(self, info: ModelInfo, state: QueryState) -> QueryState:
+        """Drops an ordering CQL gives anyway: partition-key columns (fixed by ``=``)
+        followed by clustering columns in their declared direction."""
+        from dataclasses import replace
+
+        if not state.order_by:
+            return state
+        table = self.table(info)
+        fixed = {lk.field for lk in where_lookups(table, state) if lk.op == "exact"}
+        order = list(state.order_by)
+        while order and order[0].field in table.partition and order[0].field in fixed and not order[0].descending:
+            order.pop(0)
+        if len(order) == len(state.order_by):
+            return state
+        return replace(state, order_by=tuple(order))
+
+    # -- writes ----------------------------------------------------------------------------
+    def update(self, info: ModelInfo, state: QueryState, values: dict[str, Any]) -> Statement:
+        table = self.table(info)
+        return compile_update(self.templates, table, where_lookups(table, state), values, state.options, info.database)
+
+    def delete(self, info: ModelInfo, state: QueryState) -> Statement:
+        table = self.table(info)
+        return compile_delete(self.templates, table, where_lookups(table, state), state.options, info.database)
+
+    def insert(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
+               returning: tuple[str, ...] = (), options: Mapping[str, Any] | None = None) -> Statement:
+        self._check_returning(info, columns, returning)
+        return compile_insert(self.templates, self.table(info), columns, rows, options or {}, info.database)
+
+    def upsert(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
+               conflict: tuple[str, ...], update: tuple[str, ...], returning: tuple[str, ...] = ()) -> Statement:
+        table = self.table(info)
+        if tuple(sorted(conflict)) != tuple(sorted(table.primary_key)):
+            raise NotSupported(f"{info.name}: a CQL write is an upsert on the primary key "
+                               f"({', '.join(table.primary_key)}) only; conflict on other columns needs a read first")
+        self._check_returning(info, columns, returning)
+        # INSERT already overwrites: every given column is written, none is read back.
+        return compile_insert(self.templates, table, columns, rows, {}, info.database)
+
+    def _check_returning(self, info: ModelInfo, columns: tuple[str, ...], returning: tuple[str, ...]) -> None:
+        unknown = [c for c in returning if c not in columns]
+        if unknown:
+            raise NotSupported(f"{info.name}: CQL writes return nothing; {', '.join(unknown)} must be given a value")
+
+    def update_rows(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
+                    options: Mapping[str, Any] | None = None) -> Statement:
+        return compile_update_rows(self.templates, self.table(info), columns, rows, options or {}, info.database)
+
+    # -- schema ---------------------------------------------------------------------------------
+    def _tables(self, infos: Sequence[ModelInfo]) -> list[CqlTable]:
+        seen: dict[tuple[str | None, str], CqlTable] = {}
+        for info in infos:
+            table = self.table(info)
+            seen.setdefault((table.keyspace, table.schema.name), table)
+        return list(seen.values())
+
+    def create_tables(self, infos: Sequence[ModelInfo]) -> list[Statement]:
+        tables = self._tables(infos)
+        base_tables = [t for t in tables if t.view_of is None]
+        by_name = {t.schema.name: t for t in base_tables}
+        out: list[Statement] = []
+        keyspaces = {t.keyspace for t in tables}
+        for model in user_types(t.schema for t in tables):
+            out += [ddl.create_type(model, ks) for ks in sorted(keyspaces, key=str)]
+        for table in base_tables:
+            out.append(ddl.create_table(table))
+            out += [ddl.create_index(table, ix) for ix in table.indexes]
+        for view in (t for t in tables if t.view_of is not None):
+            base = by_name.get(view.view_of or "")
+            if base is None:
+                raise ConfigurationError(f"{view.model_name}: its base table {view.view_of} must be created with it")
+            out.append(ddl.create_view(view, base))
+        return out
+
+    def drop_tables(self, infos: Sequence[ModelInfo]) -> list[Statement]:
+        tables = self._tables(infos)
+        views = [ddl.drop_table(t) for t in tables if t.view_of is not None]
+        return views + [ddl.drop_table(t) for t in tables if t.view_of is None]
+
+    def create_keyspace(self, name: str | None = None, *, replication_factor: int = 1,
+                        datacenters: Mapping[str, int] | None = None, durable_writes: bool = True) -> CqlStatement:
+        """``CREATE KEYSPACE IF NOT EXISTS`` (SimpleStrategy, or NetworkTopologyStrategy with ``datacenters``)."""
+        return ddl.create_keyspace(self._keyspace(name), replication_factor=replication_factor,
+                                   datacenters=datacenters, durable_writes=durable_writes)
+
+    def drop_keyspace(self, name: str | None = None) -> CqlStatement:
+        """``DROP KEYSPACE IF EXISTS``."""
+        return ddl.drop_keyspace(self._keyspace(name))
+
+    def _keyspace(self, name: str | None) -> str:
+        keyspace = name or self.keyspace
+        if not keyspace:
+            raise ConfigurationError(f"no keyspace given and none in {self.url}")
+        return keyspace
+
+    def migrate_schema(self, infos: Sequence[ModelInfo], *, dry_run: bool = False,
+                       strict: bool = True) -> Generator[CqlStatement, Any, migrate.MigrationPlan]:
+        """An operation (for ``Database.run``/``arun``) that adds missing types, tables,
+        columns, indexes and views, and returns the :class:`~migrate.MigrationPlan`."""
+        return migrate.migrate_gen(self._tables(infos), self._keyspace(None), dry_run=dry_run, strict=strict)
+
+    # -- misc ------------------------------------------------------------------------------------
+    def explain(self, statement: Statement) -> Statement:
+        raise NotSupported("CQL has no EXPLAIN; run the query with tracing in cqlsh (TRACING ON) or read "
+                           "system_traces for a traced request")
+
+    def raw(self, text: str, params: Sequence[Any] | dict[str, Any] | None) -> Statement:
+        """A user's own CQL with ``?`` or ``:name`` markers; values are bound, never spliced in."""
+        bound: Any = params if params is not None else ()
+        return CqlStatement(text=text, params=bound, fetch="auto", prepare=bool(params))
+
+    def decoder(self, column: ColumnSchema) -> Decoder | None:
+        return codecs.column_decoder(column)
+
+    def encoder(self, info: ModelInfo, column: ColumnSchema) -> Encoder | None:
+        return codecs.column_encoder(info.name, column)
+
+    def sync_pool(self) -> SyncPool:
+        return CassandraSyncPool(self.holder)
+
+    def async_pool(self) -> AsyncPool:
+        return CassandraAsyncPool(self.holder)

@@ -1,0 +1,100 @@
+"""Bridging cassandra-driver's ResponseFuture into asyncio, with no thread per call.
+
+The driver completes requests on its own I/O thread and calls the callbacks
+registered with ``add_callbacks``. Each callback hands the result to the event
+loop with ``call_soon_threadsafe``, which settles an asyncio future the caller
+awaits. Callbacks stay registered across pages, so one bridge serves every page
+of a paged read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+
+class ResponseBridge:
+    """Awaits the pages of one driver ``ResponseFuture`` on an asyncio loop."""
+
+    __slots__ = ("_future", "_loop", "_waiter")
+
+    def __init__(self, future: Any, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        self._future = future
+        self._loop = loop or asyncio.get_running_loop()
+        self._waiter: asyncio.Future[Any] = self._loop.create_future()
+        # May run the callback at once, on this thread, when the result is already in.
+        future.add_callbacks(self._on_result, self._on_error)
+
+    def _on_result(self, result: Any) -> None:  # driver I/O thread
+        self._loop.call_soon_threadsafe(self._settle, result, None)
+
+    def _on_error(self, exc: BaseException) -> None:  # driver I/O thread
+        self._loop.call_soon_threadsafe(self._settle, None, exc)
+
+    def _settle(self, result: Any, exc: BaseException | None) -> None:  # event loop thread
+        waiter = self._waiter
+        if waiter.done():  # the awaiting task was cancelled
+            return
+        if exc is not None:
+            waiter.set_exception(exc)
+        else:
+            waiter.set_result(result)
+
+    async def result(self) -> Any:
+        """The current page's result (rows for a read, the driver's message otherwise)."""
+        return await self._waiter
+
+    @property
+    def has_more_pages(self) -> bool:
+        """Whether the server holds more pages of this read."""
+        return bool(getattr(self._future, "has_more_pages", False))
+
+    @property
+    def paging_state(self) -> bytes | None:
+        """Where the last page ended (what ``ResultSet.paging_state`` reads)."""
+        state = getattr(self._future, "_paging_state", None)
+        return state if isinstance(state, bytes) else None
+
+    async def next_page(self) -> Any:
+        """Asks for the next page and awaits it.
+
+        Raises:
+            cassandra.query.QueryExhausted: there are no more pages.
+        """
+        # A fresh waiter before the request, so the callback can only settle this one.
+        self._waiter = self._loop.create_future()
+        self._future.start_fetching_next_page()
+        return await self._waiter
+
+
+async def resolve(future: Any) -> Any:
+    """Awaits a single-page ResponseFuture."""
+    return await ResponseBridge(future).result()
+
+
+async def prepare(session: Any, text: str) -> Any:
+    """Prepares ``text`` without blocking the event loop.
+
+    ``Session.prepare`` waits on the response; this sends the same PREPARE message
+    through a ResponseFuture and awaits it through :class:`ResponseBridge`, then
+    builds the PreparedStatement exactly as ``Session.prepare`` does. The driver
+    re-prepares on other hosts by itself when one answers "unprepared".
+    """
+    from cassandra.cluster import ResponseFuture
+    from cassandra.protocol import PrepareMessage
+    from cassandra.query import PreparedStatement
+
+    message = PrepareMessage(query=text, keyspace=None)
+    future = ResponseFuture(session, message, query=None, timeout=session.default_timeout)
+    bridge = ResponseBridge(future)
+    future.send_request()
+    response = await bridge.result()
+    cluster = session.cluster
+    prepared = PreparedStatement.from_message(
+        response.query_id, response.bind_metadata, response.pk_indexes, cluster.metadata, text, None,
+        session._protocol_version, response.column_metadata, response.result_metadata_id,
+        cluster.column_encryption_policy,
+    )
+    prepared.custom_payload = future.custom_payload
+    cluster.add_prepared(response.query_id, prepared)
+    return prepared

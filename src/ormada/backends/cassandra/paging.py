@@ -1,0 +1,76 @@
+"""Paged reads and token-range scans.
+
+A paged read returns one :class:`Page`: its rows and the opaque ``paging_state``
+that resumes the same query where the page ended, in this process or another.
+A full-table scan splits the Murmur3 token ring into ranges that can be read one
+by one or side by side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any, Generic, TypeVar
+
+from ormada.query.state import QueryState
+
+T = TypeVar("T")
+
+MIN_TOKEN = -(2**63)
+MAX_TOKEN = 2**63 - 1
+
+
+class PageRows(list[Any]):
+    """The raw rows of one page, with the paging state that follows them."""
+
+    def __init__(self, rows: Iterable[Any], paging_state: bytes | None) -> None:
+        super().__init__(rows)
+        self.paging_state = paging_state
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a query's results.
+
+    Attributes:
+        rows: The rows (model instances, dicts, tuples…) of this page.
+        paging_state: Pass it to ``.paging_state(...)`` on the same query for the next
+            page; ``None`` when this was the last page.
+    """
+
+    rows: list[T]
+    paging_state: bytes | None
+
+    @property
+    def has_more(self) -> bool:
+        """Whether another page may follow."""
+        return self.paging_state is not None
+
+    def __iter__(self) -> Any:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def page_state(state: QueryState, size: int, paging_state: bytes | None = None) -> QueryState:
+    """The state for one page of ``size`` rows, resuming at ``paging_state``."""
+    return replace(state, options={**state.options, "fetch_size": size, "paging_state": paging_state, "page": True})
+
+
+def token_ranges(splits: int) -> list[tuple[int, int]]:
+    """Splits the whole Murmur3 ring into ``splits`` ranges ``(start, end]``, covering every token once."""
+    if splits < 1:
+        raise ValueError("splits must be at least 1")
+    span = (MAX_TOKEN - MIN_TOKEN) // splits
+    bounds = [MIN_TOKEN + i * span for i in range(splits)] + [MAX_TOKEN]
+    return list(zip(bounds[:-1], bounds[1:], strict=True))
+
+
+def scan_states(state: QueryState, splits: int) -> list[QueryState]:
+    """One state per token range for a full-table scan; together they read every row once."""
+    out = []
+    for start, end in token_ranges(splits):
+        options = {k: v for k, v in state.options.items() if not k.startswith("token_")}
+        out.append(replace(state, options={**options, "token_gt": start, "token_lte": end}))
+    return out

@@ -1,0 +1,134 @@
+"""Fixtures: a fresh database per test on every backend, and one test body for both modes.
+
+``db`` is parametrised by backend (SQLite, PostgreSQL) and ``api`` by mode (sync,
+async): a test written once as ``await api(Book, "create", ...)`` runs the sync
+method ``Book.create`` in sync mode and ``Book.acreate`` in async mode.
+
+PostgreSQL tests each get their own schema, so they are isolated under xdist.
+When the server cannot be reached the tests are skipped with a message saying how
+to start it, except with ``CI=true``, where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import ormada
+
+PG_HOST = os.environ.get("ORMADA_PG_HOST", "127.0.0.1")
+PG_PORT = int(os.environ.get("ORMADA_PG_PORT", "5432"))
+PG_URL = f"postgresql://postgres@{PG_HOST}:{PG_PORT}/test"
+PG_START = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start (or: make services)"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+BACKENDS = ["sqlite", "postgresql"]
+MODES = ["sync", "async"]
+
+
+def unreachable(what: str, how: str, error: Exception) -> None:
+    """Fails in CI, skips elsewhere, always saying how to start the server."""
+    message = f"{what} is not reachable ({error}); start it with: {how}"
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _pg_admin() -> Any:
+    import psycopg
+
+    return psycopg.connect(host=PG_HOST, port=PG_PORT, user="postgres", dbname="test", autocommit=True,
+                           connect_timeout=5)
+
+
+@pytest.fixture
+def pg_schema() -> Iterator[str]:
+    """A fresh PostgreSQL schema, dropped afterwards."""
+    import psycopg
+
+    try:
+        admin = _pg_admin()
+    except psycopg.OperationalError as exc:
+        unreachable("PostgreSQL on 127.0.0.1:5432", PG_START, exc)
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with admin:
+        admin.execute(f'CREATE SCHEMA "{name}"')
+        try:
+            yield name
+        finally:
+            admin.execute(f'DROP SCHEMA "{name}" CASCADE')
+
+
+def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    schema = request.getfixturevalue("pg_schema")
+    return f"{PG_URL}?schema={schema}"
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def db(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[ormada.Database]:
+    """The default database on a fresh SQLite file or PostgreSQL schema, with every
+    test model's table created."""
+    from tests.models import ALL_MODELS
+
+    database = ormada.connect(database_url(backend, request, tmp_path))
+    database.create_all(ALL_MODELS)
+    try:
+        yield database
+    finally:
+        await database.aclose()
+
+
+class Api:
+    """Calls the sync method or its ``a``-prefixed async twin, by mode."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.is_async = mode == "async"
+
+    async def __call__(self, target: Any, name: str, /, *args: Any, **kwargs: Any) -> Any:
+        if self.is_async:
+            return await getattr(target, "a" + name)(*args, **kwargs)
+        return getattr(target, name)(*args, **kwargs)
+
+    async def list(self, queryset: Any) -> list[Any]:
+        """Iterates a QuerySet: ``for`` in sync mode, ``async for`` in async mode."""
+        if self.is_async:
+            return [item async for item in queryset]
+        return list(queryset)
+
+    async def iterate(self, queryset: Any, chunk_size: int) -> list[Any]:
+        if self.is_async:
+            return [item async for item in queryset.aiterator(chunk_size)]
+        return list(queryset.iterator(chunk_size))
+
+    @asynccontextmanager
+    async def transaction(self, database: ormada.Database) -> AsyncIterator[Any]:
+        if self.is_async:
+            async with database.atransaction() as tx:
+                yield tx
+        else:
+            with database.transaction() as tx:
+                yield tx
+
+    async def execute(self, database: ormada.Database, sql: str, params: dict[str, Any] | None = None) -> Any:
+        if self.is_async:
+            return await database.aexecute(sql, params)
+        return database.execute(sql, params)
+
+
+@pytest.fixture(params=MODES)
+def api(request: pytest.FixtureRequest) -> Api:
+    return Api(str(request.param))
