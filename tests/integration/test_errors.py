@@ -1,0 +1,73 @@
+"""Errors a user meets: constraint violations, bad lookups, bad URLs, unreachable servers."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+import ormada
+from tests.conftest import Api
+from tests.models import Author, Book
+
+
+async def test_unique_violation_leaves_the_database_unchanged(db: ormada.Database, api: Api) -> None:
+    await api(Author, "create", name="Unique")
+    with pytest.raises(ormada.IntegrityError, match="name") as caught:
+        await api(Author, "create", name="Unique")
+    assert caught.value.__cause__ is not None  # the driver's error is chained
+    assert await api(Author.query(), "count") == 1
+
+
+async def test_not_null_violation(db: ormada.Database, api: Api) -> None:
+    author = await api(Author, "create", name="Someone")
+    with pytest.raises(ormada.IntegrityError):
+        await api.execute(db, "UPDATE author SET name = NULL WHERE id = :id", {"id": author.id})
+    assert (await api(Author, "get", id=author.id)).name == "Someone"
+
+
+async def test_out_of_range_integer_names_model_field_and_value(db: ormada.Database, api: Api) -> None:
+    with pytest.raises(ormada.DataError, match=r"Book.year: 3000000000 does not fit"):
+        await api(Book, "create", title="x", year=3_000_000_000)
+    assert await api(Book.query(), "count") == 0
+
+
+def test_unknown_field_suggests_the_closest() -> None:
+    with pytest.raises(ormada.QueryError, match="Book has no field 'titel'; did you mean 'title'"):
+        Book.filter(titel="x")
+    with pytest.raises(ormada.QueryError, match="unknown lookup 'icontain'.*did you mean 'icontains'"):
+        Book.filter(title__icontain="x")
+    with pytest.raises(ormada.QueryError, match="did you mean 'year'"):
+        Book.order_by("-yeer")
+    with pytest.raises(ormada.QueryError, match=r"Book.year: invalid value 'abc'"):
+        Book.filter(year="abc")
+
+
+def test_malformed_urls() -> None:
+    with pytest.raises(ormada.ConfigurationError, match="malformed database URL"):
+        ormada.connect("not a url")
+    with pytest.raises(ormada.ConfigurationError, match="unknown database scheme 'oracle'"):
+        ormada.connect("oracle://scott:tiger@h/db", name="bad")
+    with pytest.raises(ormada.ConfigurationError) as caught:
+        ormada.connect("postgresql://u:hunter2@h:notaport/db", name="bad")
+    assert "hunter2" not in str(caught.value) and "***" in str(caught.value)
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_unreachable_server_masks_the_password(api: Api) -> None:
+    db = ormada.connect(f"postgresql://someone:hunter2@127.0.0.1:{_closed_port()}/db", name="unreachable")
+    with pytest.raises(ormada.ConnectionFailed) as caught:
+        await api.execute(db, "SELECT 1")
+    message = str(caught.value)
+    assert "hunter2" not in message and "someone:***@127.0.0.1" in message
+    await db.aclose()
+
+
+def test_missing_database_names_the_fix() -> None:
+    with pytest.raises(ormada.ConfigurationError, match=r"ormada.connect\(url, name='nowhere'\)"):
+        ormada.get_database("nowhere")
