@@ -25,7 +25,7 @@ _set = object.__setattr__
 class RowLayout:
     """The columns of a row, their decoders, and the positions that need decoding."""
 
-    __slots__ = ("names", "decoders", "converted")
+    __slots__ = ("converted", "decoders", "names")
 
     def __init__(self, names: tuple[str, ...], decoders: tuple[Decoder | None, ...]) -> None:
         self.names = names
@@ -48,7 +48,7 @@ def layout(backend: Backend, info: ModelInfo, columns: tuple[ColumnSchema, ...])
     cached = info.caches.get(key)
     if cached is None:
         cached = info.caches[key] = RowLayout(key[2], tuple(backend.decoder(c) for c in columns))
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
 def snapshot_layout(backend: Backend, info: ModelInfo, names: tuple[str, ...]) -> RowLayout:
@@ -59,10 +59,11 @@ def snapshot_layout(backend: Backend, info: ModelInfo, names: tuple[str, ...]) -
     if cached is None:
         decoders = tuple(backend.decoder(info.table.by_name[n]) if n in info.mutable_fields else None for n in names)
         cached = info.caches[key] = RowLayout(names, decoders)
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
-def hydrator(backend: Backend, info: ModelInfo, columns: tuple[ColumnSchema, ...]) -> Callable[[Sequence[Any]], list[Any]]:
+def hydrator(backend: Backend, info: ModelInfo,
+             columns: tuple[ColumnSchema, ...]) -> Callable[[Sequence[Any]], list[Any]]:
     """A function turning a list of rows into model instances (cached per column set)."""
     key = ("hydrator", backend, tuple(c.name for c in columns))
     cached = info.caches.get(key)

@@ -46,7 +46,7 @@ def split_optional(annotation: Any) -> tuple[Any, bool]:
         if len(rest) < len(args):
             if len(rest) == 1:
                 return rest[0], True
-            return typing.Union[rest], True  # noqa: UP007 - built dynamically
+            return typing.Union[rest], True
     return annotation, False
 
 
@@ -126,9 +126,7 @@ def _refine(kind: Kind, annotation: type, metadata: list[Any], markers: dict[typ
     if kind is Kind.TEXT:
         max_length = None
         for item in metadata:
-            if isinstance(item, m.Text) and item.max_length is not None:
-                max_length = item.max_length
-            elif isinstance(item, annotated_types.MaxLen):
+            if (isinstance(item, m.Text) and item.max_length is not None) or isinstance(item, annotated_types.MaxLen):
                 max_length = item.max_length
         return LogicalType(Kind.TEXT, python_type=str, max_length=max_length)
     if kind is Kind.DECIMAL:

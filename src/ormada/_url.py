@@ -126,7 +126,8 @@ def _split_port(item: str, url: str) -> tuple[str, int | None]:
     if not port_text:
         return host, None
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise ConfigurationError(f"malformed database URL {_mask(url)!r}: port {port_text!r} is not a number from 1 to 65535")
+        raise ConfigurationError(
+            f"malformed database URL {_mask(url)!r}: port {port_text!r} is not a number from 1 to 65535")
     return host, int(port_text)
 
 

@@ -86,7 +86,7 @@ def _owner() -> tuple[int, int | None]:
 class Transaction:
     """An open transaction: its connection, its mode and the task or thread that owns it."""
 
-    __slots__ = ("connection", "is_async", "owner", "closed", "_savepoints")
+    __slots__ = ("_savepoints", "closed", "connection", "is_async", "owner")
 
     def __init__(self, connection: Any, is_async: bool) -> None:
         self.connection = connection
@@ -493,12 +493,11 @@ class Database:
 
 
 def _single(statement: Statement) -> Operation[Any]:
-    return (yield statement)  # type: ignore[no-any-return]
+    return (yield statement)
 
 
 def _sequence(statements: Sequence[Statement]) -> Operation[None]:
-    for statement in statements:
-        yield statement
+    yield from statements
 
 
 def _log(name: str, statement: Statement, start: float) -> None:

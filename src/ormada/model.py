@@ -55,7 +55,7 @@ class Model(BaseModel):
     """
 
     model_config = ConfigDict(validate_assignment=True)
-    __slots__ = ("_ormada_row", "_ormada_layout")
+    __slots__ = ("_ormada_layout", "_ormada_row")
 
     __ormada__: ClassVar[ModelInfo]
     __ormada_options__: ClassVar[ModelOptions | None] = None
@@ -261,7 +261,7 @@ class Model(BaseModel):
         """The async twin of :meth:`create`."""
         instance = cls(**values)
         db = cls.database()
-        return await db.arun(ops.insert(db.backend, cls._info(), instance))  # type: ignore[no-any-return]
+        return await db.arun(ops.insert(db.backend, cls._info(), instance))
 
     @classmethod
     def bulk_create(cls, instances: Sequence[Self], batch_size: int | None = None) -> list[Self]:
@@ -271,13 +271,13 @@ class Model(BaseModel):
             IntegrityError: a row was refused; the message says which, and nothing was written.
         """
         db = cls.database()
-        return db.run(ops.bulk_create(db.backend, cls._info(), instances, batch_size), atomic=True)  # type: ignore[no-any-return]
+        return db.run(ops.bulk_create(db.backend, cls._info(), instances, batch_size), atomic=True)
 
     @classmethod
     async def abulk_create(cls, instances: Sequence[Self], batch_size: int | None = None) -> list[Self]:
         """The async twin of :meth:`bulk_create`."""
         db = cls.database()
-        return await db.arun(ops.bulk_create(db.backend, cls._info(), instances, batch_size), atomic=True)  # type: ignore[no-any-return]
+        return await db.arun(ops.bulk_create(db.backend, cls._info(), instances, batch_size), atomic=True)
 
     @classmethod
     def bulk_update(cls, instances: Sequence[Self], fields: Sequence[str], batch_size: int | None = None) -> int:
@@ -290,7 +290,7 @@ class Model(BaseModel):
                            batch_size: int | None = None) -> int:
         """The async twin of :meth:`bulk_update`."""
         db = cls.database()
-        return await db.arun(ops.bulk_update(db.backend, cls._info(), instances, fields, batch_size), atomic=True)  # type: ignore[no-any-return]
+        return await db.arun(ops.bulk_update(db.backend, cls._info(), instances, fields, batch_size), atomic=True)
 
     @classmethod
     def upsert(cls, instances: Sequence[Self], conflict: Sequence[str] = (), update: Sequence[str] | None = None,
@@ -298,14 +298,14 @@ class Model(BaseModel):
         """Inserts instances; where ``conflict`` fields (default: the primary key) collide
         with a stored row, updates that row's ``update`` fields (default: all others)."""
         db = cls.database()
-        return db.run(ops.upsert(db.backend, cls._info(), instances, conflict, update, batch_size), atomic=True)  # type: ignore[no-any-return]
+        return db.run(ops.upsert(db.backend, cls._info(), instances, conflict, update, batch_size), atomic=True)
 
     @classmethod
     async def aupsert(cls, instances: Sequence[Self], conflict: Sequence[str] = (),
                       update: Sequence[str] | None = None, batch_size: int | None = None) -> list[Self]:
         """The async twin of :meth:`upsert`."""
         db = cls.database()
-        return await db.arun(ops.upsert(db.backend, cls._info(), instances, conflict, update, batch_size), atomic=True)  # type: ignore[no-any-return]
+        return await db.arun(ops.upsert(db.backend, cls._info(), instances, conflict, update, batch_size), atomic=True)
 
     # -- one instance ----------------------------------------------------------------
     def save(self) -> Self:
@@ -316,7 +316,7 @@ class Model(BaseModel):
     async def asave(self) -> Self:
         """The async twin of :meth:`save`."""
         db = self.database()
-        return await db.arun(ops.save(db.backend, self._info(), self))  # type: ignore[no-any-return]
+        return await db.arun(ops.save(db.backend, self._info(), self))
 
     def _assign(self, fields: dict[str, Any]) -> tuple[str, ...]:
         info = self._info()
@@ -340,7 +340,7 @@ class Model(BaseModel):
         """The async twin of :meth:`update`."""
         names = self._assign(fields)
         db = self.database()
-        return await db.arun(ops.update_fields(db.backend, self._info(), self, names))  # type: ignore[no-any-return]
+        return await db.arun(ops.update_fields(db.backend, self._info(), self, names))
 
     def delete(self) -> int:
         """Deletes this instance's row; returns 1, or 0 if it was already gone."""
@@ -350,7 +350,7 @@ class Model(BaseModel):
     async def adelete(self) -> int:
         """The async twin of :meth:`delete`."""
         db = self.database()
-        return await db.arun(ops.delete_instance(db.backend, self._info(), self))  # type: ignore[no-any-return]
+        return await db.arun(ops.delete_instance(db.backend, self._info(), self))
 
     def refresh(self) -> Self:
         """Reloads every field from the database."""
@@ -360,7 +360,7 @@ class Model(BaseModel):
     async def arefresh(self) -> Self:
         """The async twin of :meth:`refresh`."""
         db = self.database()
-        return await db.arun(ops.refresh(db.backend, self._info(), self))  # type: ignore[no-any-return]
+        return await db.arun(ops.refresh(db.backend, self._info(), self))
 
 
 _RESERVED = frozenset(name for name in vars(Model) if not name.startswith("__")) | {"objects", "pk"}

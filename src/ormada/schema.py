@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 
-class Kind(str, enum.Enum):
+class Kind(enum.StrEnum):
     """The logical kind of a column's values."""
 
     INT16 = "int16"

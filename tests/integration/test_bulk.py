@@ -88,7 +88,7 @@ async def test_get_or_create(db: ormada.Database, api: Api) -> None:
 async def test_get_or_create_inside_a_transaction_survives_a_conflict(db: ormada.Database, api: Api) -> None:
     async with api.transaction(db):
         await api(Author, "create", name="Existing")
-        found, created = await api(Author, "get_or_create", name="Existing")
+        _, created = await api(Author, "get_or_create", name="Existing")
         assert not created
         await api(Author, "create", name="After")
     assert await api(Author.query(), "count") == 2

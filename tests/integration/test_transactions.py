@@ -101,9 +101,8 @@ async def test_mixing_modes_inside_a_block_fails_clearly(db: ormada.Database) ->
     async with db.atransaction():
         with pytest.raises(ormada.TransactionError, match="sync call"):
             Author.count()
-    with db.transaction():
-        with pytest.raises(ormada.TransactionError, match="async call"):
-            await Author.acount()
+    with db.transaction(), pytest.raises(ormada.TransactionError, match="async call"):
+        await Author.acount()
 
 
 async def test_cancelled_task_rolls_back(db: ormada.Database) -> None:

@@ -12,7 +12,7 @@ import ormada
 from tests.conftest import Api
 from tests.models import Address, Everything, Genre, Level
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 safe_text = st.text(alphabet=st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=40)
 # JSONB keeps numbers as decimals: a float in exponent form with an integral value
 # (5.7e16) comes back as an int, so JSON floats stay below that range here.

@@ -48,10 +48,10 @@ class PostgresBackend(SqlBackend):
         self.pool_size = int(query.pop("pool_size", "10"))
         self.schema = query.pop("schema", None)
         self.connect_timeout = float(query.pop("connect_timeout", "10"))
-        self.extra = query
+        self.extra: dict[str, Any] = query
 
     def make_dialect(self) -> sa.Dialect:
-        return asyncpg_dialect.dialect()
+        return asyncpg_dialect.dialect()  # type: ignore[no-untyped-call]
 
     def dialect_insert(self, table: sa.Table) -> Any:
         return pg_dialect.insert(table)

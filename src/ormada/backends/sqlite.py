@@ -206,7 +206,7 @@ class AsyncSqliteConnection(AsyncConnection):
         try:
             async with self.connection.execute(statement.text, statement.params) as cursor:
                 while rows := await cursor.fetchmany(chunk_size):
-                    yield rows
+                    yield list(rows)
         except sqlite3.Error as exc:
             raise map_error(exc, statement) from exc
 

@@ -40,11 +40,12 @@ class Q:
     >>> Book.filter(Q(year__lt=1950) | Q(title__startswith="The"))
     """
 
-    __slots__ = ("connector", "children", "negated")
+    __slots__ = ("children", "connector", "negated")
 
     def __init__(self, *children: Q, **lookups: Any) -> None:
         self.connector: Literal["and", "or"] = "and"
-        self.children: tuple[Q | RawLookups, ...] = (*children, *([RawLookups(tuple(lookups.items()))] if lookups else []))
+        raw = (RawLookups(tuple(lookups.items())),) if lookups else ()
+        self.children: tuple[Q | RawLookups, ...] = (*children, *raw)
         self.negated = False
 
     @classmethod

@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator, Generator, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from ormada import _operations as ops
 from ormada import _hydrate as hydrate
+from ormada import _operations as ops
 from ormada.backends.base import Statement
 from ormada.errors import QueryError
 from ormada.query.expressions import Q, RawLookups
@@ -223,7 +223,7 @@ class QuerySet(Generic[M]):
     def all(self) -> list[M]:
         """Every matching row."""
         db = self._db
-        return db.run(ops.fetch(db.backend, self._info, self.state))  # type: ignore[no-any-return]
+        return db.run(ops.fetch(db.backend, self._info, self.state))
 
     def __iter__(self) -> Iterator[M]:
         return iter(self.all())
@@ -327,7 +327,7 @@ class QuerySet(Generic[M]):
     async def aall(self) -> list[M]:
         """The async twin of :meth:`all`."""
         db = self._db
-        return await db.arun(ops.fetch(db.backend, self._info, self.state))  # type: ignore[no-any-return]
+        return await db.arun(ops.fetch(db.backend, self._info, self.state))
 
     def __await__(self) -> Generator[Any, None, list[M]]:
         return self.aall().__await__()
@@ -350,33 +350,33 @@ class QuerySet(Generic[M]):
         """The async twin of :meth:`get`."""
         qs = self.filter(*q, **lookups) if q or lookups else self
         db = self._db
-        return await db.arun(ops.get(db.backend, self._info, qs.state))  # type: ignore[no-any-return]
+        return await db.arun(ops.get(db.backend, self._info, qs.state))
 
     async def aget_or_none(self, *q: Q, **lookups: Any) -> M | None:
         """The async twin of :meth:`get_or_none`."""
         qs = self.filter(*q, **lookups) if q or lookups else self
         db = self._db
-        return await db.arun(ops.get_or_none(db.backend, self._info, qs.state))  # type: ignore[no-any-return]
+        return await db.arun(ops.get_or_none(db.backend, self._info, qs.state))
 
     async def acount(self) -> int:
         """The async twin of :meth:`count`."""
         db = self._db
-        return await db.arun(ops.count(db.backend, self._info, self.state))  # type: ignore[no-any-return]
+        return await db.arun(ops.count(db.backend, self._info, self.state))
 
     async def aexists(self) -> bool:
         """The async twin of :meth:`exists`."""
         db = self._db
-        return await db.arun(ops.exists(db.backend, self._info, self.state))  # type: ignore[no-any-return]
+        return await db.arun(ops.exists(db.backend, self._info, self.state))
 
     async def aupdate(self, **values: Any) -> int:
         """The async twin of :meth:`update`."""
         db = self._db
-        return await db.arun(ops.update(db.backend, self._info, self.state, self._assignments(values)))  # type: ignore[no-any-return]
+        return await db.arun(ops.update(db.backend, self._info, self.state, self._assignments(values)))
 
     async def adelete(self) -> int:
         """The async twin of :meth:`delete`."""
         db = self._db
-        return await db.arun(ops.delete(db.backend, self._info, self.state))  # type: ignore[no-any-return]
+        return await db.arun(ops.delete(db.backend, self._info, self.state))
 
     async def aiterator(self, chunk_size: int = 2000) -> AsyncIterator[M]:
         """The async twin of :meth:`iterator`."""
@@ -391,13 +391,13 @@ class QuerySet(Generic[M]):
         """The async twin of :meth:`get_or_create`."""
         qs = self.filter(**lookups)
         db = self._db
-        return await db.arun(ops.get_or_create(db.backend, self._info, qs.state, lookups, defaults), atomic=True)  # type: ignore[no-any-return]
+        return await db.arun(ops.get_or_create(db.backend, self._info, qs.state, lookups, defaults), atomic=True)
 
     async def aupdate_or_create(self, defaults: dict[str, Any] | None = None, **lookups: Any) -> tuple[M, bool]:
         """The async twin of :meth:`update_or_create`."""
         qs = self.filter(**lookups)
         db = self._db
-        return await db.arun(ops.update_or_create(db.backend, self._info, qs.state, lookups, defaults), atomic=True)  # type: ignore[no-any-return]
+        return await db.arun(ops.update_or_create(db.backend, self._info, qs.state, lookups, defaults), atomic=True)
 
 
 def _explain(db: Database, qs: QuerySet[Any]) -> Generator[Statement, Any, Any]:

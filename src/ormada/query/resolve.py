@@ -140,6 +140,10 @@ def conjoin(existing: Node | None, new: Node) -> Node:
     """``existing AND new``, flattening nested ANDs."""
     if existing is None:
         return new
-    left = existing.children if isinstance(existing, Junction) and existing.connector == "and" and not existing.negated else (existing,)
-    right = new.children if isinstance(new, Junction) and new.connector == "and" and not new.negated else (new,)
-    return Junction("and", (*left, *right))
+    return Junction("and", (*_and_parts(existing), *_and_parts(new)))
+
+
+def _and_parts(node: Node) -> tuple[Node, ...]:
+    if isinstance(node, Junction) and node.connector == "and" and not node.negated:
+        return node.children
+    return (node,)

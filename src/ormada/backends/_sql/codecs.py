@@ -21,7 +21,7 @@ from ormada.errors import DataError
 from ormada.schema import ColumnSchema, Kind, LogicalType
 
 Codec = Callable[[Any], Any]
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @lru_cache(maxsize=1024)

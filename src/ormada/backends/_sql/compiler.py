@@ -15,12 +15,11 @@ from itertools import count
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.sql.elements import ColumnElement
 
 from ormada.backends._sql.tables import build_table
 from ormada.backends.base import Compiled, Statement
 from ormada.errors import NotSupported, QueryError
-from ormada.query.expressions import Combined, F, Junction, Lookup, Node
+from ormada.query.expressions import Combined, F, Junction, Node
 from ormada.query.state import QueryState
 
 if TYPE_CHECKING:
@@ -59,7 +58,7 @@ def _position(compiled: Any, name: str) -> Position:
 
 
 def _ordered(values: Sequence[Any], order: tuple[Position, ...]) -> list[Any]:
-    return [values[i] if type(i) is int else i[0] for i in order]  # type: ignore[index]
+    return [values[i] if isinstance(i, int) else i[0] for i in order]
 
 
 def like_escape(value: str) -> str:
@@ -168,7 +167,7 @@ class SqlCompiler:
         return ("V",)
 
     # -- building ----------------------------------------------------------
-    def build_where(self, table: sa.Table, shape: Any, binds: Binds) -> ColumnElement[bool]:
+    def build_where(self, table: sa.Table, shape: Any, binds: Binds) -> Any:
         """Rebuilds a filter shape as a SQLAlchemy clause with bind parameters."""
         if shape[0] == "J":
             _, connector, negated, children = shape
@@ -273,7 +272,7 @@ class SqlCompiler:
         key = ("exists", info, where, window)
 
         def build(binds: Binds) -> Any:
-            one = sa.literal_column("1")
+            one: Any = sa.literal_column("1")
             inner = self._select_construct(info, info.pk or info.field_names[:1], where, (), False, window, binds)
             if window == (False, False):
                 return inner.with_only_columns(one).select_from(self.table(info)).limit(one)
@@ -283,7 +282,7 @@ class SqlCompiler:
 
     # -- writes ------------------------------------------------------------
     def _narrowed(self, info: ModelInfo, state: QueryState, binds: Binds, where: Any,
-                  window: tuple[bool, bool]) -> ColumnElement[bool] | None:
+                  window: tuple[bool, bool]) -> Any:
         """The WHERE of an UPDATE/DELETE; a window (limit/offset) becomes a key sub-select."""
         table = self.table(info)
         if window == (False, False) and not state.order_by:
@@ -427,5 +426,5 @@ class SqlCompiler:
         if missing:
             raise QueryError(f"raw SQL names parameters {missing} that were not given")
         values = [given[n] for n in ordered_names]
-        return Statement(entry[0], [values[i] for i in entry[1]], "auto")
+        return Statement(entry[0], _ordered(values, entry[1]), "auto")
 
