@@ -152,12 +152,19 @@ class Database:
             loop = getattr(pool, "loop", None)
             if loop is None or loop is asyncio.get_running_loop():
                 return pool
+            pool.terminate()
         self._async_pool = self.backend.async_pool()
         return self._async_pool
 
     def close(self) -> None:
-        """Closes the sync pool (and an in-memory SQLite database with it)."""
+        """Closes the sync pool (and an in-memory SQLite database with it).
+
+        Async connections still open are dropped too; ``await db.aclose()`` closes
+        them gracefully."""
         self._close_sync_only()
+        if self._async_pool is not None:
+            self._async_pool.terminate()
+            self._async_pool = None
         close_anchor = getattr(self.backend, "close_anchor", None)
         if close_anchor is not None and self._async_pool is None:
             close_anchor()

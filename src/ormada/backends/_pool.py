@@ -102,3 +102,9 @@ class SimpleAsyncPool(AsyncPool):
         idle, self._idle = self._idle, []
         for connection in idle:
             await connection.close()
+
+    def terminate(self) -> None:
+        self._closed = True
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            connection.terminate()

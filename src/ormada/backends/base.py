@@ -114,6 +114,9 @@ class AsyncConnection(ABC):
     async def close(self) -> None:
         """Closes the driver connection."""
 
+    def terminate(self) -> None:
+        """Closes the connection at once, without its event loop (that loop may be gone)."""
+
     @property
     def broken(self) -> bool:
         """Whether the connection can no longer be used (the server went away)."""
@@ -150,6 +153,9 @@ class AsyncPool(ABC):
     @abstractmethod
     async def close(self) -> None:
         """Closes every connection."""
+
+    def terminate(self) -> None:
+        """Drops every idle connection without awaiting (its event loop may be gone)."""
 
 
 class Backend(ABC):

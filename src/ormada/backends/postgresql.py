@@ -256,6 +256,9 @@ class AsyncpgConnection(AsyncConnection):
     async def close(self) -> None:
         await self.connection.close()
 
+    def terminate(self) -> None:
+        self.connection.terminate()
+
     @property
     def broken(self) -> bool:
         return bool(self.connection.is_closed())

@@ -130,8 +130,13 @@ class SqliteBackend(SqlBackend):
 
         async def connect() -> AsyncConnection:
             try:
-                connection = await aiosqlite.connect(self.path, uri=self.uri, timeout=self.timeout,
-                                                     isolation_level=None, check_same_thread=False)
+                pending = aiosqlite.connect(self.path, uri=self.uri, timeout=self.timeout,
+                                            isolation_level=None, check_same_thread=False)
+                # A daemon worker: a forgotten aclose() must not keep the process alive at exit.
+                worker = getattr(pending, "_thread", None)
+                if worker is not None:
+                    worker.daemon = True
+                connection = await pending
             except sqlite3.Error as exc:
                 raise ConnectionFailed(f"could not open {self.url}: {exc}") from exc
             for pragma in ("PRAGMA foreign_keys = ON",) + (() if self.url.is_memory else (
@@ -212,3 +217,6 @@ class AsyncSqliteConnection(AsyncConnection):
 
     async def close(self) -> None:
         await self.connection.close()
+
+    def terminate(self) -> None:
+        self.connection.stop()
