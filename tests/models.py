@@ -81,4 +81,11 @@ class Membership(Model):
     role: str = "member"
 
 
-ALL_MODELS: list[type[Model]] = [Author, Book, Everything, Membership]
+class Price(Model):
+    """A Decimal with no declared precision."""
+
+    id: Annotated[int | None, PrimaryKey()] = None
+    amount: Decimal
+
+
+ALL_MODELS: list[type[Model]] = [Author, Book, Everything, Membership, Price]

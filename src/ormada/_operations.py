@@ -193,31 +193,42 @@ def bulk_create(backend: Backend, info: ModelInfo, instances: Sequence[Model], b
     savepoint = backend.supports.savepoints
     if savepoint:
         yield Statement("SAVEPOINT ormada_bulk", (), "none")
-    for (columns, returning), members in groups.items():
-        size = batch_size or default_batch_size(backend, len(columns))
-        for batch in _batches(members, size):
-            rows = [tuple(obj.__dict__[c] for c in columns) for _, obj in batch]
-            try:
-                result = yield backend.insert(info, columns, rows, returning)
-            except IntegrityError as exc:
-                if not savepoint:
+    attempted: list[tuple[int, Model, tuple[str, ...]]] = []
+    try:
+        for (columns, returning), members in groups.items():
+            size = batch_size or default_batch_size(backend, len(columns))
+            for batch in _batches(members, size):
+                attempted.extend((i, obj, columns) for i, obj in batch)
+                rows = [tuple(obj.__dict__[c] for c in columns) for _, obj in batch]
+                try:
+                    result = yield backend.insert(info, columns, rows, returning)
+                except IntegrityError as exc:
+                    if savepoint:
+                        yield from _find_failing_row(backend, info, attempted, exc)
                     raise
-                yield from _find_failing_row(backend, info, columns, batch, exc)
-                raise
-            if returning:
-                for (_, obj), row in zip(batch, result, strict=True):
-                    _assign_generated(obj, returning[0], row[0])
+                if returning:
+                    for (_, obj), row in zip(batch, result, strict=True):
+                        _assign_generated(obj, returning[0], row[0])
+    except BaseException:
+        # Nothing was written, so no instance may keep a key the database handed out.
+        generated = info.table.generated_column
+        for (_, returning), members in groups.items():
+            if returning and generated is not None:
+                for _, obj in members:
+                    obj.__dict__[generated.name] = None
+        raise
     for instance in instances:
         hydrate.mark_saved(backend, info, instance, info.field_names)
     return list(instances)
 
 
-def _find_failing_row(backend: Backend, info: ModelInfo, columns: tuple[str, ...],
-                      batch: Sequence[tuple[int, Model]], error: IntegrityError) -> Operation:
-    """Inserts a failed batch's rows one at a time (each undone) to name the one at fault."""
+def _find_failing_row(backend: Backend, info: ModelInfo, attempted: Sequence[tuple[int, Model, tuple[str, ...]]],
+                      error: IntegrityError) -> Operation:
+    """Replays the rows sent so far one at a time to name the first one refused,
+    then undoes them all; clashes between two rows of the same batch are found too."""
     rollback = Statement("ROLLBACK TO SAVEPOINT ormada_bulk", (), "none")
     yield rollback
-    for index, obj in batch:
+    for index, obj, columns in attempted:
         try:
             yield backend.insert(info, columns, [tuple(obj.__dict__[c] for c in columns)])
         except IntegrityError as exc:
@@ -226,7 +237,7 @@ def _find_failing_row(backend: Backend, info: ModelInfo, columns: tuple[str, ...
                 f"{info.name}.bulk_create(): row {index} ({obj!r}) was refused, so nothing was written: "
                 f"{str(exc.__cause__ or exc).splitlines()[0]}"
             ) from exc.__cause__
-        yield rollback
+    yield rollback
     raise error
 
 

@@ -179,6 +179,26 @@ class Model(BaseModel):
         return await cls.query().afirst()
 
     @classmethod
+    def last(cls) -> Self | None:
+        """The row with the largest primary key, or None."""
+        return cls.query().last()
+
+    @classmethod
+    async def alast(cls) -> Self | None:
+        """The async twin of :meth:`last`."""
+        return await cls.query().alast()
+
+    @classmethod
+    def distinct(cls) -> QuerySet[Self]:
+        """``QuerySet`` of every row, without duplicates."""
+        return cls.query().distinct()
+
+    @classmethod
+    def limit(cls, n: int | None) -> QuerySet[Self]:
+        """``QuerySet`` of at most ``n`` rows."""
+        return cls.query().limit(n)
+
+    @classmethod
     def get(cls, *q: Q, **lookups: Any) -> Self:
         """The one row matching the lookups; raises ``DoesNotExist`` or ``MultipleObjectsReturned``."""
         return cls.query().get(*q, **lookups)

@@ -38,6 +38,14 @@ async def test_bulk_create_is_all_or_nothing_and_names_the_row(db: ormada.Databa
     assert await api(Author.query(), "count") == 1
 
 
+async def test_bulk_create_names_a_clash_inside_one_batch(db: ormada.Database, api: Api) -> None:
+    books = [Author(name="a"), Author(name="b"), Author(name="a")]
+    with pytest.raises(ormada.IntegrityError, match=r"row 2 \(.*name='a'.*\) was refused"):
+        await api(Author, "bulk_create", books)
+    assert [a.id for a in books] == [None, None, None]
+    assert await api(Author.query(), "count") == 0
+
+
 async def test_bulk_create_rejects_other_models(db: ormada.Database, api: Api) -> None:
     with pytest.raises(ormada.QueryError, match="item 0 is a Author, not a Book"):
         await api(Book, "bulk_create", [Author(name="x")])  # type: ignore[list-item]

@@ -71,3 +71,20 @@ async def test_unreachable_server_masks_the_password(api: Api) -> None:
 def test_missing_database_names_the_fix() -> None:
     with pytest.raises(ormada.ConfigurationError, match=r"ormada.connect\(url, name='nowhere'\)"):
         ormada.get_database("nowhere")
+
+
+async def test_sqlite_refuses_decimals_it_would_round(db: ormada.Database, api: Api) -> None:
+    from decimal import Decimal
+
+    from tests.models import Everything, Price
+
+    long = Decimal("12345678901.23456789")
+    if db.url.backend != "sqlite":
+        row = await api(Price, "create", amount=long)
+        assert (await api(Price, "get", id=row.id)).amount == long
+        return
+    with pytest.raises(ormada.DataError, match=r"Price\.amount: 12345678901\.23456789 has 19 significant digits"):
+        await api(Price, "create", amount=long)
+    assert await api(Price.query(), "count") == 0
+    row = await api(Everything, "create", d=Decimal("1.10"))
+    assert str((await api(Everything, "get", id=row.id)).d) == "1.1000"

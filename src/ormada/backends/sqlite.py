@@ -6,6 +6,7 @@ import itertools
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterator, Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import aiosqlite
@@ -16,8 +17,9 @@ from ormada.backends._pool import SimpleAsyncPool, SimpleSyncPool
 from ormada.backends._sql import codecs
 from ormada.backends._sql.backend import SqlBackend
 from ormada.backends._sql.compiler import TEXT_PATTERNS, Binds
-from ormada.backends.base import AsyncConnection, Capabilities, Statement, SyncConnection
-from ormada.errors import ConnectionFailed, DatabaseError, IntegrityError, NotSupported, OrmadaError
+from ormada.backends.base import AsyncConnection, Capabilities, Encoder, Statement, SyncConnection
+from ormada.errors import ConnectionFailed, DatabaseError, DataError, IntegrityError, NotSupported, OrmadaError
+from ormada.schema import ColumnSchema, Kind
 
 if TYPE_CHECKING:
     from ormada._info import ModelInfo
@@ -29,6 +31,25 @@ _memory_ids = itertools.count()
 def glob_escape(value: str) -> str:
     """Makes GLOB's wildcards literal by putting each in brackets."""
     return value.replace("[", "[[]").replace("*", "[*]").replace("?", "[?]")
+
+
+SQLITE_DECIMAL_DIGITS = 15
+
+
+def decimal_encoder(model: str, field: str) -> Encoder:
+    """Binds a Decimal as text, refusing one that SQLite's NUMERIC (an 8-byte float
+    past 15 significant digits) would silently round."""
+
+    def encode(value: Decimal) -> str:
+        digits = len(value.as_tuple().digits)
+        if digits > SQLITE_DECIMAL_DIGITS:
+            raise DataError(
+                f"{model}.{field}: {value} has {digits} significant digits; SQLite keeps "
+                f"{SQLITE_DECIMAL_DIGITS}. Store it as text with DbType('TEXT'), or use PostgreSQL"
+            )
+        return str(value)
+
+    return encode
 
 
 def map_error(exc: sqlite3.Error, statement: Statement) -> OrmadaError:
@@ -64,6 +85,11 @@ class SqliteBackend(SqlBackend):
 
     def make_dialect(self) -> sa.Dialect:
         return sqlite_dialect.dialect(paramstyle="qmark")
+
+    def encoder(self, info: ModelInfo, column: ColumnSchema) -> Encoder | None:
+        if column.type.kind is Kind.DECIMAL and column.type.db_type is None:
+            return decimal_encoder(info.name, column.name)
+        return super().encoder(info, column)
 
     def dialect_insert(self, table: sa.Table) -> Any:
         return sqlite_dialect.insert(table)

@@ -90,8 +90,8 @@ def resolve_lookup(model_name: str, table: TableSchema, key: str, value: Any) ->
         if not isinstance(value, bool):
             raise QueryError(f"{model_name}.{name}__isnull takes True or False, not {value!r}")
         return Lookup(name, op, value)
-    if op == "contains" and (kind in COLLECTION_KINDS or kind is Kind.JSON):
-        if kind is Kind.JSON:
+    if op == "contains" and (kind in COLLECTION_KINDS or kind in (Kind.JSON, Kind.MAP)):
+        if kind in (Kind.JSON, Kind.MAP):
             return Lookup(name, "json_contains", value)
         return Lookup(name, "has", validate_value(model_name, column, value, item=True))
     if op in TEXT_LOOKUPS:

@@ -167,13 +167,25 @@ class SqlCompiler:
         return ("V",)
 
     # -- building ----------------------------------------------------------
-    def build_where(self, table: sa.Table, shape: Any, binds: Binds) -> Any:
-        """Rebuilds a filter shape as a SQLAlchemy clause with bind parameters."""
+    def build_where(self, table: sa.Table, shape: Any, binds: Binds, negated: bool = False) -> Any:
+        """Rebuilds a filter shape as a SQLAlchemy clause with bind parameters.
+
+        Under a NOT, a comparison on a nullable column also requires the column to
+        be set, so ``exclude(born=1)`` keeps the rows whose ``born`` is NULL (SQL's
+        ``NOT (NULL = 1)`` is NULL, which would drop them)."""
         if shape[0] == "J":
-            _, connector, negated, children = shape
-            parts = [self.build_where(table, c, binds) for c in children]
+            _, connector, negate, children = shape
+            inside = negated ^ negate
+            parts = [self.build_where(table, c, binds, inside) for c in children]
             clause = sa.and_(*parts) if connector == "and" else sa.or_(*parts)
-            return sa.not_(clause) if negated else clause
+            return sa.not_(clause) if negate else clause
+        clause = self._build_lookup(table, shape, binds)
+        column = table.c[shape[1]]
+        if negated and column.nullable and shape[2] != "isnull":
+            return sa.and_(clause, column.is_not(None))
+        return clause
+
+    def _build_lookup(self, table: sa.Table, shape: Any, binds: Binds) -> Any:
         _, field, op, extra = shape
         column = table.c[field]
         if op == "isnull":
