@@ -35,7 +35,7 @@ async def test_out_of_range_integer_names_model_field_and_value(db: ormada.Datab
 def test_unknown_field_suggests_the_closest() -> None:
     with pytest.raises(ormada.QueryError, match="Book has no field 'titel'; did you mean 'title'"):
         Book.filter(titel="x")
-    with pytest.raises(ormada.QueryError, match="unknown lookup 'icontain'.*did you mean 'icontains'"):
+    with pytest.raises(ormada.QueryError, match=r"unknown lookup 'icontain'.*did you mean 'icontains'"):
         Book.filter(title__icontain="x")
     with pytest.raises(ormada.QueryError, match="did you mean 'year'"):
         Book.order_by("-yeer")

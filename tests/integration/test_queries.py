@@ -132,7 +132,7 @@ async def test_count_exists_update_delete(library: list[Book], api: Api) -> None
 
 
 async def test_update_checks_values(library: list[Book], api: Api) -> None:
-    with pytest.raises(ormada.QueryError, match="Book.year: invalid value 'soon'"):
+    with pytest.raises(ormada.QueryError, match=r"Book\.year: invalid value 'soon'"):
         await api(Book.query(), "update", year="soon")
     with pytest.raises(ormada.QueryError, match="not optional"):
         await api(Book.query(), "update", title=None)

@@ -114,7 +114,7 @@ class AsyncConnection(ABC):
     async def close(self) -> None:
         """Closes the driver connection."""
 
-    def terminate(self) -> None:
+    def terminate(self) -> None:  # noqa: B027 - optional: drivers without a way to do it keep the default
         """Closes the connection at once, without its event loop (that loop may be gone)."""
 
     @property
@@ -154,7 +154,7 @@ class AsyncPool(ABC):
     async def close(self) -> None:
         """Closes every connection."""
 
-    def terminate(self) -> None:
+    def terminate(self) -> None:  # noqa: B027 - optional: pools without a way to do it keep the default
         """Drops every idle connection without awaiting (its event loop may be gone)."""
 
 
