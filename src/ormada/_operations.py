@@ -7,7 +7,6 @@ generators, so each operation is written once and serves both modes.
 from __future__ import annotations
 
 from collections.abc import Generator, Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ormada import _hydrate as hydrate
@@ -62,7 +61,7 @@ def fetch(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
 
 def get(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
     # Two rows are enough to tell "exactly one" from "more than one".
-    window = state if state.limit is not None and state.limit <= 2 else replace(state, limit=2)
+    window = state if state.limit is not None and state.limit <= 2 else state.evolve(limit=2)
     found = yield from fetch(backend, info, window)
     if not found:
         raise info.model.DoesNotExist(f"{info.name} matching {describe(state.where)} does not exist")
@@ -75,7 +74,7 @@ def get(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
 
 
 def get_or_none(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
-    window = state if state.limit is not None and state.limit <= 2 else replace(state, limit=2)
+    window = state if state.limit is not None and state.limit <= 2 else state.evolve(limit=2)
     found = yield from fetch(backend, info, window)
     if len(found) > 1:
         raise info.model.MultipleObjectsReturned(

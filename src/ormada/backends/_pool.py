@@ -23,38 +23,53 @@ class SimpleSyncPool(SyncPool):
     def __init__(self, connect: Callable[[], SyncConnection], max_size: int, describe: str) -> None:
         self._connect = connect
         self._idle: list[SyncConnection] = []
-        self._lock = threading.Lock()
-        self._slots = threading.BoundedSemaphore(max_size)
+        self._max_size = max_size
+        self._size = 0  # connections open: idle plus handed out
+        self._freed = threading.Condition()
         self._describe = describe
         self._closed = False
 
     def acquire(self) -> SyncConnection:
-        if not self._slots.acquire(timeout=ACQUIRE_TIMEOUT):
-            raise ConnectionFailed(f"no free connection to {self._describe} within {ACQUIRE_TIMEOUT:.0f}s")
-        with self._lock:
-            connection = self._idle.pop() if self._idle else None
-        if connection is None:
-            try:
-                connection = self._connect()
-            except BaseException:
-                self._slots.release()
-                raise
-        return connection
+        # Fast path: list.pop is atomic, so taking an idle connection needs no lock.
+        try:
+            return self._idle.pop()
+        except IndexError:
+            pass
+        with self._freed:
+            while True:
+                if self._idle:
+                    return self._idle.pop()
+                if self._size < self._max_size:
+                    self._size += 1
+                    break
+                if not self._freed.wait(ACQUIRE_TIMEOUT):
+                    raise ConnectionFailed(
+                        f"no free connection to {self._describe} within {ACQUIRE_TIMEOUT:.0f}s")
+        try:
+            return self._connect()
+        except BaseException:
+            with self._freed:
+                self._size -= 1
+                self._freed.notify()
+            raise
 
     def release(self, connection: SyncConnection, *, broken: bool = False) -> None:
-        try:
-            if broken or self._closed:
-                connection.close()
-            else:
-                with self._lock:
-                    self._idle.append(connection)
-        finally:
-            self._slots.release()
+        if broken or self._closed:
+            connection.close()
+            with self._freed:
+                self._size -= 1
+                self._freed.notify()
+            return
+        self._idle.append(connection)
+        if self._size >= self._max_size:  # someone may be waiting for it
+            with self._freed:
+                self._freed.notify()
 
     def close(self) -> None:
         self._closed = True
-        with self._lock:
+        with self._freed:
             idle, self._idle = self._idle, []
+            self._size -= len(idle)
         for connection in idle:
             connection.close()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Generator, Iterator
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ormada import _hydrate as hydrate
@@ -48,7 +47,7 @@ class QuerySet(Generic[M]):
         return self.model.database()
 
     def _clone(self, **changes: Any) -> Self:
-        return type(self)(self.model, replace(self.state, **changes))
+        return type(self)(self.model, self.state.evolve(**changes))
 
     def __repr__(self) -> str:
         return f"<QuerySet {self.model.__name__} {ops.describe(self.state.where)}>"
@@ -230,7 +229,7 @@ class QuerySet(Generic[M]):
 
     def _first_state(self) -> QueryState:
         order = self.state.order_by or tuple(OrderBy(pk) for pk in self._info.pk)
-        return replace(self.state, order_by=order, limit=1)
+        return self.state.evolve(order_by=order, limit=1)
 
     def first(self) -> M | None:
         """The first row (by primary key unless ordered), or None."""

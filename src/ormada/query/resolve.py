@@ -6,7 +6,9 @@ before anything is sent, naming the model, the field and the closest valid name.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import uuid
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
@@ -22,6 +24,8 @@ TEXT_LOOKUPS = ("iexact", "contains", "icontains", "startswith", "istartswith", 
 COLLECTION_LOOKUPS = ("contains",)
 ALL_LOOKUPS = COMPARISONS + TEXT_LOOKUPS
 COLLECTION_KINDS = (Kind.LIST, Kind.SET)
+# Values already of these exact types need no validation (the common case, and cheap to test).
+EXACT_TYPES = frozenset({int, str, float, bool, bytes, uuid.UUID, dt.datetime, dt.date, dt.time})
 
 
 @lru_cache(maxsize=4096)
@@ -59,7 +63,7 @@ def validate_value(model_name: str, column: ColumnSchema, value: Any, item: bool
         return value
     ltype = column.type.items[0] if item and column.type.items else column.type
     annotation = ltype.python_type
-    if annotation is None:
+    if annotation is None or (type(value) is annotation and annotation in EXACT_TYPES):
         return value
     try:
         return _adapter(annotation).validate_python(value)
