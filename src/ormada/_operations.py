@@ -195,7 +195,7 @@ def bulk_create(backend: Backend, info: ModelInfo, instances: Sequence[Model], b
     attempted: list[tuple[int, Model, tuple[str, ...]]] = []
     try:
         for (columns, returning), members in groups.items():
-            size = batch_size or default_batch_size(backend, len(columns))
+            size = (batch_size or default_batch_size(backend, len(columns))) if columns else 1
             for batch in _batches(members, size):
                 attempted.extend((i, obj, columns) for i, obj in batch)
                 rows = [tuple(obj.__dict__[c] for c in columns) for _, obj in batch]
@@ -208,6 +208,8 @@ def bulk_create(backend: Backend, info: ModelInfo, instances: Sequence[Model], b
                 if returning:
                     for (_, obj), row in zip(batch, result, strict=True):
                         _assign_generated(obj, returning[0], row[0])
+        if savepoint:
+            yield Statement("RELEASE SAVEPOINT ormada_bulk", (), "none")
     except BaseException:
         # Nothing was written, so no instance may keep a key the database handed out.
         generated = info.table.generated_column

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
@@ -57,7 +58,7 @@ class DatabaseURL:
             if self.password is not None:
                 auth += ":" + ("***" if hide_password else quote(self.password, safe=""))
             auth += "@"
-        hosts = ",".join(h if p is None else f"{h}:{p}" for h, p in self.hosts)
+        hosts = ",".join(_host_text(h) if p is None else f"{_host_text(h)}:{p}" for h, p in self.hosts)
         if self.backend in ("sqlite", "duckdb"):
             path = self.database or ":memory:"
             text = f"{scheme}:///{path}" if path != ":memory:" else f"{scheme}://:memory:"
@@ -131,12 +132,14 @@ def _split_port(item: str, url: str) -> tuple[str, int | None]:
     return host, int(port_text)
 
 
+def _host_text(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+_PASSWORD = re.compile(r"(?P<user>[^:/@\s]*):(?P<password>[^@\s/]*)@")
+
+
 def _mask(url: str) -> str:
-    """Hides a password in text that failed to parse as a URL."""
-    head, sep, tail = url.partition("://")
-    if not sep or "@" not in tail:
-        return url
-    userinfo, _, after = tail.rpartition("@")
-    if ":" in userinfo:
-        userinfo = userinfo.split(":", 1)[0] + ":***"
-    return f"{head}://{userinfo}@{after}"
+    """Hides anything that looks like a password (``user:secret@``) in text that
+    failed to parse as a URL."""
+    return _PASSWORD.sub(lambda m: f"{m.group('user')}:***@", url)

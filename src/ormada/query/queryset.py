@@ -63,7 +63,8 @@ class QuerySet(Generic[M]):
             parts.append(resolve(info.name, info.table, RawLookups(tuple(lookups.items()))))
         node = None
         for part in parts:
-            node = conjoin(node, part) if node is not None else part
+            if part is not None:
+                node = conjoin(node, part) if node is not None else part
         return node
 
     def filter(self, *q: Q, **lookups: Any) -> Self:
@@ -79,6 +80,7 @@ class QuerySet(Generic[M]):
         if node is None:
             return self._clone()
         negated = resolve(self._info.name, self._info.table, ~Q(*q, **lookups))
+        assert negated is not None
         return self._clone(where=conjoin(self.state.where, negated) if self.state.where is not None else negated)
 
     def order_by(self, *fields: str) -> Self:

@@ -129,12 +129,16 @@ def check_expression(model_name: str, table: TableSchema, value: Any) -> None:
         check_expression(model_name, table, value.rhs)
 
 
-def resolve(model_name: str, table: TableSchema, q: Q | RawLookups) -> Node:
-    """Checks a ``Q`` tree (or bare keyword lookups) and returns its node tree."""
+def resolve(model_name: str, table: TableSchema, q: Q | RawLookups) -> Node | None:
+    """Checks a ``Q`` tree (or bare keyword lookups) and returns its node tree;
+    an empty ``Q()`` (negated or not) filters nothing and gives None."""
     if isinstance(q, RawLookups):
         leaves = tuple(resolve_lookup(model_name, table, k, v) for k, v in q.items)
         return leaves[0] if len(leaves) == 1 else Junction("and", leaves)
-    children = tuple(resolve(model_name, table, c) for c in q.children)
+    resolved = (resolve(model_name, table, c) for c in q.children)
+    children = tuple(child for child in resolved if child is not None)
+    if not children:
+        return None
     if len(children) == 1 and not q.negated:
         return children[0]
     return Junction(q.connector, children, q.negated)

@@ -53,7 +53,8 @@ def int_range_check(model: str, column: ColumnSchema) -> Codec | None:
             return value
         raise DataError(
             f"{model}.{column.name}: {value!r} does not fit in a {column.type.kind.value} column "
-            f"(range {low} to {high}); use BigInt() for larger values"
+            f"(range {low} to {high})" + ("; use BigInt() for larger values" if column.type.kind in
+                                          (Kind.INT16, Kind.INT32) else "")
         )
 
     return check

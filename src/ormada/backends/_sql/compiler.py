@@ -110,7 +110,9 @@ class SqlCompiler:
         entry = self._cache.get(key)
         if entry is None:
             construct = build(Binds())
-            compiled = construct.compile(dialect=self.dialect)
+            # As for executemany, so the dialect never pre-executes a key default
+            # or adds RETURNING of its own: ormada asks for what it needs.
+            compiled = construct.compile(dialect=self.dialect, for_executemany=True)
             names = compiled.positiontup or ()
             entry = (str(compiled), tuple(_position(compiled, name) for name in names))
             if len(self._cache) >= CACHE_SIZE:
@@ -363,6 +365,10 @@ class SqlCompiler:
             query = sa.insert(table)
             if columns:
                 query = query.values(self._insert_values(info, columns, len(rows), binds))
+            elif len(rows) != 1:
+                raise QueryError(f"{info.name}: rows with no values are inserted one at a time")
+            else:
+                query = query.values({})  # INSERT … DEFAULT VALUES
             return query.returning(*(table.c[n] for n in returning)) if returning else query
 
         return self._statement(key, build, values, "rows" if returning else "rowcount")

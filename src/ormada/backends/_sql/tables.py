@@ -31,7 +31,7 @@ def sa_type(ltype: LogicalType, generated: bool = False) -> sa.types.TypeEngine[
         return NamedType(ltype.db_type)
     kind = ltype.kind
     if kind is Kind.INT16:
-        return sa.SmallInteger()
+        return sa.SmallInteger().with_variant(sa.Integer(), "sqlite") if generated else sa.SmallInteger()
     if kind is Kind.INT32:
         return sa.Integer()
     if kind in (Kind.INT64, Kind.COUNTER):
@@ -72,7 +72,7 @@ def sa_column(column: ColumnSchema) -> sa.Column[Any]:
     if column.foreign_key is not None:
         table, target, on_delete = column.foreign_key
         args.append(sa.ForeignKey(f"{table}.{target}", ondelete=on_delete))
-    if column.generated and column.type.kind is not Kind.INT16:
+    if column.generated:
         args.append(sa.Identity())
     return sa.Column(
         column.name,
@@ -81,8 +81,9 @@ def sa_column(column: ColumnSchema) -> sa.Column[Any]:
         primary_key=column.key is not None,
         nullable=column.nullable and column.key is None,
         autoincrement=column.generated if column.key is not None else "auto",
-        unique=column.unique or None,
-        index=(column.indexed and not column.unique) or None,
+        # Named constraints and indexes are added to the table by build_table.
+        unique=(column.unique and column.unique_name is None) or None,
+        index=(column.indexed and not column.unique and column.index_name is None) or None,
     )
 
 
@@ -91,7 +92,13 @@ def build_table(schema: TableSchema, metadata: sa.MetaData) -> sa.Table:
     existing = metadata.tables.get(schema.name)
     if existing is not None:
         return existing
-    table = sa.Table(schema.name, metadata, *(sa_column(c) for c in schema.columns))
+    # RETURNING is asked for explicitly, never added behind the caller's back.
+    table = sa.Table(schema.name, metadata, *(sa_column(c) for c in schema.columns), implicit_returning=False)
+    for column in schema.columns:
+        if column.unique and column.unique_name is not None:
+            table.append_constraint(sa.UniqueConstraint(table.c[column.name], name=column.unique_name))
+        elif column.indexed and column.index_name is not None:
+            sa.Index(column.index_name, table.c[column.name])
     for index in schema.indexes:
         sa.Index(index.name, *(table.c[name] for name in index.columns), unique=index.unique)
     return table
