@@ -15,7 +15,7 @@ from typing import Any
 
 from cassandra import cqltypes
 from cassandra.query import UNSET_VALUE
-from cqlshlib import cql3handling
+from cqlshlib import cql3handling, pylexotron
 from pydantic import BaseModel
 
 from ormada.backends.base import Statement
@@ -32,10 +32,15 @@ GRAMMAR_GAPS: dict[str, tuple[re.Pattern[str], str]] = {
     "frozen user type": (re.compile(r"frozen<(\"?[A-Za-z_][\w]*\"?)>"), r"\1"),
     # <storageType> has no tuple<…>.
     "tuple type": (re.compile(r"frozen<tuple<[^<>]*(?:<[^<>]*>[^<>]*)*>>|tuple<[^<>]*>"), "blob"),
+    # <collectionType> takes simple or user types as elements, not frozen collections.
+    "nested frozen collection": (re.compile(r"([<,] ?)frozen<(?:list|set|map)<[^<>]*>>"), r"\1blob"),
     # <relation> has no LIKE (SASI/SAI pattern matching).
     "LIKE relation": (re.compile(r" LIKE "), " = "),
     # <orderByClause> has no ANN OF (vector search).
     "ANN OF ordering": (re.compile(r" ANN OF \S+"), " ASC"),
+    # <assignment> knows c = c + <integer> (counters) and c = <term> + c (prepend) only,
+    # not c = c + <collection> / c = c - <collection>.
+    "collection add/remove": (re.compile(r"(\b[\w\"]+) = \1 [+-] (\[[^\]]*\]|\{[^}]*\})"), r"\1 = \2 + \1"),
     # The rule spells "keys(" as one token, which the lexer never produces.
     "index target function": (re.compile(r"\((KEYS|VALUES|ENTRIES|FULL)\(([^()]+)\)\)"), r"(\2)"),
 }
@@ -101,10 +106,27 @@ def substitute(statement: CqlStatement | Statement) -> str:
     return out
 
 
+def _choice_match(self: Any, ctxt: Any, completions: Any) -> list[Any]:
+    # cqlsh's matcher keeps every parse; <storageType> matches a type name both as a
+    # simple type and as a user type, so a table with n columns has 2**n parses.
+    # What follows a choice depends only on the tokens left, so one context per
+    # remainder accepts exactly the same statements, in linear time.
+    found: dict[int, Any] = {}
+    for each in self.arg:
+        for sub in each.match(ctxt, completions):
+            found.setdefault(len(sub.remainder), sub)
+    return list(found.values())
+
+
 def parses(text: str) -> bool:
     """Whether cqlsh's grammar accepts the whole statement."""
     tokens = RULES.cql_massage_tokens(RULES.lex(text + ";"))
-    return RULES.cql_whole_parse_tokens(tokens, srcstr=text + ";", startsymbol="Start") is not None
+    original = pylexotron.Choice.match
+    pylexotron.Choice.match = _choice_match
+    try:
+        return RULES.cql_whole_parse_tokens(tokens, srcstr=text + ";", startsymbol="Start") is not None
+    finally:
+        pylexotron.Choice.match = original
 
 
 def bridge_gaps(text: str) -> tuple[str, list[str]]:

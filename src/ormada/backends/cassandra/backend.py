@@ -59,7 +59,8 @@ class CassandraBackend(Backend):
                     "Annotated[int, PrimaryKey(autoincrement=False)]"
                 )
             table = info.caches[key] = build_table(info, self.keyspace)
-        return table  # type: ignore[no-any-return]
+        assert isinstance(table, CqlTable)
+        return table
 
     # -- reads --------------------------------------------------------------------------
     def select(self, info: ModelInfo, state: QueryState) -> Compiled:
@@ -135,9 +136,9 @@ class CassandraBackend(Backend):
         base_tables = [t for t in tables if t.view_of is None]
         by_name = {t.schema.name: t for t in base_tables}
         out: list[Statement] = []
-        keyspaces = {t.keyspace for t in tables}
-        for model in user_types(t.schema for t in tables):
-            out += [ddl.create_type(model, ks) for ks in sorted(keyspaces, key=str)]
+        for keyspace in dict.fromkeys(t.keyspace for t in tables):
+            used = user_types(t.schema for t in tables if t.keyspace == keyspace)
+            out += [ddl.create_type(model, keyspace) for model in used]
         for table in base_tables:
             out.append(ddl.create_table(table))
             out += [ddl.create_index(table, ix) for ix in table.indexes]
@@ -150,7 +151,7 @@ class CassandraBackend(Backend):
 
     def drop_tables(self, infos: Sequence[ModelInfo]) -> list[Statement]:
         tables = self._tables(infos)
-        views = [ddl.drop_table(t) for t in tables if t.view_of is not None]
+        views: list[Statement] = [ddl.drop_table(t) for t in tables if t.view_of is not None]
         return views + [ddl.drop_table(t) for t in tables if t.view_of is None]
 
     def create_keyspace(self, name: str | None = None, *, replication_factor: int = 1,
@@ -173,7 +174,9 @@ class CassandraBackend(Backend):
                        strict: bool = True) -> Generator[CqlStatement, Any, migrate.MigrationPlan]:
         """An operation (for ``Database.run``/``arun``) that adds missing types, tables,
         columns, indexes and views, and returns the :class:`~migrate.MigrationPlan`."""
-        return migrate.migrate_gen(self._tables(infos), self._keyspace(None), dry_run=dry_run, strict=strict)
+        keyspace = self._keyspace(None)
+        tables = [t for t in self._tables(infos) if t.keyspace == keyspace]  # system_schema is read per keyspace
+        return migrate.migrate_gen(tables, keyspace, dry_run=dry_run, strict=strict)
 
     # -- misc ------------------------------------------------------------------------------------
     def explain(self, statement: Statement) -> Statement:

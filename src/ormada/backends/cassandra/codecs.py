@@ -15,7 +15,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from cassandra.util import Duration
+from cassandra.util import Duration, OrderedMap
 from pydantic import BaseModel, TypeAdapter
 
 from ormada.backends.cassandra.types import cql_type, udt_fields
@@ -23,7 +23,7 @@ from ormada.errors import DataError
 from ormada.schema import ColumnSchema, Kind, LogicalType
 
 Codec = Callable[[Any], Any]
-UTC = dt.timezone.utc
+UTC = dt.UTC
 NANOS_PER_DAY = 86_400 * 10**9
 
 INT_BOUNDS: dict[str, tuple[int, int]] = {
@@ -121,8 +121,7 @@ def encoder(ltype: LogicalType, name: str = "value") -> Codec | None:
             return None
         k = key_enc or (lambda x: x)
         w = value_enc or (lambda x: x)
-        # A list of pairs: the driver accepts it for maps, and keys need not be hashable.
-        return lambda v: [(k(a), w(b) if b is not None else None) for a, b in v.items()]
+        return lambda v: _mapping([(k(a), w(b) if b is not None else None) for a, b in v.items()])
     if kind is Kind.TUPLE:
         encs = [encoder(i, name) for i in ltype.items]
         if all(e is None for e in encs):
@@ -133,12 +132,19 @@ def encoder(ltype: LogicalType, name: str = "value") -> Codec | None:
     return _range_check(name, ctype)
 
 
+def _mapping(pairs: list[tuple[Any, Any]]) -> Any:
+    try:
+        return dict(pairs)
+    except TypeError:  # encoded user-type keys are not hashable; the driver's OrderedMap takes them
+        return OrderedMap(pairs)
+
+
 def udt_encoder(model: type[BaseModel]) -> Codec:
     """A user-type instance (or dict) → :class:`UDTValue` with encoded fields."""
     fields = [(n, encoder(t, f"{model.__name__}.{n}")) for n, t in udt_fields(model)]
 
     def encode(value: Any) -> UDTValue:
-        get = value.get if isinstance(value, dict) else lambda n: getattr(value, n, None)
+        get: Callable[[str], Any] = value.get if isinstance(value, dict) else lambda n: getattr(value, n, None)
         out: dict[str, Any] = {}
         for n, enc in fields:
             x = get(n)
@@ -229,7 +235,7 @@ def udt_decoder(model: type[BaseModel]) -> Codec:
     fields = [(n, decoder(t) or (lambda x: x)) for n, t in udt_fields(model)]
 
     def decode(value: Any) -> BaseModel:
-        get = value.get if isinstance(value, dict) else lambda n: getattr(value, n, None)
+        get: Callable[[str], Any] = value.get if isinstance(value, dict) else lambda n: getattr(value, n, None)
         return model.model_construct(**{n: dec(get(n)) for n, dec in fields})
 
     return decode

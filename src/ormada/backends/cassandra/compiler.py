@@ -120,7 +120,6 @@ def _shape(kind: str, table: CqlTable, state: QueryState, lookups: list[Lookup])
 
 
 def _build_select(table: CqlTable, state: QueryState, lookups: list[Lookup], kind: str) -> Template:
-    _check_read(table, state)
     allow = bool(state.options.get("allow_filtering"))
     where = render(table, lookups, allow_filtering=allow)
     markers: list[Marker] = list(where.markers)
@@ -177,6 +176,7 @@ def compile_read(cache: TemplateCache, table: CqlTable, state: QueryState, kind:
     Raises:
         NotSupported: the query needs something CQL cannot do; the message says what to do instead.
     """
+    _check_read(table, state)  # not part of the shape, so checked on every call
     lookups = where_lookups(table, state)
     key = (id(table), *_shape(kind, table, state, lookups))
     template = cache.get(key, lambda: _build_select(table, state, lookups, kind))

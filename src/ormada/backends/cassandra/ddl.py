@@ -185,7 +185,8 @@ def create_keyspace(name: str, *, replication_factor: int = 1, datacenters: Mapp
     """``CREATE KEYSPACE IF NOT EXISTS`` with SimpleStrategy, or NetworkTopologyStrategy when
     ``datacenters`` maps data-centre names to replica counts."""
     if datacenters:
-        replication: dict[str, Any] = {"class": "NetworkTopologyStrategy", **{dc: int(n) for dc, n in datacenters.items()}}
+        replicas = {dc: int(n) for dc, n in datacenters.items()}
+        replication: dict[str, Any] = {"class": "NetworkTopologyStrategy", **replicas}
     else:
         replication = {"class": "SimpleStrategy", "replication_factor": int(replication_factor)}
     return ddl(f"CREATE KEYSPACE IF NOT EXISTS {quote(name)} WITH replication = {literal(replication)} "

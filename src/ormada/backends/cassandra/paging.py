@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from typing import Any, Generic, TypeVar
 
 from ormada.query.state import QueryState
@@ -64,7 +65,7 @@ def token_ranges(splits: int) -> list[tuple[int, int]]:
         raise ValueError("splits must be at least 1")
     span = (MAX_TOKEN - MIN_TOKEN) // splits
     bounds = [MIN_TOKEN + i * span for i in range(splits)] + [MAX_TOKEN]
-    return list(zip(bounds[:-1], bounds[1:], strict=True))
+    return list(pairwise(bounds))
 
 
 def scan_states(state: QueryState, splits: int) -> list[QueryState]:

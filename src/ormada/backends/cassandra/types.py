@@ -157,7 +157,8 @@ def _walk(ltype: LogicalType, seen: dict[str, type[BaseModel]], path: tuple[str,
         model = ltype.user_type
         name = udt_name(model)
         if name in path:
-            raise ConfigurationError(f"user type {name} contains itself ({' → '.join((*path, name))}); CQL cannot store it")
+            chain = " → ".join((*path, name))
+            raise ConfigurationError(f"user type {name} contains itself ({chain}); CQL cannot store it")
         if name in seen:
             if seen[name] is not model:
                 raise ConfigurationError(

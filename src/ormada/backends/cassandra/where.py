@@ -15,7 +15,7 @@ from ormada.backends.cassandra import codecs
 from ormada.backends.cassandra.tables import CqlTable
 from ormada.backends.cassandra.types import cql_type, quote
 from ormada.errors import NotSupported, QueryError
-from ormada.query.expressions import Junction, Lookup, Node, is_expression
+from ormada.query.expressions import Lookup, Node, is_expression
 from ormada.schema import Kind
 
 Codec = Callable[[Any], Any]
@@ -117,6 +117,7 @@ def render(table: CqlTable, lookups: list[Lookup], *, allow_filtering: bool, pur
     eq_cols: set[str] = set()
     range_cols: set[str] = set()
     other: list[tuple[str, str]] = []
+    labels: dict[str, str] = {}
     token = False
     for lk in lookups:
         field, op = lk.field, lk.op
@@ -160,6 +161,7 @@ def render(table: CqlTable, lookups: list[Lookup], *, allow_filtering: bool, pur
             parts.append(f"{name} CONTAINS ?")
             markers.append(Marker(item_type, item_enc))
             other.append((field, "contains"))
+            labels.setdefault(field, "contains")
         elif op == "contains_key":
             if column.type.kind is not Kind.MAP:
                 raise QueryError(f"{model}.{field}: __contains_key needs a map (dict) field")
@@ -167,6 +169,7 @@ def render(table: CqlTable, lookups: list[Lookup], *, allow_filtering: bool, pur
             parts.append(f"{name} CONTAINS KEY ?")
             markers.append(Marker(key_type, key_enc))
             other.append((field, "contains_key"))
+            labels.setdefault(field, "contains_key")
         elif op in TEXT_PATTERNS:
             if not table.index_kinds(field) & {"sasi", "sai"}:
                 raise NotSupported(
@@ -176,6 +179,7 @@ def render(table: CqlTable, lookups: list[Lookup], *, allow_filtering: bool, pur
             parts.append(f"{name} LIKE ?")
             markers.append(Marker(ctype, _pattern(op)))
             other.append((field, "like"))
+            labels.setdefault(field, op)
         elif op in CASE_INSENSITIVE:
             raise NotSupported(
                 f"{model}.{field}__{op}: CQL comparisons are case-sensitive; store a lower-cased copy of the "
@@ -192,7 +196,8 @@ def render(table: CqlTable, lookups: list[Lookup], *, allow_filtering: bool, pur
             raise NotSupported(f"{model}.{field}: lookup {op!r} has no CQL equivalent")
         if op in RANGE_OPS or op in ("range", "exact", "in"):
             other.append((field, {"exact": "eq", "in": "in"}.get(op, "range")))
-    needs = _needs_filtering(table, eq_cols, range_cols, other, token, purpose)
+        labels.setdefault(field, op)
+    needs = _needs_filtering(table, eq_cols, range_cols, other, token, purpose, labels)
     partition_restricted = all(p in eq_cols for p in table.partition)
     if needs and not allow_filtering:
         if purpose != "select":
@@ -225,7 +230,7 @@ def _served_by_index(table: CqlTable, field: str, how: str) -> bool:
 
 
 def _needs_filtering(table: CqlTable, eq_cols: set[str], range_cols: set[str], other: list[tuple[str, str]],
-                     token: bool, purpose: str) -> list[str]:
+                     token: bool, purpose: str, labels: dict[str, str]) -> list[str]:
     """The lookups that only a scan could answer, as ``field__how`` strings."""
     needs: list[str] = []
     key_cols = set(table.primary_key)
@@ -236,7 +241,7 @@ def _needs_filtering(table: CqlTable, eq_cols: set[str], range_cols: set[str], o
                 needs.append(f"{p} (missing)")
         if purpose == "update":
             needs += [f"{c} (missing)" for c in table.clustering if c not in eq_cols]
-        needs += [f"{f}__{how}" for f, how in other if f not in key_cols]
+        needs += [_label(f, labels) for f, how in other if f not in key_cols]
         return needs
     partial_partition = [p for p in table.partition if p in eq_cols or p in range_cols]
     if partial_partition and not partition_full:
@@ -249,19 +254,24 @@ def _needs_filtering(table: CqlTable, eq_cols: set[str], range_cols: set[str], o
             kinds = table.index_kinds(field)
             if "sai" not in kinds and "sasi" not in kinds:
                 if two_i_used:
-                    needs.append(f"{field}__{how} (only one secondary index serves a query)")
+                    needs.append(f"{_label(field, labels)} (only one secondary index serves a query)")
                 two_i_used = True
             continue
-        needs.append(f"{field}__{how}" if how != "eq" else field)
+        needs.append(_label(field, labels))
     indexed_query = any(f not in key_cols for f, _ in other)
     prefix_open = True
     for c in table.clustering:
         restricted = c in eq_cols or c in range_cols
         if restricted and not prefix_open:
             needs.append(f"{c} (clustering columns before it are not restricted by =)")
-        if restricted and not (partition_full or token or indexed_query):
-            if not _served_by_index(table, c, "eq"):
-                needs.append(f"{c} (partition key not given)")
+        scoped = partition_full or token or indexed_query
+        if restricted and not scoped and not _served_by_index(table, c, "eq"):
+            needs.append(f"{c} (partition key not given)")
         if c not in eq_cols:
             prefix_open = False
     return list(dict.fromkeys(needs))
+
+
+def _label(field: str, labels: dict[str, str]) -> str:
+    op = labels.get(field, "exact")
+    return field if op == "exact" else f"{field}__{op}"

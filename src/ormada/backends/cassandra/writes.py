@@ -8,7 +8,7 @@ transaction whose result says whether it applied.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from cassandra.query import UNSET_VALUE
@@ -56,15 +56,15 @@ def _conditions(table: CqlTable, options: Mapping[str, Any]) -> tuple[str, list[
         if field not in table.by_name:
             raise QueryError(f"{table.model_name} has no field {field!r} (in if_)")
         if op not in CONDITION_OPS:
-            raise QueryError(f"{table.model_name}.{field}: condition {op!r} unknown; use one of {', '.join(CONDITION_OPS)}")
+            raise QueryError(f"{table.model_name}.{field}: condition {op!r} unknown; "
+                             f"use one of {', '.join(CONDITION_OPS)}")
         if field in table.primary_key:
             raise NotSupported(f"{table.model_name}.{field}: LWT conditions test non-key columns; the key is in WHERE")
         column = table.by_name[field]
         enc = table.encoder(field)
         if op == "in":
             parts.append(f"{quote(field)} IN ?")
-            markers.append(Marker(f"list<{cql_type(column.type, nested=True)}>",
-                                  (lambda vs, e=enc: [e(v) if e else v for v in vs])))
+            markers.append(Marker(f"list<{cql_type(column.type, nested=True)}>", _list_encoder(enc)))
             values.append(list(value))
         else:
             parts.append(f"{quote(field)} {CONDITION_OPS[op]} ?")
@@ -72,6 +72,12 @@ def _conditions(table: CqlTable, options: Mapping[str, Any]) -> tuple[str, list[
             values.append(value)
         shape.append((field, op))
     return " IF " + " AND ".join(parts), markers, values, tuple(shape)
+
+
+def _list_encoder(enc: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+    if enc is None:
+        return list
+    return lambda values: [enc(v) for v in values]
 
 
 def _check_writable(table: CqlTable) -> None:
@@ -91,15 +97,22 @@ def compile_insert(cache: TemplateCache, table: CqlTable, columns: tuple[str, ..
     unknown = [c for c in columns if c not in table.by_name]
     if unknown:
         raise QueryError(f"{table.model_name} has no field {unknown[0]!r}")
-    rows = [list(r) for r in rows]
-    if table.discriminator is not None and table.discriminator[0] not in columns:
-        columns = (*columns, table.discriminator[0])
-        rows = [[*r, table.discriminator[1]] for r in rows]
+    body: list[list[Any]] = [list(r) for r in rows]
+    if table.discriminator is not None:
+        # A subclass's rows always carry its discriminator value.
+        name, value = table.discriminator
+        if name not in columns:
+            columns = (*columns, name)
+            body = [[*r, value] for r in body]
+        else:
+            at = columns.index(name)
+            body = [[*r[:at], value, *r[at + 1:]] for r in body]
     if table.is_counter_table:
-        return _counter_insert(cache, table, columns, rows, options, database)
+        return _counter_insert(cache, table, columns, body, options, database)
     missing = [k for k in table.primary_key if k not in columns]
     if missing:
-        raise QueryError(f"{table.model_name}: a CQL row needs every primary-key column; {', '.join(missing)} not given")
+        raise QueryError(f"{table.model_name}: a CQL row needs every primary-key column; "
+                         f"{', '.join(missing)} not given")
     if options.get("if_exists") or options.get("if_"):
         raise NotSupported(f"{table.model_name}: an INSERT takes if_not_exists only; use update() for if_exists / if_")
     if_not_exists = bool(options.get("if_not_exists"))
@@ -113,14 +126,23 @@ def compile_insert(cache: TemplateCache, table: CqlTable, columns: tuple[str, ..
         text += using
         markers = [Marker(cql_type(table.by_name[c].type, freeze=table.by_name[c].key is not None),
                           table.encoder(c)) for c in columns]
-        return Template(text, (*markers, *using_markers), fetch="rowcount" if if_not_exists else "none",
+        return Template(text, (*markers, *using_markers), fetch="rowcount",
                         write=True, conditional=if_not_exists)
 
     template = cache.get((id(table), "insert", columns, if_not_exists, using), build)
-    values = [[UNSET_VALUE if v is None else v for v in r] + using_values for r in rows]
+    # Left-out values and empty collections are bound unset: a null (or an empty
+    # non-frozen collection) would write a tombstone.
+    empty_unset = [_is_multicell(table, c) for c in columns]
+    values = [[UNSET_VALUE if v is None or (e and not v) else v for v, e in zip(r, empty_unset, strict=True)]
+              + using_values for r in body]
     if len(values) == 1:
         return bind(template, values[0], database=database, options=options, idempotent=not if_not_exists)
     return bind_many(template, values, database=database, options=options)
+
+
+def _is_multicell(table: CqlTable, name: str) -> bool:
+    column = table.by_name[name]
+    return column.type.kind in (Kind.LIST, Kind.SET, Kind.MAP) and not column.type.frozen and column.key is None
 
 
 def _counter_insert(cache: TemplateCache, table: CqlTable, columns: tuple[str, ...], rows: list[list[Any]],
@@ -168,10 +190,11 @@ def compile_update_rows(cache: TemplateCache, table: CqlTable, columns: tuple[st
                 sets.append(f"{name} = ?")
                 markers.append(Marker(cql_type(table.by_name[c].type), table.encoder(c)))
         where = " AND ".join(f"{quote(k)} = ?" for k in table.primary_key)
-        key_markers = [Marker(cql_type(table.by_name[k].type, freeze=True), table.encoder(k)) for k in table.primary_key]
+        key_markers = [Marker(cql_type(table.by_name[k].type, freeze=True), table.encoder(k))
+                       for k in table.primary_key]
         text = f"UPDATE {table.name}{using} SET {', '.join(sets)} WHERE {where}{cond}"
         return Template(text, (*using_markers, *markers, *key_markers, *cond_markers),
-                        fetch="rowcount" if cond else "none", write=True, counter=increments, conditional=bool(cond))
+                        fetch="rowcount", write=True, counter=increments, conditional=bool(cond))
 
     template = cache.get((id(table), "update_rows", columns, using, cond_shape, increments), build)
     values = [[*using_values, *r, *cond_values] for r in rows]
@@ -275,7 +298,7 @@ def compile_update(cache: TemplateCache, table: CqlTable, lookups: list[Lookup],
     def build() -> Template:
         text = f"UPDATE {table.name}{using} SET {', '.join(t for t, *_ in items)} WHERE {where.text}{cond}"
         return Template(text, (*using_markers, *(m for _, m, *_ in items), *where.markers, *cond_markers),
-                        fetch="rowcount" if cond else "none", write=True, counter=is_counter, conditional=bool(cond))
+                        fetch="rowcount", write=True, counter=is_counter, conditional=bool(cond))
 
     template = cache.get(shape, build)
     bound = [*using_values, *(v for _, _, v, _ in items), *_lookup_values(lookups), *cond_values]
@@ -312,7 +335,7 @@ def compile_delete(cache: TemplateCache, table: CqlTable, lookups: list[Lookup],
     def build() -> Template:
         head = f"DELETE {', '.join(quote(c) for c in cols)} FROM" if cols else "DELETE FROM"
         text = f"{head} {table.name}{using} WHERE {where.text}{cond}"
-        return Template(text, (*using_markers, *where.markers, *cond_markers), fetch="rowcount" if cond else "none",
+        return Template(text, (*using_markers, *where.markers, *cond_markers), fetch="rowcount",
                         write=True, conditional=bool(cond))
 
     template = cache.get(shape, build)
