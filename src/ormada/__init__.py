@@ -40,6 +40,18 @@ from ormada.query.queryset import QuerySet
 
 __version__ = "0.1.0"
 
+# Cassandra's batches and pages need cassandra-driver, an optional extra: load on first use.
+_CASSANDRA_EXPORTS = ("Page", "abatch", "batch")
+
+
+def __getattr__(name: str) -> object:
+    if name in _CASSANDRA_EXPORTS:
+        from ormada.backends import cassandra
+
+        return getattr(cassandra, name)
+    raise AttributeError(f"module 'ormada' has no attribute {name!r}")
+
+
 __all__ = [
     "BigInt",
     "ClusteringKey",
@@ -63,6 +75,7 @@ __all__ = [
     "MultipleObjectsReturned",
     "NotSupported",
     "OrmadaError",
+    "Page",
     "PartitionKey",
     "PrimaryKey",
     "Q",
@@ -80,4 +93,6 @@ __all__ = [
     "connect",
     "get_database",
     "__version__",
+    "abatch",
+    "batch",
 ]

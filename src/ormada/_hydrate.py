@@ -25,19 +25,22 @@ _set = object.__setattr__
 class RowLayout:
     """The columns of a row, their decoders, and the positions that need decoding."""
 
-    __slots__ = ("converted", "decoders", "names")
+    __slots__ = ("converted", "decode_nulls", "decoders", "names")
 
-    def __init__(self, names: tuple[str, ...], decoders: tuple[Decoder | None, ...]) -> None:
+    def __init__(self, names: tuple[str, ...], decoders: tuple[Decoder | None, ...],
+                 decode_nulls: bool = False) -> None:
         self.names = names
         self.decoders = decoders
         self.converted = tuple((i, names[i], d) for i, d in enumerate(decoders) if d is not None)
+        # Cassandra reads an empty collection back as null: its decoders turn that into [] / {}.
+        self.decode_nulls = decode_nulls
 
     def decode(self, row: Sequence[Any]) -> list[Any]:
         """The row's values as the fields hold them."""
         values = list(row)
         for i, _, decode in self.converted:
             value = values[i]
-            if value is not None:
+            if value is not None or self.decode_nulls:
                 values[i] = decode(value)
         return values
 
@@ -47,7 +50,8 @@ def layout(backend: Backend, info: ModelInfo, columns: tuple[ColumnSchema, ...])
     key = ("layout", backend, tuple(c.name for c in columns))
     cached = info.caches.get(key)
     if cached is None:
-        cached = info.caches[key] = RowLayout(key[2], tuple(backend.decoder(c) for c in columns))
+        cached = info.caches[key] = RowLayout(key[2], tuple(backend.decoder(c) for c in columns),
+                                              bool(backend.supports.extra.get("decode_nulls")))
     return cached
 
 
@@ -73,6 +77,7 @@ def hydrator(backend: Backend, info: ModelInfo,
     model = info.model
     names = row_layout.names
     converted = row_layout.converted
+    decode_nulls = row_layout.decode_nulls
     private = getattr(model, "__private_attributes__", None) or {}
     new = model.__new__
 
@@ -82,7 +87,7 @@ def hydrator(backend: Backend, info: ModelInfo,
             values = dict(zip(names, row, strict=True))
             for i, name, decode in converted:
                 value = row[i]
-                if value is not None:
+                if value is not None or decode_nulls:
                     values[name] = decode(value)
             instance = new(model)
             _set(instance, "__dict__", values)
@@ -95,8 +100,39 @@ def hydrator(backend: Backend, info: ModelInfo,
             out.append(instance)
         return out
 
-    info.caches[key] = hydrate
-    return hydrate
+    result = _polymorphic(model, names, hydrate) if "__discriminator__" in vars(model) else hydrate
+    info.caches[key] = result
+    return result
+
+
+def _polymorphic(root: type[Model], names: tuple[str, ...],
+                 hydrate: Callable[[Sequence[Any]], list[Any]]) -> Callable[[Sequence[Any]], list[Any]]:
+    """Rows read through a polymorphic base become instances of the subclass their
+    discriminator names, holding only that subclass's fields."""
+    position = names.index(root.__discriminator__)  # type: ignore[attr-defined]
+    classes: dict[Any, type[Model]] = {}
+    stack = list(root.__subclasses__())
+    while stack:
+        sub = stack.pop()
+        stack.extend(sub.__subclasses__())
+        value = sub.__dict__.get("__discriminator_value__")
+        if value is not None:
+            classes[value] = sub
+
+    def hydrate_polymorphic(rows: Sequence[Any]) -> list[Any]:
+        out = hydrate(rows)
+        for i, (row, instance) in enumerate(zip(rows, out, strict=True)):
+            sub = classes.get(row[position])
+            if sub is not None:
+                fields = sub.model_fields
+                values = {k: v for k, v in instance.__dict__.items() if k in fields}
+                _set(instance, "__class__", sub)
+                _set(instance, "__dict__", values)
+                _set(instance, "__pydantic_fields_set__", set(values))
+                out[i] = instance
+        return out
+
+    return hydrate_polymorphic
 
 
 def shape_rows(backend: Backend, info: ModelInfo, shape: str, columns: tuple[ColumnSchema, ...],
@@ -151,7 +187,7 @@ def changed_fields(instance: Model) -> list[str]:
     for i, name in enumerate(row_layout.names):
         original = row[i]
         decode = decoders[i]
-        if decode is not None and original is not None:
+        if decode is not None and (original is not None or row_layout.decode_nulls):
             original = decode(original)
         if current[name] != original:
             changed.append(name)

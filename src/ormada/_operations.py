@@ -122,6 +122,22 @@ def insert(backend: Backend, info: ModelInfo, instance: Model, options: dict[str
     return instance
 
 
+def insert_new(backend: Backend, info: ModelInfo, instance: Model, if_not_exists: bool,
+               options: dict[str, Any]) -> Operation:
+    """An INSERT even for a loaded instance; ``if_not_exists`` skips an existing key."""
+    if if_not_exists:
+        options = {**options, "if_not_exists": True}
+    columns, returning = _insert_plan(info, instance)
+    values = instance.__dict__
+    result = yield backend.insert(info, columns, [tuple(values[c] for c in columns)], returning, options)
+    if not result:  # no row back, or a count of 0: the key was taken
+        return False
+    if returning:
+        _assign_generated(instance, returning[0], result[0][0])
+    hydrate.mark_saved(backend, info, instance, info.field_names)
+    return True
+
+
 def _assign_generated(instance: Model, name: str, value: Any) -> None:
     instance.__dict__[name] = value
     instance.__pydantic_fields_set__.add(name)
@@ -149,9 +165,10 @@ def update_fields(backend: Backend, info: ModelInfo, instance: Model, names: tup
     return instance
 
 
-def delete_instance(backend: Backend, info: ModelInfo, instance: Model) -> Operation:
+def delete_instance(backend: Backend, info: ModelInfo, instance: Model,
+                    options: dict[str, Any] | None = None) -> Operation:
     keys = _require_pk(info, instance, "be deleted")
-    count = yield backend.delete(info, QueryState(where=pk_filter(info, keys)))
+    count = yield backend.delete(info, QueryState(where=pk_filter(info, keys), options=dict(options or {})))
     hydrate.mark_new(instance)
     return count
 

@@ -446,6 +446,14 @@ class Database:
         """The async twin of :meth:`execute`."""
         return await self.arun(_single(self.backend.raw(sql, params)))
 
+    def execute_statement(self, statement: Statement) -> Any:
+        """Runs one already-built :class:`Statement` (e.g. a backend's keyspace DDL)."""
+        return self.run(_single(statement))
+
+    async def aexecute_statement(self, statement: Statement) -> Any:
+        """The async twin of :meth:`execute_statement`."""
+        return await self.arun(_single(statement))
+
     def models(self) -> list[type[Model]]:
         """The concrete models bound to this database (``Meta.database``)."""
         from ormada.model import registered_models

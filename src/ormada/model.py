@@ -84,6 +84,7 @@ class Model(BaseModel):
                 f"{cls.__name__} has no primary key: mark a field with PrimaryKey(), "
                 "e.g. id: Annotated[int | None, PrimaryKey()] = None"
             )
+        _default_discriminator(cls)
         cls.__table_schema__ = table
         cls.__ormada__ = ModelInfo(cls, cls.__name__, options, table)
         qualname = cls.__qualname__
@@ -328,15 +329,30 @@ class Model(BaseModel):
         return await db.arun(ops.upsert(db.backend, cls._info(), instances, conflict, update, batch_size), atomic=True)
 
     # -- one instance ----------------------------------------------------------------
-    def save(self) -> Self:
-        """Inserts a new instance, or updates only the fields that changed since it was loaded."""
-        db = self.database()
-        return db.run(ops.save(db.backend, self._info(), self))  # type: ignore[no-any-return]
+    def save(self, **options: Any) -> Self:
+        """Inserts a new instance, or updates only the fields that changed since it was loaded.
 
-    async def asave(self) -> Self:
+        ``options`` are per-write settings a backend may honour (Cassandra: ``ttl``,
+        ``timestamp``, ``consistency``, ``timeout``); others refuse them.
+        """
+        db = self.database()
+        return db.run(ops.save(db.backend, self._info(), self, options))  # type: ignore[no-any-return]
+
+    async def asave(self, **options: Any) -> Self:
         """The async twin of :meth:`save`."""
         db = self.database()
-        return await db.arun(ops.save(db.backend, self._info(), self))
+        return await db.arun(ops.save(db.backend, self._info(), self, options))
+
+    def insert(self, *, if_not_exists: bool = False, **options: Any) -> bool:
+        """Inserts this instance even if it was loaded; with ``if_not_exists=True``, only
+        when no row has its key. Returns whether the row was written."""
+        db = self.database()
+        return db.run(ops.insert_new(db.backend, self._info(), self, if_not_exists, options))  # type: ignore[no-any-return]
+
+    async def ainsert(self, *, if_not_exists: bool = False, **options: Any) -> bool:
+        """The async twin of :meth:`insert`."""
+        db = self.database()
+        return await db.arun(ops.insert_new(db.backend, self._info(), self, if_not_exists, options))
 
     def _assign(self, fields: dict[str, Any]) -> tuple[str, ...]:
         info = self._info()
@@ -362,15 +378,16 @@ class Model(BaseModel):
         db = self.database()
         return await db.arun(ops.update_fields(db.backend, self._info(), self, names))
 
-    def delete(self) -> int:
-        """Deletes this instance's row; returns 1, or 0 if it was already gone."""
+    def delete(self, **options: Any) -> int:
+        """Deletes this instance's row; returns 1, or 0 if it was already gone (or, on
+        Cassandra with ``if_exists=True`` / ``if_={...}``, if the condition failed)."""
         db = self.database()
-        return db.run(ops.delete_instance(db.backend, self._info(), self))  # type: ignore[no-any-return]
+        return db.run(ops.delete_instance(db.backend, self._info(), self, options))  # type: ignore[no-any-return]
 
-    async def adelete(self) -> int:
+    async def adelete(self, **options: Any) -> int:
         """The async twin of :meth:`delete`."""
         db = self.database()
-        return await db.arun(ops.delete_instance(db.backend, self._info(), self))
+        return await db.arun(ops.delete_instance(db.backend, self._info(), self, options))
 
     def refresh(self) -> Self:
         """Reloads every field from the database."""
@@ -381,6 +398,21 @@ class Model(BaseModel):
         """The async twin of :meth:`refresh`."""
         db = self.database()
         return await db.arun(ops.refresh(db.backend, self._info(), self))
+
+
+def _default_discriminator(cls: type[Model]) -> None:
+    """A polymorphic subclass's discriminator field defaults to its ``__discriminator_value__``,
+    so a new instance holds the value its row will be stored with."""
+    field = getattr(cls, "__discriminator__", None)
+    value = cls.__dict__.get("__discriminator_value__")
+    if field is None or value is None:
+        return
+    info = cls.model_fields.get(field)
+    if info is None:
+        raise ConfigurationError(f"{cls.__name__}.__discriminator__ names unknown field {field!r}")
+    if info.default != value:
+        info.default = value
+        cls.model_rebuild(force=True)
 
 
 _RESERVED = frozenset(name for name in vars(Model) if not name.startswith("__")) | {"objects", "pk"}

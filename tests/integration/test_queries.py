@@ -215,3 +215,20 @@ async def test_raw_sql_binds_parameters(library: list[Book], db: ormada.Database
     assert await api(Book.query(), "count") == 6
     with pytest.raises(ormada.QueryError, match="named parameters"):
         await api.execute(db, "SELECT 1", [1])  # type: ignore[arg-type]
+
+
+async def test_dict_lookups(db: ormada.Database, api: Api) -> None:
+    from tests.models import Everything
+
+    await api(Everything, "create", mapping={"colour": "red", "size": 3}, s="Red shirt")
+    await api(Everything, "create", mapping={"colour": "blue"}, s="blue sky")
+    await api(Everything, "create", s="plain")
+    assert await api(Everything.filter(mapping__contains="red"), "count") == 1
+    assert await api(Everything.filter(mapping__contains=3), "count") == 1
+    assert await api(Everything.filter(mapping__contains_key="colour"), "count") == 2
+    assert await api(Everything.filter(mapping__contains_key="size"), "count") == 1
+    assert await api(Everything.filter(s__like="%sky"), "count") == 1
+    with pytest.raises(ormada.QueryError, match="needs a dict field"):
+        Everything.filter(s__contains_key="x")
+    with pytest.raises(ormada.NotSupported, match="only on Cassandra"):
+        await api(Everything.filter(token__gt=5), "count")

@@ -21,6 +21,7 @@ from ormada.backends._sql.backend import SqlBackend
 from ormada.backends._sql.compiler import Binds
 from ormada.backends.base import AsyncConnection, Capabilities, Statement, SyncConnection
 from ormada.errors import ConfigurationError, ConnectionFailed, DatabaseError, DataError, IntegrityError, OrmadaError
+from ormada.schema import Kind
 
 if TYPE_CHECKING:
     import asyncpg
@@ -60,10 +61,21 @@ class PostgresBackend(SqlBackend):
         column = info.table.by_name[field]
         if op == "json_contains":
             return codecs.json_adapter(Any).dump_json(value).decode()
-        item_type = column.type.items[0].python_type if column.type.items else Any
+        if op == "contains_key":
+            return str(value)
+        items = column.type.items
+        item_type = items[-1].python_type if items else Any
+        if column.type.kind is Kind.MAP:
+            return codecs.json_adapter(item_type).dump_json(value).decode()
         return codecs.json_adapter(list[item_type]).dump_json([value]).decode()  # type: ignore[valid-type]
 
-    def collection_match(self, column: sa.ColumnElement[Any], op: str, binds: Binds) -> Any:
+    def collection_match(self, column: sa.ColumnElement[Any], op: str, binds: Binds, kind: str) -> Any:
+        if op == "contains_key":
+            return sa.func.jsonb_exists(column, binds(sa.String()))
+        if kind == Kind.MAP.value:  # a value among the map's values
+            each = sa.func.jsonb_each(column).table_valued("key", "value")
+            return sa.exists(sa.select(sa.literal_column("1")).select_from(each)
+                             .where(each.c.value == binds(pg_dialect.JSONB())))
         return column.op("@>", is_comparison=True)(binds(pg_dialect.JSONB()))
 
     def expression_constant(self, value: Any) -> Any:

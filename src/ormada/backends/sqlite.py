@@ -113,12 +113,16 @@ class SqliteBackend(SqlBackend):
                 f"{info.name}.{field}__contains with a {type(value).__name__} needs JSON containment, which "
                 "SQLite lacks; filter on a scalar item, or use PostgreSQL (JSONB @>)"
             )
-        item_type = column.type.items[0].python_type if column.type.items else Any
+        if op == "contains_key":
+            return str(value)
+        items = column.type.items
+        item_type = items[-1].python_type if items else Any  # a map's values, a list's items
         return codecs.json_adapter(item_type).dump_python(value, mode="json")
 
-    def collection_match(self, column: sa.ColumnElement[Any], op: str, binds: Binds) -> Any:
-        each = sa.func.json_each(column).table_valued("value")
-        return sa.exists(sa.select(sa.literal_column("1")).select_from(each).where(each.c.value == binds()))
+    def collection_match(self, column: sa.ColumnElement[Any], op: str, binds: Binds, kind: str) -> Any:
+        each = sa.func.json_each(column).table_valued("key", "value")
+        target = each.c.key if op == "contains_key" else each.c.value
+        return sa.exists(sa.select(sa.literal_column("1")).select_from(each).where(target == binds()))
 
     # -- connections -----------------------------------------------------
     def _open(self) -> sqlite3.Connection:

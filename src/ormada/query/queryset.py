@@ -93,9 +93,16 @@ class QuerySet(Generic[M]):
             order.append(OrderBy(name.lstrip("-+"), descending))
         return self._clone(order_by=tuple(order))
 
+    def _default_order(self) -> tuple[OrderBy, ...]:
+        """The key order ``first()``/``last()`` use when none is set; a backend with a
+        natural order (Cassandra's clustering order) keeps its own."""
+        if self._db.backend.supports.extra.get("natural_order"):
+            return ()
+        return tuple(OrderBy(pk) for pk in self._info.pk)
+
     def reverse(self) -> Self:
         """Reverses the ordering (primary key, descending, when none is set)."""
-        order = self.state.order_by or tuple(OrderBy(pk) for pk in self._info.pk)
+        order = self.state.order_by or self._default_order()
         return self._clone(order_by=tuple(OrderBy(o.field, not o.descending) for o in order))
 
     def limit(self, n: int | None) -> Self:
@@ -203,6 +210,42 @@ class QuerySet(Generic[M]):
         """Cassandra: resume reading from a page's paging state."""
         return self.options(paging_state=state)
 
+    def if_(self, **conditions: Any) -> Self:
+        """Cassandra: make update()/delete() conditional (lightweight transaction);
+        they then return 1 if applied, 0 if not."""
+        return self.options(if_=conditions)
+
+    def if_exists(self) -> Self:
+        """Cassandra: update()/delete() only a row that exists (``IF EXISTS``)."""
+        return self.options(if_exists=True)
+
+    def token(self, *, gt: int | None = None, gte: int | None = None, lt: int | None = None,
+              lte: int | None = None) -> Self:
+        """Cassandra: rows whose partition token lies in the range given."""
+        bounds = {"token_gt": gt, "token_gte": gte, "token_lt": lt, "token_lte": lte}
+        return self.options(**{k: v for k, v in bounds.items() if v is not None})
+
+    def scan(self, splits: int) -> list[QuerySet[M]]:
+        """Cassandra: one QuerySet per token range; together they read every row once."""
+        from ormada.backends.cassandra.paging import scan_states
+
+        return [type(self)(self.model, state) for state in scan_states(self.state, splits)]
+
+    def ann_of(self, field: str, vector: list[float]) -> Self:
+        """Cassandra: nearest neighbours of ``vector`` on a vector field (``ORDER BY … ANN OF``)."""
+        column_of(self._info.name, self._info.table, field)
+        return self.options(ann_of=(field, list(vector)))
+
+    def page(self, size: int, paging_state: bytes | None = None) -> Any:
+        """Cassandra: one page of ``size`` rows and the paging state that resumes after it."""
+        db = self._db
+        return db.run(_page(db, self, size, paging_state))
+
+    async def apage(self, size: int, paging_state: bytes | None = None) -> Any:
+        """The async twin of :meth:`page`."""
+        db = self._db
+        return await db.arun(_page(db, self, size, paging_state))
+
     # -- inspecting ----------------------------------------------------------
     def statement(self) -> Statement:
         """Exactly what the read will send: ``.text`` and ``.params``. Nothing is sent."""
@@ -230,7 +273,7 @@ class QuerySet(Generic[M]):
         return iter(self.all())
 
     def _first_state(self) -> QueryState:
-        order = self.state.order_by or tuple(OrderBy(pk) for pk in self._info.pk)
+        order = self.state.order_by or self._default_order()
         return self.state.evolve(order_by=order, limit=1)
 
     def first(self) -> M | None:
@@ -298,10 +341,18 @@ class QuerySet(Generic[M]):
         db = self._db
         return db.run(ops.update(db.backend, self._info, self.state, self._assignments(values)))  # type: ignore[no-any-return]
 
-    def delete(self) -> int:
-        """Deletes every matching row and returns how many there were."""
+    def delete(self, columns: tuple[str, ...] = ()) -> int:
+        """Deletes every matching row and returns how many there were; on Cassandra,
+        ``columns`` deletes just those columns of the rows."""
         db = self._db
-        return db.run(ops.delete(db.backend, self._info, self.state))  # type: ignore[no-any-return]
+        return db.run(ops.delete(db.backend, self._info, self._delete_state(columns)))  # type: ignore[no-any-return]
+
+    def _delete_state(self, columns: tuple[str, ...]) -> QueryState:
+        if not columns:
+            return self.state
+        for name in columns:
+            column_of(self._info.name, self._info.table, name)
+        return self.state.evolve(options={**self.state.options, "columns": tuple(columns)})
 
     def iterator(self, chunk_size: int = 2000) -> Iterator[M]:
         """Streams the rows ``chunk_size`` at a time (server-side cursor where there is one)."""
@@ -374,10 +425,10 @@ class QuerySet(Generic[M]):
         db = self._db
         return await db.arun(ops.update(db.backend, self._info, self.state, self._assignments(values)))
 
-    async def adelete(self) -> int:
+    async def adelete(self, columns: tuple[str, ...] = ()) -> int:
         """The async twin of :meth:`delete`."""
         db = self._db
-        return await db.arun(ops.delete(db.backend, self._info, self.state))
+        return await db.arun(ops.delete(db.backend, self._info, self._delete_state(columns)))
 
     async def aiterator(self, chunk_size: int = 2000) -> AsyncIterator[M]:
         """The async twin of :meth:`iterator`."""
@@ -399,6 +450,20 @@ class QuerySet(Generic[M]):
         qs = self.filter(**lookups)
         db = self._db
         return await db.arun(ops.update_or_create(db.backend, self._info, qs.state, lookups, defaults), atomic=True)
+
+
+def _page(db: Database, qs: QuerySet[Any], size: int, paging_state: bytes | None) -> Generator[Statement, Any, Any]:
+    from ormada.backends.cassandra.paging import Page, page_state
+
+    if not db.backend.supports.extra.get("paging_state"):
+        from ormada.errors import NotSupported
+
+        raise NotSupported(f"{db.backend.name} has no paging state; use slicing (qs[a:b]) or iterator()")
+    state = page_state(qs.state, size, paging_state)
+    compiled = db.backend.select(qs._info, state)
+    rows = yield compiled.statement
+    shaped = hydrate.shape_rows(db.backend, qs._info, state.shape, compiled.columns, rows)
+    return Page(shaped, getattr(rows, "paging_state", None))
 
 
 def _explain(db: Database, qs: QuerySet[Any]) -> Generator[Statement, Any, Any]:

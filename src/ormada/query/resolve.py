@@ -22,7 +22,9 @@ from ormada.schema import ColumnSchema, Kind, TableSchema
 COMPARISONS = ("exact", "gt", "gte", "lt", "lte", "in", "range", "isnull")
 TEXT_LOOKUPS = ("iexact", "contains", "icontains", "startswith", "istartswith", "endswith", "iendswith")
 COLLECTION_LOOKUPS = ("contains",)
-ALL_LOOKUPS = COMPARISONS + TEXT_LOOKUPS
+COLLECTION_ONLY = ("contains_key", "like")
+ALL_LOOKUPS = COMPARISONS + TEXT_LOOKUPS + COLLECTION_ONLY
+TOKEN_FIELD = "token"  # Cassandra's token() of the partition key; other backends refuse it
 COLLECTION_KINDS = (Kind.LIST, Kind.SET)
 # Values already of these exact types need no validation (the common case, and cheap to test).
 EXACT_TYPES = frozenset({int, str, float, bool, bytes, uuid.UUID, dt.datetime, dt.date, dt.time})
@@ -50,18 +52,21 @@ def column_of(model_name: str, table: TableSchema, name: str) -> ColumnSchema:
     return column
 
 
-def validate_value(model_name: str, column: ColumnSchema, value: Any, item: bool = False) -> Any:
+def validate_value(model_name: str, column: ColumnSchema, value: Any, item: bool | int = False) -> Any:
     """Coerces a filter or update value to the column's Python type.
 
     Args:
-        item: Validate one element of a collection column instead of the whole value.
+        item: Validate one element of a collection column instead of the whole
+            value (``True`` or ``0``: a list item or map key; ``1``: a map value).
 
     Raises:
         QueryError: the value cannot be converted, naming model, field and value.
     """
     if value is None or is_expression(value):
         return value
-    ltype = column.type.items[0] if item and column.type.items else column.type
+    position = int(item) if item is not False else -1
+    items = column.type.items
+    ltype = items[position] if position >= 0 and len(items) > position else column.type
     annotation = ltype.python_type
     if annotation is None or (type(value) is annotation and annotation in EXACT_TYPES):
         return value
@@ -75,6 +80,8 @@ def validate_value(model_name: str, column: ColumnSchema, value: Any, item: bool
 def resolve_lookup(model_name: str, table: TableSchema, key: str, value: Any) -> Lookup:
     """Turns ``"year__gte", 1960`` into a checked :class:`Lookup`."""
     name, _, op = key.partition("__")
+    if name == TOKEN_FIELD and name not in table.by_name and op in ("exact", "gt", "gte", "lt", "lte"):
+        return Lookup(name, op or "exact", value)
     column = column_of(model_name, table, name)
     op = op or "exact"
     if "__" in op:
@@ -95,9 +102,18 @@ def resolve_lookup(model_name: str, table: TableSchema, key: str, value: Any) ->
             raise QueryError(f"{model_name}.{name}__isnull takes True or False, not {value!r}")
         return Lookup(name, op, value)
     if op == "contains" and (kind in COLLECTION_KINDS or kind in (Kind.JSON, Kind.MAP)):
-        if kind in (Kind.JSON, Kind.MAP):
+        if kind is Kind.JSON:
             return Lookup(name, "json_contains", value)
-        return Lookup(name, "has", validate_value(model_name, column, value, item=True))
+        # A list or set holds the item; a map holds it among its values.
+        return Lookup(name, "has", validate_value(model_name, column, value, item=1 if kind is Kind.MAP else 0))
+    if op == "contains_key":
+        if kind is not Kind.MAP:
+            raise QueryError(f"{model_name}.{name}__contains_key needs a dict field; {name} holds {kind.value}")
+        return Lookup(name, op, validate_value(model_name, column, value, item=0))
+    if op == "like":
+        if kind is not Kind.TEXT or not isinstance(value, str):
+            raise QueryError(f"{model_name}.{name}__like takes a pattern string on a text field")
+        return Lookup(name, op, value)
     if op in TEXT_LOOKUPS:
         if kind is not Kind.TEXT:
             raise QueryError(f"{model_name}.{name}: lookup {op!r} needs a text field; {name} holds {kind.value}")

@@ -215,3 +215,29 @@ def test_templates_cached_by_shape_not_values(backend: Any) -> None:
     b = Reading.filter(sensor="other", day=dt.date(2020, 5, 5)).filter(at__gte=AT).limit(9).statement()
     assert len(backend.templates) == mid and mid <= before + 1
     assert a.text == b.text and a.params != b.params
+
+
+def test_polymorphic_rows_become_their_subclass(backend: Any) -> None:
+    from ormada import _hydrate
+    from tests.unit.cassandra.models import Click, Event, Purchase
+
+    assert Click(id=uuid.uuid4(), at=dt.datetime(2024, 1, 1)).type == "click"
+    compiled = backend.select(Event.__ormada__, Event.query().state)
+    names = [c.name for c in compiled.columns]
+    values = {"id": uuid.uuid4(), "at": dt.datetime(2024, 1, 1), "x": 3, "y": 4, "amount": None}
+    rows = [tuple({**values, "type": kind}.get(n) for n in names) for kind in ("click", "purchase", "other")]
+    click, purchase, other = _hydrate.shape_rows(backend, Event.__ormada__, "models", compiled.columns, rows)
+    assert type(click) is Click and (click.x, click.y) == (3, 4)
+    assert type(purchase) is Purchase and "x" not in purchase.__dict__
+    assert type(other) is Event
+
+
+def test_queryset_shortcuts_build_the_same_cql(backend: Any) -> None:
+    by_option = Reading.query().options(token_gt=-5, token_lte=100).statement()
+    assert Reading.query().token(gt=-5, lte=100).statement().text == by_option.text
+    assert Reading.filter(token__gt=-5).statement().text.endswith("WHERE token(sensor, day) > ?")
+    assert [qs.state.options["token_gt"] for qs in Reading.query().scan(3)] == [r[0] for r in token_ranges(3)]
+    conditional = User.filter(id=uuid.uuid4()).if_(version=3)
+    assert conditional.state.options["if_"] == {"version": 3}
+    assert backend.update(User.__ormada__, conditional.state, {"version": 4}).text.endswith("IF version = ?")
+    assert User.filter(id=uuid.uuid4()).if_exists().state.options["if_exists"] is True

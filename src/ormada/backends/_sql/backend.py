@@ -79,8 +79,9 @@ class SqlBackend(Backend):
         """The bound value for ``list_field__contains=item``."""
         raise NotSupported(f"{info.name}.{field}__contains on a JSON column is not supported by {self.name}")
 
-    def collection_match(self, column: sa.ColumnElement[Any], op: str, binds: Binds) -> Any:
-        """The clause for ``list_field__contains=item``."""
+    def collection_match(self, column: sa.ColumnElement[Any], op: str, binds: Binds, kind: str) -> Any:
+        """The clause for ``list_field__contains=item`` (``has``), JSON containment,
+        and ``dict_field__contains_key=key``; ``kind`` is the column's logical kind."""
         raise NotSupported(f"contains on a JSON column is not supported by {self.name}")
 
     # -- compiling (delegated to the shared compiler) ---------------------
@@ -104,6 +105,10 @@ class SqlBackend(Backend):
 
     def insert(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
                returning: tuple[str, ...] = (), options: Mapping[str, Any] | None = None) -> Statement:
+        if options and options.get("if_not_exists"):
+            options = {k: v for k, v in options.items() if k != "if_not_exists"}
+            self._refuse_options(info, options)
+            return self.compiler.insert(info, columns, rows, returning, skip_existing=True)
         self._refuse_options(info, options)
         return self.compiler.insert(info, columns, rows, returning)
 

@@ -61,6 +61,9 @@ def _ordered(values: Sequence[Any], order: tuple[Position, ...]) -> list[Any]:
     return [values[i] if isinstance(i, int) else i[0] for i in order]
 
 
+COLLECTION_OPS = ("has", "json_contains", "contains_key")
+
+
 def like_escape(value: str) -> str:
     """Escapes LIKE wildcards with a backslash."""
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -135,6 +138,8 @@ class SqlCompiler:
         if isinstance(node, Junction):
             return ("J", node.connector, node.negated, tuple(self.flatten(info, c, values) for c in node.children))
         field, op, value = node.field, node.op, node.value
+        if field not in info.table.by_name:
+            raise NotSupported(f"{info.name}: {field}__{op} (token ranges) exists only on Cassandra")
         if op == "isnull":
             return ("L", field, op, bool(value))
         if isinstance(value, (F, Combined)):
@@ -152,8 +157,12 @@ class SqlCompiler:
             values.append(self.backend.text_pattern(op, value))
         elif op == "iexact":
             values.append(value)
-        elif op in ("has", "json_contains"):
+        elif op in COLLECTION_OPS:
+            column = info.table.by_name[field]
             values.append(self.backend.collection_item(info, field, op, value))
+            return ("L", field, op, column.type.kind.value)
+        elif op == "like":
+            values.append(value)
         else:
             values.append(self._encode(info, field, value))
         return ("L", field, op, None)
@@ -206,8 +215,10 @@ class SqlCompiler:
             return sa.func.lower(column) == sa.func.lower(binds(sa.String()))
         if op in TEXT_PATTERNS:
             return self.backend.text_match(column, op, binds(sa.String()))
-        if op in ("has", "json_contains"):
-            return self.backend.collection_match(column, op, binds)
+        if op in COLLECTION_OPS:
+            return self.backend.collection_match(column, op, binds, extra)
+        if op == "like":
+            return column.like(binds(sa.String()))
         raise QueryError(f"unknown lookup {op!r}")  # pragma: no cover - resolve() checks names
 
     def build_expression(self, table: sa.Table, shape: Any, binds: Binds) -> Any:
@@ -356,13 +367,13 @@ class SqlCompiler:
         return rows[0] if n_rows == 1 else rows
 
     def insert(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
-               returning: tuple[str, ...] = ()) -> Statement:
+               returning: tuple[str, ...] = (), skip_existing: bool = False) -> Statement:
         values = self._encoded_rows(info, columns, rows)
-        key = ("insert", info, columns, len(rows), returning)
+        key = ("insert", info, columns, len(rows), returning, skip_existing)
 
         def build(binds: Binds) -> Any:
             table = self.table(info)
-            query = sa.insert(table)
+            query = self.backend.dialect_insert(table).on_conflict_do_nothing() if skip_existing else sa.insert(table)
             if columns:
                 query = query.values(self._insert_values(info, columns, len(rows), binds))
             elif len(rows) != 1:

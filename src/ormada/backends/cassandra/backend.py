@@ -36,7 +36,7 @@ class CassandraBackend(Backend):
         returning=False, savepoints=False, transactions=False, joins=False, or_filters=False, upsert=True,
         server_side_cursors=True, json_contains=False, rowcount=False, max_params=65_535,
         extra={"ttl": True, "lwt": True, "batches": True, "counters": True, "paging_state": True,
-               "natural_order": True},
+               "natural_order": True, "decode_nulls": True},
     )
 
     def __init__(self, url: DatabaseURL) -> None:
