@@ -6,6 +6,7 @@ import datetime as dt
 import enum
 import uuid
 from decimal import Decimal
+from ipaddress import IPv4Address, IPv6Address
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
@@ -89,3 +90,14 @@ class Price(Model):
 
 
 ALL_MODELS: list[type[Model]] = [Author, Book, Everything, Membership, Price]
+
+
+class Session(Model):
+    """Network addresses and durations."""
+
+    id: Annotated[int | None, PrimaryKey()] = None
+    client: IPv4Address | IPv6Address
+    length: dt.timedelta | None = None
+
+
+ALL_MODELS.append(Session)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import ipaddress
 import types
 import typing
 import uuid
@@ -30,6 +31,9 @@ _SCALARS: tuple[tuple[type, Kind], ...] = (
     (dt.datetime, Kind.DATETIME),  # before date: datetime is a date subclass
     (dt.date, Kind.DATE),
     (dt.time, Kind.TIME),
+    (dt.timedelta, Kind.DURATION),
+    (ipaddress.IPv4Address, Kind.INET),
+    (ipaddress.IPv6Address, Kind.INET),
 )
 
 
@@ -89,6 +93,9 @@ def logical_type(annotation: Any, metadata: list[Any]) -> LogicalType:
     if annotation is typing.Any or annotation is object:
         return LogicalType(Kind.JSON, python_type=typing.Any)
     origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType) and all(
+            a in (ipaddress.IPv4Address, ipaddress.IPv6Address) for a in typing.get_args(annotation)):
+        return LogicalType(Kind.INET, python_type=annotation)
     if origin is typing.Literal:
         values = typing.get_args(annotation)
         base = type(values[0])

@@ -36,6 +36,8 @@ class Kind(enum.StrEnum):
     USER_TYPE = "user_type"
     VECTOR = "vector"
     COUNTER = "counter"
+    INET = "inet"
+    DURATION = "duration"
 
 
 INT_BOUNDS: dict[Kind, tuple[int, int]] = {

@@ -79,3 +79,15 @@ async def test_values_round_trip(db: ormada.Database, api: Api, row: dict[str, A
         if row[field] is not None:
             assert await api(Everything.filter(id=created.id, **{field: row[field]}), "exists")
     assert await api(loaded, "save") is loaded
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(client=st.ip_addresses(), length=st.none() | st.timedeltas(min_value=dt.timedelta(days=-10**5),
+                                                                  max_value=dt.timedelta(days=10**5)))
+async def test_addresses_and_durations_round_trip(db: ormada.Database, api: Api, client: Any, length: Any) -> None:
+    from tests.models import Session
+
+    row = await api(Session, "create", client=client, length=length)
+    loaded = await api(Session, "get", id=row.id)
+    assert (loaded.client, loaded.length) == (client, length)
+    assert await api(Session.filter(client=client, id=row.id), "exists")

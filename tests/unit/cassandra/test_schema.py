@@ -150,3 +150,26 @@ def test_every_model_compiles(backend: Any) -> None:
         if model.__ormada__.database != "cassandra_unit":
             continue
         assert model.query().statement().text.startswith("SELECT")
+
+
+def test_plain_address_and_duration_types_map_to_inet_and_duration(check: Any) -> None:
+    import datetime as dt
+    import ipaddress
+    from typing import Annotated
+
+    import ormada
+    from ormada import PrimaryKey
+
+    from .models import DB, db
+
+    class Visit(ormada.Model):
+        id: Annotated[int, PrimaryKey()]
+        client: ipaddress.IPv4Address | ipaddress.IPv6Address
+        length: dt.timedelta | None = None
+
+        class Meta:
+            database = DB
+
+    (create,) = db.backend.create_tables([Visit.__ormada__])
+    assert "client inet" in create.text and "length duration" in create.text
+    check(create)

@@ -8,6 +8,7 @@ except JSON documents, which pydantic-core parses straight into the field's type
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
@@ -107,6 +108,8 @@ SQLITE_ENCODERS: dict[Kind, Callable[[LogicalType], Codec]] = {
     Kind.DATE: lambda _: lambda v: v.isoformat(),
     Kind.TIME: lambda _: lambda v: v.isoformat(timespec="microseconds"),
     Kind.ENUM: enum_encoder,
+    Kind.INET: lambda _: str,
+    Kind.DURATION: lambda _: lambda v: v // dt.timedelta(microseconds=1),
 }
 
 SQLITE_DECODERS: dict[Kind, Callable[[LogicalType], Codec]] = {
@@ -119,6 +122,8 @@ SQLITE_DECODERS: dict[Kind, Callable[[LogicalType], Codec]] = {
     Kind.TIME: lambda _: dt.time.fromisoformat,
     Kind.ENUM: enum_decoder,
     Kind.FLOAT64: lambda _: float,
+    Kind.INET: lambda _: ipaddress.ip_address,
+    Kind.DURATION: lambda _: lambda v: dt.timedelta(microseconds=v),
 }
 
 # -- PostgreSQL (psycopg and asyncpg are set up to agree: JSON arrives as text) ---

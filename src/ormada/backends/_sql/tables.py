@@ -55,6 +55,10 @@ def sa_type(ltype: LogicalType, generated: bool = False) -> sa.types.TypeEngine[
         return sa.Time()
     if kind is Kind.DATETIME:
         return sa.DateTime(timezone=ltype.timezone)
+    if kind is Kind.INET:
+        return sa.String(45).with_variant(postgresql.INET(), "postgresql")
+    if kind is Kind.DURATION:  # microseconds on SQLite, INTERVAL on PostgreSQL
+        return sa.BigInteger().with_variant(postgresql.INTERVAL(), "postgresql")
     if kind is Kind.ENUM:
         assert ltype.enum_type is not None
         values = [member.value for member in ltype.enum_type]

@@ -38,6 +38,8 @@ SCALAR_TYPES: dict[Kind, str] = {
     Kind.TIME: "time",
     Kind.DATETIME: "timestamp",
     Kind.JSON: "text",
+    Kind.INET: "inet",
+    Kind.DURATION: "duration",
 }
 
 IP_TYPES: tuple[type, ...] = (ipaddress.IPv4Address, ipaddress.IPv6Address)
