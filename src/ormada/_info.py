@@ -27,12 +27,19 @@ class ModelInfo:
     field_names: tuple[str, ...] = ()
     pk: tuple[str, ...] = ()
     mutable_fields: frozenset[str] = frozenset()
+    generated_key: str | None = None
+    insert_generated: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
     caches: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.field_names = tuple(c.name for c in self.table.columns)
         self.pk = tuple(c.name for c in self.table.primary_key)
         self.mutable_fields = frozenset(c.name for c in self.table.columns if c.type.kind in MUTABLE_KINDS)
+        generated = self.table.generated_column
+        if generated is not None:
+            self.generated_key = generated.name
+            # Inserting with the key left to the database: every other column, key read back.
+            self.insert_generated = (tuple(n for n in self.field_names if n != generated.name), (generated.name,))
 
     @property
     def database(self) -> str:

@@ -6,7 +6,8 @@ generators, so each operation is written once and serves both modes.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from ormada import _hydrate as hydrate
@@ -104,10 +105,11 @@ def delete(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
 # -- single instances --------------------------------------------------------------
 
 def _insert_plan(info: ModelInfo, instance: Model) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    generated = info.table.generated_column
-    values = instance.__dict__
-    if generated is not None and values.get(generated.name) is None:
-        return tuple(n for n in info.field_names if n != generated.name), (generated.name,)
+    """The columns to insert and the ones to read back: a generated key left at None is
+    read back rather than sent."""
+    generated = info.generated_key
+    if generated is not None and instance.__dict__.get(generated) is None:
+        return info.insert_generated
     return info.field_names, ()
 
 
@@ -213,9 +215,10 @@ def bulk_create(backend: Backend, info: ModelInfo, instances: Sequence[Model], b
     try:
         for (columns, returning), members in groups.items():
             size = (batch_size or default_batch_size(backend, len(columns))) if columns else 1
+            pick = row_getter(columns)
             for batch in _batches(members, size):
                 attempted.extend((i, obj, columns) for i, obj in batch)
-                rows = [tuple(obj.__dict__[c] for c in columns) for _, obj in batch]
+                rows = [pick(obj.__dict__) for _, obj in batch]
                 try:
                     result = yield backend.insert(info, columns, rows, returning)
                 except IntegrityError as exc:
@@ -235,9 +238,16 @@ def bulk_create(backend: Backend, info: ModelInfo, instances: Sequence[Model], b
                 for _, obj in members:
                     obj.__dict__[generated.name] = None
         raise
-    for instance in instances:
-        hydrate.mark_saved(backend, info, instance, info.field_names)
+    hydrate.mark_all_saved(backend, info, instances, info.field_names)
     return list(instances)
+
+
+def row_getter(columns: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """A fast function picking ``columns`` out of an instance's ``__dict__`` as a tuple."""
+    if len(columns) == 1:
+        name = columns[0]
+        return lambda values: (values[name],)
+    return itemgetter(*columns)  # type: ignore[return-value]
 
 
 def _find_failing_row(backend: Backend, info: ModelInfo, attempted: Sequence[tuple[int, Model, tuple[str, ...]]],

@@ -160,8 +160,11 @@ class TableSchema:
     options: dict[str, Any] = field(default_factory=dict)
     by_name: dict[str, ColumnSchema] = field(init=False, repr=False, compare=False)
 
+    _generated: ColumnSchema | None = field(init=False, repr=False, compare=False)
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_name", {c.name: c for c in self.columns})
+        object.__setattr__(self, "_generated", next((c for c in self.columns if c.generated), None))
 
     @property
     def primary_key(self) -> tuple[ColumnSchema, ...]:
@@ -183,4 +186,4 @@ class TableSchema:
     @property
     def generated_column(self) -> ColumnSchema | None:
         """The column the database generates on insert, if any."""
-        return next((c for c in self.columns if c.generated), None)
+        return self._generated

@@ -90,10 +90,14 @@ class SimpleAsyncPool(AsyncPool):
         if self._slots is None:
             self._slots = asyncio.Semaphore(self._max_size)
             self.loop = asyncio.get_running_loop()
-        try:
-            await asyncio.wait_for(self._slots.acquire(), ACQUIRE_TIMEOUT)
-        except TimeoutError:
-            raise ConnectionFailed(f"no free connection to {self._describe} within {ACQUIRE_TIMEOUT:.0f}s") from None
+        if self._slots.locked():  # only a full pool pays for a timeout (wait_for starts a task)
+            try:
+                await asyncio.wait_for(self._slots.acquire(), ACQUIRE_TIMEOUT)
+            except TimeoutError:
+                raise ConnectionFailed(
+                    f"no free connection to {self._describe} within {ACQUIRE_TIMEOUT:.0f}s") from None
+        else:
+            await self._slots.acquire()
         if self._idle:
             return self._idle.pop()
         try:

@@ -89,7 +89,12 @@ def _sqlite_datetime_encoder(ltype: LogicalType) -> Codec:
 def _sqlite_datetime_decoder(ltype: LogicalType) -> Codec:
     parse = dt.datetime.fromisoformat
     if ltype.timezone:
-        return lambda v: aware_utc(parse(v))
+        def aware(text: str) -> dt.datetime:
+            value = parse(text)
+            # What ormada wrote is already UTC; only foreign text needs converting.
+            return value if value.tzinfo is UTC else aware_utc(value)
+
+        return aware
     return parse
 
 

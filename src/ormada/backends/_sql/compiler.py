@@ -355,10 +355,16 @@ class SqlCompiler:
         return self._statement(key, build, values, "rowcount")
 
     def _encoded_rows(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]]) -> list[Any]:
-        encoders = [self.backend.column_encoder(info, name) for name in columns]
-        values: list[Any] = []
-        for row in rows:
-            values.extend(v if e is None or v is None else e(v) for e, v in zip(encoders, row, strict=True))
+        width = len(columns)
+        values: list[Any] = [v for row in rows for v in row]
+        # Encode in place, one column at a time, touching only the columns that need it.
+        for j, name in enumerate(columns):
+            encode = self.backend.column_encoder(info, name)
+            if encode is not None:
+                for k in range(j, len(values), width):
+                    value = values[k]
+                    if value is not None:
+                        values[k] = encode(value)
         return values
 
     def _insert_values(self, info: ModelInfo, columns: tuple[str, ...], n_rows: int, binds: Binds) -> Any:
