@@ -35,6 +35,11 @@ def describe(node: Node | None) -> str:
     return f"NOT {text}" if node.negated else text
 
 
+def quick(statement: Statement) -> Statement:
+    """Marks a statement that touches one row by key (see ``Statement.quick``)."""
+    return Statement(statement.text, statement.params, statement.fetch, statement.many, True)
+
+
 def pk_filter(info: ModelInfo, values: dict[str, Any]) -> Node:
     """The filter that finds one row by its primary-key values."""
     lookups = tuple(Lookup(name, "exact", values[name]) for name in info.pk)
@@ -117,7 +122,7 @@ def insert(backend: Backend, info: ModelInfo, instance: Model, options: dict[str
     columns, returning = _insert_plan(info, instance)
     values = instance.__dict__
     statement = backend.insert(info, columns, [tuple(values[c] for c in columns)], returning, options)
-    result = yield statement
+    result = yield quick(statement)
     if returning:
         _assign_generated(instance, returning[0], result[0][0])
     hydrate.mark_saved(backend, info, instance, info.field_names)
@@ -159,7 +164,7 @@ def update_fields(backend: Backend, info: ModelInfo, instance: Model, names: tup
                   options: dict[str, Any] | None = None) -> Operation:
     keys = _require_pk(info, instance, "be updated")
     state = QueryState(where=pk_filter(info, keys), options=dict(options or {}))
-    count = yield backend.update(info, state, {name: instance.__dict__[name] for name in names})
+    count = yield quick(backend.update(info, state, {name: instance.__dict__[name] for name in names}))
     if backend.supports.rowcount and count == 0:
         raise info.model.DoesNotExist(f"{info.name} with {describe(state.where)} no longer exists; nothing was updated")
     loaded = hydrate.loaded_names(instance) or info.field_names
@@ -170,7 +175,7 @@ def update_fields(backend: Backend, info: ModelInfo, instance: Model, names: tup
 def delete_instance(backend: Backend, info: ModelInfo, instance: Model,
                     options: dict[str, Any] | None = None) -> Operation:
     keys = _require_pk(info, instance, "be deleted")
-    count = yield backend.delete(info, QueryState(where=pk_filter(info, keys), options=dict(options or {})))
+    count = yield quick(backend.delete(info, QueryState(where=pk_filter(info, keys), options=dict(options or {}))))
     hydrate.mark_new(instance)
     return count
 
@@ -210,7 +215,7 @@ def bulk_create(backend: Backend, info: ModelInfo, instances: Sequence[Model], b
         groups.setdefault(_insert_plan(info, instance), []).append((i, instance))
     savepoint = backend.supports.savepoints
     if savepoint:
-        yield Statement("SAVEPOINT ormada_bulk", (), "none")
+        yield Statement("SAVEPOINT ormada_bulk", (), "none", quick=True)
     attempted: list[tuple[int, Model, tuple[str, ...]]] = []
     try:
         for (columns, returning), members in groups.items():
@@ -229,7 +234,7 @@ def bulk_create(backend: Backend, info: ModelInfo, instances: Sequence[Model], b
                     for (_, obj), row in zip(batch, result, strict=True):
                         _assign_generated(obj, returning[0], row[0])
         if savepoint:
-            yield Statement("RELEASE SAVEPOINT ormada_bulk", (), "none")
+            yield Statement("RELEASE SAVEPOINT ormada_bulk", (), "none", quick=True)
     except BaseException:
         # Nothing was written, so no instance may keep a key the database handed out.
         generated = info.table.generated_column
@@ -247,14 +252,14 @@ def row_getter(columns: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any
     if len(columns) == 1:
         name = columns[0]
         return lambda values: (values[name],)
-    return itemgetter(*columns)  # type: ignore[return-value]
+    return itemgetter(*columns)
 
 
 def _find_failing_row(backend: Backend, info: ModelInfo, attempted: Sequence[tuple[int, Model, tuple[str, ...]]],
                       error: IntegrityError) -> Operation:
     """Replays the rows sent so far one at a time to name the first one refused,
     then undoes them all; clashes between two rows of the same batch are found too."""
-    rollback = Statement("ROLLBACK TO SAVEPOINT ormada_bulk", (), "none")
+    rollback = Statement("ROLLBACK TO SAVEPOINT ormada_bulk", (), "none", quick=True)
     yield rollback
     for index, obj, columns in attempted:
         try:
@@ -342,19 +347,19 @@ def _insert_or_find(backend: Backend, info: ModelInfo, state: QueryState, instan
     """Inserts; when a concurrent writer got there first (a unique violation), returns theirs."""
     savepoint = backend.supports.savepoints
     if savepoint:
-        yield Statement("SAVEPOINT ormada_create", (), "none")
+        yield Statement("SAVEPOINT ormada_create", (), "none", quick=True)
     try:
         yield from insert(backend, info, instance)
     except IntegrityError:
         if not savepoint:
             raise
-        yield Statement("ROLLBACK TO SAVEPOINT ormada_create", (), "none")
+        yield Statement("ROLLBACK TO SAVEPOINT ormada_create", (), "none", quick=True)
         found = yield from get_or_none(backend, info, state)
         if found is None:
             raise
         return found, False
     if savepoint:
-        yield Statement("RELEASE SAVEPOINT ormada_create", (), "none")
+        yield Statement("RELEASE SAVEPOINT ormada_create", (), "none", quick=True)
     return instance, True
 
 

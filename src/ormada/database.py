@@ -101,9 +101,9 @@ class Transaction:
 
 
 def _savepoint_statements(name: str) -> tuple[Statement, Statement, Statement]:
-    return (Statement(f"SAVEPOINT {name}", (), "none"),
-            Statement(f"RELEASE SAVEPOINT {name}", (), "none"),
-            Statement(f"ROLLBACK TO SAVEPOINT {name}", (), "none"))
+    return (Statement(f"SAVEPOINT {name}", (), "none", quick=True),
+            Statement(f"RELEASE SAVEPOINT {name}", (), "none", quick=True),
+            Statement(f"ROLLBACK TO SAVEPOINT {name}", (), "none", quick=True))
 
 
 class Database:
@@ -123,9 +123,9 @@ class Database:
         self._async_pool: AsyncPool | None = None
         self._pool_lock = threading.Lock()
         self._transaction: ContextVar[Transaction | None] = ContextVar(f"ormada.transaction.{name}", default=None)
-        self._begin = Statement(self.backend.begin_statement, (), "none")
-        self._commit = Statement(self.backend.commit_statement, (), "none")
-        self._rollback = Statement(self.backend.rollback_statement, (), "none")
+        self._begin = Statement(self.backend.begin_statement, (), "none", quick=True)
+        self._commit = Statement(self.backend.commit_statement, (), "none", quick=True)
+        self._rollback = Statement(self.backend.rollback_statement, (), "none", quick=True)
 
     def __repr__(self) -> str:
         return f"<Database {self.name!r} {self.url}>"

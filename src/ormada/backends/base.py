@@ -33,12 +33,15 @@ class Statement:
             ``"lastrowid"`` the generated key, ``"none"`` nothing, and ``"auto"``
             (raw statements) the rows when the statement returns rows, else the row count.
         many: Execute once per parameter sequence (``executemany``).
+        quick: A hint that the statement touches at most one row by key (or is
+            transaction control), so an executor may run it without a thread hop.
     """
 
     text: str
     params: Sequence[Any] = ()
     fetch: Fetch = "rows"
     many: bool = False
+    quick: bool = False
 
     def __str__(self) -> str:
         return self.text

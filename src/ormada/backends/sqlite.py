@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterator, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -17,8 +16,9 @@ from ormada.backends._pool import SimpleAsyncPool, SimpleSyncPool
 from ormada.backends._sql import codecs
 from ormada.backends._sql.backend import SqlBackend
 from ormada.backends._sql.compiler import TEXT_PATTERNS, Binds
-from ormada.backends.base import AsyncConnection, Capabilities, Encoder, Statement, SyncConnection
-from ormada.errors import ConnectionFailed, DatabaseError, DataError, IntegrityError, NotSupported, OrmadaError
+from ormada.backends._sqlite_io import AsyncSqliteConnection, SqliteConnection
+from ormada.backends.base import AsyncConnection, Capabilities, Encoder
+from ormada.errors import ConnectionFailed, DataError, NotSupported
 from ormada.schema import ColumnSchema, Kind
 
 if TYPE_CHECKING:
@@ -50,13 +50,6 @@ def decimal_encoder(model: str, field: str) -> Encoder:
         return str(value)
 
     return encode
-
-
-def map_error(exc: sqlite3.Error, statement: Statement) -> OrmadaError:
-    """The ormada error for a sqlite3 error raised by ``statement``."""
-    if isinstance(exc, sqlite3.IntegrityError):
-        return IntegrityError(f"{exc} (in: {statement.text})")
-    return DatabaseError(f"{exc} (in: {statement.text})")
 
 
 class SqliteBackend(SqlBackend):
@@ -160,7 +153,9 @@ class SqliteBackend(SqlBackend):
 
         async def connect() -> AsyncConnection:
             try:
-                pending = aiosqlite.connect(self.path, uri=self.uri, timeout=self.timeout,
+                # No busy wait on the connection itself: statements run inline on the
+                # event loop must never sleep there; the worker thread waits instead.
+                pending = aiosqlite.connect(self.path, uri=self.uri, timeout=0,
                                             isolation_level=None, check_same_thread=False)
                 # A daemon worker: a forgotten aclose() must not keep the process alive at exit.
                 worker = getattr(pending, "_thread", None)
@@ -172,81 +167,6 @@ class SqliteBackend(SqlBackend):
             for pragma in ("PRAGMA foreign_keys = ON",) + (() if self.url.is_memory else (
                     "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL")):
                 await connection.execute(pragma)
-            return AsyncSqliteConnection(connection)
+            return AsyncSqliteConnection(connection, self.timeout)
 
         return SimpleAsyncPool(connect, self.pool_size, str(self.url))
-
-
-class SqliteConnection(SyncConnection):
-    """A sqlite3 connection in autocommit mode; ormada issues BEGIN/COMMIT itself."""
-
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self.connection = connection
-
-    def execute(self, statement: Statement) -> Any:
-        try:
-            if statement.many:
-                return self.connection.executemany(statement.text, statement.params).rowcount
-            cursor = self.connection.execute(statement.text, statement.params)
-            fetch = statement.fetch
-            if fetch == "rows":
-                return cursor.fetchall()
-            if fetch == "auto":
-                return cursor.fetchall() if cursor.description is not None else cursor.rowcount
-            if fetch == "rowcount":
-                return cursor.rowcount
-            if fetch == "lastrowid":
-                return cursor.lastrowid
-            return None
-        except sqlite3.Error as exc:
-            raise map_error(exc, statement) from exc
-
-    def stream(self, statement: Statement, chunk_size: int) -> Iterator[Sequence[Sequence[Any]]]:
-        try:
-            cursor = self.connection.execute(statement.text, statement.params)
-            while rows := cursor.fetchmany(chunk_size):
-                yield rows
-        except sqlite3.Error as exc:
-            raise map_error(exc, statement) from exc
-
-    def close(self) -> None:
-        self.connection.close()
-
-
-class AsyncSqliteConnection(AsyncConnection):
-    """An aiosqlite connection in autocommit mode."""
-
-    def __init__(self, connection: aiosqlite.Connection) -> None:
-        self.connection = connection
-
-    async def execute(self, statement: Statement) -> Any:
-        try:
-            if statement.many:
-                cursor = await self.connection.executemany(statement.text, statement.params)
-                return cursor.rowcount
-            if statement.fetch == "rows":
-                return await self.connection.execute_fetchall(statement.text, statement.params)
-            cursor = await self.connection.execute(statement.text, statement.params)
-            if statement.fetch == "auto":
-                return list(await cursor.fetchall()) if cursor.description is not None else cursor.rowcount
-            if statement.fetch == "rowcount":
-                return cursor.rowcount
-            if statement.fetch == "lastrowid":
-                return cursor.lastrowid
-            return None
-        except sqlite3.Error as exc:
-            raise map_error(exc, statement) from exc
-
-    async def stream(self, statement: Statement, chunk_size: int) -> AsyncIterator[Sequence[Sequence[Any]]]:
-        try:
-            async with self.connection.execute(statement.text, statement.params) as cursor:
-                while rows := await cursor.fetchmany(chunk_size):
-                    yield list(rows)
-        except sqlite3.Error as exc:
-            raise map_error(exc, statement) from exc
-
-    async def close(self) -> None:
-        await self.connection.close()
-
-    def terminate(self) -> None:
-        self.connection.stop()
