@@ -102,7 +102,9 @@ class AsyncSqliteConnection(AsyncConnection):
         transaction run inline only when marked ``quick`` (one row by key), unbounded.
         """
         raw = self.raw
-        is_read = statement.fetch == "rows"
+        # Only a SELECT is a read: an INSERT … RETURNING also fetches rows, and
+        # interrupting it inside a transaction would roll the whole transaction back.
+        is_read = statement.text.startswith(("SELECT", "select"))
         bounded = is_read or not raw.in_transaction
         if statement.many or not (bounded or statement.quick):
             raise _Handoff
