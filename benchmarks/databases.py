@@ -95,6 +95,24 @@ class OutOfBand:
     def ids(self, table: str) -> list[int]:
         return [int(r[0]) for r in self._run(f"SELECT id FROM {table} ORDER BY id", fetch=True)]
 
+    def init_file(self) -> None:
+        """Put a new SQLite file in WAL mode, which the file keeps for every later connection.
+
+        ormada switches its connections to WAL; doing it for the file gives every contender the
+        same journal (on tmpfs the synchronous level no longer matters, since syncs are free).
+        """
+        if self.target.db == "sqlite":
+            self._run("PRAGMA journal_mode = WAL")
+
+    def quiet(self, table: str) -> None:
+        """Keep autovacuum off a benchmark table, so it never runs in the middle of a timing."""
+        if self.target.db == "postgresql":
+            self._run(f"ALTER TABLE {table} SET (autovacuum_enabled = false, toast.autovacuum_enabled = false)")
+
+    def settle(self, table: str) -> None:
+        """Vacuum and analyze after the writes: every contender's reads start from the same state."""
+        self._run(f"VACUUM ANALYZE {table}" if self.target.db == "postgresql" else f"ANALYZE {table}")
+
     def double(self, table: str, columns: tuple[str, ...]) -> None:
         """Copy every row of ``table`` once more, in the contender's own storage format."""
         cols = ", ".join(_quote(c) for c in columns)

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -27,6 +30,8 @@ from benchmarks.workload import MODELS, SIZES
 ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "results"
 TIMEOUT_S = {"full": 300, "quick": 120}
+#: A 1-minute load average above this means something else was using the CPUs during the run.
+BUSY_LOAD = 1.5
 
 
 def summarize(rates: list[float]) -> dict[str, float]:
@@ -64,21 +69,36 @@ def run_process(spec: ContenderSpec, target: Target, sizes: str, phase: str, mod
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {TIMEOUT_S[sizes]} s"}
     elapsed = time.perf_counter() - started
-    if proc.stderr.strip():
+    if proc.returncode != 0 or "Traceback" in proc.stderr:
         sys.stderr.write(f"--- {spec.key} {target.db} {phase} stderr ---\n{proc.stderr[-4000:]}\n")
     if proc.returncode != 0 or not out.stat().st_size:
-        last = proc.stderr.strip().splitlines()[-1:] or ["no output"]
-        return {"error": f"exit {proc.returncode}: {last[0][:400]}"}
+        return {"error": f"exit {proc.returncode}: {_last_exception(proc.stderr)}"}
     data: dict[str, Any] = json.loads(out.read_text())
     out.unlink()
     data["seconds"] = round(elapsed, 1)
     return data
 
 
+def _last_exception(stderr: str) -> str:
+    """The ``SomeError: message`` line of a traceback, else the last line."""
+    lines = stderr.strip().splitlines() or ["no output"]
+    found = [line for line in lines if re.match(r"^[\w.]+(Error|Exception|Exit)\b", line)]
+    return (found or lines)[-1][:400]
+
+
 def collect(spec: ContenderSpec, db: str, sizes: str, models: list[str], stream: bool) -> dict[str, Any]:
     """Both processes of one contender on one database, summarized."""
-    sqlite_path = str(sqlite_dir() / f"{spec.module}.db") if db == "sqlite" else ""
-    ops = run_process(spec, Target(db, sqlite_path), sizes, "ops", models)
+    workdir = sqlite_dir() if db == "sqlite" else None
+    sqlite_path = str(workdir / f"{spec.module}.db") if workdir else ""
+    try:
+        ops = run_process(spec, Target(db, sqlite_path), sizes, "ops", models)
+        stream_result = None
+        if stream:
+            stream_path = str(workdir / f"{spec.module}-stream.db") if workdir else ""
+            stream_result = run_process(spec, Target(db, stream_path), sizes, "stream", models)
+    finally:
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
     entry: dict[str, Any] = {"contender": spec.name, "mode": spec.mode, "label": spec.label, "db": db}
     if "error" in ops:
         entry["error"] = ops["error"]
@@ -88,14 +108,15 @@ def collect(spec: ContenderSpec, db: str, sizes: str, models: list[str], stream:
         cells: dict[str, Any] = {}
         for op in OPERATIONS:
             r = results.get(op.key, {"error": "not run"})
-            cells[op.key] = {**summarize(r["rates"]), "unit": op.unit} if "rates" in r else r
+            if "rates" in r:
+                cells[op.key] = {**summarize(r["rates"]), "unit": op.unit, "seconds": round(r["seconds"], 2)}
+            else:
+                cells[op.key] = r
         if "check" in results:
             cells["check"] = results["check"]
         entry["models"][model] = cells
-    if stream:
-        stream_path = str(sqlite_dir() / f"{spec.module}-stream.db") if db == "sqlite" else ""
-        s = run_process(spec, Target(db, stream_path), sizes, "stream", models)
-        entry["stream"] = s.get("stream", {"error": s.get("error", "no result")})
+    if stream_result is not None:
+        entry["stream"] = stream_result.get("stream", {"error": stream_result.get("error", "no result")})
     return entry
 
 
@@ -137,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"unknown database or model: {', '.join(unknown)}", file=sys.stderr)
         return 2
     started = time.perf_counter()
+    load_before = os.getloadavg()[0]
     pg_version = prepare_postgres() if "postgresql" in dbs else None
     entries: list[dict[str, Any]] = []
     for db in dbs:
@@ -147,8 +169,11 @@ def main(argv: list[str] | None = None) -> int:
             entries.append(entry)
     add_ratios(entries)
     env = report.environment(pg_version, SIZES[sizes], sizes, time.perf_counter() - started)
+    env["load_average"] = {"before": load_before, "after": os.getloadavg()[0]}
     paths = report.write(Path(args.output), env, entries)
     print(f"wrote {', '.join(str(p) for p in paths)} in {time.perf_counter() - started:.0f} s")
+    if max(env["load_average"].values()) > BUSY_LOAD:
+        print(f"note: load average {env['load_average']}: other work shared the CPUs, expect noise", file=sys.stderr)
     return 0
 
 

@@ -23,8 +23,10 @@ NOTES = (
     "and run: above 1 is faster than the raw driver.",
     "Async contenders run with concurrency 1: one event loop, every statement awaited in turn.",
     "Sync contenders are compared with sqlite3 / psycopg, async ones with aiosqlite / asyncpg.",
-    "SQLite files live on tmpfs (/dev/shm) and the PostgreSQL benchmark database has "
+    "SQLite files live on tmpfs (/dev/shm) in WAL mode and the PostgreSQL benchmark database has "
     "synchronous_commit = off, so single-row commits measure the client, not the disk.",
+    "ormada's async SQLite path runs short statements inline on the event loop (no hop to "
+    "aiosqlite's thread), which is why it can beat raw aiosqlite there.",
     "A, B, I, J, K: one statement per row (A, I, J, K each in its own autocommit transaction; B all in "
     "one transaction). C: the contender's bulk API. D, G, H read the whole table "
     "(WHERE level >= 0); E and F are point reads; rates in rows/s for C, D, G, H, S, else ops/s.",
@@ -83,10 +85,10 @@ def _fmt_rate(value: float) -> str:
 
 def _cell(cell: Any) -> str:
     if not isinstance(cell, dict):
-        return "–"
+        return "-"
     if "median" in cell:
         spread = (cell["max"] - cell["min"]) / 2 / cell["median"] * 100 if cell["median"] else 0.0
-        ratio = f"{cell['ratio']:.2f}×" if "ratio" in cell else "–"
+        ratio = f"{cell['ratio']:.2f}x" if "ratio" in cell else "-"
         return f"{_fmt_rate(cell['median'])} ({ratio}, ±{spread:.0f}%)"
     if "na" in cell:
         return "n/a"
@@ -134,13 +136,23 @@ def _stream_table(entries: list[dict[str, Any]]) -> list[str]:
         s = e.get("stream")
         if not s or "rate" not in s:
             continue
-        ratio = f"{s['ratio']:.2f}×" if "ratio" in s else "–"
+        ratio = f"{s['ratio']:.2f}x" if "ratio" in s else "-"
         ok = "yes" if s["ok"] else "**no**"
         lines.append(
             f"| {e['label']} | {_fmt_rate(s['rate'])} | {ratio} | {s['rss_growth_mib']:.1f} "
             f"| {s['ceiling_mib']:.0f} | {ok} | {s['method']} |"
         )
     return lines
+
+
+def _load_line(env: dict[str, Any]) -> list[str]:
+    load = env.get("load_average")
+    if not load:
+        return []
+    line = f"- Load average (1 min) before / after the run: {load['before']:.2f} / {load['after']:.2f}"
+    if max(load.values()) > 1.5:
+        line += " - **other work shared the CPUs during this run; expect noisy figures**"
+    return [line]
 
 
 def markdown(env: dict[str, Any], entries: list[dict[str, Any]]) -> str:
@@ -153,6 +165,7 @@ def markdown(env: dict[str, Any], entries: list[dict[str, Any]]) -> str:
         f"- Date: {env['date']} (run took {env['seconds']:.0f} s, sizes: {sizes['name']}, "
         f"{sizes['repetitions']} repetitions)",
         f"- Machine: {env['nproc']} CPUs ({env['cpu']}), {env['memory']} memory",
+        *_load_line(env),
         f"- Python {env['python']}; PostgreSQL {env['postgresql'] or 'not run'}; SQLite {env['sqlite']}",
         f"- Versions: {versions}",
         "",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextvars
 import gc
 import json
 import os
@@ -65,6 +66,9 @@ OPERATIONS: tuple[Operation, ...] = (
 STREAM = Operation("S", "stream", "streaming read (small model)", "rows")
 
 Invoke = Callable[..., Any]
+#: E's offsets fall in the first rows of the ordered result: deep offsets would measure the
+#: server's offset scan (and its plan choice between literal and prepared offsets), not the client.
+PAGE_WINDOW = 1_000
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -98,6 +102,7 @@ class ModelRun:
         whose rate counts queries and whose method returns rows (20 per query).
         """
         rates: list[float] = []
+        started = time.perf_counter()
         try:
             method = getattr(self.c, op.method)
             for rep, factor in self.reps():
@@ -111,7 +116,7 @@ class ModelRun:
                     raise AssertionError(f"{op.method} returned {returned}, expected {expected}")
                 if rep:
                     rates.append(count / elapsed)
-            self.results[op.key] = {"rates": rates, "count": count}
+            self.results[op.key] = {"rates": rates, "count": count, "seconds": time.perf_counter() - started}
         except NotSupported as exc:
             self.results[op.key] = {"na": str(exc) or "no API for this operation"}
         except Exception as exc:  # a broken operation is reported, and the others still run
@@ -134,6 +139,7 @@ class ModelRun:
         self.measure(ops["A"], rows_of(s.insert_single, "A"))
         self.measure(ops["B"], rows_of(s.insert_txn, "B"))
         self.measure(ops["C"], rows_of(s.bulk_insert, "C"))
+        self.oob.settle(spec.table)
         total = self.oob.count(spec.table)
         expected = sum(self.n(b, f) for b in (s.insert_single, s.insert_txn, s.bulk_insert) for _, f in self.reps())
         if total != expected:
@@ -144,7 +150,7 @@ class ModelRun:
         self.measure(
             ops["E"],
             lambda rep, f: (
-                (LEVEL_MIN, [self.rng.randint(0, total - 20) for _ in range(self.n(s.pages, f))]),
+                (LEVEL_MIN, [self.rng.randint(0, min(total, PAGE_WINDOW) - 20) for _ in range(self.n(s.pages, f))]),
                 self.n(s.pages, f),
             ),
         )
@@ -191,14 +197,17 @@ class ModelRun:
 def stream_run(cls: Any, target: Target, sizes: Sizes, invoke: Invoke, is_async: bool) -> dict[str, Any]:
     """Fill the small table to ``sizes.stream_rows`` rows, then stream it, sampling RSS as it goes."""
     oob = OutOfBand(target)
+    oob.init_file()
     oob.drop(SMALL.table)
     c = cls(target, SMALL)
     invoke(c.setup)
+    oob.quiet(SMALL.table)
     seed_rows = make_rows(SMALL, STREAM_SEED_ROWS, seed=7)
     for start in range(0, len(seed_rows), 1000):
         invoke(c.bulk_insert, seed_rows[start : start + 1000])
     while oob.count(SMALL.table) < sizes.stream_rows:
         oob.double(SMALL.table, SMALL.names)
+    oob.settle(SMALL.table)
     expected = oob.count(SMALL.table)
     gc.collect()
     base = peak = rss_bytes()
@@ -238,10 +247,15 @@ def run(spec: ContenderSpec, target: Target, sizes_name: str, phase: str, models
     cls = spec.load()
     sizes = SIZES[sizes_name]
     loop = asyncio.new_event_loop() if spec.mode == "async" else None
+    # One context for every coroutine: what a mapper keeps in contextvars during setup
+    # (Tortoise keeps its connections there) must still be there for the operations.
+    context = contextvars.copy_context()
 
     def invoke(fn: Callable[..., Any], *args: Any) -> Any:
         result = fn(*args)
-        return loop.run_until_complete(result) if loop is not None and asyncio.iscoroutine(result) else result
+        if loop is None or not asyncio.iscoroutine(result):
+            return result
+        return loop.run_until_complete(loop.create_task(result, context=context))
 
     out: dict[str, Any] = {"phase": phase}
     if phase == "stream":
@@ -251,9 +265,11 @@ def run(spec: ContenderSpec, target: Target, sizes_name: str, phase: str, models
     for key in models:
         model = MODELS[key]
         oob = OutOfBand(target)
+        oob.init_file()
         oob.drop(model.table)
         contender = cls(target, model)
         invoke(contender.setup)
+        oob.quiet(model.table)
         try:
             out["models"][key] = ModelRun(contender, model, sizes.scaled(model), oob, invoke).run()
         finally:

@@ -11,7 +11,7 @@ import string
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 Row = dict[str, Any]
@@ -25,10 +25,9 @@ STREAM_CHUNK = 2_000
 STREAM_CEILING_MIB = 64.0
 #: Streaming table fill: this many rows through the contender's bulk API, then doubled in SQL.
 STREAM_SEED_ROWS = 3_125
-STREAM_DOUBLINGS = 6
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """Logical column kinds; each contender maps them to its own field types."""
 
     INT = "int"
@@ -141,14 +140,14 @@ class Sizes:
 
 FULL = Sizes(
     repetitions=5,
-    insert_single=300,
+    insert_single=500,
     insert_txn=1_000,
     bulk_insert=5_000,
-    pages=200,
-    gets=500,
-    update_all=300,
+    pages=300,
+    gets=1_000,
+    update_all=500,
     update_one=500,
-    delete=300,
+    delete=500,
 )
 QUICK = Sizes(
     repetitions=3,

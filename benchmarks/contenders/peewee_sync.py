@@ -79,7 +79,9 @@ class Contender:
 
     def filter_page(self, min_level: int, offsets: list[int]) -> int:
         M = self.M
-        return sum(len(list(M.select().where(M.level >= min_level).order_by(M.id).offset(o).limit(20))) for o in offsets)
+        return sum(
+            len(list(M.select().where(M.level >= min_level).order_by(M.id).offset(o).limit(20))) for o in offsets
+        )
 
     def get_by_pk(self, ids: list[int]) -> int:
         get = self.M.get_by_id

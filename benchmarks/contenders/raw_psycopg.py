@@ -32,7 +32,9 @@ class Contender:
         self.conn: psycopg.Connection[Any]
 
     def setup(self) -> None:
-        self.conn = psycopg.connect(self.target.url, autocommit=True)
+        # Session time zone UTC: timestamptz values then load with the fixed UTC tzinfo, psycopg's
+        # fast path (the server default here is a named zone, Etc/UTC, which loads slower).
+        self.conn = psycopg.connect(self.target.url, autocommit=True, options="-c timezone=UTC")
         self.conn.adapters.register_dumper(dict, JsonbDumper)
         for stmt in self.sql.ddl:
             self.conn.execute(stmt.encode())

@@ -63,7 +63,9 @@ class Contender:
         M, total = self.M, 0
         with self.Session() as s:
             for off in offsets:
-                total += len(s.scalars(select(M).where(M.level >= min_level).order_by(M.id).offset(off).limit(20)).all())
+                total += len(
+                    s.scalars(select(M).where(M.level >= min_level).order_by(M.id).offset(off).limit(20)).all()
+                )
         return total
 
     def get_by_pk(self, ids: list[int]) -> int:
