@@ -99,6 +99,10 @@ def _generate_hydrate(model: type[Model], row_layout: RowLayout) -> Callable[[Se
         else:
             items.append(f"{name!r}: None if v{i} is None else d{i}(v{i})")
     unpack = ", ".join(variables) + ("," if len(variables) == 1 else "")
+    # Pydantic only ever adds to the set of fields set, and an instance loaded with
+    # every field already holds them all, so such instances can share one set; a
+    # partial load (only/defer) gets its own, since assigning a missing field adds it.
+    fields_value = "fields_set" if set(names) >= set(model.model_fields) else "fields_set.copy()"
     private_value = "{k: v.get_default() for k, v in private.items()}" if private else "None"
     source = f"""
 def hydrate(rows):
@@ -108,7 +112,7 @@ def hydrate(rows):
         {unpack} = row
         instance = new(model)
         set_(instance, "__dict__", {{{", ".join(items)}}})
-        set_(instance, "__pydantic_fields_set__", fields_set.copy())
+        set_(instance, "__pydantic_fields_set__", {fields_value})
         set_(instance, "__pydantic_extra__", None)
         set_(instance, "__pydantic_private__", {private_value})
         set_(instance, "_ormada_row", row)
