@@ -116,3 +116,24 @@ async def test_create_validates_before_sending(db: ormada.Database, api: Api) ->
     with pytest.raises(ValueError, match="at most 100 characters"):
         await api(Author, "create", name="x" * 101)
     assert await api(Book.query(), "count") == 0
+
+
+async def test_bulk_create_round_trips_every_type(db: ormada.Database, api: Api) -> None:
+    import datetime as dt
+    import uuid
+    from decimal import Decimal
+
+    from tests.models import Address, Everything, Genre, Level
+
+    rows = [
+        Everything(i=1, small=2, big=2**40, f=1.5, b=True, s="x", short="y", raw=b"\x00\x01",
+                   d=Decimal("12.3400"), u=uuid.uuid4(), at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+                   day=dt.date(2024, 1, 2), clock=dt.time(3, 4, 5), genre=Genre.FICTION, level=Level.HIGH,
+                   items=[1, 2], mapping={"a": [1]}, address=Address(city="Oslo"),
+                   addresses=[Address(city="Rome", zip="00100")]),
+        Everything(),  # every optional column NULL
+        Everything(s="only text"),
+    ]
+    await api(Everything, "bulk_create", rows)
+    loaded = await api(Everything.order_by("id"), "all")
+    assert [r.model_dump() for r in loaded] == [r.model_dump() for r in rows]

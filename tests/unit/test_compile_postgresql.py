@@ -244,12 +244,13 @@ def test_insert_returning_the_generated_key() -> None:
     )
 
 
-def test_multi_row_insert() -> None:
+def test_multi_row_insert_sends_one_array_per_column() -> None:
     assert_compiles(
         backend.insert(book, ("id", "title", "year", "author_id", "tags"), [(1, "a", 1, None, []), (2, "b", 2, 3, [])]),
-        "INSERT INTO books (id, title, year, author_id, tags) VALUES ($1::INTEGER, $2::VARCHAR, $3::INTEGER, "
-        "$4::INTEGER, $5::JSONB), ($6::INTEGER, $7::VARCHAR, $8::INTEGER, $9::INTEGER, $10::JSONB)",
-        [1, "a", 1, None, "[]", 2, "b", 2, 3, "[]"],
+        "INSERT INTO books (id, title, year, author_id, tags) SELECT v.id, v.title, v.year, v.author_id, v.tags "
+        "FROM unnest($1::INTEGER[], $2::TEXT[], $3::INTEGER[], $4::INTEGER[], $5::JSONB[]) AS v(id, title, year, "
+        "author_id, tags)",
+        [[1, 2], ["a", "b"], [1, 2], [None, 3], ["[]", "[]"]],
     )
 
 

@@ -8,7 +8,7 @@ arrives as text and timestamps in UTC.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -81,6 +81,14 @@ class PostgresBackend(SqlBackend):
     def expression_constant(self, value: Any) -> Any:
         return value
 
+    def insert(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
+               returning: tuple[str, ...] = (), options: Mapping[str, Any] | None = None) -> Statement:
+        # Several rows go as one array per column: measured on 2,000 rows of a 31-column
+        # table, 1,000-row multi-VALUES statements spent most of their time being parsed.
+        if len(rows) > 1 and columns and not options:
+            return self.compiler.insert_columns(info, columns, rows, returning, pg_dialect.ARRAY)
+        return super().insert(info, columns, rows, returning, options)
+
     # -- connections -----------------------------------------------------
     def _settings(self) -> dict[str, str]:
         settings = {"timezone": "UTC"}
@@ -101,6 +109,7 @@ class PostgresBackend(SqlBackend):
     def sync_pool(self) -> SimpleSyncPool:
         try:
             import psycopg
+            from psycopg.types.array import ListBinaryDumper
             from psycopg.types.string import TextLoader
         except ImportError as exc:
             raise _drivers_missing(exc) from exc
@@ -116,6 +125,9 @@ class PostgresBackend(SqlBackend):
                 raise ConnectionFailed(f"could not connect to {self.url}: {_first_line(exc)}") from None
             for oid_name in ("json", "jsonb"):
                 connection.adapters.register_loader(oid_name, TextLoader)
+            # Lists are only sent as the per-column arrays of bulk inserts; psycopg's
+            # binary array dumper is C-backed, its text one quotes every element in Python.
+            connection.adapters.register_dumper(list, ListBinaryDumper)
             return PsycopgConnection(connection)
 
         return SimpleSyncPool(connect, self.pool_size, str(self.url))

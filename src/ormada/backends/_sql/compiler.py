@@ -390,6 +390,25 @@ class SqlCompiler:
 
         return self._statement(key, build, values, "rows" if returning else "rowcount")
 
+    def insert_columns(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
+                       returning: tuple[str, ...], array_type: Callable[[Any], Any]) -> Statement:
+        """Many rows as one array parameter per column (``INSERT … SELECT … FROM unnest(…)``):
+        one short statement whatever the row count, prepared once, cheap for the server to
+        parse. Rows come back from RETURNING in the order of the arrays."""
+        width = len(columns)
+        flat = self._encoded_rows(info, columns, rows)
+        values = [flat[j::width] for j in range(width)]
+        key = ("insert_columns", info, columns, returning)
+
+        def build(binds: Binds) -> Any:
+            table = self.table(info)
+            arrays = sa.func.unnest(*(binds(array_type(table.c[c].type)) for c in columns)).table_valued(
+                *columns).render_derived(name="v")
+            query = sa.insert(table).from_select(list(columns), sa.select(*(arrays.c[c] for c in columns)))
+            return query.returning(*(table.c[n] for n in returning)) if returning else query
+
+        return self._statement(key, build, values, "rows" if returning else "rowcount")
+
     def upsert(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
                conflict: tuple[str, ...], update: tuple[str, ...], returning: tuple[str, ...] = ()) -> Statement:
         values = self._encoded_rows(info, columns, rows)
