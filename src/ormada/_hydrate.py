@@ -233,16 +233,24 @@ def mark_saved(backend: Backend, info: ModelInfo, instance: Model, names: tuple[
 
 def mark_all_saved(backend: Backend, info: ModelInfo, instances: Sequence[Model], names: tuple[str, ...]) -> None:
     """:func:`mark_saved` for many instances at once (bulk writes)."""
-    if names and not info.mutable_fields.intersection(names):
-        row_layout = snapshot_layout(backend, info, names)
-        pick = itemgetter(*names)
+    if len(names) < 2:
         for instance in instances:
-            values = pick(instance.__dict__)
-            _set(instance, "_ormada_row", values if len(names) > 1 else (values,))
-            _set(instance, "_ormada_layout", row_layout)
+            mark_saved(backend, info, instance, names)
         return
+    row_layout = snapshot_layout(backend, info, names)
+    pick = itemgetter(*names)
+    encoders = [(i, backend.encoder(info, info.table.by_name[n])) for i, n in enumerate(names)
+                if n in info.mutable_fields]
     for instance in instances:
-        mark_saved(backend, info, instance, names)
+        values = pick(instance.__dict__)
+        if encoders:
+            row = list(values)
+            for i, encode in encoders:
+                if encode is not None and row[i] is not None:
+                    row[i] = encode(row[i])
+            values = tuple(row)
+        _set(instance, "_ormada_row", values)
+        _set(instance, "_ormada_layout", row_layout)
 
 
 def mark_new(instance: Model) -> None:

@@ -57,7 +57,9 @@ def _position(compiled: Any, name: str) -> Position:
     return (compiled.binds[name].value,)
 
 
-def _ordered(values: Sequence[Any], order: tuple[Position, ...]) -> list[Any]:
+def _ordered(values: Sequence[Any], order: tuple[Position, ...]) -> Sequence[Any]:
+    if not order:  # the placeholders follow the flattening order already (see _compiled)
+        return values
     return [values[i] if isinstance(i, int) else i[0] for i in order]
 
 
@@ -117,7 +119,9 @@ class SqlCompiler:
             # or adds RETURNING of its own: ormada asks for what it needs.
             compiled = construct.compile(dialect=self.dialect, for_executemany=True)
             names = compiled.positiontup or ()
-            entry = (str(compiled), tuple(_position(compiled, name) for name in names))
+            order = tuple(_position(compiled, name) for name in names)
+            # An identity order is stored empty, so long parameter lists are not copied.
+            entry = (str(compiled), () if order == tuple(range(len(order))) else order)
             if len(self._cache) >= CACHE_SIZE:
                 del self._cache[next(iter(self._cache))]
             self._cache[key] = entry
