@@ -11,7 +11,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from ormada import _hydrate as hydrate
-from ormada.backends.base import Backend, Statement
+from ormada.backends.base import Backend, KeyedSelect, Statement
 from ormada.errors import IntegrityError, MultipleObjectsReturned, QueryError
 from ormada.query.expressions import Junction, Lookup, Node
 from ormada.query.state import QueryState
@@ -65,28 +65,37 @@ def fetch(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
     return hydrate.shape_rows(backend, info, state.shape, compiled.columns, rows)
 
 
-def get(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
+def get(backend: Backend, info: ModelInfo, state: QueryState, missing_ok: bool = False) -> Operation:
+    """The one row matching; ``missing_ok`` gives None instead of ``DoesNotExist``."""
     # Two rows are enough to tell "exactly one" from "more than one".
     window = state if state.limit is not None and state.limit <= 2 else state.evolve(limit=2)
     found = yield from fetch(backend, info, window)
-    if not found:
-        raise info.model.DoesNotExist(f"{info.name} matching {describe(state.where)} does not exist")
-    if len(found) > 1:
-        raise info.model.MultipleObjectsReturned(
-            f"{info.name}.get() found more than one row matching {describe(state.where)}; "
-            "use filter() or narrow the lookup"
-        )
-    return found[0]
+    return one(info, found, state.where, missing_ok)
 
 
-def get_or_none(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
-    window = state if state.limit is not None and state.limit <= 2 else state.evolve(limit=2)
-    found = yield from fetch(backend, info, window)
+def keyed_get(backend: Backend, info: ModelInfo, plan: KeyedSelect, lookups: dict[str, Any],
+              missing_ok: bool = False) -> Operation:
+    """:func:`get` for ``field=value`` lookups through a backend's cached plan; the
+    values are already checked (``lookups`` is kept for the error message)."""
+    rows = yield plan.statement(tuple(lookups.values()))
+    found = hydrate.hydrator(backend, info, plan.columns)(rows)
+    if len(found) == 1:
+        return found[0]
+    return one(info, found, Junction("and", tuple(Lookup(k, "exact", v) for k, v in lookups.items())), missing_ok)
+
+
+def one(info: ModelInfo, found: Sequence[Any], where: Node | None, missing_ok: bool) -> Any:
+    """The single row of ``found``, None (``missing_ok``) or the matching error."""
+    if len(found) == 1:
+        return found[0]
     if len(found) > 1:
         raise info.model.MultipleObjectsReturned(
-            f"{info.name}.get_or_none() found more than one row matching {describe(state.where)}"
+            f"{info.name}.{'get_or_none' if missing_ok else 'get'}() found more than one row matching "
+            f"{describe(where)}; use filter() or narrow the lookup"
         )
-    return found[0] if found else None
+    if missing_ok:
+        return None
+    raise info.model.DoesNotExist(f"{info.name} matching {describe(where)} does not exist")
 
 
 def count(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
@@ -335,7 +344,7 @@ def _creation_values(info: ModelInfo, lookups: dict[str, Any], defaults: dict[st
 
 def get_or_create(backend: Backend, info: ModelInfo, state: QueryState, lookups: dict[str, Any],
                   defaults: dict[str, Any] | None) -> Operation:
-    found = yield from get_or_none(backend, info, state)
+    found = yield from get(backend, info, state, missing_ok=True)
     if found is not None:
         return found, False
     instance = info.model(**_creation_values(info, lookups, defaults))
@@ -354,7 +363,7 @@ def _insert_or_find(backend: Backend, info: ModelInfo, state: QueryState, instan
         if not savepoint:
             raise
         yield Statement("ROLLBACK TO SAVEPOINT ormada_create", (), "none", quick=True)
-        found = yield from get_or_none(backend, info, state)
+        found = yield from get(backend, info, state, missing_ok=True)
         if found is None:
             raise
         return found, False
@@ -365,7 +374,7 @@ def _insert_or_find(backend: Backend, info: ModelInfo, state: QueryState, instan
 
 def update_or_create(backend: Backend, info: ModelInfo, state: QueryState, lookups: dict[str, Any],
                      defaults: dict[str, Any] | None) -> Operation:
-    found = yield from get_or_none(backend, info, state)
+    found = yield from get(backend, info, state, missing_ok=True)
     if found is None:
         instance = info.model(**_creation_values(info, lookups, defaults))
         result = yield from _insert_or_find(backend, info, state, instance)

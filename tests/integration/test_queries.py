@@ -115,6 +115,24 @@ async def test_get_and_get_or_none(library: list[Book], api: Api) -> None:
         await api(Book, "get_or_none", year__gt=1970)
 
 
+async def test_get_by_field_values_checks_them_like_filter(library: list[Book], api: Api) -> None:
+    kindred = await api(Book, "get", title="Kindred")
+    assert (await api(Book, "get", id=kindred.id)).title == "Kindred"
+    assert (await api(Book, "get", id=str(kindred.id))).title == "Kindred"  # coerced as filter() does
+    assert (await api(Book, "get", year=1979, title="Kindred")).id == kindred.id
+    assert (await api(Book, "get", rating=None, year=1979)).id == kindred.id  # None means IS NULL
+    assert (await api(Book, "get", id=F("id"), title="Kindred")).id == kindred.id
+    assert await api(Book, "get_or_none", id=kindred.id + 1000) is None
+    with pytest.raises(Book.DoesNotExist, match=r"Book matching \(id=\d+ AND year=1\) does not exist"):
+        await api(Book, "get", id=kindred.id, year=1)
+    with pytest.raises(Book.MultipleObjectsReturned, match=r"author_id=\d+; use filter\(\)"):
+        await api(Book, "get_or_none", author_id=kindred.author_id)
+    with pytest.raises(ormada.QueryError, match=r"Book\.id: invalid value 'seven'"):
+        await api(Book, "get", id="seven")
+    with pytest.raises(ormada.QueryError, match="did you mean 'title'"):
+        await api(Book, "get", titel="Kindred")
+
+
 async def test_count_exists_update_delete(library: list[Book], api: Api) -> None:
     assert await api(Book.query(), "count") == 6
     assert await api(Book.filter(year__gt=1990), "count") == 2

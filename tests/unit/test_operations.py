@@ -73,7 +73,38 @@ def test_get_of_two_rows_raises_multiple_objects_returned() -> None:
 
 
 def test_get_or_none() -> None:
-    assert drive(ops.get_or_none(backend, book, Book.filter(id=1).state), []).result is None
+    assert drive(ops.get(backend, book, Book.filter(id=1).state, missing_ok=True), []).result is None
+
+
+def test_keyed_get_sends_what_the_general_path_sends() -> None:
+    plan = backend.keyed_select(book, ("id",))
+    assert plan is not None and plan is backend.keyed_select(book, ("id",))
+    driven = drive(ops.keyed_get(backend, book, plan, {"id": 1}), [(1, "Dune", 1965, None, "[]")])
+    general = drive(ops.get(backend, book, Book.filter(id=1).state), [(1, "Dune", 1965, None, "[]")])
+    assert driven.texts == general.texts
+    assert driven.statements[0].params == general.statements[0].params == [1, 2, 0]
+    assert driven.statements[0].quick  # one row by primary key
+    assert driven.result.title == "Dune" and hydrate.is_persisted(driven.result)
+
+
+def test_keyed_get_of_other_fields_is_not_quick_and_reports_like_get() -> None:
+    plan = backend.keyed_select(book, ("title", "year"))
+    assert plan is not None
+    found = drive(ops.keyed_get(backend, book, plan, {"title": "Dune", "year": 1965}, missing_ok=True), [])
+    assert found.texts == [f"{SELECT_BOOKS} WHERE books.title = ? AND books.year = ? LIMIT ? OFFSET ?"]
+    assert not found.statements[0].quick
+    assert found.result is None
+    with pytest.raises(Book.DoesNotExist, match=r"^Book matching \(title='Dune' AND year=1965\) does not exist"):
+        drive(ops.keyed_get(backend, book, plan, {"title": "Dune", "year": 1965}), [])
+    rows = [(1, "Dune", 1965, None, "[]"), (2, "Dune", 1965, None, "[]")]
+    with pytest.raises(Book.MultipleObjectsReturned, match=r"get_or_none\(\) found more than one row"):
+        drive(ops.keyed_get(backend, book, plan, {"title": "Dune", "year": 1965}, missing_ok=True), rows)
+
+
+def test_keyed_select_only_for_plain_field_names() -> None:
+    assert backend.keyed_select(book, ("title__startswith",)) is None
+    assert backend.keyed_select(book, ("titel",)) is None
+    assert backend.keyed_select(book, ()) is None
 
 
 def test_count_and_exists() -> None:

@@ -55,6 +55,29 @@ class Compiled:
     columns: tuple[ColumnSchema, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class KeyedSelect:
+    """A reusable read of whole rows by equality on fixed fields, at most two rows
+    (what ``Model.get(isbn=…)`` needs): the lookup is resolved and compiled once, so a
+    repeat costs encoding its values.
+
+    Attributes:
+        text: The statement, as for :class:`Statement`.
+        params: Turns the field values (checked, in the fields' order) into the
+            statement's parameters.
+        columns: The columns its rows hold, in order.
+        quick: The fields are the primary key, so the read touches one row by key.
+    """
+
+    text: str
+    params: Callable[[Sequence[Any]], Sequence[Any]]
+    columns: tuple[ColumnSchema, ...]
+    quick: bool
+
+    def statement(self, values: Sequence[Any]) -> Statement:
+        return Statement(self.text, self.params(values), "rows", quick=self.quick)
+
+
 @dataclass(frozen=True)
 class Capabilities:
     """What a backend can do; shared code branches on these, never on a backend's name."""
@@ -181,6 +204,12 @@ class Backend(ABC):
     @abstractmethod
     def select(self, info: ModelInfo, state: QueryState) -> Compiled:
         """The read a QuerySet describes."""
+
+    def keyed_select(self, info: ModelInfo, fields: tuple[str, ...]) -> KeyedSelect | None:
+        """A cached plan for ``filter(f1=v1, …)[:2]`` reading whole rows, where every name
+        in ``fields`` is a column; None where the backend has none (the QuerySet then
+        takes its general path, which also reports any bad name)."""
+        return None
 
     @abstractmethod
     def count(self, info: ModelInfo, state: QueryState) -> Statement:

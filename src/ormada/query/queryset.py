@@ -9,9 +9,9 @@ from ormada import _hydrate as hydrate
 from ormada import _operations as ops
 from ormada.backends.base import Statement
 from ormada.errors import QueryError
-from ormada.query.expressions import Q, RawLookups
+from ormada.query.expressions import Q, RawLookups, is_expression
 from ormada.query.resolve import check_expression, column_of, conjoin, resolve, validate_value
-from ormada.query.state import OrderBy, QueryState
+from ormada.query.state import EVERY_ROW, OrderBy, QueryState
 
 if TYPE_CHECKING:
     from typing import Self
@@ -35,7 +35,7 @@ class QuerySet(Generic[M]):
 
     def __init__(self, model: type[M], state: QueryState | None = None) -> None:
         self.model = model
-        self.state = state or QueryState()
+        self.state = state or EVERY_ROW
 
     # -- plumbing ----------------------------------------------------------
     @property
@@ -293,15 +293,32 @@ class QuerySet(Generic[M]):
             Model.DoesNotExist: no row matches.
             Model.MultipleObjectsReturned: more than one row matches.
         """
-        qs = self.filter(*q, **lookups) if q or lookups else self
         db = self._db
-        return db.run(ops.get(db.backend, self._info, qs.state))  # type: ignore[no-any-return]
+        return db.run(self._get(db, q, lookups, False))  # type: ignore[no-any-return]
 
     def get_or_none(self, *q: Q, **lookups: Any) -> M | None:
         """The one matching row, or None."""
-        qs = self.filter(*q, **lookups) if q or lookups else self
         db = self._db
-        return db.run(ops.get_or_none(db.backend, self._info, qs.state))  # type: ignore[no-any-return]
+        return db.run(self._get(db, q, lookups, True))  # type: ignore[no-any-return]
+
+    def _get(self, db: Database, q: tuple[Q, ...], lookups: dict[str, Any], missing_ok: bool) -> ops.Operation:
+        """The operation of ``get``: ``Model.get(field=value, …)`` goes through the backend's
+        cached plan (checking each value as ``filter()`` would); anything else, or a value
+        that needs more than that (None, an expression), through the general path."""
+        info = self._info
+        if not q and lookups and self.state is EVERY_ROW:
+            plan = db.backend.keyed_select(info, tuple(lookups))
+            if plan is not None:
+                by_name = info.table.by_name
+                checked = {}
+                for name, value in lookups.items():
+                    if value is None or is_expression(value):
+                        break
+                    checked[name] = validate_value(info.name, by_name[name], value)
+                else:
+                    return ops.keyed_get(db.backend, info, plan, checked, missing_ok)
+        qs = self.filter(*q, **lookups) if q or lookups else self
+        return ops.get(db.backend, info, qs.state, missing_ok)
 
     def count(self) -> int:
         """How many rows match."""
@@ -400,15 +417,13 @@ class QuerySet(Generic[M]):
 
     async def aget(self, *q: Q, **lookups: Any) -> M:
         """The async twin of :meth:`get`."""
-        qs = self.filter(*q, **lookups) if q or lookups else self
         db = self._db
-        return await db.arun(ops.get(db.backend, self._info, qs.state))
+        return await db.arun(self._get(db, q, lookups, False))
 
     async def aget_or_none(self, *q: Q, **lookups: Any) -> M | None:
         """The async twin of :meth:`get_or_none`."""
-        qs = self.filter(*q, **lookups) if q or lookups else self
         db = self._db
-        return await db.arun(ops.get_or_none(db.backend, self._info, qs.state))
+        return await db.arun(self._get(db, q, lookups, True))
 
     async def acount(self) -> int:
         """The async twin of :meth:`count`."""

@@ -52,3 +52,6 @@ class QueryState:
 
 _set = object.__setattr__
 _FIELDS = ("where", "order_by", "limit", "offset", "columns", "shape", "distinct", "options")
+
+# The state of ``Model.query()``; shared, so "no filter, nothing set" is an identity test.
+EVERY_ROW = QueryState(options={})

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from ormada.backends._sql import codecs
 from ormada.backends._sql.compiler import TEXT_PATTERNS, Binds, SqlCompiler, like_escape
-from ormada.backends.base import Backend, Compiled, Decoder, Encoder, Statement
+from ormada.backends.base import Backend, Compiled, Decoder, Encoder, KeyedSelect, Statement
 from ormada.errors import NotSupported
 
 if TYPE_CHECKING:
@@ -88,6 +88,9 @@ class SqlBackend(Backend):
     def select(self, info: ModelInfo, state: QueryState) -> Compiled:
         self._refuse_options(info, state.options)
         return self.compiler.select(info, state)
+
+    def keyed_select(self, info: ModelInfo, fields: tuple[str, ...]) -> KeyedSelect | None:
+        return self.compiler.keyed_select(info, fields)
 
     def count(self, info: ModelInfo, state: QueryState) -> Statement:
         return self.compiler.count(info, state)

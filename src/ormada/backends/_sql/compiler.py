@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ormada.backends._sql.tables import build_table
-from ormada.backends.base import Compiled, Statement
+from ormada.backends.base import Compiled, KeyedSelect, Statement
 from ormada.errors import NotSupported, QueryError
 from ormada.query.expressions import Combined, F, Junction, Node
 from ormada.query.state import QueryState
@@ -101,6 +101,7 @@ class SqlCompiler:
         self._cache: dict[Hashable, tuple[str, tuple[Position, ...]]] = {}
         self._tables: dict[ModelInfo, sa.Table] = {}
         self._raw_names: dict[str, tuple[str, ...]] = {}
+        self._keyed: dict[tuple[ModelInfo, tuple[str, ...]], KeyedSelect | None] = {}
 
     # -- tables ----------------------------------------------------------
     def table(self, info: ModelInfo) -> sa.Table:
@@ -275,6 +276,39 @@ class SqlCompiler:
         statement = self._statement(key, build, values)
         table = info.table.by_name
         return Compiled(statement, tuple(table[name] for name in columns))
+
+    def keyed_select(self, info: ModelInfo, fields: tuple[str, ...]) -> KeyedSelect | None:
+        """The plan of ``select`` for ``filter(f1=…, f2=…)`` with limit 2 on whole rows,
+        compiled under the same cache key, with each field's encoder looked up once."""
+        key = (info, fields)
+        try:
+            return self._keyed[key]
+        except KeyError:
+            pass
+        plan = None
+        if fields and all(name in info.table.by_name for name in fields):
+            lookups = tuple(("L", name, "exact", None) for name in fields)
+            where = lookups[0] if len(lookups) == 1 else ("J", "and", False, lookups)
+            columns = info.field_names
+            window = (True, False)
+
+            def build(binds: Binds) -> Any:
+                return self._select_construct(info, columns, where, (), False, window, binds)
+
+            text, order = self._compiled(("select", info, where, (), columns, False, window), build)
+            encoders = tuple(self.backend.column_encoder(info, name) for name in fields)
+
+            def params(values: Sequence[Any]) -> Sequence[Any]:
+                flat = [v if encode is None else encode(v) for v, encode in zip(values, encoders, strict=True)]
+                flat.append(2)  # the limit: two rows tell "one" from "more than one"
+                return _ordered(flat, order)
+
+            table = info.table.by_name
+            plan = KeyedSelect(text, params, tuple(table[name] for name in columns), set(fields) == set(info.pk))
+        if len(self._keyed) >= CACHE_SIZE:
+            del self._keyed[next(iter(self._keyed))]
+        self._keyed[key] = plan
+        return plan
 
     def count(self, info: ModelInfo, state: QueryState) -> Statement:
         values: list[Any] = []
