@@ -82,23 +82,28 @@ def hydrator(backend: Backend, info: ModelInfo,
     return result
 
 
+# What the generated row loop writes on each instance, by the local name it uses.
+INSTANCE_SLOTS = {"set_dict": "__dict__", "set_fields_set": "__pydantic_fields_set__",
+                  "set_extra": "__pydantic_extra__", "set_private": "__pydantic_private__",
+                  "set_row": "_ormada_row", "set_layout": "_ormada_layout"}
+
+
+def _slot_setter(model: type[Model], name: str) -> Callable[[Any, Any], None]:
+    """The ``__set__`` of the slot descriptor behind ``name``: what ``object.__setattr__``
+    ends up calling, without looking the name up through the class hierarchy on every
+    row (20,000 rows, six slots each: 12.0 ms to 8.5 ms)."""
+    descriptor = next(klass.__dict__[name] for klass in model.__mro__ if name in klass.__dict__)
+    return descriptor.__set__  # type: ignore[no-any-return]
+
+
 def _generate_hydrate(model: type[Model], row_layout: RowLayout) -> Callable[[Sequence[Any]], list[Any]]:
     """Writes the row loop for one model and column set as straight-line code:
     the row is unpacked into locals and the field dict is a literal, which runs
     about twice as fast as a generic loop over the columns (measured on 20,000 rows)."""
     names = row_layout.names
-    decoders = {i: d for i, _, d in row_layout.converted}
     private = getattr(model, "__private_attributes__", None) or {}
-    variables = [f"v{i}" for i in range(len(names))]
-    items = []
-    for i, name in enumerate(names):
-        if i not in decoders:
-            items.append(f"{name!r}: v{i}")
-        elif row_layout.decode_nulls:
-            items.append(f"{name!r}: d{i}(v{i})")
-        else:
-            items.append(f"{name!r}: None if v{i} is None else d{i}(v{i})")
-    unpack = ", ".join(variables) + ("," if len(variables) == 1 else "")
+    items = [f"{name!r}: {src}" for name, src in zip(names, _value_sources(row_layout), strict=True)]
+    unpack = "".join(f"v{i}, " for i in range(len(names)))
     # Pydantic only ever adds to the set of fields set, and an instance loaded with
     # every field already holds them all, so such instances can share one set; a
     # partial load (only/defer) gets its own, since assigning a missing field adds it.
@@ -111,17 +116,18 @@ def hydrate(rows):
     for row in rows:
         {unpack} = row
         instance = new(model)
-        set_(instance, "__dict__", {{{", ".join(items)}}})
-        set_(instance, "__pydantic_fields_set__", {fields_value})
-        set_(instance, "__pydantic_extra__", None)
-        set_(instance, "__pydantic_private__", {private_value})
-        set_(instance, "_ormada_row", row)
-        set_(instance, "_ormada_layout", row_layout)
+        set_dict(instance, {{{", ".join(items)}}})
+        set_fields_set(instance, {fields_value})
+        set_extra(instance, None)
+        set_private(instance, {private_value})
+        set_row(instance, row)
+        set_layout(instance, row_layout)
         append(instance)
     return out
 """
-    scope: dict[str, Any] = {f"d{i}": d for i, d in decoders.items()}
-    scope.update(new=model.__new__, model=model, set_=_set, fields_set=set(names), private=private,
+    scope: dict[str, Any] = {f"d{i}": d for i, _, d in row_layout.converted}
+    scope.update({local: _slot_setter(model, slot) for local, slot in INSTANCE_SLOTS.items()})
+    scope.update(new=model.__new__, model=model, fields_set=set(names), private=private,
                  row_layout=row_layout)
     exec(compile(source, f"<ormada hydrate {model.__name__}>", "exec"), scope)
     return scope["hydrate"]  # type: ignore[no-any-return]
@@ -162,20 +168,40 @@ def shape_rows(backend: Backend, info: ModelInfo, shape: str, columns: tuple[Col
     """Rows as the QuerySet asked for them: instances, dicts, tuples or single values."""
     if shape == "models":
         return hydrator(backend, info, columns)(rows)
-    row_layout = layout(backend, info, columns)
-    if not row_layout.converted:
-        if shape == "tuples":
-            return [tuple(row) for row in rows]
-        if shape == "flat":
-            return [row[0] for row in rows]
-        names = row_layout.names
-        return [dict(zip(names, row, strict=True)) for row in rows]
-    decoded = [row_layout.decode(row) for row in rows]
-    if shape == "tuples":
-        return [tuple(values) for values in decoded]
-    if shape == "flat":
-        return [values[0] for values in decoded]
-    return [dict(zip(row_layout.names, values, strict=True)) for values in decoded]
+    key = ("rows", backend, shape, tuple(c.name for c in columns))
+    convert = info.caches.get(key)
+    if convert is None:
+        convert = info.caches[key] = _generate_rows(layout(backend, info, columns), shape)
+    return convert(rows)
+
+
+def _value_sources(row_layout: RowLayout) -> list[str]:
+    """For generated row loops: the expression giving each column's field value from ``v<i>``."""
+    decoders = {i for i, _, _ in row_layout.converted}
+    return [f"v{i}" if i not in decoders else f"d{i}(v{i})" if row_layout.decode_nulls
+            else f"None if v{i} is None else d{i}(v{i})" for i in range(len(row_layout.names))]
+
+
+def _generate_rows(row_layout: RowLayout, shape: str) -> Callable[[Sequence[Any]], list[Any]]:
+    """Writes the loop turning rows into dicts, tuples or single values as one list
+    comprehension over unpacked rows (20,000 four-column rows as dicts: 7.7 ms with
+    ``dict(zip(names, row))``, 2.0 ms this way)."""
+    if not row_layout.converted and shape == "tuples":
+        return lambda rows: [tuple(row) for row in rows]
+    if not row_layout.converted and shape == "flat":
+        return lambda rows: [row[0] for row in rows]
+    sources = _value_sources(row_layout)
+    if shape == "dicts":
+        item = "{" + ", ".join(f"{name!r}: {src}" for name, src in zip(row_layout.names, sources, strict=True)) + "}"
+    elif shape == "tuples":
+        item = f"({', '.join(sources)},)"
+    else:
+        item = f"({sources[0]})"
+    unpack = "".join(f"v{i}, " for i in range(len(sources)))
+    source = f"def convert(rows):\n    return [{item} for {unpack} in rows]\n"
+    scope: dict[str, Any] = {f"d{i}": d for i, _, d in row_layout.converted}
+    exec(compile(source, f"<ormada rows {shape}>", "exec"), scope)
+    return scope["convert"]  # type: ignore[no-any-return]
 
 
 def is_persisted(instance: Model) -> bool:

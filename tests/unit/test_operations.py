@@ -52,6 +52,14 @@ def test_fetch_shapes_rows(shape: str, expected: list[Any]) -> None:
 def test_fetch_flat_values() -> None:
     qs = Book.values_list("title", flat=True)
     assert drive(ops.fetch(backend, book, qs.state), [("Dune",), ("Emma",)]).result == ["Dune", "Emma"]
+    tags = Book.values_list("tags", flat=True)
+    assert drive(ops.fetch(backend, book, tags.state), [('["sf"]',), (None,)]).result == [["sf"], None]
+
+
+def test_fetch_rows_of_one_column() -> None:
+    assert drive(ops.fetch(backend, book, Book.values("tags").state), [('["a"]',)]).result == [{"tags": ["a"]}]
+    assert drive(ops.fetch(backend, book, Book.values_list("tags").state), [('["a"]',)]).result == [(["a"],)]
+    assert drive(ops.fetch(backend, book, Book.values_list("year").state), [(1965,)]).result == [(1965,)]
 
 
 def test_get_reads_at_most_two_rows() -> None:
