@@ -101,6 +101,7 @@ class SqlCompiler:
         self._cache: dict[Hashable, tuple[str, tuple[Position, ...]]] = {}
         self._tables: dict[ModelInfo, sa.Table] = {}
         self._raw_names: dict[str, tuple[str, ...]] = {}
+        self._row_encoders: dict[tuple[ModelInfo, tuple[str, ...]], tuple[tuple[int, Any], ...]] = {}
         self._keyed: dict[tuple[ModelInfo, tuple[str, ...]], KeyedSelect | None] = {}
 
     # -- tables ----------------------------------------------------------
@@ -393,16 +394,22 @@ class SqlCompiler:
         return self._statement(key, build, values, "rowcount")
 
     def _encoded_rows(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]]) -> list[Any]:
+        key = (info, columns)
+        encoders = self._row_encoders.get(key)
+        if encoders is None:
+            if len(self._row_encoders) >= CACHE_SIZE:
+                self._row_encoders.clear()
+            encoders = self._row_encoders[key] = tuple(
+                (j, encode) for j, name in enumerate(columns)
+                if (encode := self.backend.column_encoder(info, name)) is not None)
         width = len(columns)
         values: list[Any] = [v for row in rows for v in row]
         # Encode in place, one column at a time, touching only the columns that need it.
-        for j, name in enumerate(columns):
-            encode = self.backend.column_encoder(info, name)
-            if encode is not None:
-                for k in range(j, len(values), width):
-                    value = values[k]
-                    if value is not None:
-                        values[k] = encode(value)
+        for j, encode in encoders:
+            for k in range(j, len(values), width):
+                value = values[k]
+                if value is not None:
+                    values[k] = encode(value)
         return values
 
     def _insert_values(self, info: ModelInfo, columns: tuple[str, ...], n_rows: int, binds: Binds) -> Any:
