@@ -215,41 +215,54 @@ def default_batch_size(backend: Backend, width: int) -> int:
     return max(1, min(1000, backend.supports.max_params // max(width, 1)))
 
 
+def _insert_groups(info: ModelInfo, instances: Sequence[Model]) -> list[tuple[tuple[str, ...], tuple[str, ...],
+                                                                               list[Model]]]:
+    """The instances split by :func:`_insert_plan`. Those with their key set go first: a
+    database that generates keys above the highest one in the table (SQLite) then steps
+    around them (PostgreSQL's sequences do not look at the table in either order)."""
+    generated = info.generated_key
+    if generated is None:
+        return [(info.field_names, (), list(instances))]
+    fresh = [x for x in instances if x.__dict__.get(generated) is None]
+    if len(fresh) == len(instances):
+        return [(*info.insert_generated, fresh)]
+    keyed = [x for x in instances if x.__dict__.get(generated) is not None]
+    return [group for group in ((info.field_names, (), keyed), (*info.insert_generated, fresh)) if group[2]]
+
+
 def bulk_create(backend: Backend, info: ModelInfo, instances: Sequence[Model], batch_size: int | None) -> Operation:
     for i, instance in enumerate(instances):
         if not isinstance(instance, info.model):
             raise QueryError(f"{info.name}.bulk_create(): item {i} is a {type(instance).__name__}, not a {info.name}")
-    groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[tuple[int, Model]]] = {}
-    for i, instance in enumerate(instances):
-        groups.setdefault(_insert_plan(info, instance), []).append((i, instance))
+    groups = _insert_groups(info, instances)
     savepoint = backend.supports.savepoints
     if savepoint:
         yield Statement("SAVEPOINT ormada_bulk", (), "none", quick=True)
-    attempted: list[tuple[int, Model, tuple[str, ...]]] = []
+    attempted: list[tuple[tuple[str, ...], Sequence[Model]]] = []
     try:
-        for (columns, returning), members in groups.items():
+        for columns, returning, members in groups:
             size = (batch_size or default_batch_size(backend, len(columns))) if columns else 1
             pick = row_getter(columns)
             for batch in _batches(members, size):
-                attempted.extend((i, obj, columns) for i, obj in batch)
-                rows = [pick(obj.__dict__) for _, obj in batch]
+                attempted.append((columns, batch))
+                rows = [pick(obj.__dict__) for obj in batch]
                 try:
                     result = yield backend.insert(info, columns, rows, returning)
                 except IntegrityError as exc:
                     if savepoint:
-                        yield from _find_failing_row(backend, info, attempted, exc)
+                        yield from _find_failing_row(backend, info, instances, attempted, exc)
                     raise
                 if returning:
-                    for (_, obj), row in zip(batch, result, strict=True):
+                    for obj, row in zip(batch, result, strict=True):
                         _assign_generated(obj, returning[0], row[0])
         if savepoint:
             yield Statement("RELEASE SAVEPOINT ormada_bulk", (), "none", quick=True)
     except BaseException:
         # Nothing was written, so no instance may keep a key the database handed out.
         generated = info.table.generated_column
-        for (_, returning), members in groups.items():
+        for _, returning, members in groups:
             if returning and generated is not None:
-                for _, obj in members:
+                for obj in members:
                     obj.__dict__[generated.name] = None
         raise
     hydrate.mark_all_saved(backend, info, instances, info.field_names)
@@ -264,21 +277,23 @@ def row_getter(columns: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any
     return itemgetter(*columns)
 
 
-def _find_failing_row(backend: Backend, info: ModelInfo, attempted: Sequence[tuple[int, Model, tuple[str, ...]]],
-                      error: IntegrityError) -> Operation:
+def _find_failing_row(backend: Backend, info: ModelInfo, instances: Sequence[Model],
+                      attempted: Sequence[tuple[tuple[str, ...], Sequence[Model]]], error: IntegrityError) -> Operation:
     """Replays the rows sent so far one at a time to name the first one refused,
     then undoes them all; clashes between two rows of the same batch are found too."""
     rollback = Statement("ROLLBACK TO SAVEPOINT ormada_bulk", (), "none", quick=True)
     yield rollback
-    for index, obj, columns in attempted:
-        try:
-            yield backend.insert(info, columns, [tuple(obj.__dict__[c] for c in columns)])
-        except IntegrityError as exc:
-            yield rollback
-            raise IntegrityError(
-                f"{info.name}.bulk_create(): row {index} ({obj!r}) was refused, so nothing was written: "
-                f"{str(exc.__cause__ or exc).splitlines()[0]}"
-            ) from exc.__cause__
+    for columns, batch in attempted:
+        for obj in batch:
+            try:
+                yield backend.insert(info, columns, [tuple(obj.__dict__[c] for c in columns)])
+            except IntegrityError as exc:
+                yield rollback
+                index = next(i for i, x in enumerate(instances) if x is obj)
+                raise IntegrityError(
+                    f"{info.name}.bulk_create(): row {index} ({obj!r}) was refused, so nothing was written: "
+                    f"{str(exc.__cause__ or exc).splitlines()[0]}"
+                ) from exc.__cause__
     yield rollback
     raise error
 
