@@ -46,6 +46,21 @@ async def test_bulk_create_names_a_clash_inside_one_batch(db: ormada.Database, a
     assert await api(Author.query(), "count") == 0
 
 
+async def test_bulk_create_of_a_wide_model_is_all_or_nothing(db: ormada.Database, api: Api) -> None:
+    # 20 columns: PostgreSQL sends such rows as pipelined single-row INSERTs.
+    from tests.models import Everything
+
+    rows = [Everything(s=f"r{i}", i=i) for i in range(7)]
+    await api(Everything, "bulk_create", rows, batch_size=3)
+    assert [r.id for r in rows] == sorted(r.id for r in rows) and None not in [r.id for r in rows]
+    assert await api(Everything.order_by("id").values_list("id", "s"), "all") == [(r.id, r.s) for r in rows]
+    clash = [Everything(s="new"), Everything(id=rows[0].id, s="taken")]
+    with pytest.raises(ormada.IntegrityError, match=r"row 1 \(.*taken.*\) was refused"):
+        await api(Everything, "bulk_create", clash)
+    assert clash[0].id is None
+    assert await api(Everything.query(), "count") == 7
+
+
 async def test_bulk_create_rejects_other_models(db: ormada.Database, api: Api) -> None:
     with pytest.raises(ormada.QueryError, match="item 0 is a Author, not a Book"):
         await api(Book, "bulk_create", [Author(name="x")])  # type: ignore[list-item]

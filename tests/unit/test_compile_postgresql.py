@@ -254,6 +254,23 @@ def test_multi_row_insert_sends_one_array_per_column() -> None:
     )
 
 
+def test_multi_row_insert_of_many_columns_is_one_row_insert_run_per_row() -> None:
+    info = Everything.__ormada__
+    columns = ("i", "small", "big", "f", "b", "s", "short", "raw", "d", "u", "at", "day", "clock")
+    assert len(columns) > 12
+    rows = [(i, 1, 2, 0.5, True, f"s{i}", "x", b"", None, None, None, None, None) for i in range(3)]
+    statement = backend.insert(info, columns, rows, ("id",))
+    assert statement.many and statement.fetch == "rows"
+    assert statement.text == squash(
+        "INSERT INTO everything (i, small, big, f, b, s, short, raw, d, u, at, day, clock) VALUES ($1::INTEGER, "
+        "$2::SMALLINT, $3::BIGINT, $4::FLOAT, $5::BOOLEAN, $6::VARCHAR, $7::VARCHAR, $8::BYTEA, $9::NUMERIC(12, 4), "
+        "$10::UUID, $11::TIMESTAMP WITH TIME ZONE, $12::DATE, $13::TIME WITHOUT TIME ZONE) RETURNING everything.id"
+    )
+    assert [list(p) for p in statement.params] == [list(row) for row in rows]
+    assert backend.insert(info, columns[:12], [row[:12] for row in rows], ("id",)).text.startswith(
+        "INSERT INTO everything (i, small, big, f, b, s, short, raw, d, u, at, day) SELECT")
+
+
 def test_insert_without_returning_asks_for_nothing_back() -> None:
     statement = backend.insert(book, ("title", "year", "author_id", "tags"), [("a", 1, None, [])])
     assert statement.fetch == "rowcount"

@@ -417,23 +417,36 @@ class SqlCompiler:
         rows = [{name: binds(table.c[name].type) for name in columns} for _ in range(n_rows)]
         return rows[0] if n_rows == 1 else rows
 
-    def insert(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
-               returning: tuple[str, ...] = (), skip_existing: bool = False) -> Statement:
-        values = self._encoded_rows(info, columns, rows)
-        key = ("insert", info, columns, len(rows), returning, skip_existing)
-
+    def _insert_compiled(self, info: ModelInfo, columns: tuple[str, ...], n_rows: int, returning: tuple[str, ...],
+                         skip_existing: bool) -> tuple[str, tuple[Position, ...]]:
         def build(binds: Binds) -> Any:
             table = self.table(info)
             query = self.backend.dialect_insert(table).on_conflict_do_nothing() if skip_existing else sa.insert(table)
             if columns:
-                query = query.values(self._insert_values(info, columns, len(rows), binds))
-            elif len(rows) != 1:
+                query = query.values(self._insert_values(info, columns, n_rows, binds))
+            elif n_rows != 1:
                 raise QueryError(f"{info.name}: rows with no values are inserted one at a time")
             else:
                 query = query.values({})  # INSERT … DEFAULT VALUES
             return query.returning(*(table.c[n] for n in returning)) if returning else query
 
-        return self._statement(key, build, values, "rows" if returning else "rowcount")
+        return self._compiled(("insert", info, columns, n_rows, returning, skip_existing), build)
+
+    def insert(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
+               returning: tuple[str, ...] = (), skip_existing: bool = False) -> Statement:
+        values = self._encoded_rows(info, columns, rows)
+        text, order = self._insert_compiled(info, columns, len(rows), returning, skip_existing)
+        return Statement(text, _ordered(values, order), "rows" if returning else "rowcount")
+
+    def insert_each(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
+                    returning: tuple[str, ...]) -> Statement:
+        """Many rows as one single-row INSERT executed once per row (``many``), for drivers
+        that pipeline it; with ``returning``, the rows come back in the order sent."""
+        width = len(columns)
+        flat = self._encoded_rows(info, columns, rows)
+        text, order = self._insert_compiled(info, columns, 1, returning, False)
+        params = [_ordered(flat[k:k + width], order) for k in range(0, len(flat), width)]
+        return Statement(text, params, "rows" if returning else "rowcount", many=True)
 
     def insert_columns(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
                        returning: tuple[str, ...], array_type: Callable[[Any], Any]) -> Statement:
