@@ -29,6 +29,7 @@ from benchmarks.workload import MODELS, SIZES
 
 ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "results"
+README = ROOT.parent / "README.md"
 TIMEOUT_S = {"full": 300, "quick": 120}
 #: A 1-minute load average above this means something else was using the CPUs during the run.
 BUSY_LOAD = 1.5
@@ -171,6 +172,11 @@ def main(argv: list[str] | None = None) -> int:
     env = report.environment(pg_version, SIZES[sizes], sizes, time.perf_counter() - started)
     env["load_average"] = {"before": load_before, "after": os.getloadavg()[0]}
     paths = report.write(Path(args.output), env, entries)
+    # Only a whole run of the full suite into the default place speaks for the README.
+    complete = (sizes == "full" and names is None and not args.no_stream and set(dbs) == set(DATABASES)
+                and set(models) == set(MODELS) and Path(args.output).resolve() == RESULTS)
+    if complete and report.update_readme(README, report.summary(env, entries)):
+        paths.append(README)
     print(f"wrote {', '.join(str(p) for p in paths)} in {time.perf_counter() - started:.0f} s")
     if max(env["load_average"].values()) > BUSY_LOAD:
         print(f"note: load average {env['load_average']}: other work shared the CPUs, expect noise", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""Results output: the machine description, ``latest.json`` and ``latest.md``."""
+"""Results output: the machine description, ``latest.json``, ``latest.md`` and the README summary."""
 
 from __future__ import annotations
 
@@ -189,6 +189,66 @@ def markdown(env: dict[str, Any], entries: list[dict[str, Any]]) -> str:
     if problems:
         out += ["## Not measured or failed", "", *problems, ""]
     return "\n".join(out)
+
+
+README_START = "<!-- benchmark summary: written by make bench -->"
+README_END = "<!-- end of benchmark summary -->"
+
+
+def _ratio(entry: dict[str, Any], model: str, op: str) -> float | None:
+    cell = entry.get("models", {}).get(model, {}).get(op)
+    return cell.get("ratio") if isinstance(cell, dict) else None
+
+
+def summary(env: dict[str, Any], entries: list[dict[str, Any]]) -> str:
+    """ormada's ratio to the raw driver per operation, with the best other mapper's beside it,
+    one table per model: the part of the report the README shows."""
+    versions = ", ".join(f"{k} {v}" for k, v in env["versions"].items())
+    out = [
+        f"Run of {env['date']} on {env['nproc']} CPUs ({env['cpu']}, {env['memory']}); Python {env['python']}, "
+        f"PostgreSQL {env['postgresql'] or 'not run'}, SQLite {env['sqlite']}; {versions}.",
+        "",
+        "Each cell is ormada's throughput as a share of the raw driver's in the same run (1.00 = as fast "
+        "as the driver alone), and in brackets the best of the other mappers in the same mode; ⚠ marks a "
+        "cell where that mapper is ahead. " + " ".join(f"{o.key}: {o.title}." for o in OPERATIONS),
+    ]
+    for model in MODELS:
+        ops = [o.key for o in OPERATIONS]
+        stream = model == next(iter(MODELS))
+        head = ["", *ops, *(["stream"] if stream else [])]
+        out += ["", f"**{model} model**", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for db in dict.fromkeys(e["db"] for e in entries):
+            for mode in ("sync", "async"):
+                mine = next((e for e in entries if (e["contender"], e["db"], e["mode"]) == ("ormada", db, mode)), None)
+                if mine is None or model not in mine.get("models", {}):
+                    continue
+                peers = [e for e in entries if e["db"] == db and e["mode"] == mode
+                         and e["contender"] not in ("ormada", "raw")]
+                cells = []
+                for op in ops:
+                    ratio = _ratio(mine, model, op)
+                    best = max((r for p in peers if (r := _ratio(p, model, op)) is not None), default=None)
+                    text = "-" if ratio is None else f"{ratio:.2f}"
+                    if best is not None:
+                        text += f" ({best:.2f})" + (" ⚠" if ratio is None or best > ratio else "")
+                    cells.append(text)
+                if stream:
+                    ratios = [p.get("stream", {}).get("ratio") for p in peers]
+                    best = max((r for r in ratios if r is not None), default=None)
+                    own = mine.get("stream", {}).get("ratio")
+                    cells.append("-" if own is None else f"{own:.2f}" + ("" if best is None else f" ({best:.2f})"))
+                out.append(f"| {db} {mode} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
+def update_readme(readme: Path, text: str) -> bool:
+    """Replaces the text between the README's benchmark markers; False when it has none."""
+    content = readme.read_text()
+    start, end = content.find(README_START), content.find(README_END)
+    if start < 0 or end < start:
+        return False
+    readme.write_text(content[: start + len(README_START)] + "\n" + text + "\n" + content[end:])
+    return True
 
 
 def write(directory: Path, env: dict[str, Any], entries: list[dict[str, Any]]) -> list[Path]:
