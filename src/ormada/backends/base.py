@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 Fetch = Literal["rows", "rowcount", "lastrowid", "none", "auto"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Statement:
     """A statement exactly as it is sent: text, bound parameters and what comes back.
 

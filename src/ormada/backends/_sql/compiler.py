@@ -297,12 +297,20 @@ class SqlCompiler:
                 return self._select_construct(info, columns, where, (), False, window, binds)
 
             text, order = self._compiled(("select", info, where, (), columns, False, window), build)
-            encoders = tuple(self.backend.column_encoder(info, name) for name in fields)
+            # The parameters as a template holding the constants (the limit, 2: two rows tell
+            # "one" from "more than one"; any the dialect adds) and where each value goes.
+            positions: tuple[Position, ...] = order or tuple(range(len(fields) + 1))
+            template = [p[0] if isinstance(p, tuple) else 2 if p == len(fields) else None for p in positions]
+            slots = tuple((target, source, self.backend.column_encoder(info, fields[source]))
+                          for target, source in enumerate(positions)
+                          if isinstance(source, int) and source < len(fields))
 
             def params(values: Sequence[Any]) -> Sequence[Any]:
-                flat = [v if encode is None else encode(v) for v, encode in zip(values, encoders, strict=True)]
-                flat.append(2)  # the limit: two rows tell "one" from "more than one"
-                return _ordered(flat, order)
+                out = template.copy()
+                for target, source, encode in slots:
+                    value = values[source]
+                    out[target] = value if encode is None else encode(value)
+                return out
 
             table = info.table.by_name
             plan = KeyedSelect(text, params, tuple(table[name] for name in columns), set(fields) == set(info.pk))

@@ -20,7 +20,7 @@ from ormada.errors import QueryError
 from ormada.schema import ColumnSchema
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CqlStatement(Statement):
     """A CQL statement with everything cassandra-driver needs to run it.
 
