@@ -36,8 +36,11 @@ def describe(node: Node | None) -> str:
 
 
 def quick(statement: Statement) -> Statement:
-    """Marks a statement that touches one row by key (see ``Statement.quick``)."""
-    return Statement(statement.text, statement.params, statement.fetch, statement.many, True)
+    """Marks a statement that touches one row by key (see ``Statement.quick``). Backends
+    build a new statement on every call, so it is marked in place, keeping its own class
+    (a Cassandra statement's consistency, batch routing and write flags)."""
+    statement.quick = True
+    return statement
 
 
 def pk_filter(info: ModelInfo, values: dict[str, Any]) -> Node:

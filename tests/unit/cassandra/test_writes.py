@@ -12,6 +12,7 @@ import pytest
 from cassandra.query import UNSET_VALUE
 
 from ormada import F, NotSupported, QueryError
+from ormada import _operations as ops
 from ormada.backends.cassandra import CqlStatement
 
 from .models import Address, AllTypes, Click, Geo, PageViews, Reading, User, UserByName
@@ -221,3 +222,12 @@ def test_upsert_is_insert(backend: Any, check: Any) -> None:
     check(s)
     with pytest.raises(NotSupported, match="upsert on the primary key"):
         backend.upsert(User.__ormada__, ("id", "email"), [(UID, "e")], ("email",), ("id",))
+
+
+def test_single_row_writes_keep_their_cql_settings(backend: Any, check: Any) -> None:
+    user = User(email="a@example.com")
+    statement = next(ops.insert(backend, User.__ormada__, user, {"consistency": "QUORUM"}))
+    assert isinstance(statement, CqlStatement)
+    assert statement.quick and statement.write and statement.consistency == "QUORUM"
+    assert statement.database == User.__ormada__.database
+    check(statement)
