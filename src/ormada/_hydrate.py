@@ -46,9 +46,15 @@ class RowLayout:
         return values
 
 
+def _names(columns: tuple[ColumnSchema, ...]) -> tuple[str, ...]:
+    """The column names, as the caches below key on them (a list comprehension: cheaper
+    than a generator on every read)."""
+    return tuple([c.name for c in columns])
+
+
 def layout(backend: Backend, info: ModelInfo, columns: tuple[ColumnSchema, ...]) -> RowLayout:
     """The cached layout of rows holding ``columns`` as read from ``backend``."""
-    key = ("layout", backend, tuple([c.name for c in columns]))
+    key = ("layout", backend, _names(columns))
     cached = info.caches.get(key)
     if cached is None:
         cached = info.caches[key] = RowLayout(key[2], tuple(backend.decoder(c) for c in columns),
@@ -70,7 +76,7 @@ def snapshot_layout(backend: Backend, info: ModelInfo, names: tuple[str, ...]) -
 def hydrator(backend: Backend, info: ModelInfo,
              columns: tuple[ColumnSchema, ...]) -> Callable[[Sequence[Any]], list[Any]]:
     """A function turning a list of rows into model instances (cached per column set)."""
-    key = ("hydrator", backend, tuple([c.name for c in columns]))
+    key = ("hydrator", backend, _names(columns))
     cached = info.caches.get(key)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
@@ -168,7 +174,7 @@ def shape_rows(backend: Backend, info: ModelInfo, shape: str, columns: tuple[Col
     """Rows as the QuerySet asked for them: instances, dicts, tuples or single values."""
     if shape == "models":
         return hydrator(backend, info, columns)(rows)
-    key = ("rows", backend, shape, tuple([c.name for c in columns]))
+    key = ("rows", backend, shape, _names(columns))
     convert = info.caches.get(key)
     if convert is None:
         convert = info.caches[key] = _generate_rows(layout(backend, info, columns), shape)

@@ -335,22 +335,19 @@ def upsert(backend: Backend, info: ModelInfo, instances: Sequence[Model], confli
         column_of(info.name, info.table, name)
     if not backend.supports.upsert:
         raise QueryError(f"{info.name}.upsert() is not available on {backend.name}")
-    groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Model]] = {}
-    for instance in instances:
-        groups.setdefault(_insert_plan(info, instance), []).append(instance)
-    for (columns, generated), members in groups.items():
+    for columns, generated, members in _insert_groups(info, instances):
         targets = tuple(update_fields_) if update_fields_ is not None else tuple(
             c for c in columns if c not in conflict_names and c not in info.pk)
         returning = generated or info.pk
         size = batch_size or default_batch_size(backend, len(columns))
+        pick = row_getter(columns)
         for batch in _batches(members, size):
-            rows = [tuple(obj.__dict__[c] for c in columns) for obj in batch]
+            rows = [pick(obj.__dict__) for obj in batch]
             result = yield backend.upsert(info, columns, rows, conflict_names, targets, returning)
             if generated:
                 for obj, row in zip(batch, result, strict=True):
                     _assign_generated(obj, generated[0], row[0])
-    for instance in instances:
-        hydrate.mark_saved(backend, info, instance, info.field_names)
+    hydrate.mark_all_saved(backend, info, instances, info.field_names)
     return list(instances)
 
 

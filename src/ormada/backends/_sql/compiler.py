@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from ormada.backends._sql.tables import build_table
 from ormada.backends.base import Compiled, KeyedSelect, Statement
 from ormada.errors import NotSupported, QueryError
-from ormada.query.expressions import Combined, F, Junction, Node
+from ormada.query.expressions import Combined, F, Junction, Lookup, Node
 from ormada.query.state import QueryState
 
 if TYPE_CHECKING:
@@ -264,8 +264,10 @@ class SqlCompiler:
         return query
 
     # -- reads -------------------------------------------------------------
-    def select(self, info: ModelInfo, state: QueryState) -> Compiled:
-        values: list[Any] = []
+    def _select_compiled(self, info: ModelInfo, state: QueryState,
+                         values: list[Any]) -> tuple[str, tuple[Position, ...], tuple[str, ...]]:
+        """The compiled text and parameter order of a read, and the columns it reads;
+        its values are appended to ``values``."""
         where = self._where_shape(info, state, values)
         window = self._window_shape(state, values)
         columns = state.columns or info.field_names
@@ -274,13 +276,18 @@ class SqlCompiler:
         def build(binds: Binds) -> Any:
             return self._select_construct(info, columns, where, state.order_by, state.distinct, window, binds)
 
-        statement = self._statement(key, build, values)
+        text, order = self._compiled(key, build)
+        return text, order, columns
+
+    def select(self, info: ModelInfo, state: QueryState) -> Compiled:
+        values: list[Any] = []
+        text, order, columns = self._select_compiled(info, state, values)
         table = info.table.by_name
-        return Compiled(statement, tuple(table[name] for name in columns))
+        return Compiled(Statement(text, _ordered(values, order)), tuple(table[name] for name in columns))
 
     def keyed_select(self, info: ModelInfo, fields: tuple[str, ...]) -> KeyedSelect | None:
         """The plan of ``select`` for ``filter(f1=…, f2=…)`` with limit 2 on whole rows,
-        compiled under the same cache key, with each field's encoder looked up once."""
+        with each field's encoder looked up once."""
         key = (info, fields)
         try:
             return self._keyed[key]
@@ -288,21 +295,16 @@ class SqlCompiler:
             pass
         plan = None
         if fields and all(name in info.table.by_name for name in fields):
-            lookups = tuple(("L", name, "exact", None) for name in fields)
-            where = lookups[0] if len(lookups) == 1 else ("J", "and", False, lookups)
-            columns = info.field_names
-            window = (True, False)
-
-            def build(binds: Binds) -> Any:
-                return self._select_construct(info, columns, where, (), False, window, binds)
-
-            text, order = self._compiled(("select", info, where, (), columns, False, window), build)
-            # The parameters as a template holding the constants (the limit, 2: two rows tell
-            # "one" from "more than one"; any the dialect adds) and where each value goes.
-            positions: tuple[Position, ...] = order or tuple(range(len(fields) + 1))
-            template = [p[0] if isinstance(p, tuple) else 2 if p == len(fields) else None for p in positions]
+            lookups = tuple(Lookup(name, "exact", None) for name in fields)  # values come per call
+            # Two rows are enough to tell "one" from "more than one".
+            state = QueryState(where=lookups[0] if len(lookups) == 1 else Junction("and", lookups), limit=2)
+            values: list[Any] = []
+            text, order, columns = self._select_compiled(info, state, values)
+            # The parameters as a template holding the constants (the limit, any the dialect
+            # adds), and where each field's value goes: the fields come first in flattening order.
+            template = list(_ordered(values, order))
             slots = tuple((target, source, self.backend.column_encoder(info, fields[source]))
-                          for target, source in enumerate(positions)
+                          for target, source in enumerate(order or range(len(values)))
                           if isinstance(source, int) and source < len(fields))
 
             def params(values: Sequence[Any]) -> Sequence[Any]:
