@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_WORKERS ?= auto
 
-.PHONY: demo test lint typecheck services bench clean
+.PHONY: demo test lint typecheck services services-stop bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,12 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/python examples/demo.py
 
+# PostgreSQL, MariaDB, Redis and a one-node Cassandra on 127.0.0.1, installed where safe (scripts/services.sh).
 services:
 	bash scripts/services.sh
+
+services-stop:
+	bash scripts/services.sh stop
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests examples

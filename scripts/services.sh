@@ -1,34 +1,227 @@
 #!/usr/bin/env bash
-# Makes sure the local database servers the test suite uses are running.
-set -u
+# The database servers the test suite uses, installed where that is safe and started when down.
+#
+#   scripts/services.sh [start] [postgresql mariadb redis cassandra]   (default: start all four)
+#   scripts/services.sh stop [NAME...]                                 stops what this script started
+#   scripts/services.sh status
+#
+#   PostgreSQL 15  127.0.0.1:5432  trust for local TCP, databases test and postgres
+#   MariaDB        127.0.0.1:3306  root with an empty password, database test
+#   Redis          127.0.0.1:6379  no persistence
+#   Cassandra 5.0  127.0.0.1:9042  one node from Maven Central's jars (scripts/cassandra.sh)
+#
+# Installing happens only as root on a Debian-like machine, and only when a server is missing;
+# elsewhere the script says what is missing and how to start it. With CI=true a server that
+# cannot be brought up makes the script fail; otherwise the suite skips that backend.
+set -uo pipefail
 
-wait_for() {  # wait_for NAME CHECK-COMMAND...
-  local name=$1; shift
-  for _ in $(seq 1 30); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 1
-  done
-  echo "services: $name did not come up" >&2
+HERE=$(cd "$(dirname "$0")" && pwd)
+STATE=${XDG_STATE_HOME:-$HOME/.local/state}/ormada/services
+mkdir -p "$STATE"
+FAILED=()
+
+say() { echo "services: $*"; }
+warn() { echo "services: $*" >&2; }
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+took() { local ms=$(( $(now_ms) - $1 )); echo "$((ms / 1000)).$(printf '%03d' $((ms % 1000))) s"; }
+
+can_install() { [ "$(id -u)" = 0 ] && [ -f /etc/debian_version ] && command -v apt-get >/dev/null; }
+
+apt_install() {  # apt_install PACKAGE...: true when installed
+  say "installing $* from Debian's packages"
+  if [ ! -f /tmp/.ormada-apt-updated ]; then apt-get update -qq && touch /tmp/.ormada-apt-updated; fi
+  # policy-rc.d exit 101: the packages must not start their servers; this script starts them its own way.
+  local policy=/usr/sbin/policy-rc.d created=""
+  if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod +x "$policy"; created=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  local rc=$?
+  [ -n "$created" ] && rm -f "$policy"
+  return $rc
+}
+
+need() {  # need NAME HOW-TO-INSTALL PACKAGE...: install when safe, else say what is missing
+  local name=$1 how=$2; shift 2
+  if can_install; then
+    apt_install "$@" && return 0
+    warn "$name: installing $* failed"
+  else
+    warn "$name is not installed and this is not a root shell on a Debian-like machine: $how"
+  fi
   return 1
 }
 
-if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432; then
-  echo "services: starting PostgreSQL"
-  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start || true
-  wait_for PostgreSQL pg_isready -q -h 127.0.0.1 -p 5432
-fi
+wait_for() {  # wait_for NAME SECONDS CHECK-COMMAND...
+  local name=$1 seconds=$2; shift 2
+  for _ in $(seq 1 $((seconds * 4))); do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 0.25
+  done
+  warn "$name did not come up within ${seconds}s"
+  return 1
+}
 
-if command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ]; then
-  if ! mysqladmin -h 127.0.0.1 -uroot ping >/dev/null 2>&1; then
-    echo "services: starting MariaDB"
-    start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd || true
-    wait_for MariaDB mysqladmin -h 127.0.0.1 -uroot ping
+started() { touch "$STATE/$1"; }
+
+# --- PostgreSQL ------------------------------------------------------------------------------
+
+PG_VERSION=15
+
+pg_ready() { psql -h 127.0.0.1 -p 5432 -U postgres -d test -tAc 'SELECT 1' >/dev/null 2>&1; }
+
+pg_configure() {  # trust for local TCP and a loopback-only listener, applied once
+  local conf=/etc/postgresql/$PG_VERSION/main
+  [ -w "$conf/pg_hba.conf" ] || return 0
+  if ! grep -q '^# ormada: trust local TCP' "$conf/pg_hba.conf"; then
+    local hba
+    hba=$(cat "$conf/pg_hba.conf")
+    printf '# ormada: trust local TCP\nhost all all 127.0.0.1/32 trust\nhost all all ::1/128 trust\n%s\n' \
+      "$hba" > "$conf/pg_hba.conf"
   fi
-fi
+  mkdir -p "$conf/conf.d"
+  [ -f "$conf/conf.d/ormada.conf" ] || printf "listen_addresses = '127.0.0.1'\nport = 5432\n" \
+    > "$conf/conf.d/ormada.conf"
+}
 
-if command -v redis-server >/dev/null 2>&1 && ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
-  echo "services: starting Redis"
-  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no || true
-  wait_for Redis redis-cli -h 127.0.0.1 -p 6379 ping
+postgresql() {
+  local t0; t0=$(now_ms)
+  if pg_ready; then say "PostgreSQL is up on 127.0.0.1:5432"; return 0; fi
+  if [ ! -x /usr/lib/postgresql/$PG_VERSION/bin/postgres ]; then
+    need PostgreSQL "apt-get install postgresql-$PG_VERSION" "postgresql-$PG_VERSION" || return 1
+  fi
+  if ! can_install && ! pg_isready -q -h 127.0.0.1 -p 5432; then
+    warn "PostgreSQL is down; start it with: pg_ctlcluster --skip-systemctl-redirect $PG_VERSION main start"
+    return 1
+  fi
+  [ -d /etc/postgresql/$PG_VERSION/main ] || pg_createcluster $PG_VERSION main >/dev/null
+  pg_configure
+  if pg_isready -q -h 127.0.0.1 -p 5432; then
+    pg_ctlcluster --skip-systemctl-redirect $PG_VERSION main reload
+  else
+    say "starting PostgreSQL $PG_VERSION"
+    pg_ctlcluster --skip-systemctl-redirect $PG_VERSION main start || return 1
+    started postgresql
+  fi
+  wait_for PostgreSQL 60 pg_isready -q -h 127.0.0.1 -p 5432 || return 1
+  if ! psql -h 127.0.0.1 -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'test'" \
+       | grep -q 1; then
+    psql -h 127.0.0.1 -U postgres -d postgres -qc 'CREATE DATABASE test' || return 1
+  fi
+  pg_ready || { warn "PostgreSQL is up but does not trust postgres@127.0.0.1 (see pg_hba.conf)"; return 1; }
+  say "PostgreSQL $PG_VERSION up on 127.0.0.1:5432 after $(took "$t0")"
+}
+
+# --- MariaDB ---------------------------------------------------------------------------------
+
+maria_ready() { mariadb -h 127.0.0.1 -P 3306 -u root --password= -e 'SELECT 1' test >/dev/null 2>&1; }
+
+mariadb_server() {
+  local t0; t0=$(now_ms)
+  if maria_ready; then say "MariaDB is up on 127.0.0.1:3306"; return 0; fi
+  if [ ! -x /usr/sbin/mariadbd ]; then
+    need MariaDB "apt-get install mariadb-server" mariadb-server || return 1
+  fi
+  if ! can_install; then
+    warn "MariaDB is down or root@127.0.0.1 needs a password; start it with: sudo bash scripts/services.sh mariadb"
+    return 1
+  fi
+  if ! mariadb-admin --protocol=socket -u root ping >/dev/null 2>&1; then
+    say "starting MariaDB"
+    install -d -o mysql -g mysql /run/mysqld
+    [ -d /var/lib/mysql/mysql ] || mariadb-install-db --user=mysql --datadir=/var/lib/mysql >/dev/null
+    start-stop-daemon --start --background --make-pidfile --pidfile "$STATE/mariadb.pid" \
+      --exec /usr/sbin/mariadbd -- --user=mysql --bind-address=127.0.0.1 --port=3306 \
+      --log-error="$STATE/mariadb.log" || return 1
+    started mariadb
+    wait_for MariaDB 60 mariadb-admin --protocol=socket -u root ping || return 1
+  fi
+  # Debian's root logs in through the unix socket only; the suite connects over TCP without a password.
+  mariadb --protocol=socket -u root <<'SQL' || return 1
+ALTER USER 'root'@'localhost' IDENTIFIED VIA mysql_native_password USING PASSWORD('') OR unix_socket;
+CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY '';
+GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;
+CREATE DATABASE IF NOT EXISTS test CHARACTER SET utf8mb4;
+SQL
+  maria_ready || return 1
+  say "MariaDB $(mariadb -h 127.0.0.1 -u root -N -e 'SELECT VERSION()') up on 127.0.0.1:3306 after $(took "$t0")"
+}
+
+# --- Redis -----------------------------------------------------------------------------------
+
+redis_ready() { [ "$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = PONG ]; }
+
+redis() {
+  local t0; t0=$(now_ms)
+  if ! redis_ready; then
+    if ! command -v redis-server >/dev/null; then
+      need Redis "apt-get install redis-server" redis-server || return 1
+    fi
+    say "starting Redis"
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
+      --dir /tmp --pidfile "$STATE/redis.pid" --logfile "$STATE/redis.log" || return 1
+    started redis
+    wait_for Redis 30 redis_ready || return 1
+    say "Redis up on 127.0.0.1:6379 after $(took "$t0")"
+  else
+    say "Redis is up on 127.0.0.1:6379"
+  fi
+  # A server started by someone else may persist; test data must not.
+  redis-cli -h 127.0.0.1 -p 6379 config set save "" >/dev/null
+  redis-cli -h 127.0.0.1 -p 6379 config set appendonly no >/dev/null
+}
+
+# --- Cassandra -------------------------------------------------------------------------------
+
+cassandra() {
+  local was_up=1
+  bash "$HERE/cassandra.sh" status >/dev/null 2>&1 || was_up=0
+  bash "$HERE/cassandra.sh" start || return 1
+  [ $was_up = 1 ] || started cassandra
+}
+
+# --- stop ------------------------------------------------------------------------------------
+
+stop_one() {
+  if [ ! -f "$STATE/$1" ]; then say "$1 was not started by this script; left alone"; return 0; fi
+  say "stopping $1"
+  case $1 in
+    postgresql) pg_ctlcluster --skip-systemctl-redirect $PG_VERSION main stop ;;
+    mariadb) mariadb-admin --protocol=socket -u root shutdown ;;
+    redis) redis-cli -h 127.0.0.1 -p 6379 shutdown nosave ;;
+    cassandra) bash "$HERE/cassandra.sh" stop ;;
+  esac
+  rm -f "$STATE/$1"
+}
+
+status() {
+  pg_ready && say "PostgreSQL up" || say "PostgreSQL down"
+  maria_ready && say "MariaDB up" || say "MariaDB down"
+  redis_ready && say "Redis up" || say "Redis down"
+  bash "$HERE/cassandra.sh" status | sed 's/^cassandra:/services: Cassandra/'
+}
+
+ALL=(postgresql mariadb redis cassandra)
+action=start
+case "${1:-}" in start|stop|status) action=$1; shift ;; esac
+names=("$@")
+[ ${#names[@]} -gt 0 ] || names=("${ALL[@]}")
+
+case $action in
+  status) status; exit 0 ;;
+  stop) for name in "${names[@]}"; do stop_one "$name"; done; exit 0 ;;
+esac
+
+for name in "${names[@]}"; do
+  case $name in
+    postgresql) postgresql || FAILED+=(PostgreSQL) ;;
+    mariadb) mariadb_server || FAILED+=(MariaDB) ;;
+    redis) redis || FAILED+=(Redis) ;;
+    cassandra) cassandra || FAILED+=(Cassandra) ;;
+    *) warn "unknown service $name (known: ${ALL[*]})"; exit 2 ;;
+  esac
+done
+
+if [ ${#FAILED[@]} -gt 0 ]; then
+  warn "not available: ${FAILED[*]}; their tests are skipped (and fail with CI=true)"
+  case "${CI:-}" in true|1|yes) exit 1 ;; esac
 fi
 exit 0

@@ -1,8 +1,10 @@
-"""The live Cassandra/ScyllaDB suite runs only against a reachable cluster.
+"""The live Cassandra suite runs against a real node: by default the one `make services` starts.
 
-Set ``ORMADA_CASSANDRA_HOSTS=host1,host2[:port]`` to run it. Without it (or when no
-host answers) every test here is skipped, saying why, even in CI: no Cassandra or
-ScyllaDB server can be installed on the development and CI machines.
+``scripts/services.sh`` (run by ``make test``) starts a one-node Apache Cassandra on
+127.0.0.1:9042. ``ORMADA_CASSANDRA_HOSTS=host1,host2[:port]`` points the suite at
+another cluster (a ScyllaDB one, for example). When no host answers, the tests are
+skipped with a message saying how to start the node, except with ``CI=true``, where
+they fail.
 """
 
 from __future__ import annotations
@@ -15,14 +17,14 @@ from typing import Any
 
 import pytest
 
-HOSTS = os.environ.get("ORMADA_CASSANDRA_HOSTS", "").strip()
+from tests.conftest import IN_CI
+
+HOSTS = os.environ.get("ORMADA_CASSANDRA_HOSTS", "").strip() or "127.0.0.1:9042"
+START = "make services (or: bash scripts/services.sh cassandra)"
 
 
-def _reachable(hosts: str) -> str | None:
-    """None when a host accepts TCP connections, else the reason to skip."""
-    if not hosts:
-        return ("ORMADA_CASSANDRA_HOSTS is not set: the live Cassandra/ScyllaDB suite needs a reachable "
-                "cluster (e.g. ORMADA_CASSANDRA_HOSTS=127.0.0.1:9042); none can be installed on this machine")
+def _unreachable(hosts: str) -> str | None:
+    """None when a host accepts TCP connections, else the reason it cannot run."""
     for item in hosts.split(","):
         host, _, port = item.strip().partition(":")
         try:
@@ -30,27 +32,30 @@ def _reachable(hosts: str) -> str | None:
                 return None
         except OSError:
             continue
-    return f"no host in ORMADA_CASSANDRA_HOSTS={hosts!r} accepts connections"
+    return f"Cassandra at {hosts} is not reachable; start it with: {START}"
 
 
-SKIP_REASON = _reachable(HOSTS)
+UNREACHABLE = _unreachable(HOSTS)
 
 
-def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
-    if SKIP_REASON is None:
-        return
-    here = os.path.dirname(__file__)
-    marker = pytest.mark.skip(reason=SKIP_REASON)
-    for item in items:
-        if str(item.fspath).startswith(here):
-            item.add_marker(marker)
+@pytest.fixture(autouse=True)
+def _live_node() -> None:
+    """Every live test needs the node: in CI its absence fails the test, elsewhere it skips."""
+    if UNREACHABLE is not None:
+        if IN_CI:
+            pytest.fail(UNREACHABLE)
+        pytest.skip(UNREACHABLE)
 
 
 @pytest.fixture(scope="session")
 def keyspace() -> Iterator[str]:
-    """A fresh keyspace for this run, dropped at the end."""
+    """A fresh keyspace for this run (one per xdist worker), dropped at the end."""
     import ormada
 
+    if UNREACHABLE is not None:
+        if IN_CI:
+            pytest.fail(UNREACHABLE)
+        pytest.skip(UNREACHABLE)
     name = f"ormada_live_{uuid.uuid4().hex[:8]}"
     db = ormada.connect(f"cassandra://{HOSTS}/{name}", name="cassandra_live")
     db.run(_one(db.backend.create_keyspace(replication_factor=1)))
