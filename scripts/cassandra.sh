@@ -87,12 +87,14 @@ fetch_jars() {
 </project>
 EOF
   rm -rf "$CACHE/lib"
+  local fetch_started=$SECONDS
   if ! mvn -B -q -f "$CACHE/pom.xml" dependency:copy-dependencies -DoutputDirectory="$CACHE/lib" \
        > "$CACHE/maven.log" 2>&1; then
     grep -E "ERROR" "$CACHE/maven.log" | head -5 >&2
     die "Maven could not fetch org.apache.cassandra:cassandra-all:$VERSION (full log: $CACHE/maven.log)"
   fi
   touch "$CACHE/lib/.complete"
+  say "fetched $(find "$CACHE/lib" -name '*.jar' | wc -l) jars ($(du -sh "$CACHE/lib" | cut -f1)) in $((SECONDS - fetch_started)) s"
 }
 
 write_config() {
@@ -197,6 +199,8 @@ start() {
   java=$(find_java) || { apt_install openjdk-17-jre-headless; java=$(find_java) || die "no Java 11 or 17 found"; }
   fetch_jars
   write_config
+  # Timed from here: the first download is reported by Maven's step, not as start-up.
+  started=$(date +%s%N)
   say "starting Apache Cassandra $VERSION on $ADDRESS:$PORT (heap $HEAP, data in $DIR)"
   local classpath
   classpath=$(find "$CACHE/lib" -name '*.jar' | sort | tr '\n' ':')

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from tests.conftest import IN_CI
 
 HOSTS = os.environ.get("ORMADA_CASSANDRA_HOSTS", "").strip() or "127.0.0.1:9042"
