@@ -14,6 +14,7 @@ from ormada.errors import (
     NotSupported,
     OrmadaError,
     QueryError,
+    QueryTimeout,
     TransactionError,
 )
 from ormada.fields import (
@@ -80,6 +81,7 @@ __all__ = [
     "PrimaryKey",
     "Q",
     "QueryError",
+    "QueryTimeout",
     "QuerySet",
     "SmallInt",
     "Statement",

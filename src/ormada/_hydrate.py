@@ -9,7 +9,12 @@ through a decoder. Each instance keeps a reference to the row it came from, so
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
+import uuid
 from collections.abc import Callable, Sequence
+from decimal import Decimal
+from enum import Enum
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +22,8 @@ from ormada.backends.base import Backend, Decoder
 from ormada.schema import ColumnSchema
 
 if TYPE_CHECKING:
+    from pydantic.fields import FieldInfo
+
     from ormada._info import ModelInfo
     from ormada.model import Model
 
@@ -57,9 +64,43 @@ def layout(backend: Backend, info: ModelInfo, columns: tuple[ColumnSchema, ...])
     key = ("layout", backend, _names(columns))
     cached = info.caches.get(key)
     if cached is None:
-        cached = info.caches[key] = RowLayout(key[2], tuple(backend.decoder(c) for c in columns),
-                                              bool(backend.supports.extra.get("decode_nulls")))
+        decode_nulls = bool(backend.supports.extra.get("decode_nulls"))
+        decoders = tuple(_null_as_default(info, c, backend.decoder(c)) if decode_nulls else backend.decoder(c)
+                         for c in columns)
+        cached = info.caches[key] = RowLayout(key[2], decoders, decode_nulls)
     return cached
+
+
+_IMMUTABLE = (str, int, float, bytes, bool, tuple, frozenset, Decimal, dt.date, dt.time, dt.timedelta, uuid.UUID,
+              Enum)
+
+
+def _default_maker(field: FieldInfo) -> Callable[[], Any]:
+    """A function giving the field's default as a new object each time (never one
+    mutable default shared by every row), cheaply for the common defaults."""
+    if field.default_factory is None:
+        default = field.default
+        if isinstance(default, _IMMUTABLE):
+            return lambda: default
+        if type(default) in (list, set, dict) and not default:
+            return type(default)
+    return lambda: copy.deepcopy(field.get_default(call_default_factory=True, validated_data={}))
+
+
+def _null_as_default(info: ModelInfo, column: ColumnSchema, decode: Decoder | None) -> Decoder | None:
+    """A null in a field that cannot be None reads as the field's default.
+
+    A backend with no NOT NULL (Cassandra) holds null wherever a row was written
+    without the column: a column added by a migration, a row another program wrote.
+    """
+    field = info.model.model_fields.get(column.name)
+    if column.nullable or field is None or field.is_required():
+        return decode
+
+    fresh = _default_maker(field)
+    if decode is None:
+        return lambda v: fresh() if v is None else v
+    return lambda v: fresh() if v is None else decode(v)
 
 
 def snapshot_layout(backend: Backend, info: ModelInfo, names: tuple[str, ...]) -> RowLayout:
@@ -83,7 +124,7 @@ def hydrator(backend: Backend, info: ModelInfo,
     row_layout = layout(backend, info, columns)
     model = info.model
     hydrate = _generate_hydrate(model, row_layout)
-    result = _polymorphic(model, row_layout.names, hydrate) if "__discriminator__" in vars(model) else hydrate
+    result = _polymorphic(model, row_layout, hydrate) if "__discriminator__" in vars(model) else hydrate
     info.caches[key] = result
     return result
 
@@ -139,10 +180,12 @@ def hydrate(rows):
     return scope["hydrate"]  # type: ignore[no-any-return]
 
 
-def _polymorphic(root: type[Model], names: tuple[str, ...],
+def _polymorphic(root: type[Model], row_layout: RowLayout,
                  hydrate: Callable[[Sequence[Any]], list[Any]]) -> Callable[[Sequence[Any]], list[Any]]:
     """Rows read through a polymorphic base become instances of the subclass their
-    discriminator names, holding only that subclass's fields."""
+    discriminator names, holding only that subclass's fields (the base's, when no
+    subclass claims the row)."""
+    names = row_layout.names
     position = names.index(root.__discriminator__)  # type: ignore[attr-defined]
     classes: dict[Any, type[Model]] = {}
     stack = list(root.__subclasses__())
@@ -153,17 +196,35 @@ def _polymorphic(root: type[Model], names: tuple[str, ...],
         if value is not None:
             classes[value] = sub
 
+    # The instance's snapshot (row and layout) keeps only the columns of its class, or
+    # save() would compare and write fields that the class does not have.
+    subsets: dict[type[Model], tuple[tuple[int, ...], RowLayout]] = {}
+
+    def subset(klass: type[Model]) -> tuple[tuple[int, ...], RowLayout]:
+        cached = subsets.get(klass)
+        if cached is None:
+            keep = tuple(i for i, name in enumerate(names) if name in klass.model_fields)
+            sub_layout = RowLayout(tuple(names[i] for i in keep), tuple(row_layout.decoders[i] for i in keep),
+                                   row_layout.decode_nulls)
+            cached = subsets[klass] = (keep, sub_layout)
+        return cached
+
+    narrow = any(name not in root.model_fields for name in names)
+
     def hydrate_polymorphic(rows: Sequence[Any]) -> list[Any]:
         out = hydrate(rows)
-        for i, (row, instance) in enumerate(zip(rows, out, strict=True)):
+        for row, instance in zip(rows, out, strict=True):
             sub = classes.get(row[position])
-            if sub is not None:
-                fields = sub.model_fields
-                values = {k: v for k, v in instance.__dict__.items() if k in fields}
-                _set(instance, "__class__", sub)
-                _set(instance, "__dict__", values)
-                _set(instance, "__pydantic_fields_set__", set(values))
-                out[i] = instance
+            if sub is None and not narrow:
+                continue
+            klass = sub or root
+            keep, sub_layout = subset(klass)
+            values = {k: v for k, v in instance.__dict__.items() if k in klass.model_fields}
+            _set(instance, "__class__", klass)
+            _set(instance, "__dict__", values)
+            _set(instance, "__pydantic_fields_set__", set(values))
+            _set(instance, "_ormada_row", tuple(row[i] for i in keep))
+            _set(instance, "_ormada_layout", sub_layout)
         return out
 
     return hydrate_polymorphic

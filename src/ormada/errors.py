@@ -80,3 +80,10 @@ class DatabaseError(OrmadaError):
     """Any other error reported by the database; the driver's exception is chained."""
 
     code = "database"
+
+
+class QueryTimeout(DatabaseError):
+    """The database did not answer in time (the request's timeout, or the server's own
+    read or write timeout); a write that timed out may still have been applied."""
+
+    code = "timeout"

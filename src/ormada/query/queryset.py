@@ -102,8 +102,16 @@ class QuerySet(Generic[M]):
 
     def reverse(self) -> Self:
         """Reverses the ordering (primary key, descending, when none is set)."""
-        order = self.state.order_by or self._default_order()
+        order = self.state.order_by or self._default_order() or self._natural_order()
         return self._clone(order_by=tuple(OrderBy(o.field, not o.descending) for o in order))
+
+    def _natural_order(self) -> tuple[OrderBy, ...]:
+        """The order rows come in with none set, where a backend has one: the clustering
+        columns in their declared directions. With no ordering to flip, reverse() would
+        change nothing and last() would give the first row."""
+        if not self._db.backend.supports.extra.get("natural_order"):
+            return ()
+        return tuple(OrderBy(c.name, c.clustering_order == "desc") for c in self._info.table.clustering_key)
 
     def limit(self, n: int | None) -> Self:
         """At most ``n`` rows."""

@@ -73,3 +73,17 @@ def test_property_roundtrips(ints: list[int], mapping: dict[str, float], when: d
     assert roundtrip(by_name["t_map"], mapping, {}) == mapping
     stamp = when.replace(microsecond=when.microsecond // 1000 * 1000, tzinfo=UTC)  # CQL keeps milliseconds
     assert roundtrip(by_name["t_timestamp"], stamp, {}) == stamp
+
+
+def test_null_collections_read_as_new_empty_ones() -> None:
+    from ormada.backends.cassandra.codecs import decoder as make_decoder
+    from ormada.schema import Kind, LogicalType
+
+    text = LogicalType(Kind.TEXT)
+    for ltype in (LogicalType(Kind.LIST, items=(text,)), LogicalType(Kind.SET, items=(text,)),
+                  LogicalType(Kind.MAP, items=(text, text))):
+        decode = make_decoder(ltype, nullable=False)
+        assert decode is not None
+        first, second = decode(None), decode(None)
+        assert first == second and not first and first is not second  # one row's change never shows in another
+        assert make_decoder(ltype, nullable=True)(None) is None  # type: ignore[misc]

@@ -24,7 +24,7 @@ from ormada.backends.cassandra.executor import (
     shape,
     translate,
 )
-from ormada.backends.cassandra.paging import Page, PageRows
+from ormada.backends.cassandra.paging import Page, PageRows, unseal
 
 from .models import Metric, PageViews, User, db, other_db
 
@@ -168,7 +168,7 @@ def test_result_shapes() -> None:
     read = CqlStatement("SELECT a FROM t", fetch="rows")
     assert shape(read, [[(1,), (2,)]]) == [(1,), (2,)]
     paged = shape(CqlStatement("SELECT a FROM t", page=True), [[(1,)]], b"next")
-    assert isinstance(paged, PageRows) and paged.paging_state == b"next"
+    assert isinstance(paged, PageRows) and unseal("T", "SELECT a FROM t", (), paged.paging_state) == b"next"
     page = Page(list(paged), paged.paging_state)
     assert page.has_more and len(page) == 1
     lwt = CqlStatement("UPDATE t SET a = ? WHERE k = ? IF EXISTS", fetch="rowcount", conditional=True, write=True)
@@ -198,6 +198,11 @@ def test_cluster_options_from_url() -> None:
     assert options["protocol_version"] == 5 and "ssl_context" in options
     assert options["auth_provider"].username == "app"
     assert "s3cret" not in holder.describe
+    assert options["reconnection_policy"].max_delay == 30.0  # not the driver's 600 s
+    quick = SessionHolder(parse_url("cassandra://h/ks?reconnect_max_delay=0.5")).cluster_options()
+    assert quick["reconnection_policy"].base_delay == quick["reconnection_policy"].max_delay == 0.5
+    with pytest.raises(ConfigurationError, match=r"reconnect_max_delay|could not convert"):
+        SessionHolder(parse_url("cassandra://h/ks?reconnect_max_delay=soon")).cluster_options()
     with pytest.raises(ConfigurationError, match="same port"):
         SessionHolder(parse_url("cassandra://h1:1,h2:2/ks")).cluster_options()
     assert CassandraBackend(parse_url("scylla://h/ks")).keyspace == "ks"
@@ -213,13 +218,19 @@ def test_prepared_cache_is_bounded_lru() -> None:
 
 
 def test_error_mapping_and_sql_only_statements() -> None:
-    from cassandra import InvalidRequest, ReadTimeout
+    from cassandra import InvalidRequest, ReadTimeout, Unavailable
     from cassandra.cluster import NoHostAvailable
 
     holder = db.backend.holder
     assert type(translate(NoHostAvailable("x", {}), holder)).__name__ == "ConnectionFailed"
     assert isinstance(translate(InvalidRequest("x"), holder), QueryError)
-    assert type(translate(ReadTimeout("x"), holder)).__name__ == "DatabaseError"
+    assert type(translate(ReadTimeout("x"), holder)).__name__ == "QueryTimeout"
+    # The retry policy turns a replica's Unavailable into "no host available": the answer wins.
+    refused = translate(NoHostAvailable("x", {"h": Unavailable("not enough replicas")}), holder)
+    assert type(refused).__name__ == "DatabaseError" and "cannot meet the consistency level" in str(refused)
+    named = translate(InvalidRequest("no table"), holder,
+                      (CqlStatement("SELECT a FROM ks.t WHERE k = ?", (1,), model="Thing"),))
+    assert str(named).startswith("Thing: ") and "\n  CQL: SELECT a FROM ks.t WHERE k = ?\n" in str(named)
     with pytest.raises(QueryError, match="no transactions"):
         as_cql(Statement("SAVEPOINT x", (), "none"))
     raw = db.backend.raw("SELECT * FROM t WHERE k = :k", {"k": 1})

@@ -66,13 +66,14 @@ class CassandraBackend(Backend):
     def select(self, info: ModelInfo, state: QueryState) -> Compiled:
         state = self._natural_order(info, state)
         statement, template = compile_read(self.templates, self.table(info), state, "select", info.database)
+        statement.model = info.name
         return Compiled(statement, template.columns)
 
     def count(self, info: ModelInfo, state: QueryState) -> Statement:
-        return compile_read(self.templates, self.table(info), state, "count", info.database)[0]
+        return _named(info, compile_read(self.templates, self.table(info), state, "count", info.database)[0])
 
     def exists(self, info: ModelInfo, state: QueryState) -> Statement:
-        return compile_read(self.templates, self.table(info), state, "exists", info.database)[0]
+        return _named(info, compile_read(self.templates, self.table(info), state, "exists", info.database)[0])
 
     def _natural_order(self, info: ModelInfo, state: QueryState) -> QueryState:
         """Drops an ordering CQL gives anyway: partition-key columns (fixed by ``=``)
@@ -93,16 +94,21 @@ class CassandraBackend(Backend):
     # -- writes ----------------------------------------------------------------------------
     def update(self, info: ModelInfo, state: QueryState, values: dict[str, Any]) -> Statement:
         table = self.table(info)
-        return compile_update(self.templates, table, where_lookups(table, state), values, state.options, info.database)
+        statement = compile_update(self.templates, table, where_lookups(table, state, write=True), values,
+                                   state.options, info.database)
+        return _named(info, statement)
 
     def delete(self, info: ModelInfo, state: QueryState) -> Statement:
         table = self.table(info)
-        return compile_delete(self.templates, table, where_lookups(table, state), state.options, info.database)
+        statement = compile_delete(self.templates, table, where_lookups(table, state, write=True), state.options,
+                                   info.database)
+        return _named(info, statement)
 
     def insert(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
                returning: tuple[str, ...] = (), options: Mapping[str, Any] | None = None) -> Statement:
         self._check_returning(info, columns, returning)
-        return compile_insert(self.templates, self.table(info), columns, rows, options or {}, info.database)
+        statement = compile_insert(self.templates, self.table(info), columns, rows, options or {}, info.database)
+        return _named(info, statement)
 
     def upsert(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
                conflict: tuple[str, ...], update: tuple[str, ...], returning: tuple[str, ...] = ()) -> Statement:
@@ -112,7 +118,7 @@ class CassandraBackend(Backend):
                                f"({', '.join(table.primary_key)}) only; conflict on other columns needs a read first")
         self._check_returning(info, columns, returning)
         # INSERT already overwrites: every given column is written, none is read back.
-        return compile_insert(self.templates, table, columns, rows, {}, info.database)
+        return _named(info, compile_insert(self.templates, table, columns, rows, {}, info.database))
 
     def _check_returning(self, info: ModelInfo, columns: tuple[str, ...], returning: tuple[str, ...]) -> None:
         unknown = [c for c in returning if c not in columns]
@@ -121,7 +127,9 @@ class CassandraBackend(Backend):
 
     def update_rows(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
                     options: Mapping[str, Any] | None = None) -> Statement:
-        return compile_update_rows(self.templates, self.table(info), columns, rows, options or {}, info.database)
+        statement = compile_update_rows(self.templates, self.table(info), columns, rows, options or {},
+                                        info.database)
+        return _named(info, statement)
 
     # -- schema ---------------------------------------------------------------------------------
     def _tables(self, infos: Sequence[ModelInfo]) -> list[CqlTable]:
@@ -199,3 +207,9 @@ class CassandraBackend(Backend):
 
     def async_pool(self) -> AsyncPool:
         return CassandraAsyncPool(self.holder)
+
+
+def _named(info: ModelInfo, statement: CqlStatement) -> CqlStatement:
+    """The statement, marked with its model so that a refusal from the server names it."""
+    statement.model = info.name
+    return statement

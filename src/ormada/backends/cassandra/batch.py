@@ -129,7 +129,7 @@ class Batch:
             except OrmadaError:
                 raise
             except Exception as exc:
-                raise translate(exc, group.holder) from exc
+                raise translate(exc, group.holder, group.statements) from exc
 
     async def asend(self) -> None:
         """The async twin of :meth:`send`."""
@@ -146,7 +146,7 @@ class Batch:
             except OrmadaError:
                 raise
             except Exception as exc:
-                raise translate(exc, group.holder) from exc
+                raise translate(exc, group.holder, group.statements) from exc
 
     def _timeout(self, session: Any) -> Any:
         return self.timeout if self.timeout is not None else session.default_timeout

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import reprlib
 import typing
+import uuid
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -83,10 +85,56 @@ def _range_check(name: str, ctype: str) -> Codec | None:
     return check
 
 
+def _timestamp(value: Any) -> Any:
+    if isinstance(value, dt.datetime) and value.microsecond % 1000:
+        # CQL keeps milliseconds. Cut the rest here: the driver converts through a float
+        # and rounds instead, up into the next millisecond before 1970, and up into year
+        # 10000 (which no driver reads back) for 9999-12-31 23:59:59.999999.
+        return value.replace(microsecond=value.microsecond // 1000 * 1000)
+    return value
+
+
+def _ascii_check(name: str) -> Codec:
+    def check(value: Any) -> Any:
+        # The driver would fail inside its serializer with a bare UnicodeEncodeError.
+        if isinstance(value, str) and not value.isascii():
+            raise DataError(f"{name}: {reprlib.repr(value)} is not ASCII, which a CQL ascii column requires; "
+                            "declare the field as str (text) to store any Unicode")
+        return value
+
+    return check
+
+
+def _timeuuid_check(name: str) -> Codec:
+    def check(value: Any) -> Any:
+        # The server refuses other versions, and its message names neither field nor value.
+        if isinstance(value, uuid.UUID) and value.version != 1:
+            raise DataError(f"{name}: {value} is a version-{value.version} UUID; a CQL timeuuid takes version 1 "
+                            "only (uuid.uuid1() or cassandra.util.uuid_from_time())")
+        return value
+
+    return check
+
+
+def _vector(name: str, dimensions: int | None) -> Codec:
+    def encode(value: Any) -> list[float]:
+        floats = [float(x) for x in value]
+        if dimensions is not None and len(floats) != dimensions:
+            raise DataError(f"{name}: a vector<float, {dimensions}> takes exactly {dimensions} values, "
+                            f"got {len(floats)}: {reprlib.repr(value)}")
+        return floats
+
+    return encode
+
+
 def _duration(value: Any) -> Any:
     if isinstance(value, dt.timedelta):
-        nanos = (value.seconds * 10**6 + value.microseconds) * 1000
-        return Duration(0, value.days, nanos)
+        # A timedelta keeps only its days negative (-1 s is -1 day + 86399 s), but CQL
+        # refuses a duration whose parts differ in sign: encode the magnitude, then negate.
+        sign = -1 if value < dt.timedelta(0) else 1
+        size = abs(value)
+        nanos = (size.seconds * 10**6 + size.microseconds) * 1000
+        return Duration(0, sign * size.days, sign * nanos)
     return value
 
 
@@ -102,23 +150,31 @@ def encoder(ltype: LogicalType, name: str = "value") -> Codec | None:
         return str
     if ctype == "duration":
         return _duration
+    if ctype == "timestamp":
+        return _timestamp
+    if ctype == "ascii":
+        return _ascii_check(name)
+    if ctype == "timeuuid":
+        return _timeuuid_check(name)
     if kind is Kind.ENUM:
         return lambda v: v.value
     if kind is Kind.JSON:
         dump = _adapter(ltype.python_type).dump_json
         return lambda v: dump(v).decode()
     if kind in (Kind.LIST, Kind.SET, Kind.VECTOR):
-        item = encoder(ltype.items[0], name)
         if kind is Kind.VECTOR:
-            return lambda v: [float(x) for x in v]
+            return _vector(name, ltype.dimensions)
+        item = encoder(ltype.items[0], name)
+        # Always a new collection, even when the items go out as they are: the model keeps the
+        # encoded value as its snapshot, and the field's own object would change with it.
         if item is None:
-            return None
+            return set if kind is Kind.SET else list
         # Sets go out as lists: encoded items (user types) need not be hashable.
         return lambda v: [item(x) if x is not None else None for x in v]
     if kind is Kind.MAP:
         key_enc, value_enc = encoder(ltype.items[0], name), encoder(ltype.items[1], name)
         if key_enc is None and value_enc is None:
-            return None
+            return dict  # a copy, for the same reason
         k = key_enc or (lambda x: x)
         w = value_enc or (lambda x: x)
         return lambda v: _mapping([(k(a), w(b) if b is not None else None) for a, b in v.items()])
@@ -173,10 +229,24 @@ def _maybe(fn: Codec) -> Codec:
     return lambda v: None if v is None else fn(v)
 
 
+def _whole_millis(value: dt.datetime) -> dt.datetime:
+    """The driver decodes timestamps through a float, which strays by some microseconds
+    far from 1970 (9999-12-31 23:59:59.999 reads as …59.998993); CQL keeps whole
+    milliseconds, so the nearest one is the stored value."""
+    extra = value.microsecond % 1000
+    if not extra:
+        return value
+    return value + dt.timedelta(microseconds=1000 - extra if extra >= 500 else -extra)
+
+
 def _datetime(timezone: bool) -> Codec:
-    if timezone:
-        return lambda v: v.replace(tzinfo=UTC) if v.tzinfo is None else v.astimezone(UTC)
-    return lambda v: v.replace(tzinfo=None)
+    def decode(value: Any) -> Any:
+        value = _whole_millis(value)
+        if not timezone:
+            return value.replace(tzinfo=None)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    return decode
 
 
 def _to_timedelta(value: Any) -> Any:
@@ -213,15 +283,16 @@ def decoder(ltype: LogicalType, nullable: bool = True) -> Codec | None:
     if kind in (Kind.LIST, Kind.SET, Kind.VECTOR):
         container = _container(ltype, set if kind is Kind.SET else list)
         item = decoder(ltype.items[0])
-        empty: Any = None if nullable else container()
+        # A new empty container per row (never one shared by every row); None when nullable.
+        empty: Callable[[], Any] = (lambda: None) if nullable else container
         if item is None:
-            return lambda v: empty if v is None else container(v)
-        return lambda v: empty if v is None else container(item(x) for x in v)
+            return lambda v: empty() if v is None else container(v)
+        return lambda v: empty() if v is None else container(item(x) for x in v)
     if kind is Kind.MAP:
         dk = decoder(ltype.items[0]) or (lambda x: x)
         dv = decoder(ltype.items[1]) or (lambda x: x)
-        empty_map: Any = None if nullable else {}
-        return lambda v: empty_map if v is None else {dk(a): dv(b) for a, b in v.items()}
+        empty_map: Callable[[], Any] = (lambda: None) if nullable else dict
+        return lambda v: empty_map() if v is None else {dk(a): dv(b) for a, b in v.items()}
     if kind is Kind.TUPLE:
         decs = [decoder(i) or (lambda x: x) for i in ltype.items]
         return _maybe(lambda v: tuple(d(x) for d, x in zip(decs, v, strict=False)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ormada.backends.cassandra.paging import unseal
 from ormada.backends.cassandra.statements import CqlStatement, Template, TemplateCache, bind
 from ormada.backends.cassandra.tables import CqlTable
 from ormada.backends.cassandra.types import cql_type, quote
@@ -20,13 +21,29 @@ from ormada.schema import ColumnSchema, Kind
 WRITE_ONLY_OPTIONS = ("ttl", "timestamp", "if_not_exists", "if_exists", "if_")
 
 
-def where_lookups(table: CqlTable, state: QueryState) -> list[Lookup]:
-    """The query's lookups, plus token bounds and the polymorphic discriminator."""
+def where_lookups(table: CqlTable, state: QueryState, *, write: bool = False) -> list[Lookup]:
+    """The query's lookups, plus token bounds and the polymorphic discriminator.
+
+    Args:
+        write: For an UPDATE or DELETE, which CQL cannot filter on the discriminator (a
+            non-key column): it names one row by its whole primary key instead.
+
+    Raises:
+        NotSupported: a polymorphic subclass's write names more than one row.
+    """
     lookups = flatten(state.where, table.model_name)
     lookups += token_lookups(state.options)
     if table.discriminator is not None:
         column, value = table.discriminator
-        if not any(lk.field == column for lk in lookups):
+        if write:
+            keyed = {lk.field for lk in lookups if lk.op == "exact"}
+            if not set(table.primary_key) <= keyed:
+                raise NotSupported(
+                    f"{table.model_name}: CQL cannot limit an UPDATE or DELETE to the rows whose {column} is "
+                    f"{value!r}; name one row by its whole primary key ({', '.join(table.primary_key)}), "
+                    "or write through the base model"
+                )
+        elif not any(lk.field == column for lk in lookups):
             lookups.append(Lookup(column, "exact", value))
     return lookups
 
@@ -150,7 +167,9 @@ def _build_select(table: CqlTable, state: QueryState, lookups: list[Lookup], kin
         markers.append(Marker("int"))
     if allow:
         text += " ALLOW FILTERING"
-    return Template(text, tuple(markers), columns, "rows")
+    # The server pages no ORDER BY across the partitions of an IN: such a read comes back whole.
+    merged = bool(order) and any(lk.op == "in" and lk.field in table.partition for lk in lookups)
+    return Template(text, tuple(markers), columns, "rows", paged=not merged)
 
 
 def _values(state: QueryState, lookups: list[Lookup], kind: str) -> list[Any]:
@@ -178,8 +197,31 @@ def compile_read(cache: TemplateCache, table: CqlTable, state: QueryState, kind:
     """
     _check_read(table, state)  # not part of the shape, so checked on every call
     lookups = where_lookups(table, state)
+    if kind == "count" and (state.distinct or state.limit is not None
+                            or state.options.get("per_partition_limit") is not None):
+        return _tally(cache, table, state, database)
     key = (id(table), *_shape(kind, table, state, lookups))
     template = cache.get(key, lambda: _build_select(table, state, lookups, kind))
     statement = bind(template, _values(state, lookups, kind), database=database, options=state.options,
                      read=kind == "select", idempotent=True)
+    if not template.paged and (statement.page or statement.fetch_size is not None):
+        raise NotSupported(
+            f"{table.model_name}: CQL cannot page a read ordered across the partitions of an __in "
+            "(ORDER BY with IN on the partition key); drop page()/fetch_size() to read it whole, "
+            "or read one partition at a time"
+        )
+    if statement.paging_state is not None:
+        statement.paging_state = unseal(table.model_name, statement.text, statement.params, statement.paging_state)
+    return statement, template
+
+
+def _tally(cache: TemplateCache, table: CqlTable, state: QueryState,
+           database: str | None) -> tuple[CqlStatement, Template]:
+    """A count that honours LIMIT, DISTINCT and PER PARTITION LIMIT: CQL's ``count(*)``
+    counts every matching row whatever the LIMIT, has no DISTINCT form and refuses a
+    PER PARTITION LIMIT, so the keys are read and counted."""
+    columns = state.columns if state.distinct and state.columns is not None else table.primary_key
+    keys = state.evolve(columns=tuple(columns), order_by=(), shape="tuples")
+    statement, template = compile_read(cache, table, keys, "select", database)
+    statement.tally = True
     return statement, template

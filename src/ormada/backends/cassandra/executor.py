@@ -17,28 +17,71 @@ from typing import TYPE_CHECKING, Any
 from ormada.backends.base import AsyncConnection, AsyncPool, Statement, SyncConnection, SyncPool
 from ormada.backends.cassandra import bridge
 from ormada.backends.cassandra.batch import active_batch
-from ormada.backends.cassandra.paging import PageRows
+from ormada.backends.cassandra.paging import PageRows, seal
 from ormada.backends.cassandra.statements import CqlStatement
-from ormada.errors import ConfigurationError, ConnectionFailed, DatabaseError, OrmadaError, QueryError
+from ormada.errors import ConfigurationError, ConnectionFailed, DatabaseError, OrmadaError, QueryError, QueryTimeout
 
 if TYPE_CHECKING:
     from ormada._url import DatabaseURL
 
 DEFAULT_PREPARED_CACHE = 512
+# The driver backs off up to 600 s between attempts on a node it lost; a node that comes
+# back after a few minutes would then stay unused for up to ten more.
+DEFAULT_RECONNECT_MAX_DELAY = 30.0
 
 
-def translate(exc: BaseException, holder: SessionHolder) -> OrmadaError:
-    """The ormada error for a driver exception (chain it with ``from exc``)."""
-    from cassandra import AuthenticationFailed, InvalidRequest, Unauthorized
+def translate(exc: BaseException, holder: SessionHolder, statements: Sequence[CqlStatement] = ()) -> OrmadaError:
+    """The ormada error for a driver exception (chain it with ``from exc``); the message
+    names the models of ``statements`` and shows their CQL (never their values)."""
+    from cassandra import AuthenticationFailed, OperationTimedOut, RequestValidationException, Timeout, Unavailable
     from cassandra.cluster import NoHostAvailable
+    from cassandra.protocol import RequestValidationException as RefusedMessage
 
     if isinstance(exc, OrmadaError):
         return exc
+    exc = _server_answer(exc) or exc
+    who, cql = _context(statements)
     if isinstance(exc, (NoHostAvailable, AuthenticationFailed)):
-        return ConnectionFailed(f"cannot reach {holder.describe}: {exc}")
-    if isinstance(exc, (InvalidRequest, Unauthorized)):
-        return QueryError(f"{holder.describe} refused the statement: {exc}")
-    return DatabaseError(f"{type(exc).__name__} from {holder.describe}: {exc}")
+        return ConnectionFailed(f"{who}cannot reach {holder.describe}: {exc}{cql}")
+    if isinstance(exc, (RequestValidationException, RefusedMessage)):  # syntax, unknown table, bad request
+        return QueryError(f"{who}{holder.describe} refused the statement: {exc}{cql}")
+    if isinstance(exc, (OperationTimedOut, Timeout)):
+        return QueryTimeout(f"{who}no answer from {holder.describe} in time: {exc}{cql}")
+    if isinstance(exc, Unavailable):
+        return DatabaseError(f"{who}{holder.describe} cannot meet the consistency level: {exc}{cql}")
+    return DatabaseError(f"{who}{type(exc).__name__} from {holder.describe}: {exc}{cql}")
+
+
+def _server_answer(exc: BaseException) -> BaseException | None:
+    """The server's own error inside a NoHostAvailable.
+
+    After an Unavailable (a consistency level the replicas cannot meet) the driver's
+    retry policy tries the next host and, with none left, reports "no host available"
+    although every host answered; the answer is what the caller must see.
+    """
+    from cassandra import RequestExecutionException, RequestValidationException
+    from cassandra.cluster import NoHostAvailable
+    from cassandra.protocol import ErrorMessage
+
+    if not isinstance(exc, NoHostAvailable):
+        return None
+    errors = list((getattr(exc, "errors", None) or {}).values())
+    answers = (RequestExecutionException, RequestValidationException, ErrorMessage)
+    if errors and all(isinstance(e, answers) for e in errors):
+        return errors[0]  # type: ignore[no-any-return]
+    return None
+
+
+def _context(statements: Sequence[CqlStatement]) -> tuple[str, str]:
+    """The ``"Model: "`` prefix and the ``CQL:`` suffix of an error message."""
+    models = list(dict.fromkeys(s.model for s in statements if s.model))
+    who = f"{', '.join(models)}: " if models else ""
+    if not statements:
+        return who, ""
+    if len(statements) == 1:
+        return who, f"\n  CQL: {statements[0].text}"
+    texts = [s.text for s in statements[:3]] + (["…"] if len(statements) > 3 else [])
+    return who, f"\n  CQL (batch of {len(statements)}): " + "; ".join(texts)
 
 
 class SessionHolder:
@@ -62,7 +105,7 @@ class SessionHolder:
             ConfigurationError: the hosts use different ports, or a query option is malformed.
         """
         from cassandra.auth import PlainTextAuthProvider
-        from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
+        from cassandra.policies import DCAwareRoundRobinPolicy, ExponentialReconnectionPolicy, TokenAwarePolicy
 
         hosts = self.url.hosts or (("127.0.0.1", None),)
         ports = {p for _, p in hosts if p is not None}
@@ -78,6 +121,8 @@ class SessionHolder:
                 options["protocol_version"] = int(query["protocol_version"])
             if "connect_timeout" in query:
                 options["connect_timeout"] = float(query["connect_timeout"])
+            max_delay = float(query.get("reconnect_max_delay", DEFAULT_RECONNECT_MAX_DELAY))
+            options["reconnection_policy"] = ExponentialReconnectionPolicy(min(1.0, max_delay), max_delay)
         except ValueError as exc:
             raise ConfigurationError(f"{self.describe}: {exc}") from None
         if "local_dc" in query:
@@ -167,6 +212,12 @@ class SessionHolder:
         """The async twin of :meth:`prepared`; preparing does not block the loop."""
         return self._cached(text) or self._store(text, await bridge.prepare(session, text))
 
+    def forget_prepared(self) -> None:
+        """Drops every prepared statement, after a schema change: a statement prepared
+        before ``ALTER TYPE … ADD`` binds the old fields and would silently drop the new one."""
+        with self._lock:
+            self._prepared.clear()
+
     @property
     def prepared_count(self) -> int:
         """How many prepared statements the cache holds."""
@@ -183,6 +234,8 @@ def configure(driver_statement: Any, statement: CqlStatement) -> Any:
         driver_statement.serial_consistency_level = ConsistencyLevel.name_to_value[statement.serial_consistency]
     if statement.fetch_size is not None:
         driver_statement.fetch_size = statement.fetch_size
+    if not statement.paged:
+        driver_statement.fetch_size = None  # no page size: the whole result in one response
     driver_statement.is_idempotent = statement.idempotent
     return driver_statement
 
@@ -195,6 +248,12 @@ def as_cql(statement: Statement) -> CqlStatement:
         raise QueryError(f"Cassandra has no transactions or savepoints ({statement.text!r}); use a batch")
     return CqlStatement(text=statement.text, params=statement.params, fetch=statement.fetch, many=statement.many,
                         prepare=bool(statement.params))
+
+
+def changes_schema(statement: CqlStatement) -> bool:
+    """Whether the statement is DDL (schema statements are never prepared)."""
+    words = statement.text.split(None, 1)
+    return not statement.prepare and bool(words) and words[0].upper() in ("CREATE", "ALTER", "DROP")
 
 
 def applied(rows: Any) -> bool:
@@ -210,7 +269,9 @@ def shape(statement: CqlStatement, results: list[Any], paging_state: bytes | Non
     """
     if statement.fetch in ("rows", "auto") and not statement.many:
         rows = list(results[0] or ()) if results else []
-        return PageRows(rows, paging_state) if statement.page else rows
+        if statement.tally:
+            return [(len(rows),)]
+        return PageRows(rows, seal(statement.text, statement.params, paging_state)) if statement.page else rows
     if statement.conditional:
         return sum(applied(r) for r in results)
     if statement.fetch == "none":
@@ -251,14 +312,18 @@ class CassandraConnection(SyncConnection):
         except OrmadaError:
             raise
         except Exception as exc:
-            raise translate(exc, self.holder) from exc
+            raise translate(exc, self.holder, (cql,)) from exc
+        finally:
+            if changes_schema(cql):
+                self.holder.forget_prepared()
 
     def stream(self, statement: Statement, chunk_size: int) -> Iterator[Sequence[Sequence[Any]]]:
         cql = as_cql(statement)
         try:
             session = self.holder.session()
             (driver_statement,) = self._driver_statements(session, cql)
-            driver_statement.fetch_size = chunk_size
+            if cql.paged:
+                driver_statement.fetch_size = chunk_size
             result = session.execute(driver_statement, paging_state=cql.paging_state)
             while True:
                 yield list(result.current_rows)
@@ -266,7 +331,7 @@ class CassandraConnection(SyncConnection):
                     return
                 result.fetch_next_page()
         except Exception as exc:
-            raise translate(exc, self.holder) from exc
+            raise translate(exc, self.holder, (cql,)) from exc
 
     def close(self) -> None:
         """Nothing to close: the session belongs to the pool's holder."""
@@ -309,14 +374,18 @@ class AsyncCassandraConnection(AsyncConnection):
         except OrmadaError:
             raise
         except Exception as exc:
-            raise translate(exc, self.holder) from exc
+            raise translate(exc, self.holder, (cql,)) from exc
+        finally:
+            if changes_schema(cql):
+                self.holder.forget_prepared()
 
     async def stream(self, statement: Statement, chunk_size: int) -> AsyncIterator[Sequence[Sequence[Any]]]:
         cql = as_cql(statement)
         try:
             session = await self.holder.asession()
             (driver_statement,) = await self._driver_statements(session, cql)
-            driver_statement.fetch_size = chunk_size
+            if cql.paged:
+                driver_statement.fetch_size = chunk_size
             pages = bridge.ResponseBridge(session.execute_async(driver_statement, paging_state=cql.paging_state))
             rows = await pages.result()
             while True:
@@ -325,7 +394,7 @@ class AsyncCassandraConnection(AsyncConnection):
                     return
                 rows = await pages.next_page()
         except Exception as exc:
-            raise translate(exc, self.holder) from exc
+            raise translate(exc, self.holder, (cql,)) from exc
 
     async def close(self) -> None:
         """Nothing to close: the session belongs to the pool's holder."""

@@ -31,6 +31,8 @@ class LiveSchema:
 
     columns: dict[str, dict[str, str]] = field(default_factory=dict)  # table → column → type
     kinds: dict[str, dict[str, str]] = field(default_factory=dict)  # table → column → kind
+    # table → column → (kind, position, clustering order); None where the rows did not say
+    roles: dict[str, dict[str, tuple[str, int | None, str | None]]] = field(default_factory=dict)
     indexes: dict[str, set[str]] = field(default_factory=dict)  # table → index names
     types: dict[str, dict[str, str]] = field(default_factory=dict)  # user type → field → type
     views: set[str] = field(default_factory=set)
@@ -57,7 +59,8 @@ def read_statements(keyspace: str) -> list[CqlStatement]:
         return CqlStatement(text=text, params=(keyspace,), types=("text",))
 
     return [
-        read("SELECT table_name, column_name, type, kind FROM system_schema.columns WHERE keyspace_name = ?"),
+        read("SELECT table_name, column_name, type, kind, position, clustering_order FROM system_schema.columns "
+             "WHERE keyspace_name = ?"),
         read("SELECT table_name, index_name FROM system_schema.indexes WHERE keyspace_name = ?"),
         read("SELECT type_name, field_names, field_types FROM system_schema.types WHERE keyspace_name = ?"),
         read("SELECT view_name FROM system_schema.views WHERE keyspace_name = ?"),
@@ -68,9 +71,11 @@ def live_schema(columns: Sequence[Sequence[Any]], indexes: Sequence[Sequence[Any
                 types: Sequence[Sequence[Any]], views: Sequence[Sequence[Any]]) -> LiveSchema:
     """Builds a :class:`LiveSchema` from the rows of :func:`read_statements`."""
     live = LiveSchema()
-    for table, column, ctype, kind in columns:
+    for table, column, ctype, kind, *rest in columns:
         live.columns.setdefault(table, {})[column] = normalise(ctype)
         live.kinds.setdefault(table, {})[column] = kind
+        position, order = (int(rest[0]), str(rest[1]).lower()) if len(rest) >= 2 else (None, None)
+        live.roles.setdefault(table, {})[column] = (kind, position, order)
     for table, index in indexes:
         live.indexes.setdefault(table, set()).add(index)
     for name, names, ftypes in types:
@@ -110,6 +115,7 @@ def plan(tables: Sequence[CqlTable], live: LiveSchema, keyspace: str | None) -> 
             out.statements.append(ddl.create_table(table))
             out.statements += [ddl.create_index(table, ix) for ix in table.indexes]
             continue
+        out.conflicts += _role_conflicts(table, live.roles.get(name, {}))
         for column in table.columns:
             want = normalise(column_type(column))
             have = live_cols.get(column.name)
@@ -126,6 +132,47 @@ def plan(tables: Sequence[CqlTable], live: LiveSchema, keyspace: str | None) -> 
         out.statements += [ddl.create_index(table, ix) for ix in table.indexes if ix.name not in have_indexes]
     out.statements += [ddl.create_view(v, b) for v, b in views]
     return out
+
+
+def _role(table: CqlTable, column: str) -> tuple[str, int, str]:
+    """``(kind, position, clustering order)`` as ``system_schema.columns`` spells them."""
+    if column in table.partition:
+        return "partition_key", table.partition.index(column), "none"
+    if column in table.clustering:
+        return "clustering", table.clustering.index(column), table.by_name[column].clustering_order.lower()
+    return ("static" if table.by_name[column].static else "regular"), -1, "none"
+
+
+def _role_conflicts(table: CqlTable, live: dict[str, tuple[str, int | None, str | None]]) -> list[str]:
+    """The key and static columns whose role in the database is not the model's: CQL
+    cannot change a primary key, its order or a column's static-ness in place."""
+    name = table.schema.name
+    out: list[str] = []
+    for column, (kind, position, order) in live.items():
+        if column not in table.by_name:
+            if kind in ("partition_key", "clustering"):
+                out.append(f"{name}.{column} is a {kind.replace('_', ' ')} column in the database but not a field "
+                           "of the model; CQL cannot drop a key column (create a new table and copy the data)")
+            continue
+        want = _role(table, column)
+        have = (kind, want[1] if position is None else position, want[2] if order is None else order)
+        if have == want:
+            continue
+        fix = "create a new table with the new key and copy the data"
+        if {kind, want[0]} <= {"regular", "static"}:
+            fix = "add a new column and copy the data"
+        out.append(f"{name}.{column} is {_describe(have)} in the database, {_describe(want)} in "
+                   f"the model; CQL cannot change that in place ({fix})")
+    return out
+
+
+def _describe(role: tuple[str, int, str]) -> str:
+    kind, position, order = role
+    if kind == "partition_key":
+        return f"partition key column {position + 1}"
+    if kind == "clustering":
+        return f"clustering column {position + 1} ({order.upper()})"
+    return f"a {kind} column"
 
 
 def migrate_gen(tables: Sequence[CqlTable], keyspace: str, *, dry_run: bool = False,

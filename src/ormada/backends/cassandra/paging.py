@@ -8,17 +8,73 @@ by one or side by side.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import Any, Generic, TypeVar
 
+from ormada.errors import QueryError
 from ormada.query.state import QueryState
 
 T = TypeVar("T")
 
 MIN_TOKEN = -(2**63)
 MAX_TOKEN = 2**63 - 1
+SEAL = b"o\x01"
+DIGEST_SIZE = 8
+
+
+def _digest(text: str, params: Sequence[Any], raw: bytes) -> bytes:
+    """A digest of the query and the server's state, the same in every process."""
+    h = hashlib.blake2b(digest_size=DIGEST_SIZE)
+    h.update(text.encode())
+    h.update(b"\0" + _stable(params).encode() + b"\0")
+    h.update(raw)
+    return h.digest()
+
+
+def _stable(value: Any) -> str:
+    """``repr`` with sets and maps in sorted order (their iteration order differs between processes)."""
+    if isinstance(value, (set, frozenset)):
+        return "{" + ", ".join(sorted(_stable(v) for v in value)) + "}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(sorted(f"{_stable(k)}: {_stable(v)}" for k, v in value.items())) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_stable(v) for v in value) + "]"
+    return repr(value)
+
+
+def seal(text: str, params: Sequence[Any], raw: bytes | None) -> bytes | None:
+    """The paging state handed to users: the server's state tied to the query it resumes.
+
+    The server cannot tell a damaged state, or one from another query, from a good one:
+    it returns the wrong rows, fails, or answers with a protocol error on which the
+    driver closes the connection. A sealed state is checked before anything is sent.
+    """
+    if raw is None:
+        return None
+    return SEAL + _digest(text, params, raw) + raw
+
+
+def unseal(model: str, text: str, params: Sequence[Any], state: bytes) -> bytes:
+    """The server's paging state inside ``state``, checked against the query resuming it.
+
+    Raises:
+        QueryError: the state was not handed out for this query (same text and values),
+            or was cut or changed on the way.
+    """
+    head = len(SEAL) + DIGEST_SIZE
+    if isinstance(state, (bytes, bytearray, memoryview)):
+        state = bytes(state)
+        raw = state[head:]
+        if state[:len(SEAL)] == SEAL and len(state) > head and state[len(SEAL):head] == _digest(text, params, raw):
+            return raw
+    raise QueryError(
+        f"{model}: this paging state does not belong to this query (it comes from another query, or other "
+        "filter values, or was cut or changed); pass the paging_state of a page of this same query, or none "
+        "to start from the first page"
+    )
 
 
 class PageRows(list[Any]):

@@ -38,6 +38,11 @@ class CqlStatement(Statement):
         paging_state: Resume a paged read where an earlier page ended.
         page: Fetch one page only and return its paging state with the rows.
         prepare: Run as a prepared statement (bound values); DDL runs unprepared.
+        model: The model the statement reads or writes, named in error messages.
+        paged: False for a read the server refuses to page (ORDER BY with IN on the
+            partition key), which then comes back in one response.
+        tally: The rows are counted, not returned: CQL's ``count(*)`` ignores LIMIT and
+            DISTINCT, so such counts read the keys and the result is ``[(len(rows),)]``.
     """
 
     types: tuple[str, ...] = ()
@@ -53,6 +58,9 @@ class CqlStatement(Statement):
     paging_state: bytes | None = None
     page: bool = False
     prepare: bool = True
+    model: str | None = None
+    paged: bool = True
+    tally: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +74,7 @@ class Template:
     write: bool = False
     counter: bool = False
     conditional: bool = False
+    paged: bool = True
 
     @property
     def types(self) -> tuple[str, ...]:
@@ -80,6 +89,9 @@ class Template:
             m.encode(v) if m.encode is not None and v is not None and not _is_unset(v) else v
             for m, v in zip(self.markers, values, strict=True)
         )
+
+
+SERIAL_LEVELS = ("SERIAL", "LOCAL_SERIAL")
 
 
 def _is_unset(value: Any) -> bool:
@@ -102,6 +114,9 @@ def consistency_name(level: Any, option: str = "consistency") -> str | None:
     if name not in ConsistencyLevel.name_to_value:
         known = ", ".join(sorted(ConsistencyLevel.name_to_value))
         raise QueryError(f"unknown {option} level {level!r}; known: {known}")
+    # The driver refuses any other serial level only while sending, as a bare ValueError.
+    if option == "serial_consistency" and name not in SERIAL_LEVELS:
+        raise QueryError(f"serial_consistency must be {' or '.join(SERIAL_LEVELS)}, not {level!r}")
     return name
 
 
@@ -129,7 +144,7 @@ def bind(template: Template, values: Sequence[Any], *, database: str | None, opt
     return CqlStatement(
         text=template.text, params=template.encode(values), fetch=template.fetch, types=template.types,
         database=database, write=template.write, counter=template.counter, conditional=template.conditional,
-        **extra,
+        paged=template.paged, **extra,
     )
 
 

@@ -154,7 +154,8 @@ def render(table: CqlTable, lookups: list[Lookup], *, allow_filtering: bool, pur
             parts.append(f"{name} IN ?")
             markers.append(Marker(f"list<{cql_type(column.type, nested=True)}>", _in_encoder(enc)))
             eq_cols.add(field)
-        elif op in ("has", "contains_value") or (op == "contains" and column.type.kind in (Kind.LIST, Kind.SET)):
+        elif op in ("has", "contains_value") or (op == "contains" and column.type.kind in (Kind.LIST, Kind.SET,
+                                                                                               Kind.MAP)):
             if column.type.kind not in (Kind.LIST, Kind.SET, Kind.MAP):
                 raise QueryError(f"{model}.{field}: __contains on a collection needs a list, set or map field")
             item_type, item_enc = _item_type(table, field, 1 if column.type.kind is Kind.MAP else 0)
@@ -171,10 +172,13 @@ def render(table: CqlTable, lookups: list[Lookup], *, allow_filtering: bool, pur
             other.append((field, "contains_key"))
             labels.setdefault(field, "contains_key")
         elif op in TEXT_PATTERNS:
-            if not table.index_kinds(field) & {"sasi", "sai"}:
+            # Apache Cassandra's SAI answers = and ranges but refuses LIKE ("only supported on
+            # properly indexed columns"); only SASI matches patterns.
+            if "sasi" not in table.index_kinds(field):
                 raise NotSupported(
-                    f"{model}.{field}__{op}: CQL matches text patterns (LIKE) only on a SASI or SAI index; "
-                    f"declare the field Indexed(using='sasi') (or 'sai'), or filter the rows in Python"
+                    f"{model}.{field}__{op}: CQL matches text patterns (LIKE) only on a SASI index "
+                    "(an SAI index serves = and ranges, not LIKE); declare the field Indexed(using='sasi'), "
+                    "or filter the rows in Python"
                 )
             parts.append(f"{name} LIKE ?")
             markers.append(Marker(ctype, _pattern(op)))
@@ -219,13 +223,14 @@ def _served_by_index(table: CqlTable, field: str, how: str) -> bool:
     if how == "eq":
         return bool(kinds & {"2i", "sai", "sasi", "full"})
     if how == "range":
-        return bool(kinds & {"sai", "sasi"})
+        # Apache Cassandra 5's SASI refuses ranges on text, whatever its mode.
+        return "sai" in kinds or ("sasi" in kinds and table.by_name[field].type.kind is not Kind.TEXT)
     if how == "contains":
         return bool(kinds & {"2i", "sai", "values"})
     if how == "contains_key":
         return "keys" in kinds
     if how == "like":
-        return bool(kinds & {"sai", "sasi"})
+        return "sasi" in kinds
     return False
 
 
@@ -246,16 +251,16 @@ def _needs_filtering(table: CqlTable, eq_cols: set[str], range_cols: set[str], o
     partial_partition = [p for p in table.partition if p in eq_cols or p in range_cols]
     if partial_partition and not partition_full:
         needs += [p for p in partial_partition if not _served_by_index(table, p, "eq")]
-    two_i_used = False
+    # Several SAI indexes serve one query together; any other index (secondary or SASI)
+    # serves a query only alone, and the server refuses the rest without ALLOW FILTERING.
+    served = [(f, how) for f, how in other if f not in key_cols and _served_by_index(table, f, how)]
+    only_sai = all("sai" in table.index_kinds(f) and how in ("eq", "range", "contains") for f, how in served)
     for field, how in other:
         if field in key_cols:
             continue
-        if _served_by_index(table, field, how):
-            kinds = table.index_kinds(field)
-            if "sai" not in kinds and "sasi" not in kinds:
-                if two_i_used:
-                    needs.append(f"{_label(field, labels)} (only one secondary index serves a query)")
-                two_i_used = True
+        if (field, how) in served:
+            if not only_sai and (field, how) != served[0]:
+                needs.append(f"{_label(field, labels)} (an index other than SAI serves a query only alone)")
             continue
         needs.append(_label(field, labels))
     indexed_query = any(f not in key_cols for f, _ in other)

@@ -178,6 +178,8 @@ def compile_update_rows(cache: TemplateCache, table: CqlTable, columns: tuple[st
                            f"update({counters[0]}=F({counters[0]!r}) + n) or {counters[0]}__incr=n")
     using, using_markers, using_values = _using(options)
     cond, cond_markers, cond_values, cond_shape = _conditions(table, options)
+    # CQL refuses clustering columns in the WHERE of an UPDATE that sets only static columns.
+    keys = table.partition if _static_only(table, columns) else table.primary_key
 
     def build() -> Template:
         sets, markers = [], []
@@ -189,15 +191,15 @@ def compile_update_rows(cache: TemplateCache, table: CqlTable, columns: tuple[st
             else:
                 sets.append(f"{name} = ?")
                 markers.append(Marker(cql_type(table.by_name[c].type), table.encoder(c)))
-        where = " AND ".join(f"{quote(k)} = ?" for k in table.primary_key)
-        key_markers = [Marker(cql_type(table.by_name[k].type, freeze=True), table.encoder(k))
-                       for k in table.primary_key]
+        where = " AND ".join(f"{quote(k)} = ?" for k in keys)
+        key_markers = [Marker(cql_type(table.by_name[k].type, freeze=True), table.encoder(k)) for k in keys]
         text = f"UPDATE {table.name}{using} SET {', '.join(sets)} WHERE {where}{cond}"
         return Template(text, (*using_markers, *markers, *key_markers, *cond_markers),
                         fetch="rowcount", write=True, counter=increments, conditional=bool(cond))
 
     template = cache.get((id(table), "update_rows", columns, using, cond_shape, increments), build)
-    values = [[*using_values, *r, *cond_values] for r in rows]
+    width = len(columns) + len(keys)  # partition values come first among the key values
+    values = [[*using_values, *r[:width], *cond_values] for r in rows]
     if len(values) == 1:
         return bind(template, values[0], database=database, options=options, idempotent=not (cond or increments))
     return bind_many(template, values, database=database, options=options)
@@ -282,7 +284,11 @@ def compile_update(cache: TemplateCache, table: CqlTable, lookups: list[Lookup],
     _check_writable(table)
     if not values:
         raise QueryError(f"{table.model_name}: update() needs at least one field")
-    where = render(table, lookups, allow_filtering=False, purpose="update")
+    if _static_only(table, tuple(k.partition("__")[0] for k in values)):
+        lookups = _static_lookups(table, lookups)
+        where = render(table, lookups, allow_filtering=False, purpose="delete")  # the partition key suffices
+    else:
+        where = render(table, lookups, allow_filtering=False, purpose="update")
     items = [_assignment(table, k, v) for k, v in values.items()]
     counter = {is_counter for *_, is_counter in items}
     if len(counter) > 1:
@@ -303,6 +309,30 @@ def compile_update(cache: TemplateCache, table: CqlTable, lookups: list[Lookup],
     template = cache.get(shape, build)
     bound = [*using_values, *(v for _, _, v, _ in items), *_lookup_values(lookups), *cond_values]
     return bind(template, bound, database=database, options=options, idempotent=not (cond or is_counter))
+
+
+def _static_only(table: CqlTable, fields: Sequence[str]) -> bool:
+    return bool(fields) and all(f in table.by_name and table.by_name[f].static for f in fields)
+
+
+def _static_lookups(table: CqlTable, lookups: list[Lookup]) -> list[Lookup]:
+    """The lookups of an UPDATE of static columns: the partition key by ``=`` or ``IN``.
+
+    A static value belongs to the whole partition, so clustering filters are dropped
+    (CQL refuses them there).
+
+    Raises:
+        NotSupported: a partition column is missing, or a filter is on a non-key column.
+    """
+    kept = [lk for lk in lookups if lk.field not in table.clustering]
+    given = {lk.field for lk in kept if lk.op in ("exact", "in")}
+    stray = [lk.field for lk in kept if lk.field not in table.partition or lk.op not in ("exact", "in")]
+    missing = [p for p in table.partition if p not in given]
+    if stray or missing:
+        raise NotSupported(f"{table.model_name}: an UPDATE of static columns names its partitions by the partition "
+                           f"key ({', '.join(table.partition)}) with = or __in; "
+                           f"{', '.join([*(f'{m} (missing)' for m in missing), *stray])} cannot be used")
+    return kept
 
 
 def _lookup_values(lookups: list[Lookup]) -> list[Any]:
