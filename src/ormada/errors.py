@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-DOCS_URL = "https://ormada.readthedocs.io/en/latest/errors.html"
+# The error reference ships with the source; each code is a section of it.
+DOCS_URL = "docs/errors.md"
 
 
 class OrmadaError(Exception):
