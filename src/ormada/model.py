@@ -11,7 +11,8 @@ import difflib
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ormada import _operations as ops
 from ormada._info import ModelInfo
@@ -21,12 +22,31 @@ from ormada.database import Database, get_database
 from ormada.errors import ConfigurationError, DoesNotExist, MultipleObjectsReturned, OrmadaError, QueryError
 from ormada.query.expressions import Q
 from ormada.query.queryset import QuerySet
+from ormada.query.resolve import closest
 from ormada.schema import TableSchema
 
 if TYPE_CHECKING:
     from typing import Self
 
 _models: list[type[Model]] = []
+
+
+def _with_field_hints(model: type[BaseModel], exc: ValidationError) -> ValidationError:
+    """``exc`` with each unknown-field error saying which field was probably meant."""
+    errors = exc.errors()
+    if not any(e["type"] == "extra_forbidden" for e in errors):
+        return exc
+    details: list[InitErrorDetails] = []
+    for e in errors:
+        if e["type"] == "extra_forbidden":
+            field = str(e["loc"][0])
+            message = f"{model.__name__} has no field {field!r}{closest(field, model.model_fields)}"
+            details.append({"type": PydanticCustomError("extra_forbidden", message), "loc": e["loc"],
+                            "input": e["input"]})
+        else:
+            details.append({"type": e["type"], "loc": e["loc"], "input": e["input"],
+                            **({"ctx": e["ctx"]} if "ctx" in e else {})})  # type: ignore[typeddict-item]
+    return ValidationError.from_exception_data(exc.title, details)
 
 
 def registered_models() -> list[type[Model]]:
@@ -51,10 +71,12 @@ class Model(BaseModel):
     ...         table = "books"
 
     Assignments are validated (``validate_assignment=True``), so a bad value fails
-    where it is set, not when it is saved.
+    where it is set, not when it is saved. An unknown keyword (``Book(titel="x")``) is a
+    ``ValidationError`` naming the closest field, not a value silently dropped; a model
+    that wants pydantic's other behaviour sets ``model_config["extra"]`` itself.
     """
 
-    model_config = ConfigDict(validate_assignment=True)
+    model_config = ConfigDict(validate_assignment=True, extra="forbid")
     __slots__ = ("_ormada_layout", "_ormada_row")
 
     __ormada__: ClassVar[ModelInfo]
@@ -93,6 +115,12 @@ class Model(BaseModel):
         cls.MultipleObjectsReturned = type("MultipleObjectsReturned", (MultipleObjectsReturned,), {
             "__module__": cls.__module__, "__qualname__": f"{qualname}.MultipleObjectsReturned"})
         _models.append(cls)
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            self.__pydantic_validator__.validate_python(data, self_instance=self)
+        except ValidationError as exc:
+            raise _with_field_hints(type(self), exc) from None
 
     if not TYPE_CHECKING:
         def __getattr__(self, name: str) -> Any:

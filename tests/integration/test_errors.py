@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import socket
+from typing import Annotated
 
+import pydantic
 import pytest
 
 import ormada
@@ -88,3 +90,27 @@ async def test_sqlite_refuses_decimals_it_would_round(db: ormada.Database, api: 
     assert await api(Price.query(), "count") == 0
     row = await api(Everything, "create", d=Decimal("1.10"))
     assert str((await api(Everything, "get", id=row.id)).d) == "1.1000"
+
+
+async def test_misspelt_field_on_create_is_refused_and_nothing_written(db: ormada.Database, api: Api) -> None:
+    with pytest.raises(pydantic.ValidationError, match="Author has no field 'nmae'; did you mean 'name'") as caught:
+        await api(Author, "create", nmae="Typo")
+    assert {e["type"] for e in caught.value.errors()} == {"missing", "extra_forbidden"}  # name is required
+    assert await api(Author.query(), "count") == 0
+
+
+def test_misspelt_field_on_construction_keeps_the_other_errors() -> None:
+    with pytest.raises(pydantic.ValidationError) as caught:
+        Book(titel="x", year="not a year")
+    kinds = {(e["loc"][0], e["type"]) for e in caught.value.errors()}
+    assert kinds == {("title", "missing"), ("year", "int_parsing"), ("titel", "extra_forbidden")}
+    assert "Book has no field 'titel'; did you mean 'title'?" in str(caught.value)
+
+
+def test_a_model_may_opt_out_of_refusing_unknown_fields() -> None:
+    class Lenient(ormada.Model):
+        model_config = pydantic.ConfigDict(extra="ignore")
+        id: Annotated[int | None, ormada.PrimaryKey()] = None
+        name: str = ""
+
+    assert Lenient(name="a", unknown=1).model_dump() == {"id": None, "name": "a"}
