@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 
 import pytest
 
 import ormada
 from ormada import F, Q
 from tests.conftest import Api
-from tests.models import Author, Book
+from tests.models import Author, Book, Everything, Price
 
 TITLES = [
     ("The Left Hand of Darkness", 1969, ["classic", "sf"]),
@@ -206,10 +207,61 @@ async def test_f_expressions_compare_columns(library: list[Book], api: Api) -> N
     assert await api(Book.filter(pages__lt=F("year") - 1000), "count") == 6 - 1
 
 
-async def test_statement_and_explain(library: list[Book], db: ormada.Database, api: Api) -> None:
+async def test_decimal_constants_inside_expressions(db: ormada.Database, api: Api) -> None:
+    cheap = await api(Price, "create", amount=Decimal("2.50"))
+    await api(Price, "create", amount=Decimal("10.00"))
+    assert await api(Price.filter(id=cheap.id), "update", amount=F("amount") + Decimal("1.25")) == 1
+    assert (await api(Price, "get", id=cheap.id)).amount == Decimal("3.75")
+    assert await api(Price.filter(amount__gt=F("amount") * Decimal("0.5")), "count") == 2
+    assert await api(Price.filter(amount__gt=F("amount") - Decimal("1")), "count") == 2
+    assert await api(Price.filter(amount__gt=F("amount") + Decimal("0.01")), "count") == 0
+    big = await api(Everything, "create", d=Decimal("1.0000"))
+    await api(Everything.filter(id=big.id), "update", d=F("d") * Decimal("2.5"))
+    assert (await api(Everything, "get", id=big.id)).d == Decimal("2.5000")
+
+
+async def test_text_lookups_match_values_of_any_length_and_character(db: ormada.Database, api: Api) -> None:
+    long = "x" * 1_000_000
+    for text in (long + "needle" + long, "50% off_[*]?\\", "Straße", "plain"):
+        await api(Everything, "create", s=text)
+
+    async def count(**lookup: str) -> int:
+        return int(await api(Everything.filter(**lookup), "count"))
+
+    assert await count(s__contains="needle") == 1
+    assert await count(s__contains=long + "needle") == 1  # a 1 MB pattern
+    assert await count(s__startswith=long + "n") == 1
+    assert await count(s__endswith="needle" + long) == 1
+    assert await count(s__contains="% off_") == 1  # wildcards of every dialect are plain text
+    assert await count(s__startswith="50%") == 1
+    assert await count(s__endswith="[*]?\\") == 1
+    assert await count(s__contains="%") == 1 and await count(s__contains="_") == 1
+    assert await count(s__contains="*") == 1 and await count(s__startswith="5_") == 0
+    assert await count(s__icontains="STRA") == 1 and await count(s__contains="STRA") == 0
+    assert await count(s__istartswith="PLA") == 1 and await count(s__iendswith="AIN") == 1
+    assert await count(s__endswith="") == 4 and await count(s__startswith="") == 4
+
+
+async def test_text_lookups_match_nul_bytes(db: ormada.Database, api: Api, backend: str) -> None:
+    if backend == "postgresql":  # its text type cannot hold a NUL byte: refused, nothing written
+        with pytest.raises(ormada.DataError, match="0x00"):
+            await api(Everything, "create", s="ab\x00cd")
+        assert await api(Everything.query(), "count") == 0
+        return
+    await api(Everything, "create", s="ab\x00cd")
+    await api(Everything, "create", s="ab")
+    assert await api(Everything.filter(s__contains="\x00c"), "count") == 1
+    assert await api(Everything.filter(s__contains="b\x00z"), "count") == 0
+    assert await api(Everything.filter(s__startswith="ab\x00"), "count") == 1
+    assert await api(Everything.filter(s__endswith="\x00cd"), "count") == 1
+    assert await api(Everything.filter(s__endswith="cd"), "count") == 1
+
+
+async def test_statement_and_explain(library: list[Book], db: ormada.Database, api: Api, backend: str) -> None:
     statement = Book.filter(year__gte=1970, title__icontains="dark").order_by("-year").limit(5).statement()
     assert statement.text.startswith("SELECT books.id, books.title")
-    assert list(statement.params)[:3] == [1970, "%dark%", 5]  # SQLite adds OFFSET 0
+    pattern = "dark" if backend == "sqlite" else "%dark%"  # SQLite matches with instr(), not LIKE
+    assert list(statement.params)[:3] == [1970, pattern, 5]  # SQLite adds OFFSET 0
     assert "books" in str(statement)
     plan = await api(Book.filter(title="Kindred"), "explain")
     assert isinstance(plan, str) and plan

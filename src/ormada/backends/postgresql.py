@@ -82,9 +82,6 @@ class PostgresBackend(SqlBackend):
                              .where(each.c.value == binds(pg_dialect.JSONB())))
         return column.op("@>", is_comparison=True)(binds(pg_dialect.JSONB()))
 
-    def expression_constant(self, value: Any) -> Any:
-        return value
-
     def insert(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
                returning: tuple[str, ...] = (), options: Mapping[str, Any] | None = None) -> Statement:
         # Multi-row VALUES statements spend most of their time being parsed (2,000 rows of a

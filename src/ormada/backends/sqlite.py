@@ -15,7 +15,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from ormada.backends._pool import SimpleAsyncPool, SimpleSyncPool
 from ormada.backends._sql import codecs
 from ormada.backends._sql.backend import SqlBackend
-from ormada.backends._sql.compiler import TEXT_PATTERNS, Binds
+from ormada.backends._sql.compiler import Binds
 from ormada.backends._sqlite_io import AsyncSqliteConnection, SqliteConnection
 from ormada.backends.base import AsyncConnection, Capabilities, Encoder
 from ormada.errors import ConnectionFailed, DataError, NotSupported
@@ -28,9 +28,7 @@ if TYPE_CHECKING:
 _memory_ids = itertools.count()
 
 
-def glob_escape(value: str) -> str:
-    """Makes GLOB's wildcards literal by putting each in brackets."""
-    return value.replace("[", "[[]").replace("*", "[*]").replace("?", "[?]")
+_ABOVE_UTF8: sa.ColumnClause[Any] = sa.literal_column("CAST(x'F5' AS TEXT)")
 
 
 SQLITE_DECIMAL_DIGITS = 15
@@ -87,17 +85,33 @@ class SqliteBackend(SqlBackend):
     def dialect_insert(self, table: sa.Table) -> Any:
         return sqlite_dialect.insert(table)
 
-    # Case-sensitive matching uses GLOB: SQLite's LIKE ignores ASCII case.
+    def expression_constant(self, info: ModelInfo, field: str, value: Any) -> Any:
+        # sqlite3 binds no Decimal; as text, SQLite's arithmetic reads it as a number.
+        if isinstance(value, Decimal):
+            return decimal_encoder(info.name, field)(value)
+        return value
+
+    # No LIKE or GLOB: SQLite refuses patterns past 50,000 bytes ("pattern too complex")
+    # and cuts them at a NUL byte, and its LIKE ignores ASCII case. The value is bound
+    # as it is, and the i… lookups fold case with lower(), which is ASCII-only like LIKE.
     def text_pattern(self, op: str, value: str) -> str:
-        if op.startswith("i"):
-            return super().text_pattern(op, value)
-        head, tail = TEXT_PATTERNS[op]
-        return f"{head.replace('%', '*')}{glob_escape(value)}{tail.replace('%', '*')}"
+        return value
 
     def text_match(self, column: sa.ColumnElement[Any], op: str, pattern: sa.BindParameter[Any]) -> Any:
-        if op.startswith("i"):
-            return column.ilike(pattern, escape="\\")
-        return column.op("GLOB", is_comparison=True)(pattern)
+        folded = op.startswith("i")
+        text: Any = sa.func.lower(column) if folded else column
+        value: Any = sa.func.lower(pattern) if folded else pattern
+        match op.removeprefix("i"):
+            case "contains":
+                return sa.func.instr(text, value) > sa.literal_column("0")
+            case "startswith":
+                # A range, so an index on the column serves it: the strings that start with
+                # the value sort from it up to it followed by 0xF5, a byte UTF-8 never holds.
+                return sa.and_(text >= value, text < value.concat(_ABOVE_UTF8))
+            case _:  # endswith, compared as bytes: length() of text stops at a NUL
+                whole, tail = sa.cast(text, sa.LargeBinary), sa.cast(value, sa.LargeBinary)
+                start = sa.func.length(whole) - sa.func.length(tail) + sa.literal_column("1")
+                return sa.func.substr(whole, start) == tail
 
     def collection_item(self, info: ModelInfo, field: str, op: str, value: Any) -> Any:
         column = info.table.by_name[field]

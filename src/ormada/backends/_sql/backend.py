@@ -59,8 +59,9 @@ class SqlBackend(Backend):
             encoder = self._encoders[key] = self.encoder(info, info.table.by_name[name])
             return encoder
 
-    def expression_constant(self, value: Any) -> Any:
-        """A constant inside an F() expression, as the driver binds it."""
+    def expression_constant(self, info: ModelInfo, field: str, value: Any) -> Any:
+        """A constant inside an F() expression on ``field`` whose type is not the field's
+        own (those use the field's encoder), as the driver binds it."""
         return value
 
     # -- lookups whose SQL differs by database ----------------------------

@@ -10,7 +10,10 @@ A repeated query therefore costs one flattening walk and a dictionary look-up.
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from collections.abc import Callable, Hashable, Sequence
+from decimal import Decimal
 from itertools import count
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +24,7 @@ from ormada.backends.base import Compiled, KeyedSelect, Statement
 from ormada.errors import NotSupported, QueryError
 from ormada.query.expressions import Combined, F, Junction, Lookup, Node
 from ormada.query.state import QueryState
+from ormada.schema import Kind
 
 if TYPE_CHECKING:
     from ormada._info import ModelInfo
@@ -43,6 +47,15 @@ TEXT_PATTERNS = {
     "endswith": ("%", ""),
     "iendswith": ("%", ""),
 }
+
+
+# The kinds whose values a driver may not bind as they are (SQLite: Decimal, UUID, dates).
+_CONSTANT_KINDS = {Decimal: Kind.DECIMAL, uuid.UUID: Kind.UUID, dt.datetime: Kind.DATETIME, dt.date: Kind.DATE,
+                   dt.time: Kind.TIME, dt.timedelta: Kind.DURATION}
+
+
+def _kind_of(value: Any) -> Kind | None:
+    return _CONSTANT_KINDS.get(type(value))
 
 
 Position = int | tuple[Any]  # an index into the flattened values, or (constant,)
@@ -180,7 +193,11 @@ class SqlCompiler:
         if isinstance(value, Combined):
             return ("C", self.flatten_expression(info, field, value.lhs, values), value.op,
                     self.flatten_expression(info, field, value.rhs, values))
-        values.append(self.backend.expression_constant(value))
+        column = info.table.by_name.get(field)
+        if column is not None and _kind_of(value) is column.type.kind:
+            values.append(self._encode(info, field, value))  # as the same value in a plain filter
+        else:
+            values.append(self.backend.expression_constant(info, field, value))
         return ("V",)
 
     # -- building ----------------------------------------------------------
