@@ -14,14 +14,16 @@ from collections.abc import Awaitable, Callable
 from ormada.backends.base import AsyncConnection, AsyncPool, SyncConnection, SyncPool
 from ormada.errors import ConnectionFailed
 
-ACQUIRE_TIMEOUT = 30.0
+DEFAULT_ACQUIRE_TIMEOUT = 30.0  # seconds a caller waits for a free connection
 
 
 class SimpleSyncPool(SyncPool):
     """Up to ``max_size`` connections made by ``connect``, reused last-in first-out."""
 
-    def __init__(self, connect: Callable[[], SyncConnection], max_size: int, describe: str) -> None:
+    def __init__(self, connect: Callable[[], SyncConnection], max_size: int, describe: str,
+                 acquire_timeout: float = DEFAULT_ACQUIRE_TIMEOUT) -> None:
         self._connect = connect
+        self._acquire_timeout = acquire_timeout
         self._idle: list[SyncConnection] = []
         self._max_size = max_size
         self._size = 0  # connections open: idle plus handed out
@@ -42,9 +44,9 @@ class SimpleSyncPool(SyncPool):
                 if self._size < self._max_size:
                     self._size += 1
                     break
-                if not self._freed.wait(ACQUIRE_TIMEOUT):
-                    raise ConnectionFailed(
-                        f"no free connection to {self._describe} within {ACQUIRE_TIMEOUT:.0f}s")
+                if not self._freed.wait(self._acquire_timeout):
+                    raise ConnectionFailed(f"no free connection to {self._describe} within "
+                                           f"{self._acquire_timeout:g}s (pool_timeout)")
         try:
             return self._connect()
         except BaseException:
@@ -77,8 +79,10 @@ class SimpleSyncPool(SyncPool):
 class SimpleAsyncPool(AsyncPool):
     """The async twin of :class:`SimpleSyncPool`, bound to the event loop that first uses it."""
 
-    def __init__(self, connect: Callable[[], Awaitable[AsyncConnection]], max_size: int, describe: str) -> None:
+    def __init__(self, connect: Callable[[], Awaitable[AsyncConnection]], max_size: int, describe: str,
+                 acquire_timeout: float = DEFAULT_ACQUIRE_TIMEOUT) -> None:
         self._connect = connect
+        self._acquire_timeout = acquire_timeout
         self._idle: list[AsyncConnection] = []
         self._max_size = max_size
         self._slots: asyncio.Semaphore | None = None
@@ -92,10 +96,10 @@ class SimpleAsyncPool(AsyncPool):
             self.loop = asyncio.get_running_loop()
         if self._slots.locked():  # only a full pool pays for a timeout (wait_for starts a task)
             try:
-                await asyncio.wait_for(self._slots.acquire(), ACQUIRE_TIMEOUT)
+                await asyncio.wait_for(self._slots.acquire(), self._acquire_timeout)
             except TimeoutError:
-                raise ConnectionFailed(
-                    f"no free connection to {self._describe} within {ACQUIRE_TIMEOUT:.0f}s") from None
+                raise ConnectionFailed(f"no free connection to {self._describe} within "
+                                       f"{self._acquire_timeout:g}s (pool_timeout)") from None
         else:
             await self._slots.acquire()
         if self._idle:

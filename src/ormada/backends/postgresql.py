@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 
-from ormada.backends._pool import SimpleAsyncPool, SimpleSyncPool
+from ormada.backends._options import positive_number, read_options, text, whole_number
+from ormada.backends._pool import DEFAULT_ACQUIRE_TIMEOUT, SimpleAsyncPool, SimpleSyncPool
 from ormada.backends._sql import codecs
 from ormada.backends._sql.backend import SqlBackend
 from ormada.backends._sql.compiler import Binds
@@ -49,11 +50,13 @@ class PostgresBackend(SqlBackend):
 
     def __init__(self, url: DatabaseURL) -> None:
         super().__init__(url)
-        query = dict(url.query)
-        self.pool_size = int(query.pop("pool_size", "10"))
-        self.schema = query.pop("schema", None)
-        self.connect_timeout = float(query.pop("connect_timeout", "10"))
-        self.extra: dict[str, Any] = query
+        options = read_options(url, {"pool_size": whole_number, "pool_timeout": positive_number, "schema": text,
+                                     "connect_timeout": positive_number, "application_name": text})
+        self.pool_size: int = options.get("pool_size", 10)
+        self.pool_timeout: float = options.get("pool_timeout", DEFAULT_ACQUIRE_TIMEOUT)
+        self.schema: str | None = options.get("schema")
+        self.connect_timeout: float = options.get("connect_timeout", 10.0)
+        self.application_name: str | None = options.get("application_name")
 
     def make_dialect(self) -> sa.Dialect:
         return asyncpg_dialect.dialect()  # type: ignore[no-untyped-call]
@@ -99,6 +102,8 @@ class PostgresBackend(SqlBackend):
     # -- connections -----------------------------------------------------
     def _settings(self) -> dict[str, str]:
         settings = {"timezone": "UTC"}
+        if self.application_name:
+            settings["application_name"] = self.application_name
         if self.schema:
             settings["search_path"] = self.schema
         return settings
@@ -120,13 +125,17 @@ class PostgresBackend(SqlBackend):
             from psycopg.types.string import TextLoader
         except ImportError as exc:
             raise _drivers_missing(exc) from exc
-        options = " ".join(f"-c {k}={v}" for k, v in self._settings().items())
+        settings = self._settings()
+        # libpq's options string splits on spaces; the application name goes as its own keyword.
+        name: dict[str, Any] = ({"application_name": settings.pop("application_name")}
+                                if "application_name" in settings else {})
+        options = " ".join(f"-c {k}={v}" for k, v in settings.items())
 
         def connect() -> SyncConnection:
             try:
                 connection = psycopg.connect(
                     autocommit=True, cursor_factory=psycopg.RawCursor, options=options,
-                    connect_timeout=max(1, int(self.connect_timeout)), **self._connect_kwargs(), **self.extra,
+                    connect_timeout=max(1, int(self.connect_timeout)), **self._connect_kwargs(), **name,
                 )
             except psycopg.OperationalError as exc:
                 raise ConnectionFailed(f"could not connect to {self.url}: {_first_line(exc)}") from None
@@ -137,7 +146,7 @@ class PostgresBackend(SqlBackend):
             connection.adapters.register_dumper(list, ListBinaryDumper)
             return PsycopgConnection(connection)
 
-        return SimpleSyncPool(connect, self.pool_size, str(self.url))
+        return SimpleSyncPool(connect, self.pool_size, str(self.url), self.pool_timeout)
 
     def async_pool(self) -> SimpleAsyncPool:
         try:
@@ -150,13 +159,13 @@ class PostgresBackend(SqlBackend):
         async def connect() -> AsyncConnection:
             try:
                 connection = await asyncpg.connect(
-                    server_settings=self._settings(), timeout=self.connect_timeout, **kwargs, **self.extra,
+                    server_settings=self._settings(), timeout=self.connect_timeout, **kwargs,
                 )
             except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
                 raise ConnectionFailed(f"could not connect to {self.url}: {_first_line(exc)}") from None
             return AsyncpgConnection(connection)
 
-        return SimpleAsyncPool(connect, self.pool_size, str(self.url))
+        return SimpleAsyncPool(connect, self.pool_size, str(self.url), self.pool_timeout)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -12,7 +12,8 @@ import aiosqlite
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
-from ormada.backends._pool import SimpleAsyncPool, SimpleSyncPool
+from ormada.backends._options import positive_number, read_options, whole_number
+from ormada.backends._pool import DEFAULT_ACQUIRE_TIMEOUT, SimpleAsyncPool, SimpleSyncPool
 from ormada.backends._sql import codecs
 from ormada.backends._sql.backend import SqlBackend
 from ormada.backends._sql.compiler import Binds
@@ -71,8 +72,11 @@ class SqliteBackend(SqlBackend):
             self.path = url.database or ""
             self.uri = self.path.startswith("file:")
         self._anchor: sqlite3.Connection | None = None
-        self.pool_size = int(url.query.get("pool_size", "1" if url.is_memory else "5"))
-        self.timeout = float(url.query.get("timeout", "10"))
+        options = read_options(url, {"pool_size": whole_number, "pool_timeout": positive_number,
+                                     "timeout": positive_number})
+        self.pool_size: int = options.get("pool_size", 1 if url.is_memory else 5)
+        self.pool_timeout: float = options.get("pool_timeout", DEFAULT_ACQUIRE_TIMEOUT)
+        self.timeout: float = options.get("timeout", 10.0)  # seconds to wait for another writer's lock
 
     def make_dialect(self) -> sa.Dialect:
         return sqlite_dialect.dialect(paramstyle="qmark")
@@ -160,7 +164,7 @@ class SqliteBackend(SqlBackend):
 
     def sync_pool(self) -> SimpleSyncPool:
         self.anchor()
-        return SimpleSyncPool(lambda: SqliteConnection(self._open()), self.pool_size, str(self.url))
+        return SimpleSyncPool(lambda: SqliteConnection(self._open()), self.pool_size, str(self.url), self.pool_timeout)
 
     def async_pool(self) -> SimpleAsyncPool:
         self.anchor()
@@ -183,4 +187,4 @@ class SqliteBackend(SqlBackend):
                 await connection.execute(pragma)
             return AsyncSqliteConnection(connection, self.timeout)
 
-        return SimpleAsyncPool(connect, self.pool_size, str(self.url))
+        return SimpleAsyncPool(connect, self.pool_size, str(self.url), self.pool_timeout)
