@@ -434,7 +434,8 @@ class Database:
 
     # -- raw statements and schema ---------------------------------------------
     def execute(self, sql: str, params: dict[str, Any] | None = None) -> Any:
-        """Runs raw SQL with ``:name`` parameters, always bound, never spliced in.
+        """Runs one raw SQL statement with ``:name`` parameters, always bound, never spliced in
+        (several statements are a ``QueryError``; :meth:`execute_script` runs those).
 
         Returns:
             The rows (a list of tuples) for a statement that returns rows, otherwise
@@ -445,6 +446,18 @@ class Database:
     async def aexecute(self, sql: str, params: dict[str, Any] | None = None) -> Any:
         """The async twin of :meth:`execute`."""
         return await self.arun(_single(self.backend.raw(sql, params)))
+
+    def execute_script(self, sql: str) -> None:
+        """Runs several statements separated by ``;``, with no parameters (DDL, fixtures).
+
+        Outside a transaction the script is one transaction of its own: when a statement
+        fails, the ones before it are undone. It must not hold BEGIN/COMMIT itself.
+        """
+        self.run(_single(self.backend.script(sql)))
+
+    async def aexecute_script(self, sql: str) -> None:
+        """The async twin of :meth:`execute_script`."""
+        await self.arun(_single(self.backend.script(sql)))
 
     def execute_statement(self, statement: Statement) -> Any:
         """Runs one already-built :class:`Statement` (e.g. a backend's keyspace DDL)."""

@@ -19,7 +19,7 @@ from typing import Any
 
 import aiosqlite
 
-from ormada.backends.base import AsyncConnection, Statement, SyncConnection
+from ormada.backends.base import AsyncConnection, Statement, SyncConnection, several_statements
 from ormada.errors import DatabaseError, IntegrityError, OrmadaError
 
 # VM instructions between progress checks, and checks allowed before an inline run
@@ -32,11 +32,49 @@ def map_error(exc: sqlite3.Error, statement: Statement) -> OrmadaError:
     """The ormada error for a sqlite3 error raised by ``statement``."""
     if isinstance(exc, sqlite3.IntegrityError):
         return IntegrityError(f"{exc} (in: {statement.text})")
+    if isinstance(exc, sqlite3.ProgrammingError) and "one statement at a time" in str(exc):
+        return several_statements(statement)
     return DatabaseError(f"{exc} (in: {statement.text})")
+
+
+def split_script(script: str) -> list[str]:
+    """The statements of a script, cut where SQLite itself would end each one (a ``;``
+    inside a string, a comment or a trigger's body does not end it)."""
+    statements, current = [], ""
+    for piece in script.split(";"):
+        current += piece + ";"
+        if sqlite3.complete_statement(current):
+            if current.strip(" \t\r\n;"):
+                statements.append(current)
+            current = ""
+    if current[:-1].strip():
+        statements.append(current[:-1])
+    return statements
+
+
+def run_script(connection: sqlite3.Connection, script: str) -> None:
+    """Runs a script's statements in order, as one transaction unless inside one already.
+
+    Not ``executescript()``: it commits the caller's open transaction first.
+    """
+    own = not connection.in_transaction
+    if own:
+        connection.execute("BEGIN")
+    try:
+        for text in split_script(script):
+            connection.execute(text)
+    except BaseException:
+        if own and connection.in_transaction:
+            connection.execute("ROLLBACK")
+        raise
+    if own:
+        connection.execute("COMMIT")
 
 
 def run_statement(connection: sqlite3.Connection, statement: Statement) -> Any:
     """Runs one statement and returns what ``statement.fetch`` asks for."""
+    if statement.fetch == "script":
+        return run_script(connection, statement.text)
     if statement.many:
         return connection.executemany(statement.text, statement.params).rowcount
     cursor = connection.execute(statement.text, statement.params)
@@ -106,7 +144,7 @@ class AsyncSqliteConnection(AsyncConnection):
         # interrupting it inside a transaction would roll the whole transaction back.
         is_read = statement.text.startswith(("SELECT", "select"))
         bounded = is_read or not raw.in_transaction
-        if statement.many or not (bounded or statement.quick):
+        if statement.many or statement.fetch == "script" or not (bounded or statement.quick):
             raise _Handoff
         if bounded:
             self._checks = 0

@@ -12,13 +12,21 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from ormada.errors import QueryError
+
 if TYPE_CHECKING:
     from ormada._info import ModelInfo
     from ormada._url import DatabaseURL
     from ormada.query.state import QueryState
     from ormada.schema import ColumnSchema
 
-Fetch = Literal["rows", "rowcount", "lastrowid", "none", "auto"]
+Fetch = Literal["rows", "rowcount", "lastrowid", "none", "auto", "script"]
+
+
+def several_statements(statement: Statement) -> QueryError:
+    """The error for raw SQL that holds more than one statement."""
+    return QueryError(f"execute() runs one statement; run a script of several with execute_script() "
+                      f"(in: {statement.text})")
 
 
 @dataclass(slots=True)
@@ -31,7 +39,8 @@ class Statement:
             ``many`` statements, one sequence per execution.
         fetch: ``"rows"`` returns the rows, ``"rowcount"`` the affected row count,
             ``"lastrowid"`` the generated key, ``"none"`` nothing, and ``"auto"``
-            (raw statements) the rows when the statement returns rows, else the row count.
+            (raw statements) the rows when the statement returns rows, else the row count;
+            ``"script"`` runs several statements without parameters and returns nothing.
         many: Execute once per parameter sequence (``executemany``).
         quick: A hint that the statement touches at most one row by key (or is
             transaction control), so an executor may run it without a thread hop.
@@ -262,6 +271,10 @@ class Backend(ABC):
     @abstractmethod
     def raw(self, text: str, params: Sequence[Any] | dict[str, Any] | None) -> Statement:
         """A user's own statement, its parameters bound, never spliced in."""
+
+    def script(self, text: str) -> Statement:
+        """A user's script of several statements, without parameters."""
+        return Statement(text, (), "script")
 
     # -- values ----------------------------------------------------------
     @abstractmethod

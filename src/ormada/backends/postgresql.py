@@ -20,7 +20,7 @@ from ormada.backends._pool import DEFAULT_ACQUIRE_TIMEOUT, SimpleAsyncPool, Simp
 from ormada.backends._sql import codecs
 from ormada.backends._sql.backend import SqlBackend
 from ormada.backends._sql.compiler import Binds
-from ormada.backends.base import AsyncConnection, Capabilities, Statement, SyncConnection
+from ormada.backends.base import AsyncConnection, Capabilities, Statement, SyncConnection, several_statements
 from ormada.errors import ConfigurationError, ConnectionFailed, DatabaseError, DataError, IntegrityError, OrmadaError
 from ormada.schema import Kind
 
@@ -173,6 +173,9 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0]
 
 
+MULTIPLE_COMMANDS = "cannot insert multiple commands into a prepared statement"
+
+
 def map_psycopg_error(exc: Exception, statement: Statement) -> OrmadaError:
     """The ormada error for a psycopg error raised by ``statement``."""
     import psycopg
@@ -182,6 +185,8 @@ def map_psycopg_error(exc: Exception, statement: Statement) -> OrmadaError:
         return IntegrityError(message)
     if isinstance(exc, psycopg.errors.DataError):
         return DataError(message)
+    if MULTIPLE_COMMANDS in message:
+        return several_statements(statement)
     return DatabaseError(message)
 
 
@@ -194,6 +199,8 @@ def map_asyncpg_error(exc: Exception, statement: Statement) -> OrmadaError:
         return IntegrityError(message)
     if isinstance(exc, (asyncpg.DataError, asyncpg.exceptions.DataError)):
         return DataError(message)
+    if MULTIPLE_COMMANDS in message:
+        return several_statements(statement)
     return DatabaseError(message)
 
 
@@ -217,8 +224,13 @@ class PsycopgConnection(SyncConnection):
             if statement.many:
                 cursor.executemany(statement.text, statement.params)
                 return cursor.rowcount
-            cursor.execute(statement.text, statement.params)
             fetch = statement.fetch
+            if fetch == "script":  # the simple query protocol runs several statements, in one transaction
+                cursor.execute(statement.text)
+                return None
+            # A raw statement is prepared, so the server refuses a second one in its text
+            # (without parameters psycopg would send it by the simple query protocol).
+            cursor.execute(statement.text, statement.params, prepare=True if fetch == "auto" else None)
             if fetch == "rows":
                 return cursor.fetchall()
             if fetch == "auto":
@@ -269,10 +281,13 @@ class AsyncpgConnection(AsyncConnection):
                 return total
             if statement.fetch == "rows":
                 return await self.connection.fetch(statement.text, *statement.params)
+            if statement.fetch == "script":  # without arguments asyncpg uses the simple query protocol
+                await self.connection.execute(statement.text)
+                return None
             if statement.fetch == "auto":
                 prepared = await self.connection.prepare(statement.text)
                 if prepared.get_attributes():
-                    return await prepared.fetch(*statement.params)
+                    return [tuple(row) for row in await prepared.fetch(*statement.params)]
                 await prepared.fetch(*statement.params)
                 return _status_count(prepared.get_statusmsg())
             status = await self.connection.execute(statement.text, *statement.params)

@@ -196,6 +196,10 @@ class CassandraBackend(Backend):
         bound: Any = params if params is not None else ()
         return CqlStatement(text=text, params=bound, fetch="auto", prepare=bool(params))
 
+    def script(self, text: str) -> Statement:
+        raise NotSupported("CQL runs one statement per request; run each with execute(), or group writes "
+                           "in ormada.batch()")
+
     def decoder(self, column: ColumnSchema) -> Decoder | None:
         return codecs.column_decoder(column)
 
