@@ -272,22 +272,29 @@ class QuerySet(Generic[M]):
         return "\n".join(" ".join(str(v) for v in row) for row in rows)
 
     # -- terminals: sync -------------------------------------------------------
+    def _fetch(self, db: Database, state: QueryState) -> ops.Operation:
+        """The read of ``state``; with ``limit(0)`` the answer (no rows) is known without
+        asking, and CQL refuses ``LIMIT 0``."""
+        if state.limit == 0:
+            return _answered([])
+        return ops.fetch(db.backend, self._info, state)
+
     def all(self) -> list[M]:
         """Every matching row."""
         db = self._db
-        return db.run(ops.fetch(db.backend, self._info, self.state))
+        return db.run(self._fetch(db, self.state))
 
     def __iter__(self) -> Iterator[M]:
         return iter(self.all())
 
     def _first_state(self) -> QueryState:
         order = self.state.order_by or self._default_order()
-        return self.state.evolve(order_by=order, limit=1)
+        return self.state.evolve(order_by=order, limit=0 if self.state.limit == 0 else 1)
 
     def first(self) -> M | None:
         """The first row (by primary key unless ordered), or None."""
         db = self._db
-        found = db.run(ops.fetch(db.backend, self._info, self._first_state()))
+        found = db.run(self._fetch(db, self._first_state()))
         return found[0] if found else None
 
     def last(self) -> M | None:
@@ -331,12 +338,18 @@ class QuerySet(Generic[M]):
     def count(self) -> int:
         """How many rows match."""
         db = self._db
-        return db.run(ops.count(db.backend, self._info, self.state))  # type: ignore[no-any-return]
+        return db.run(self._count(db))  # type: ignore[no-any-return]
+
+    def _count(self, db: Database) -> ops.Operation:
+        return _answered(0) if self.state.limit == 0 else ops.count(db.backend, self._info, self.state)
+
+    def _exists(self, db: Database) -> ops.Operation:
+        return _answered(False) if self.state.limit == 0 else ops.exists(db.backend, self._info, self.state)
 
     def exists(self) -> bool:
         """Whether any row matches."""
         db = self._db
-        return db.run(ops.exists(db.backend, self._info, self.state))  # type: ignore[no-any-return]
+        return db.run(self._exists(db))  # type: ignore[no-any-return]
 
     def _assignments(self, values: dict[str, Any]) -> dict[str, Any]:
         info = self._info
@@ -381,6 +394,8 @@ class QuerySet(Generic[M]):
 
     def iterator(self, chunk_size: int = 2000) -> Iterator[M]:
         """Streams the rows ``chunk_size`` at a time (server-side cursor where there is one)."""
+        if self.state.limit == 0:
+            return
         db = self._db
         info = self._info
         compiled = db.backend.select(info, self.state)
@@ -404,7 +419,7 @@ class QuerySet(Generic[M]):
     async def aall(self) -> list[M]:
         """The async twin of :meth:`all`."""
         db = self._db
-        return await db.arun(ops.fetch(db.backend, self._info, self.state))
+        return await db.arun(self._fetch(db, self.state))
 
     def __await__(self) -> Generator[Any, None, list[M]]:
         return self.aall().__await__()
@@ -416,7 +431,7 @@ class QuerySet(Generic[M]):
     async def afirst(self) -> M | None:
         """The async twin of :meth:`first`."""
         db = self._db
-        found = await db.arun(ops.fetch(db.backend, self._info, self._first_state()))
+        found = await db.arun(self._fetch(db, self._first_state()))
         return found[0] if found else None
 
     async def alast(self) -> M | None:
@@ -436,12 +451,12 @@ class QuerySet(Generic[M]):
     async def acount(self) -> int:
         """The async twin of :meth:`count`."""
         db = self._db
-        return await db.arun(ops.count(db.backend, self._info, self.state))
+        return await db.arun(self._count(db))
 
     async def aexists(self) -> bool:
         """The async twin of :meth:`exists`."""
         db = self._db
-        return await db.arun(ops.exists(db.backend, self._info, self.state))
+        return await db.arun(self._exists(db))
 
     async def aupdate(self, **values: Any) -> int:
         """The async twin of :meth:`update`."""
@@ -455,6 +470,8 @@ class QuerySet(Generic[M]):
 
     async def aiterator(self, chunk_size: int = 2000) -> AsyncIterator[M]:
         """The async twin of :meth:`iterator`."""
+        if self.state.limit == 0:
+            return
         db = self._db
         info = self._info
         compiled = db.backend.select(info, self.state)
@@ -473,6 +490,12 @@ class QuerySet(Generic[M]):
         qs = self.filter(**lookups)
         db = self._db
         return await db.arun(ops.update_or_create(db.backend, self._info, qs.state, lookups, defaults), atomic=True)
+
+
+def _answered(result: Any) -> Generator[Statement, Any, Any]:
+    """An operation whose result is known without sending anything."""
+    yield from ()
+    return result
 
 
 def _page(db: Database, qs: QuerySet[Any], size: int, paging_state: bytes | None) -> Generator[Statement, Any, Any]:

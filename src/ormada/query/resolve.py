@@ -80,7 +80,7 @@ def validate_value(model_name: str, column: ColumnSchema, value: Any, item: bool
 def resolve_lookup(model_name: str, table: TableSchema, key: str, value: Any) -> Lookup:
     """Turns ``"year__gte", 1960`` into a checked :class:`Lookup`."""
     name, _, op = key.partition("__")
-    if name == TOKEN_FIELD and name not in table.by_name and op in ("exact", "gt", "gte", "lt", "lte"):
+    if name == TOKEN_FIELD and name not in table.by_name and op in ("", "exact", "gt", "gte", "lt", "lte"):
         return Lookup(name, op or "exact", value)
     column = column_of(model_name, table, name)
     op = op or "exact"

@@ -12,7 +12,15 @@ from ormada.backends.cassandra.paging import unseal
 from ormada.backends.cassandra.statements import CqlStatement, Template, TemplateCache, bind
 from ormada.backends.cassandra.tables import CqlTable
 from ormada.backends.cassandra.types import cql_type, quote
-from ormada.backends.cassandra.where import Marker, Where, flatten, lookup_shape, render, token_lookups
+from ormada.backends.cassandra.where import (
+    TOKEN_FIELD,
+    Marker,
+    Where,
+    flatten,
+    lookup_shape,
+    render,
+    token_lookups,
+)
 from ormada.errors import NotSupported, QueryError
 from ormada.query.expressions import Lookup
 from ormada.query.state import QueryState
@@ -106,6 +114,14 @@ def _order(table: CqlTable, state: QueryState, where: Where) -> str:
         raise NotSupported(
             f"{model}: order_by must keep every clustering column in its declared direction or reverse them all"
         )
+    if where.indexed:
+        # Refused by the server even with ALLOW FILTERING: "ORDER BY with 2ndary indexes is
+        # not supported". reverse() and last() order too, so they land here as well.
+        raise NotSupported(
+            f"{model}: CQL cannot order a query an index answers ({', '.join(where.indexed)}); drop "
+            "order_by()/reverse()/last() (one partition's rows come in clustering order) and sort the rows "
+            "in Python"
+        )
     if not where.partition_restricted:
         raise NotSupported(
             f"{model}: order_by needs the partition key ({', '.join(table.partition)}) restricted by = or __in; "
@@ -114,7 +130,8 @@ def _order(table: CqlTable, state: QueryState, where: Where) -> str:
     return " ORDER BY " + ", ".join(f"{quote(o.field)} {'DESC' if o.descending else 'ASC'}" for o in state.order_by)
 
 
-def _distinct(table: CqlTable, state: QueryState, columns: tuple[ColumnSchema, ...]) -> str:
+def _distinct(table: CqlTable, state: QueryState, columns: tuple[ColumnSchema, ...],
+              lookups: list[Lookup]) -> str:
     if not state.distinct:
         return ""
     allowed = set(table.partition) | {c.name for c in table.columns if c.static}
@@ -123,6 +140,15 @@ def _distinct(table: CqlTable, state: QueryState, columns: tuple[ColumnSchema, .
         raise NotSupported(
             f"{table.model_name}: CQL DISTINCT selects partition-key (and static) columns only; "
             f"use .values_list({', '.join(repr(p) for p in table.partition)}).distinct()"
+        )
+    filtered = [lk.field for lk in lookups if lk.field not in allowed and lk.field != TOKEN_FIELD]
+    if filtered:
+        # The server refuses it: "SELECT DISTINCT with WHERE clause only supports restriction
+        # by partition key and/or static columns".
+        raise NotSupported(
+            f"{table.model_name}: CQL DISTINCT filters only on partition-key and static columns (and token), "
+            f"not on {', '.join(dict.fromkeys(filtered))}; read those rows' partition keys without distinct() "
+            "and drop the duplicates in Python"
         )
     return "DISTINCT "
 
@@ -148,7 +174,7 @@ def _build_select(table: CqlTable, state: QueryState, lookups: list[Lookup], kin
         head = "SELECT " + ", ".join(quote(p) for p in table.partition)
     else:
         columns = _select_columns(table, state)
-        head = "SELECT " + _distinct(table, state, columns) + ", ".join(quote(c.name) for c in columns)
+        head = "SELECT " + _distinct(table, state, columns, lookups) + ", ".join(quote(c.name) for c in columns)
     text = f"{head} FROM {table.name}"
     if where.text:
         text += f" WHERE {where.text}"

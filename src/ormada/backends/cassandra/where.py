@@ -40,12 +40,17 @@ class Marker:
 
 @dataclass(frozen=True, slots=True)
 class Where:
-    """A compiled WHERE clause: text (without the keyword), markers, and what it restricts."""
+    """A compiled WHERE clause: text (without the keyword), markers, and what it restricts.
+
+    Attributes:
+        indexed: The non-key filters the server answers from an index, as ``field__how``.
+    """
 
     text: str
     markers: tuple[Marker, ...]
     partition_restricted: bool
     needs_filtering: tuple[str, ...]
+    indexed: tuple[str, ...] = ()
 
 
 def flatten(node: Node | None, model: str) -> list[Lookup]:
@@ -203,6 +208,18 @@ def render(table: CqlTable, lookups: list[Lookup], *, allow_filtering: bool, pur
         labels.setdefault(field, op)
     needs = _needs_filtering(table, eq_cols, range_cols, other, token, purpose, labels)
     partition_restricted = all(p in eq_cols for p in table.partition)
+    key_cols = set(table.primary_key)
+    indexed = tuple(dict.fromkeys(_label(f, labels) for f, how in other
+                                  if f not in key_cols and _served_by_index(table, f, how)))
+    partition_in = [lk.field for lk in lookups if lk.op == "in" and lk.field in table.partition]
+    if purpose == "select" and indexed and partition_in:
+        # The server refuses this whatever ALLOW FILTERING says ("Select on indexed columns
+        # and with IN clause for the PRIMARY KEY are not supported").
+        raise NotSupported(
+            f"{model}: CQL cannot combine __in on the partition key ({', '.join(partition_in)}) with a filter "
+            f"an index answers ({', '.join(indexed)}); run one query per partition key value and merge the "
+            "rows, or filter on the partition key alone and test the rest in Python"
+        )
     if needs and not allow_filtering:
         if purpose != "select":
             raise NotSupported(
@@ -213,7 +230,7 @@ def render(table: CqlTable, lookups: list[Lookup], *, allow_filtering: bool, pur
         raise NotSupported(
             f"{model}: filtering on {', '.join(needs)} needs ALLOW FILTERING (a scan of the table); {FIX_FILTER}"
         )
-    return Where(" AND ".join(parts), tuple(markers), partition_restricted, tuple(needs))
+    return Where(" AND ".join(parts), tuple(markers), partition_restricted, tuple(needs), indexed)
 
 
 def _served_by_index(table: CqlTable, field: str, how: str) -> bool:
