@@ -49,6 +49,30 @@ async def test_integrity_error_inside_a_transaction_rolls_it_back(db: ormada.Dat
     assert await api(Author.query(), "count") == 0
 
 
+async def test_a_caught_error_inside_a_transaction(db: ormada.Database, api: Api, backend: str) -> None:
+    with pytest.raises(ormada.TransactionError if backend == "postgresql" else Boom) as caught:
+        async with api.transaction(db):
+            await api(Author, "create", name="Once")
+            with pytest.raises(ormada.IntegrityError):
+                await api(Author, "create", name="Once")
+            # PostgreSQL refuses everything after the error until the block ends; SQLite goes on.
+            await api(Author, "create", name="After")
+            raise Boom
+    if backend == "postgresql":
+        assert "aborted by an earlier error" in str(caught.value) and "nested transaction()" in str(caught.value)
+    assert await api(Author.query(), "count") == 0
+
+
+async def test_a_nested_transaction_contains_an_expected_error(db: ormada.Database, api: Api) -> None:
+    async with api.transaction(db):
+        await api(Author, "create", name="Once")
+        with pytest.raises(ormada.IntegrityError):
+            async with api.transaction(db):
+                await api(Author, "create", name="Once")
+        await api(Author, "create", name="After")
+    assert sorted(await api(Author.values_list("name", flat=True), "all")) == ["After", "Once"]
+
+
 async def test_work_inside_the_block_sees_its_own_writes(db: ormada.Database, api: Api) -> None:
     async with api.transaction(db):
         await api(Book, "bulk_create", [Book(title="A", year=1), Book(title="B", year=2)])

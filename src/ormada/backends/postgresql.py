@@ -21,7 +21,15 @@ from ormada.backends._sql import codecs
 from ormada.backends._sql.backend import SqlBackend
 from ormada.backends._sql.compiler import Binds
 from ormada.backends.base import AsyncConnection, Capabilities, Statement, SyncConnection, several_statements
-from ormada.errors import ConfigurationError, ConnectionFailed, DatabaseError, DataError, IntegrityError, OrmadaError
+from ormada.errors import (
+    ConfigurationError,
+    ConnectionFailed,
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    OrmadaError,
+    TransactionError,
+)
 from ormada.schema import Kind
 
 if TYPE_CHECKING:
@@ -176,11 +184,21 @@ def _first_line(exc: BaseException) -> str:
 MULTIPLE_COMMANDS = "cannot insert multiple commands into a prepared statement"
 
 
+def _aborted(statement: Statement) -> TransactionError:
+    return TransactionError(
+        "this transaction was aborted by an earlier error inside it, so PostgreSQL refuses every further "
+        "statement until the block ends (SQLite would go on); wrap the statement that may fail in a nested "
+        f"transaction() (a savepoint) and catch the error outside it (in: {statement.text})"
+    )
+
+
 def map_psycopg_error(exc: Exception, statement: Statement) -> OrmadaError:
     """The ormada error for a psycopg error raised by ``statement``."""
     import psycopg
 
     message = f"{_first_line(exc)} (in: {statement.text})"
+    if isinstance(exc, psycopg.errors.InFailedSqlTransaction):
+        return _aborted(statement)
     if isinstance(exc, psycopg.errors.IntegrityError):
         return IntegrityError(message)
     if isinstance(exc, psycopg.errors.DataError):
@@ -195,6 +213,8 @@ def map_asyncpg_error(exc: Exception, statement: Statement) -> OrmadaError:
     import asyncpg
 
     message = f"{_first_line(exc)} (in: {statement.text})"
+    if isinstance(exc, asyncpg.InFailedSQLTransactionError):
+        return _aborted(statement)
     if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
         return IntegrityError(message)
     if isinstance(exc, (asyncpg.DataError, asyncpg.exceptions.DataError)):
