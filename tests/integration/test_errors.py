@@ -114,3 +114,14 @@ def test_a_model_may_opt_out_of_refusing_unknown_fields() -> None:
         name: str = ""
 
     assert Lenient(name="a", unknown=1).model_dump() == {"id": None, "name": "a"}
+
+
+async def test_truth_and_length_of_a_queryset_say_what_to_call(db: ormada.Database, api: Api) -> None:
+    await api(Author, "create", name="Someone")
+    empty = Author.filter(name="nobody")
+    with pytest.raises(TypeError, match=r"truth of a QuerySet of Author would need a query; use .exists\(\)"):
+        bool(empty)
+    with pytest.raises(TypeError, match=r"length of a QuerySet of Author would need a query; use .count\(\)"):
+        len(Author.query())
+    assert list(Author.query()) == await api(Author.query(), "all")  # iterating still works
+    assert len(await api(Author.query(), "all")) == 1

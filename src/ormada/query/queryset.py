@@ -287,6 +287,16 @@ class QuerySet(Generic[M]):
     def __iter__(self) -> Iterator[M]:
         return iter(self.all())
 
+    # Truth and length would need a query, hidden inside an ``if`` or ``len()`` (and a
+    # blocking one in async code); the explicit calls say what runs.
+    def __bool__(self) -> bool:
+        raise TypeError(f"the truth of a QuerySet of {self._info.name} would need a query; "
+                        "use .exists() / await .aexists()")
+
+    def __len__(self) -> int:
+        raise TypeError(f"the length of a QuerySet of {self._info.name} would need a query; "
+                        "use .count() / await .acount(), or len(qs.all())")
+
     def _first_state(self) -> QueryState:
         order = self.state.order_by or self._default_order()
         return self.state.evolve(order_by=order, limit=0 if self.state.limit == 0 else 1)
