@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ormada import _hydrate as hydrate
 from ormada.backends.base import Backend, KeyedSelect, Statement
-from ormada.errors import IntegrityError, MultipleObjectsReturned, QueryError
+from ormada.errors import IntegrityError, MultipleObjectsReturned, NotSupported, QueryError
 from ormada.query.expressions import Junction, Lookup, Node
 from ormada.query.state import QueryState
 
@@ -334,7 +334,8 @@ def upsert(backend: Backend, info: ModelInfo, instances: Sequence[Model], confli
     for name in (*conflict_names, *(update_fields_ or ())):
         column_of(info.name, info.table, name)
     if not backend.supports.upsert:
-        raise QueryError(f"{info.name}.upsert() is not available on {backend.name}")
+        raise NotSupported(f"{info.name}.upsert() is not available on {backend.name}; use get_or_create() "
+                           "or update_or_create() inside a transaction")
     for columns, generated, members in _insert_groups(info, instances):
         targets = tuple(update_fields_) if update_fields_ is not None else tuple(
             c for c in columns if c not in conflict_names and c not in info.pk)

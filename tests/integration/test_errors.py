@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
+from pathlib import Path
 from typing import Annotated
 
 import pydantic
@@ -125,3 +128,21 @@ async def test_truth_and_length_of_a_queryset_say_what_to_call(db: ormada.Databa
         len(Author.query())
     assert list(Author.query()) == await api(Author.query(), "all")  # iterating still works
     assert len(await api(Author.query(), "all")) == 1
+
+
+def test_page_on_sql_is_not_supported_even_without_the_cassandra_driver(tmp_path: Path) -> None:
+    script = f"""
+import sys
+sys.modules["cassandra"] = None  # as if the cassandra extra were not installed
+import ormada
+from tests.models import Author
+ormada.connect("sqlite:///{tmp_path / 'page.db'}").create_all([Author])
+try:
+    Author.query().page(10)
+except ormada.NotSupported as exc:
+    print("NotSupported:", str(exc).splitlines()[0])
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.stdout.strip() == "NotSupported: sqlite has no paging state; use slicing (qs[a:b]) or iterator()", \
+        done.stderr

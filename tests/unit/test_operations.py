@@ -9,6 +9,8 @@ import pytest
 from ormada import IntegrityError, NotSupported, QueryError
 from ormada import _hydrate as hydrate
 from ormada import _operations as ops
+from ormada.backends.base import Capabilities
+from ormada.backends.sqlite import SqliteBackend
 from ormada.query.state import QueryState
 
 from .helpers import drive, squash
@@ -348,3 +350,12 @@ def test_reading_a_deferred_field_raises() -> None:
     assert instance.title == "Dune"
     with pytest.raises(DeferredFieldError, match=r"Book\.year was not loaded"):
         _ = instance.year
+
+
+def test_upsert_without_the_capability_is_not_supported() -> None:
+    class NoUpsert(SqliteBackend):
+        supports = Capabilities(upsert=False)
+
+    plain = NoUpsert(backend.url)
+    with pytest.raises(NotSupported, match=r"Book.upsert\(\) is not available on sqlite"):
+        next(ops.upsert(plain, book, [Book(title="t", year=1)], ["id"], None, None))

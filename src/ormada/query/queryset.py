@@ -509,12 +509,12 @@ def _answered(result: Any) -> Generator[Statement, Any, Any]:
 
 
 def _page(db: Database, qs: QuerySet[Any], size: int, paging_state: bytes | None) -> Generator[Statement, Any, Any]:
-    from ormada.backends.cassandra.paging import Page, page_state
-
     if not db.backend.supports.extra.get("paging_state"):
         from ormada.errors import NotSupported
 
         raise NotSupported(f"{db.backend.name} has no paging state; use slicing (qs[a:b]) or iterator()")
+    from ormada.backends.cassandra.paging import Page, page_state  # only a backend with paging states gets here
+
     state = page_state(qs.state, size, paging_state)
     compiled = db.backend.select(qs._info, state)
     rows = yield compiled.statement
