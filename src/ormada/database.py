@@ -476,13 +476,10 @@ class Database:
     def _schema_statements(self, models: Sequence[type[Model]] | None, drop: bool) -> list[Statement]:
         chosen = list(models) if models is not None else self.models()
         infos = [m.__ormada__ for m in chosen]
+        known = [m.__ormada__ for m in self.models()]  # what foreign keys may refer to
         if not drop:
-            # Foreign-key targets are built first, so DDL can refer to them.
-            referenced = {r.target_table for i in infos for r in i.table.relations}
-            extra = [m.__ormada__ for m in self.models() if m.__ormada__.table.name in referenced]
-            self.backend.create_tables(extra)
-            return self.backend.create_tables(infos)
-        return self.backend.drop_tables(infos)
+            return self.backend.create_tables(infos, known)
+        return self.backend.drop_tables(infos, known)
 
     def create_all(self, models: Sequence[type[Model]] | None = None, *, dry_run: bool = False) -> list[Statement]:
         """Creates the tables and indexes of the models bound to this database (or of

@@ -142,3 +142,46 @@ def test_abstract_models_have_no_table() -> None:
     assert [c.name for c in Note.__table_schema__.columns] == ["created", "id", "text"]
     with pytest.raises(ormada.ConfigurationError, match="abstract"):
         Stamped.filter(created=1)
+
+
+class AuthorName(Model):
+    """A narrow view of the author table: the same rows, two of its columns."""
+
+    id: Annotated[int | None, PrimaryKey()] = None
+    name: str
+
+    class Meta:
+        table = "author"
+
+
+async def test_two_models_on_one_table_both_work(db: ormada.Database, api: Api) -> None:
+    full = await api(Author, "create", name="Ursula", born=1929)
+    assert [(a.id, a.name) for a in await api(AuthorName.query(), "all")] == [(full.id, "Ursula")]
+    await api(Author, "get", id=full.id)  # the wider model after the narrower one: its own table definition
+    narrow = await api(AuthorName, "get", id=full.id)
+    narrow.name = "Ursula K."
+    await api(narrow, "save")
+    assert (await api(Author, "get", id=full.id)).born == 1929  # a narrow save leaves the other columns alone
+    assert (await api(Author, "get", id=full.id)).name == "Ursula K."
+
+
+def test_create_all_refuses_two_definitions_of_one_table(tmp_path: Path) -> None:
+    db = ormada.connect(f"sqlite:///{tmp_path / 'two.db'}", name="two_definitions")
+    try:
+        with pytest.raises(ormada.ConfigurationError, match="Author and AuthorName both map table 'author'"):
+            db.create_all([Author, AuthorName], dry_run=True)
+        assert db.create_all([Author], dry_run=True)  # either one alone is fine
+    finally:
+        db.close()
+
+
+def test_create_all_orders_tables_whatever_queries_ran_first(tmp_path: Path) -> None:
+    db = ormada.connect(f"sqlite:///{tmp_path / 'order.db'}", name="archive")
+    try:
+        Slot.filter(position=1).statement()  # touches the table with the foreign key first
+        texts = [s.text for s in db.create_all([Slot, Shelf], dry_run=True)]
+        assert texts.index(next(t for t in texts if "TABLE IF NOT EXISTS shelf" in t)) < \
+            texts.index(next(t for t in texts if "TABLE IF NOT EXISTS slot" in t))
+        assert next(s.text for s in db.create_all([Slot], dry_run=True)).startswith("CREATE TABLE IF NOT EXISTS slot")
+    finally:
+        db.close()

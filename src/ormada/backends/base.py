@@ -257,11 +257,12 @@ class Backend(ABC):
         values followed by the primary-key values."""
 
     @abstractmethod
-    def create_tables(self, infos: Sequence[ModelInfo]) -> list[Statement]:
-        """DDL that creates the tables and indexes (if they do not exist), in dependency order."""
+    def create_tables(self, infos: Sequence[ModelInfo], known: Sequence[ModelInfo] = ()) -> list[Statement]:
+        """DDL that creates the tables and indexes (if they do not exist), in dependency order;
+        ``known`` are the database's other models, which the tables may refer to."""
 
     @abstractmethod
-    def drop_tables(self, infos: Sequence[ModelInfo]) -> list[Statement]:
+    def drop_tables(self, infos: Sequence[ModelInfo], known: Sequence[ModelInfo] = ()) -> list[Statement]:
         """DDL that drops the tables (if they exist), dependants first."""
 
     @abstractmethod

@@ -125,11 +125,11 @@ class SqlBackend(Backend):
         self._refuse_options(info, options)
         return self.compiler.update_rows(info, columns, rows)
 
-    def create_tables(self, infos: Sequence[ModelInfo]) -> list[Statement]:
-        return self.compiler.create_tables(infos)
+    def create_tables(self, infos: Sequence[ModelInfo], known: Sequence[ModelInfo] = ()) -> list[Statement]:
+        return self.compiler.create_tables(infos, known)
 
-    def drop_tables(self, infos: Sequence[ModelInfo]) -> list[Statement]:
-        return self.compiler.drop_tables(infos)
+    def drop_tables(self, infos: Sequence[ModelInfo], known: Sequence[ModelInfo] = ()) -> list[Statement]:
+        return self.compiler.drop_tables(infos, known)
 
     def explain(self, statement: Statement) -> Statement:
         return Statement(self.explain_prefix + statement.text, statement.params, "rows")

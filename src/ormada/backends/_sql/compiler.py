@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from ormada.backends._sql.tables import build_table
 from ormada.backends.base import Compiled, KeyedSelect, Statement
-from ormada.errors import NotSupported, QueryError
+from ormada.errors import ConfigurationError, NotSupported, QueryError
 from ormada.query.expressions import Combined, F, Junction, Lookup, Node
 from ormada.query.state import QueryState
 from ormada.schema import Kind
@@ -110,7 +110,6 @@ class SqlCompiler:
     def __init__(self, backend: SqlBackend, dialect: sa.Dialect) -> None:
         self.backend = backend
         self.dialect = dialect
-        self.metadata = sa.MetaData()
         self._cache: dict[Hashable, tuple[str, tuple[Position, ...]]] = {}
         self._tables: dict[ModelInfo, sa.Table] = {}
         self._raw_names: dict[str, tuple[str, ...]] = {}
@@ -119,10 +118,15 @@ class SqlCompiler:
 
     # -- tables ----------------------------------------------------------
     def table(self, info: ModelInfo) -> sa.Table:
-        """The SQLAlchemy table of a model (built on first use)."""
+        """The SQLAlchemy table of a model (built on first use).
+
+        Each model has its own, in a metadata of its own: two models may map one table
+        with different columns (a narrow projection and the full model), and a query on
+        one must not depend on which tables other queries touched first.
+        """
         table = self._tables.get(info)
         if table is None:
-            table = self._tables[info] = build_table(info.table, self.metadata)
+            table = self._tables[info] = build_table(info.table, sa.MetaData())
         return table
 
     # -- the cache -------------------------------------------------------
@@ -528,20 +532,47 @@ class SqlCompiler:
         return Statement(text, params, "rowcount", many=True)
 
     # -- DDL and raw SQL -----------------------------------------------------
-    def create_tables(self, infos: Sequence[ModelInfo]) -> list[Statement]:
-        tables = {self.table(info) for info in infos}
+    def _schema(self, infos: Sequence[ModelInfo], known: Sequence[ModelInfo]) -> tuple[sa.MetaData, set[sa.Table]]:
+        """One metadata holding a table per name for ``infos`` (the tables wanted) and
+        ``known`` (the database's other models, which foreign keys may refer to), built
+        whole for each call, so the dependency order never rests on earlier queries.
+
+        Raises:
+            ConfigurationError: two of ``infos`` define one table differently.
+        """
+        metadata = sa.MetaData()
+        owners: dict[str, ModelInfo] = {}
+        wanted: set[sa.Table] = set()
+        for info in [*infos, *known]:
+            name = info.table.name
+            if name in owners:
+                first = owners[name]
+                if info.table != first.table and info in infos and first in infos:
+                    raise ConfigurationError(
+                        f"{first.name} and {info.name} both map table {name!r} with different columns, keys or "
+                        f"types; create it from one of them (the other may be a narrower view of it)"
+                    )
+                continue
+            owners[name] = info
+            table = build_table(info.table, metadata)
+            if info in infos:
+                wanted.add(table)
+        return metadata, wanted
+
+    def create_tables(self, infos: Sequence[ModelInfo], known: Sequence[ModelInfo] = ()) -> list[Statement]:
+        metadata, wanted = self._schema(infos, known)
         statements = []
-        for table in self.metadata.sorted_tables:
-            if table in tables:
+        for table in metadata.sorted_tables:
+            if table in wanted:
                 statements.append(self._ddl(sa.schema.CreateTable(table, if_not_exists=True)))
                 for index in sorted(table.indexes, key=lambda ix: ix.name or ""):
                     statements.append(self._ddl(sa.schema.CreateIndex(index, if_not_exists=True)))
         return statements
 
-    def drop_tables(self, infos: Sequence[ModelInfo]) -> list[Statement]:
-        tables = {self.table(info) for info in infos}
-        return [self._ddl(sa.schema.DropTable(t, if_exists=True))
-                for t in reversed(self.metadata.sorted_tables) if t in tables]
+    def drop_tables(self, infos: Sequence[ModelInfo], known: Sequence[ModelInfo] = ()) -> list[Statement]:
+        metadata, wanted = self._schema(infos, known)
+        return [self._ddl(sa.schema.DropTable(t, if_exists=True)) for t in reversed(metadata.sorted_tables)
+                if t in wanted]
 
     def _ddl(self, construct: Any) -> Statement:
         return Statement(str(construct.compile(dialect=self.dialect)).strip(), (), "none")

@@ -139,7 +139,7 @@ class CassandraBackend(Backend):
             seen.setdefault((table.keyspace, table.schema.name), table)
         return list(seen.values())
 
-    def create_tables(self, infos: Sequence[ModelInfo]) -> list[Statement]:
+    def create_tables(self, infos: Sequence[ModelInfo], known: Sequence[ModelInfo] = ()) -> list[Statement]:
         tables = self._tables(infos)
         base_tables = [t for t in tables if t.view_of is None]
         by_name = {t.schema.name: t for t in base_tables}
@@ -157,7 +157,7 @@ class CassandraBackend(Backend):
             out.append(ddl.create_view(view, base))
         return out
 
-    def drop_tables(self, infos: Sequence[ModelInfo]) -> list[Statement]:
+    def drop_tables(self, infos: Sequence[ModelInfo], known: Sequence[ModelInfo] = ()) -> list[Statement]:
         tables = self._tables(infos)
         views: list[Statement] = [ddl.drop_table(t) for t in tables if t.view_of is not None]
         return views + [ddl.drop_table(t) for t in tables if t.view_of is None]
