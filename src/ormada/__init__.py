@@ -4,6 +4,7 @@ from ormada._meta import Index
 from ormada.backends.base import Statement
 from ormada.database import Database, Transaction, connect, get_database
 from ormada.errors import (
+    ConditionFailed,
     ConfigurationError,
     ConnectionFailed,
     DatabaseError,
@@ -56,6 +57,7 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "BigInt",
     "ClusteringKey",
+    "ConditionFailed",
     "ConfigurationError",
     "ConnectionFailed",
     "Counter",

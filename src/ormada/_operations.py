@@ -6,13 +6,13 @@ generators, so each operation is written once and serves both modes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ormada import _hydrate as hydrate
 from ormada.backends.base import Backend, KeyedSelect, Statement
-from ormada.errors import IntegrityError, MultipleObjectsReturned, NotSupported, QueryError
+from ormada.errors import ConditionFailed, IntegrityError, MultipleObjectsReturned, NotSupported, QueryError
 from ormada.query.expressions import Junction, Lookup, Node
 from ormada.query.state import QueryState
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from ormada.model import Model
 
 Operation = Generator[Statement, Any, Any]
+T = TypeVar("T")
 
 
 def describe(node: Node | None) -> str:
@@ -135,6 +136,8 @@ def insert(backend: Backend, info: ModelInfo, instance: Model, options: dict[str
     values = instance.__dict__
     statement = backend.insert(info, columns, [tuple(values[c] for c in columns)], returning, options)
     result = yield quick(statement)
+    if statement.conditional and not result:
+        raise _condition_failed(info, pk_filter(info, {k: values[k] for k in info.pk}), options)
     if returning:
         _assign_generated(instance, returning[0], result[0][0])
     hydrate.mark_saved(backend, info, instance, info.field_names)
@@ -157,6 +160,12 @@ def insert_new(backend: Backend, info: ModelInfo, instance: Model, if_not_exists
     return True
 
 
+def _condition_failed(info: ModelInfo, where: Node | None, options: dict[str, Any] | None) -> ConditionFailed:
+    conditions = ", ".join(f"{k}={v!r}" for k, v in (options or {}).items() if k.startswith("if_"))
+    return ConditionFailed(f"{info.name} with {describe(where)}: the condition {conditions} did not hold, so "
+                           "nothing was written and the instance keeps its unsaved changes")
+
+
 def _assign_generated(instance: Model, name: str, value: Any) -> None:
     instance.__dict__[name] = value
     instance.__pydantic_fields_set__.add(name)
@@ -176,7 +185,10 @@ def update_fields(backend: Backend, info: ModelInfo, instance: Model, names: tup
                   options: dict[str, Any] | None = None) -> Operation:
     keys = _require_pk(info, instance, "be updated")
     state = QueryState(where=pk_filter(info, keys), options=dict(options or {}))
-    count = yield quick(backend.update(info, state, {name: instance.__dict__[name] for name in names}))
+    statement = backend.update(info, state, {name: instance.__dict__[name] for name in names})
+    count = yield quick(statement)
+    if statement.conditional and count == 0:
+        raise _condition_failed(info, state.where, options)
     if backend.supports.rowcount and count == 0:
         raise info.model.DoesNotExist(f"{info.name} with {describe(state.where)} no longer exists; nothing was updated")
     loaded = hydrate.loaded_names(instance) or info.field_names
@@ -243,21 +255,18 @@ def bulk_create(backend: Backend, info: ModelInfo, instances: Sequence[Model], b
         yield Statement("SAVEPOINT ormada_bulk", (), "none", quick=True)
     attempted: list[tuple[tuple[str, ...], Sequence[Model]]] = []
     try:
-        for columns, returning, members in groups:
-            size = (batch_size or default_batch_size(backend, len(columns))) if columns else 1
-            pick = row_getter(columns)
-            for batch in _batches(members, size):
-                attempted.append((columns, batch))
-                rows = [pick(obj.__dict__) for obj in batch]
-                try:
-                    result = yield backend.insert(info, columns, rows, returning)
-                except IntegrityError as exc:
-                    if savepoint:
-                        yield from _find_failing_row(backend, info, instances, attempted, exc)
-                    raise
-                if returning:
-                    for obj, row in zip(batch, result, strict=True):
-                        _assign_generated(obj, returning[0], row[0])
+        for columns, returning, batch, statement in _checked_first(backend, _insert_steps(backend, info, groups,
+                                                                                           batch_size)):
+            attempted.append((columns, batch))
+            try:
+                result = yield statement
+            except IntegrityError as exc:
+                if savepoint:
+                    yield from _find_failing_row(backend, info, instances, attempted, exc)
+                raise
+            if returning:
+                for obj, row in zip(batch, result, strict=True):
+                    _assign_generated(obj, returning[0], row[0])
         if savepoint:
             yield Statement("RELEASE SAVEPOINT ormada_bulk", (), "none", quick=True)
     except BaseException:
@@ -270,6 +279,28 @@ def bulk_create(backend: Backend, info: ModelInfo, instances: Sequence[Model], b
         raise
     hydrate.mark_all_saved(backend, info, instances, info.field_names)
     return list(instances)
+
+
+def _checked_first(backend: Backend, steps: Iterator[T]) -> Iterable[T]:
+    """The steps of a write that takes several statements.
+
+    Inside a transaction a bad value in a late statement rolls the earlier ones back;
+    without transactions (Cassandra) there is nothing to roll back, so every statement
+    is compiled, which checks and encodes every value, before the first one is sent.
+    """
+    return steps if backend.supports.transactions else list(steps)
+
+
+def _insert_steps(backend: Backend, info: ModelInfo, groups: list[tuple[tuple[str, ...], tuple[str, ...], list[Model]]],
+                  batch_size: int | None) -> Iterator[tuple[tuple[str, ...], tuple[str, ...], Sequence[Model],
+                                                            Statement]]:
+    """``(columns, returning, batch, INSERT statement)`` for each batch of each group."""
+    for columns, returning, members in groups:
+        size = (batch_size or default_batch_size(backend, len(columns))) if columns else 1
+        pick = row_getter(columns)
+        for batch in _batches(members, size):
+            yield columns, returning, batch, backend.insert(info, columns, [pick(obj.__dict__) for obj in batch],
+                                                            returning)
 
 
 def row_getter(columns: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
@@ -319,8 +350,8 @@ def bulk_update(backend: Backend, info: ModelInfo, instances: Sequence[Model], f
         rows.append((*(instance.__dict__[n] for n in names), *(keys[k] for k in info.pk)))
     total = 0
     size = batch_size or default_batch_size(backend, len(names) + len(info.pk))
-    for batch in _batches(rows, size):
-        total += yield backend.update_rows(info, names, batch)
+    for statement in _checked_first(backend, (backend.update_rows(info, names, b) for b in _batches(rows, size))):
+        total += yield statement
     for instance in instances:
         hydrate.mark_saved(backend, info, instance, hydrate.loaded_names(instance) or info.field_names)
     return total
@@ -336,18 +367,22 @@ def upsert(backend: Backend, info: ModelInfo, instances: Sequence[Model], confli
     if not backend.supports.upsert:
         raise NotSupported(f"{info.name}.upsert() is not available on {backend.name}; use get_or_create() "
                            "or update_or_create() inside a transaction")
-    for columns, generated, members in _insert_groups(info, instances):
-        targets = tuple(update_fields_) if update_fields_ is not None else tuple(
-            c for c in columns if c not in conflict_names and c not in info.pk)
-        returning = generated or info.pk
-        size = batch_size or default_batch_size(backend, len(columns))
-        pick = row_getter(columns)
-        for batch in _batches(members, size):
-            rows = [pick(obj.__dict__) for obj in batch]
-            result = yield backend.upsert(info, columns, rows, conflict_names, targets, returning)
-            if generated:
-                for obj, row in zip(batch, result, strict=True):
-                    _assign_generated(obj, generated[0], row[0])
+    def steps() -> Iterator[tuple[tuple[str, ...], Sequence[Model], Statement]]:
+        for columns, generated, members in _insert_groups(info, instances):
+            targets = tuple(update_fields_) if update_fields_ is not None else tuple(
+                c for c in columns if c not in conflict_names and c not in info.pk)
+            size = batch_size or default_batch_size(backend, len(columns))
+            pick = row_getter(columns)
+            for batch in _batches(members, size):
+                rows = [pick(obj.__dict__) for obj in batch]
+                statement = backend.upsert(info, columns, rows, conflict_names, targets, generated or info.pk)
+                yield generated, batch, statement
+
+    for generated, batch, statement in _checked_first(backend, steps()):
+        result = yield statement
+        if generated:
+            for obj, row in zip(batch, result, strict=True):
+                _assign_generated(obj, generated[0], row[0])
     hydrate.mark_all_saved(backend, info, instances, info.field_names)
     return list(instances)
 

@@ -241,7 +241,10 @@ class Database:
                 result, error = None, exc
 
     def run(self, operation: Operation[T], *, atomic: bool = False) -> T:
-        """Drives an operation on a sync connection; ``atomic`` ones all-or-nothing."""
+        """Drives an operation on a sync connection; ``atomic`` ones all-or-nothing where
+        the backend has transactions (Cassandra has none: its operations check every value
+        before sending the first statement, and ``ormada.batch()`` makes writes atomic)."""
+        atomic = atomic and self.backend.supports.transactions
         tx = self.current_transaction(False)
         if tx is not None:
             if not atomic:
@@ -350,6 +353,7 @@ class Database:
 
     async def arun(self, operation: Operation[T], *, atomic: bool = False) -> T:
         """The async twin of :meth:`run`."""
+        atomic = atomic and self.backend.supports.transactions
         tx = self.current_transaction(True)
         if tx is not None:
             if not atomic:
@@ -490,14 +494,14 @@ class Database:
         """
         statements = self._schema_statements(models, drop=False)
         if not dry_run:
-            self.run(_sequence(statements), atomic=self.backend.supports.transactions)
+            self.run(_sequence(statements), atomic=True)
         return statements
 
     def drop_all(self, models: Sequence[type[Model]] | None = None, *, dry_run: bool = False) -> list[Statement]:
         """Drops the tables of the models bound to this database (or of ``models``)."""
         statements = self._schema_statements(models, drop=True)
         if not dry_run:
-            self.run(_sequence(statements), atomic=self.backend.supports.transactions)
+            self.run(_sequence(statements), atomic=True)
         return statements
 
     async def acreate_all(self, models: Sequence[type[Model]] | None = None, *,
@@ -505,7 +509,7 @@ class Database:
         """The async twin of :meth:`create_all`."""
         statements = self._schema_statements(models, drop=False)
         if not dry_run:
-            await self.arun(_sequence(statements), atomic=self.backend.supports.transactions)
+            await self.arun(_sequence(statements), atomic=True)
         return statements
 
     async def adrop_all(self, models: Sequence[type[Model]] | None = None, *,
@@ -513,7 +517,7 @@ class Database:
         """The async twin of :meth:`drop_all`."""
         statements = self._schema_statements(models, drop=True)
         if not dry_run:
-            await self.arun(_sequence(statements), atomic=self.backend.supports.transactions)
+            await self.arun(_sequence(statements), atomic=True)
         return statements
 
 

@@ -53,6 +53,13 @@ class IntegrityError(OrmadaError):
     code = "integrity"
 
 
+class ConditionFailed(IntegrityError):
+    """A conditional write (Cassandra's ``if_not_exists``, ``if_exists``, ``if_={...}``) did
+    not apply because its condition did not hold; nothing was written."""
+
+    code = "condition-failed"
+
+
 class DoesNotExist(OrmadaError):
     """No row matched a lookup that expected exactly one; each model has its own subclass."""
 

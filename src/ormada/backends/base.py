@@ -44,6 +44,8 @@ class Statement:
         many: Execute once per parameter sequence (``executemany``).
         quick: A hint that the statement touches at most one row by key (or is
             transaction control), so an executor may run it without a thread hop.
+        conditional: A write that applies only if a condition on the stored row holds
+            (Cassandra's lightweight transactions); its result is how many applied.
     """
 
     text: str
@@ -51,6 +53,7 @@ class Statement:
     fetch: Fetch = "rows"
     many: bool = False
     quick: bool = False
+    conditional: bool = False
 
     def __str__(self) -> str:
         return self.text

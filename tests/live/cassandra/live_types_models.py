@@ -301,6 +301,28 @@ class TMigAddV1(ormada.Model):
         table = "t_mig_add"
 
 
+class TMigIndexV1(ormada.Model):
+    id: Annotated[int, PrimaryKey()]
+    kind: str = ""
+    level: int = 0
+
+    class Meta:
+        database = SCHEMA_DB
+        table = "t_mig_index"
+
+
+class TMigIndexV2(ormada.Model):
+    """The same table with an index of each build path on columns that already hold data."""
+
+    id: Annotated[int, PrimaryKey()]
+    kind: Annotated[str, Indexed()] = ""
+    level: Annotated[int, Indexed(using="sai")] = 0
+
+    class Meta:
+        database = SCHEMA_DB
+        table = "t_mig_index"
+
+
 class TMigAddV2(ormada.Model):
     id: Annotated[int, PrimaryKey()]
     name: str = ""

@@ -670,8 +670,6 @@ async def test_materialized_view_async(db: Any) -> None:
 # -- defects shown on the read fixtures' write path ---------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="Database.run(atomic=True) sends BEGIN on Cassandra, which has no "
-                                       "transactions, so bulk_create always fails")
 def test_bulk_create_then_read_back(db: Any) -> None:
     QSpread.bulk_create([QSpread(id=SPREAD + i, value=-1) for i in range(3)])
     assert ids(QSpread.filter(id__in=[SPREAD, SPREAD + 1, SPREAD + 2])) == {SPREAD, SPREAD + 1, SPREAD + 2}

@@ -29,6 +29,8 @@ from live_types_models import (
     TMigColumnDropped,
     TMigDryV1,
     TMigDryV2,
+    TMigIndexV1,
+    TMigIndexV2,
     TMigKeyAdded,
     TMigKeyDropped,
     TMigKeysV1,
@@ -46,7 +48,7 @@ from live_types_models import (
 
 import ormada
 from conftest import HOSTS
-from ormada import NotSupported
+from ormada import NotSupported, QueryTimeout
 
 ALL_LIVE = (*TYPE_MODELS, *SCHEMA_MODELS)
 POLL = 200  # bounded retries (at most ~10 s) while a view or an index catches up with its table
@@ -239,6 +241,51 @@ def test_adding_fields_adds_columns_types_and_indexes(sdb: Any) -> None:
     assert [r.id for r in TMigAddV2.filter(kind="k")] == [2]
     again = migrate(sdb, TMigAddV2)
     assert again.statements == [] and again.conflicts == []
+
+
+def _fill(model: Any, rows: int) -> None:
+    model.bulk_create([model(id=n, kind=f"k{n % 7}", level=n % 11) for n in range(rows)], batch_size=500)
+
+
+def test_new_indexes_answer_as_soon_as_migrate_returns(sdb: Any) -> None:
+    # A new index on a table that holds rows is built in the background; a read through it
+    # before the build ends fails on the node ("received 0 responses and 1 failures").
+    sdb.create_all([TMigIndexV1])
+    _fill(TMigIndexV1, 3000)
+    migrate(sdb, TMigIndexV2)
+    assert TMigIndexV2.filter(kind="k3").count() == len([n for n in range(3000) if n % 7 == 3])
+    assert TMigIndexV2.filter(level=4).count() == len([n for n in range(3000) if n % 11 == 4])
+    built = sdb.execute('SELECT index_name FROM system."IndexInfo" WHERE table_name = :ks',
+                        {"ks": sdb.backend.keyspace})
+    assert {"t_mig_index_kind_idx", "t_mig_index_level_idx"} <= {r[0] for r in built}
+    sdb.drop_all([TMigIndexV2])
+
+
+def test_index_still_building_after_index_build_timeout_says_so() -> None:
+    name = f"t_idx_{uuid.uuid4().hex[:8]}"
+    hasty: Any = ormada.connect(f"cassandra://{HOSTS}/{name}?index_build_timeout=0.001", name="t_index_hasty")
+    hasty.execute_statement(hasty.backend.create_keyspace(replication_factor=1))
+    try:
+        for statement in hasty.backend.create_tables(infos(TMigIndexV1)):
+            hasty.execute_statement(statement)
+        for n in range(3000):
+            hasty.execute(f"INSERT INTO {name}.t_mig_index (id, kind) VALUES (?, ?)", [n, f"k{n % 7}"])
+        index = next(s for s in hasty.backend.create_tables(infos(TMigIndexV2)) if s.builds_index)
+        with pytest.raises(QueryTimeout, match=rf"index {name}.t_mig_index_\w+_idx on .* was still being built "
+                                               r"after 0.001 s.*index_build_timeout=<seconds>"):
+            hasty.execute_statement(index)
+    finally:
+        hasty.execute_statement(hasty.backend.drop_keyspace())
+        hasty.close()
+
+
+async def test_new_index_async_waits_for_the_build(sdb: Any) -> None:
+    await sdb.adrop_all([TMigIndexV2])
+    await sdb.acreate_all([TMigIndexV1])
+    await TMigIndexV1.abulk_create([TMigIndexV1(id=n, kind=f"k{n % 5}") for n in range(2000)], batch_size=500)
+    await sdb.arun(sdb.backend.migrate_schema(infos(TMigIndexV2)))
+    assert await TMigIndexV2.filter(kind="k1").acount() == 400
+    await sdb.adrop_all([TMigIndexV2])
 
 
 def test_dry_run_returns_the_statements_and_changes_nothing(sdb: Any) -> None:

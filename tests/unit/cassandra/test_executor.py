@@ -201,11 +201,37 @@ def test_cluster_options_from_url() -> None:
     assert options["reconnection_policy"].max_delay == 30.0  # not the driver's 600 s
     quick = SessionHolder(parse_url("cassandra://h/ks?reconnect_max_delay=0.5")).cluster_options()
     assert quick["reconnection_policy"].base_delay == quick["reconnection_policy"].max_delay == 0.5
-    with pytest.raises(ConfigurationError, match=r"reconnect_max_delay|could not convert"):
-        SessionHolder(parse_url("cassandra://h/ks?reconnect_max_delay=soon")).cluster_options()
+    with pytest.raises(ConfigurationError, match=r"reconnect_max_delay='soon' must be a number above 0"):
+        SessionHolder(parse_url("cassandra://h/ks?reconnect_max_delay=soon"))
     with pytest.raises(ConfigurationError, match="same port"):
         SessionHolder(parse_url("cassandra://h1:1,h2:2/ks")).cluster_options()
     assert CassandraBackend(parse_url("scylla://h/ks")).keyspace == "ks"
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("request_timout=5", r"unknown option 'request_timout'; did you mean 'request_timeout'\?.*cassandra URLs take "
+                         r"connect_timeout, index_build_timeout, local_dc"),
+    ("protocol_version=five", r"protocol_version='five' must be a whole number"),
+    ("ssl=maybe", r"ssl='maybe' must be true or false"),
+    ("request_timeout=0", r"request_timeout='0' must be a number above 0"),
+    ("connect_timeout=-1", r"connect_timeout='-1' must be a number above 0"),
+    ("prepared_cache_size=0", r"prepared_cache_size='0' must be a whole number of at least 1"),
+    ("statement_cache_size=big", r"statement_cache_size='big' must be a whole number"),
+    ("index_build_timeout=-2", r"index_build_timeout='-2' must be 0 or a number of seconds above 0"),
+    ("local_dc=", r"local_dc='' must not be empty"),
+])
+def test_url_options_are_checked_when_connecting(query: str, message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        CassandraBackend(parse_url(f"cassandra://h/ks?{query}"))
+
+
+def test_url_options_are_parsed() -> None:
+    backend = CassandraBackend(parse_url(
+        "cassandra://h/ks?request_timeout=2.5&connect_timeout=3&index_build_timeout=0&statement_cache_size=7"))
+    assert backend.holder.options["request_timeout"] == 2.5
+    assert backend.holder.cluster_options()["connect_timeout"] == 3.0
+    assert backend.holder.index_build_timeout == 0.0
+    assert backend.templates.maxsize == 7
 
 
 def test_prepared_cache_is_bounded_lru() -> None:

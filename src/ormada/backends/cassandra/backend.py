@@ -43,7 +43,7 @@ class CassandraBackend(Backend):
         super().__init__(url)
         self.keyspace = url.database
         self.holder = SessionHolder(url)
-        self.templates = TemplateCache(int(url.query.get("statement_cache_size", DEFAULT_TEMPLATE_CACHE)))
+        self.templates = TemplateCache(self.holder.options.get("statement_cache_size", DEFAULT_TEMPLATE_CACHE))
 
     # -- tables -----------------------------------------------------------------------
     def table(self, info: ModelInfo) -> CqlTable:

@@ -50,15 +50,16 @@ class Batch:
     """
 
     def __init__(self, db: Any = None, *, kind: BatchKind = "logged", consistency: Any = None,
-                 timestamp: int | None = None, timeout: float | None = None) -> None:
+                 serial_consistency: Any = None, timestamp: int | None = None, timeout: float | None = None) -> None:
         if kind not in ("logged", "unlogged", "counter"):
             raise ConfigurationError(f"batch kind must be 'logged', 'unlogged' or 'counter', not {kind!r}")
-        from ormada.backends.cassandra.statements import consistency_name
+        from ormada.backends.cassandra.statements import consistency_name, timeout_seconds, whole_number
 
         self.kind = kind
         self.consistency = consistency_name(consistency)
-        self.timestamp = timestamp
-        self.timeout = timeout
+        self.serial_consistency = consistency_name(serial_consistency, "serial_consistency")
+        self.timestamp = None if timestamp is None else whole_number(timestamp, "timestamp")
+        self.timeout = timeout_seconds(timeout)
         self.applied: bool | None = None
         self._holder = _holder_of(db) if db is not None else None
         self._groups: dict[int, _Group] = {}
@@ -87,6 +88,14 @@ class Batch:
                 "for counter updates only" if statement.counter else
                 "a counter batch holds counter updates only; use a logged or unlogged batch for other writes"
             )
+        own = [name for name in ("consistency", "serial_consistency", "timeout")
+               if getattr(statement, name) is not None]
+        if own:
+            # The driver sends a BATCH with one set of request settings; a write's own would be dropped.
+            raise NotSupported(
+                f"{statement.model or 'a write'}: inside a batch every write is sent with the batch's settings; "
+                f"give {', '.join(own)} to batch(...) instead of the write"
+            )
         group = self._groups.setdefault(id(holder), _Group(holder))
         group.statements.append(statement)
         return len(statement.params) if statement.many else 1
@@ -100,8 +109,8 @@ class Batch:
         driver_batch = BatchStatement(batch_type=batch_type[self.kind])
         if self.consistency is not None:
             driver_batch.consistency_level = ConsistencyLevel.name_to_value[self.consistency]
-        if self.timestamp is not None:
-            driver_batch.timestamp = self.timestamp
+        if self.serial_consistency is not None:
+            driver_batch.serial_consistency_level = ConsistencyLevel.name_to_value[self.serial_consistency]
         for statement, ready in zip(group.statements, prepared, strict=True):
             if ready is None:
                 driver_batch.add(SimpleStatement(statement.text))
@@ -124,8 +133,8 @@ class Batch:
             try:
                 session = group.holder.session()
                 prepared = [group.holder.prepared(session, s.text) if s.prepare else None for s in group.statements]
-                result = session.execute(self._driver_batch(group, prepared), timeout=self._timeout(session))
-                self._settle(result.current_rows)
+                future = self._start(session, self._driver_batch(group, prepared))
+                self._settle(future.result().current_rows)
             except OrmadaError:
                 raise
             except Exception as exc:
@@ -141,7 +150,7 @@ class Batch:
                 session = await group.holder.asession()
                 prepared = [await group.holder.aprepared(session, s.text) if s.prepare else None
                             for s in group.statements]
-                future = session.execute_async(self._driver_batch(group, prepared), timeout=self._timeout(session))
+                future = self._start(session, self._driver_batch(group, prepared))
                 self._settle(await resolve(future))
             except OrmadaError:
                 raise
@@ -150,6 +159,23 @@ class Batch:
 
     def _timeout(self, session: Any) -> Any:
         return self.timeout if self.timeout is not None else session.default_timeout
+
+    def _start(self, session: Any, driver_batch: Any) -> Any:
+        """Sends a driver batch and returns its ResponseFuture.
+
+        cassandra-driver's BatchStatement has no timestamp setting: the BATCH message
+        takes the session's generated one. A batch-wide timestamp is set on the message
+        before it is sent, the steps ``Session.execute_async`` takes.
+        """
+        timeout = self._timeout(session)
+        if self.timestamp is None:
+            return session.execute_async(driver_batch, timeout=timeout)
+        future = session._create_response_future(driver_batch, None, False, None, timeout)
+        future.message.timestamp = self.timestamp
+        future._protocol_handler = session.client_protocol_handler
+        session._on_request(future)
+        future.send_request()
+        return future
 
     # -- context manager protocol -------------------------------------------------------
     def _enter(self) -> Batch:
@@ -190,19 +216,21 @@ def _holder_of(db: Any) -> SessionHolder:
     return holder  # type: ignore[no-any-return]
 
 
-def batch(db: Any = None, *, kind: BatchKind = "logged", consistency: Any = None, timestamp: int | None = None,
-          timeout: float | None = None) -> Batch:
+def batch(db: Any = None, *, kind: BatchKind = "logged", consistency: Any = None, serial_consistency: Any = None,
+          timestamp: int | None = None, timeout: float | None = None) -> Batch:
     """A batch for ``with`` (sync) or ``async with`` (async).
 
     Args:
         db: Restrict the batch to this database (a ``Database`` or backend); without it,
             each model's writes go to the model's own database, one BATCH per database.
         kind: ``"logged"`` (atomic), ``"unlogged"`` (one partition, no batch log) or ``"counter"``.
-        consistency: The batch's consistency level.
+        consistency: The batch's consistency level (a write inside may not set its own).
+        serial_consistency: For a batch of conditional writes, ``SERIAL`` or ``LOCAL_SERIAL``.
         timestamp: One write timestamp (microseconds) for every statement.
         timeout: Client-side timeout in seconds.
     """
-    return Batch(db, kind=kind, consistency=consistency, timestamp=timestamp, timeout=timeout)
+    return Batch(db, kind=kind, consistency=consistency, serial_consistency=serial_consistency, timestamp=timestamp,
+                 timeout=timeout)
 
 
 abatch = batch

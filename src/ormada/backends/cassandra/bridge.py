@@ -26,10 +26,19 @@ class ResponseBridge:
         future.add_callbacks(self._on_result, self._on_error)
 
     def _on_result(self, result: Any) -> None:  # driver I/O thread
-        self._loop.call_soon_threadsafe(self._settle, result, None)
+        self._post(result, None)
 
     def _on_error(self, exc: BaseException) -> None:  # driver I/O thread
-        self._loop.call_soon_threadsafe(self._settle, None, exc)
+        self._post(None, exc)
+
+    def _post(self, result: Any, exc: BaseException | None) -> None:  # driver I/O thread
+        try:
+            self._loop.call_soon_threadsafe(self._settle, result, exc)
+        except RuntimeError:
+            # The loop closed (``asyncio.run`` returned) while the request was in flight, so
+            # nothing awaits the answer; raising here would make the driver log two errors.
+            if not self._loop.is_closed():
+                raise
 
     def _settle(self, result: Any, exc: BaseException | None) -> None:  # event loop thread
         waiter = self._waiter

@@ -139,7 +139,9 @@ def create_index(table: CqlTable, index: IndexSpec) -> CqlStatement:
         head = f"CREATE CUSTOM INDEX IF NOT EXISTS {quote(index.name)} ON {table.name} ({target}) USING '{SASI_CLASS}'"
         if options:
             head += f" WITH OPTIONS = {literal(options)}"
-    return ddl(head)
+    statement = ddl(head)
+    statement.builds_index = (table.keyspace, index.name)
+    return statement
 
 
 def drop_index(table: CqlTable, index: IndexSpec) -> CqlStatement:

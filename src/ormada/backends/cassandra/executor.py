@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ormada.backends._options import flag, positive_number, read_options, text, whole_number
 from ormada.backends.base import AsyncConnection, AsyncPool, Statement, SyncConnection, SyncPool
-from ormada.backends.cassandra import bridge
+from ormada.backends.cassandra import bridge, index_builds
 from ormada.backends.cassandra.batch import active_batch
 from ormada.backends.cassandra.paging import PageRows, seal
 from ormada.backends.cassandra.statements import CqlStatement
@@ -28,6 +29,23 @@ DEFAULT_PREPARED_CACHE = 512
 # The driver backs off up to 600 s between attempts on a node it lost; a node that comes
 # back after a few minutes would then stay unused for up to ten more.
 DEFAULT_RECONNECT_MAX_DELAY = 30.0
+
+
+def seconds_or_zero(value: str) -> float:
+    """A number of seconds, 0 included (0 switches the wait off)."""
+    try:
+        return 0.0 if float(value) == 0 else positive_number(value)
+    except ValueError:
+        raise ValueError("must be 0 or a number of seconds above 0") from None
+
+
+# What a cassandra:// URL may say after the ``?``, each with its parser.
+URL_OPTIONS = {
+    "local_dc": text, "protocol_version": whole_number, "ssl": flag,
+    "connect_timeout": positive_number, "request_timeout": positive_number,
+    "reconnect_max_delay": positive_number, "index_build_timeout": seconds_or_zero,
+    "prepared_cache_size": whole_number, "statement_cache_size": whole_number,
+}
 
 
 def translate(exc: BaseException, holder: SessionHolder, statements: Sequence[CqlStatement] = ()) -> OrmadaError:
@@ -90,11 +108,15 @@ class SessionHolder:
     def __init__(self, url: DatabaseURL) -> None:
         self.url = url
         self.describe = url.render()
-        self.prepared_cache_size = int(url.query.get("prepared_cache_size", DEFAULT_PREPARED_CACHE))
+        self.options = read_options(url, URL_OPTIONS)
+        self.prepared_cache_size: int = self.options.get("prepared_cache_size", DEFAULT_PREPARED_CACHE)
+        self.index_build_timeout: float = self.options.get("index_build_timeout", index_builds.DEFAULT_WAIT)
         self._lock = threading.Lock()
         self._cluster: Any = None
         self._session: Any = None
         self._prepared: OrderedDict[str, Any] = OrderedDict()
+        # Prepares in flight, per event loop and text, shared by every task that needs them.
+        self._preparing: dict[tuple[asyncio.AbstractEventLoop, str], asyncio.Task[Any]] = {}
         self._users = 0
 
     # -- opening -----------------------------------------------------------------
@@ -102,7 +124,7 @@ class SessionHolder:
         """Keyword arguments for ``cassandra.cluster.Cluster`` from the URL.
 
         Raises:
-            ConfigurationError: the hosts use different ports, or a query option is malformed.
+            ConfigurationError: the hosts use different ports.
         """
         from cassandra.auth import PlainTextAuthProvider
         from cassandra.policies import DCAwareRoundRobinPolicy, ExponentialReconnectionPolicy, TokenAwarePolicy
@@ -112,22 +134,18 @@ class SessionHolder:
         if len(ports) > 1:
             raise ConfigurationError(f"{self.describe}: every host must use the same port (cassandra-driver "
                                      "takes one port per cluster)")
-        query = self.url.query
+        query = self.options
         options: dict[str, Any] = {"contact_points": [h for h, _ in hosts], "port": ports.pop() if ports else 9042}
         if self.url.username is not None:
             options["auth_provider"] = PlainTextAuthProvider(self.url.username, self.url.password or "")
-        try:
-            if "protocol_version" in query:
-                options["protocol_version"] = int(query["protocol_version"])
-            if "connect_timeout" in query:
-                options["connect_timeout"] = float(query["connect_timeout"])
-            max_delay = float(query.get("reconnect_max_delay", DEFAULT_RECONNECT_MAX_DELAY))
-            options["reconnection_policy"] = ExponentialReconnectionPolicy(min(1.0, max_delay), max_delay)
-        except ValueError as exc:
-            raise ConfigurationError(f"{self.describe}: {exc}") from None
+        for name in ("protocol_version", "connect_timeout"):
+            if name in query:
+                options[name] = query[name]
+        max_delay = query.get("reconnect_max_delay", DEFAULT_RECONNECT_MAX_DELAY)
+        options["reconnection_policy"] = ExponentialReconnectionPolicy(min(1.0, max_delay), max_delay)
         if "local_dc" in query:
             options["load_balancing_policy"] = TokenAwarePolicy(DCAwareRoundRobinPolicy(local_dc=query["local_dc"]))
-        if query.get("ssl", "").lower() in ("1", "true", "yes"):
+        if query.get("ssl"):
             import ssl
 
             options["ssl_context"] = ssl.create_default_context()
@@ -145,8 +163,8 @@ class SessionHolder:
             cluster.shutdown()
             raise translate(exc, self) from exc
         session.row_factory = tuple_factory
-        if "request_timeout" in self.url.query:
-            session.default_timeout = float(self.url.query["request_timeout"])
+        if "request_timeout" in self.options:
+            session.default_timeout = self.options["request_timeout"]
         self._cluster = cluster
         return session
 
@@ -210,7 +228,32 @@ class SessionHolder:
 
     async def aprepared(self, session: Any, text: str) -> Any:
         """The async twin of :meth:`prepared`; preparing does not block the loop."""
-        return self._cached(text) or self._store(text, await bridge.prepare(session, text))
+        return self._cached(text) or await self._prepare_once(text, lambda: bridge.prepare(session, text))
+
+    async def _prepare_once(self, text: str, prepare: Callable[[], Awaitable[Any]]) -> Any:
+        """Prepares ``text`` once however many tasks ask for it at the same time.
+
+        Without this, a thousand tasks starting on a new statement send a thousand
+        PREPAREs. A waiter's cancellation does not cancel the shared prepare (shield).
+        """
+        loop = asyncio.get_running_loop()
+        key = (loop, text)
+        with self._lock:
+            task = self._preparing.get(key)
+            if task is None:
+                task = loop.create_task(self._prepare_and_store(text, prepare))
+                self._preparing[key] = task
+                task.add_done_callback(lambda done: self._prepared_done(key, done))
+        return await asyncio.shield(task)
+
+    async def _prepare_and_store(self, text: str, prepare: Callable[[], Awaitable[Any]]) -> Any:
+        return self._store(text, await prepare())
+
+    def _prepared_done(self, key: tuple[asyncio.AbstractEventLoop, str], task: asyncio.Task[Any]) -> None:
+        with self._lock:
+            self._preparing.pop(key, None)
+        if not task.cancelled():
+            task.exception()  # every waiter may have been cancelled; the error is theirs, not the loop's
 
     def forget_prepared(self) -> None:
         """Drops every prepared statement, after a schema change: a statement prepared
@@ -308,7 +351,11 @@ class CassandraConnection(SyncConnection):
                 rows = result.current_rows if cql.page else list(result)
                 return shape(cql, [rows], result.paging_state)
             futures = [session.execute_async(s, timeout=timeout) for s in driver_statements]
-            return shape(cql, [f.result().current_rows for f in futures])
+            results = [f.result().current_rows for f in futures]
+            if cql.builds_index:
+                index_builds.wait_built(session, cql.builds_index, self.holder.index_build_timeout,
+                                        self.holder.describe)
+            return shape(cql, results)
         except OrmadaError:
             raise
         except Exception as exc:
@@ -370,6 +417,9 @@ class AsyncCassandraConnection(AsyncConnection):
                 return shape(cql, [rows], pages.paging_state)
             bridges = [bridge.ResponseBridge(session.execute_async(s, timeout=timeout)) for s in driver_statements]
             results = await asyncio.gather(*(b.result() for b in bridges))
+            if cql.builds_index:
+                await index_builds.await_built(session, cql.builds_index, self.holder.index_build_timeout,
+                                               self.holder.describe)
             return shape(cql, [r if isinstance(r, list) else [] for r in results])
         except OrmadaError:
             raise

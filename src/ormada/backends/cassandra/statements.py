@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from numbers import Integral, Real
 from typing import Any
 
 from cassandra import ConsistencyLevel
@@ -30,7 +31,6 @@ class CqlStatement(Statement):
         database: The model's ``Meta.database``, so a batch can route the statement.
         write: The statement changes data (a batch collects it).
         counter: It updates counters (only a counter batch may hold it).
-        conditional: A lightweight transaction; its result says whether it applied.
         idempotent: Safe to retry (the driver's speculative execution and retries).
         consistency / serial_consistency: Consistency level names (``"LOCAL_QUORUM"``).
         timeout: Client-side request timeout in seconds.
@@ -43,13 +43,14 @@ class CqlStatement(Statement):
             partition key), which then comes back in one response.
         tally: The rows are counted, not returned: CQL's ``count(*)`` ignores LIMIT and
             DISTINCT, so such counts read the keys and the result is ``[(len(rows),)]``.
+        builds_index: ``(keyspace, index name)`` of a ``CREATE INDEX``, whose build the
+            executor waits for (see :mod:`index_builds`).
     """
 
     types: tuple[str, ...] = ()
     database: str | None = None
     write: bool = False
     counter: bool = False
-    conditional: bool = False
     idempotent: bool = False
     consistency: str | None = None
     serial_consistency: str | None = None
@@ -61,6 +62,7 @@ class CqlStatement(Statement):
     model: str | None = None
     paged: bool = True
     tally: bool = False
+    builds_index: tuple[str | None, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,12 +122,38 @@ def consistency_name(level: Any, option: str = "consistency") -> str | None:
     return name
 
 
+def timeout_seconds(value: Any, option: str = "timeout") -> float | None:
+    """Checks a client-side timeout: a positive number of seconds, or None for the default.
+
+    Raises:
+        QueryError: the value is not a number, or not above zero.
+    """
+    if value is None:
+        return None
+    # The driver takes 0 or a negative value as "already expired" and reports a timeout
+    # without sending anything; a string fails inside it as a bare TypeError.
+    if isinstance(value, bool) or not isinstance(value, Real) or not float(value) > 0:
+        raise QueryError(f"{option} must be a positive number of seconds, not {value!r}")
+    return float(value)
+
+
+def whole_number(value: Any, option: str) -> int:
+    """Checks a ``ttl`` (seconds) or write ``timestamp`` (microseconds): an int, never a bool.
+
+    Raises:
+        QueryError: anything else; ``int()`` would turn ``2.5`` into 2 and ``True`` into 1.
+    """
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise QueryError(f"{option} must be a whole number, not {value!r}")
+    return int(value)
+
+
 def settings(options: Mapping[str, Any], *, read: bool) -> dict[str, Any]:
     """The CqlStatement fields that come from per-operation options."""
     out: dict[str, Any] = {
         "consistency": consistency_name(options.get("consistency")),
         "serial_consistency": consistency_name(options.get("serial_consistency"), "serial_consistency"),
-        "timeout": options.get("timeout"),
+        "timeout": timeout_seconds(options.get("timeout")),
     }
     if "idempotent" in options:
         out["idempotent"] = bool(options["idempotent"])

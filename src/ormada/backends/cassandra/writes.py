@@ -13,7 +13,14 @@ from typing import Any
 
 from cassandra.query import UNSET_VALUE
 
-from ormada.backends.cassandra.statements import CqlStatement, Template, TemplateCache, bind, bind_many
+from ormada.backends.cassandra.statements import (
+    CqlStatement,
+    Template,
+    TemplateCache,
+    bind,
+    bind_many,
+    whole_number,
+)
 from ormada.backends.cassandra.tables import CqlTable
 from ormada.backends.cassandra.types import cql_type, quote
 from ormada.backends.cassandra.where import Marker, render
@@ -32,11 +39,11 @@ def _using(options: Mapping[str, Any], *, allow_ttl: bool = True) -> tuple[str, 
             raise NotSupported("a CQL DELETE takes no TTL; give ttl on the write that stores the value")
         parts.append("TTL ?")
         markers.append(Marker("int"))
-        values.append(int(options["ttl"]))
+        values.append(whole_number(options["ttl"], "ttl"))
     if options.get("timestamp") is not None:
         parts.append("TIMESTAMP ?")
         markers.append(Marker("bigint"))
-        values.append(int(options["timestamp"]))
+        values.append(whole_number(options["timestamp"], "timestamp"))
     return (" USING " + " AND ".join(parts)) if parts else "", markers, values
 
 
@@ -298,7 +305,9 @@ def compile_update(cache: TemplateCache, table: CqlTable, lookups: list[Lookup],
     using, using_markers, using_values = _using(options)
     cond, cond_markers, cond_values, cond_shape = _conditions(table, options)
     is_counter = True in counter
-    shape = (id(table), "update", tuple(k for k in values), tuple((lk.field, lk.op) for lk in lookups), using,
+    # The SET texts, not the field names, key the template: ``items=[0] + F("items")`` and
+    # ``items=F("items") + [9]`` (or ``hits=F("hits") - 1`` and ``+ 1``) share a field but not a statement.
+    shape = (id(table), "update", tuple(t for t, *_ in items), tuple((lk.field, lk.op) for lk in lookups), using,
              cond_shape)
 
     def build() -> Template:
