@@ -9,9 +9,19 @@ from __future__ import annotations
 from collections.abc import Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ormada.backends.base import AsyncPool, Backend, Capabilities, Compiled, Decoder, Encoder, Statement, SyncPool
+from ormada.backends.base import (
+    AsyncPool,
+    Backend,
+    Capabilities,
+    Compiled,
+    Decoder,
+    Encoder,
+    KeyedSelect,
+    Statement,
+    SyncPool,
+)
 from ormada.backends.cassandra import codecs, ddl, migrate
-from ormada.backends.cassandra.compiler import compile_read, where_lookups
+from ormada.backends.cassandra.compiler import compile_read, keyed_read, where_lookups
 from ormada.backends.cassandra.executor import CassandraAsyncPool, CassandraSyncPool, SessionHolder
 from ormada.backends.cassandra.statements import CqlStatement, TemplateCache
 from ormada.backends.cassandra.tables import CqlTable, build_table
@@ -44,6 +54,7 @@ class CassandraBackend(Backend):
         self.keyspace = url.database
         self.holder = SessionHolder(url)
         self.templates = TemplateCache(self.holder.options.get("statement_cache_size", DEFAULT_TEMPLATE_CACHE))
+        self._keyed: dict[tuple[ModelInfo, tuple[str, ...]], KeyedSelect | None] = {}
 
     # -- tables -----------------------------------------------------------------------
     def table(self, info: ModelInfo) -> CqlTable:
@@ -68,6 +79,16 @@ class CassandraBackend(Backend):
         statement, template = compile_read(self.templates, self.table(info), state, "select", info.database)
         statement.model = info.name
         return Compiled(statement, template.columns)
+
+    def keyed_select(self, info: ModelInfo, fields: tuple[str, ...]) -> KeyedSelect | None:
+        key = (info, fields)
+        try:
+            return self._keyed[key]
+        except KeyError:
+            if len(self._keyed) >= DEFAULT_TEMPLATE_CACHE:
+                del self._keyed[next(iter(self._keyed))]
+            plan = self._keyed[key] = keyed_read(self.table(info), fields, info.name, info.database)
+            return plan
 
     def count(self, info: ModelInfo, state: QueryState) -> Statement:
         return _named(info, compile_read(self.templates, self.table(info), state, "count", info.database)[0])

@@ -6,8 +6,11 @@ anything is sent. Templates are cached by shape; values are bound per call.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from ormada.backends.base import KeyedSelect
 from ormada.backends.cassandra.paging import unseal
 from ormada.backends.cassandra.statements import CqlStatement, Template, TemplateCache, bind
 from ormada.backends.cassandra.tables import CqlTable
@@ -251,3 +254,27 @@ def _tally(cache: TemplateCache, table: CqlTable, state: QueryState,
     statement, template = compile_read(cache, table, keys, "select", database)
     statement.tally = True
     return statement, template
+
+
+@dataclass(frozen=True, slots=True)
+class CqlKeyedSelect(KeyedSelect):
+    """A read of one row by its whole primary key, compiled once (``Model.get(part=…, seq=…)``)."""
+
+    types: tuple[str, ...]
+    model: str
+    database: str | None
+
+    def statement(self, values: Sequence[Any]) -> CqlStatement:
+        return CqlStatement(text=self.text, params=self.params(values), types=self.types, database=self.database,
+                            model=self.model, idempotent=True, quick=True)
+
+
+def keyed_read(table: CqlTable, fields: tuple[str, ...], model: str, database: str | None) -> CqlKeyedSelect | None:
+    """The plan of ``get(**fields)`` when ``fields`` are the whole primary key of a plain
+    table (at most one row, so no LIMIT); None for anything else, which the general path reads."""
+    if table.discriminator is not None or len(fields) != len(table.primary_key) \
+            or set(fields) != set(table.primary_key):
+        return None
+    # The values come per call, in the order of ``fields``, which is the markers' order.
+    template = _build_select(table, QueryState(), [Lookup(name, "exact", None) for name in fields], "select")
+    return CqlKeyedSelect(template.text, template.encode, template.columns, True, template.types, model, database)

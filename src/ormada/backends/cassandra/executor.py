@@ -14,6 +14,8 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from cassandra import ConsistencyLevel
+
 from ormada.backends._options import flag, positive_number, read_options, text, whole_number
 from ormada.backends.base import AsyncConnection, AsyncPool, Statement, SyncConnection, SyncPool
 from ormada.backends.cassandra import bridge, index_builds
@@ -269,8 +271,6 @@ class SessionHolder:
 
 def configure(driver_statement: Any, statement: CqlStatement) -> Any:
     """Applies the per-statement settings that are not CQL text."""
-    from cassandra import ConsistencyLevel
-
     if statement.consistency is not None:
         driver_statement.consistency_level = ConsistencyLevel.name_to_value[statement.consistency]
     if statement.serial_consistency is not None:
@@ -346,9 +346,12 @@ class CassandraConnection(SyncConnection):
             session = self.holder.session()
             driver_statements = self._driver_statements(session, cql)
             timeout = cql.timeout if cql.timeout is not None else session.default_timeout
-            if len(driver_statements) == 1 and cql.fetch in ("rows", "auto"):
+            if len(driver_statements) == 1 and not cql.builds_index:
                 result = session.execute(driver_statements[0], timeout=timeout, paging_state=cql.paging_state)
-                rows = result.current_rows if cql.page else list(result)
+                if cql.fetch not in ("rows", "auto"):
+                    return shape(cql, [result.current_rows])
+                # ``list(result)`` reads every remaining page; one page is its rows already.
+                rows = result.current_rows if cql.page or not result.has_more_pages else list(result)
                 return shape(cql, [rows], result.paging_state)
             futures = [session.execute_async(s, timeout=timeout) for s in driver_statements]
             results = [f.result().current_rows for f in futures]
@@ -416,7 +419,9 @@ class AsyncCassandraConnection(AsyncConnection):
                     rows += await pages.next_page() or ()
                 return shape(cql, [rows], pages.paging_state)
             bridges = [bridge.ResponseBridge(session.execute_async(s, timeout=timeout)) for s in driver_statements]
-            results = await asyncio.gather(*(b.result() for b in bridges))
+            # gather() makes a task per awaitable: a single write is awaited directly.
+            results = [await bridges[0].result()] if len(bridges) == 1 else \
+                await asyncio.gather(*(b.result() for b in bridges))
             if cql.builds_index:
                 await index_builds.await_built(session, cql.builds_index, self.holder.index_build_timeout,
                                                self.holder.describe)

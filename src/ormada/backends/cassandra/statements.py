@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from numbers import Integral, Real
 from typing import Any
 
 from cassandra import ConsistencyLevel
+from cassandra.query import UNSET_VALUE
 
 from ormada.backends.base import Fetch, Statement
+from ormada.backends.cassandra.codecs import Codec
 from ormada.backends.cassandra.where import Marker
 from ormada.errors import QueryError
 from ormada.schema import ColumnSchema
@@ -77,29 +79,29 @@ class Template:
     counter: bool = False
     conditional: bool = False
     paged: bool = True
+    types: tuple[str, ...] = field(init=False)  # the CQL type of each marker
+    _encoders: tuple[tuple[int, Codec], ...] = field(init=False, repr=False)
 
-    @property
-    def types(self) -> tuple[str, ...]:
-        """The CQL type of each marker."""
-        return tuple(m.type for m in self.markers)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "types", tuple(m.type for m in self.markers))
+        object.__setattr__(self, "_encoders", tuple((i, m.encode) for i, m in enumerate(self.markers)
+                                                    if m.encode is not None))
 
     def encode(self, values: Sequence[Any]) -> tuple[Any, ...]:
-        """Encodes one row of values for the markers (``None`` stays null)."""
+        """Encodes one row of values for the markers (``None`` and unset stay as they are)."""
         if len(values) != len(self.markers):
             raise QueryError(f"{len(values)} values for {len(self.markers)} bind markers in {self.text!r}")
-        return tuple(
-            m.encode(v) if m.encode is not None and v is not None and not _is_unset(v) else v
-            for m, v in zip(self.markers, values, strict=True)
-        )
+        if not self._encoders:
+            return tuple(values)
+        out = list(values)
+        for i, encode in self._encoders:
+            value = out[i]
+            if value is not None and value is not UNSET_VALUE:
+                out[i] = encode(value)
+        return tuple(out)
 
 
 SERIAL_LEVELS = ("SERIAL", "LOCAL_SERIAL")
-
-
-def _is_unset(value: Any) -> bool:
-    from cassandra.query import UNSET_VALUE
-
-    return value is UNSET_VALUE
 
 
 def consistency_name(level: Any, option: str = "consistency") -> str | None:
@@ -167,6 +169,12 @@ def settings(options: Mapping[str, Any], *, read: bool) -> dict[str, Any]:
 def bind(template: Template, values: Sequence[Any], *, database: str | None, options: Mapping[str, Any],
          read: bool = False, idempotent: bool = False) -> CqlStatement:
     """A statement from a template and one row of raw values."""
+    if not options:  # the common case, without building the settings
+        return CqlStatement(
+            text=template.text, params=template.encode(values), fetch=template.fetch, types=template.types,
+            database=database, write=template.write, counter=template.counter, conditional=template.conditional,
+            paged=template.paged, idempotent=idempotent,
+        )
     extra = settings(options, read=read)
     extra.setdefault("idempotent", idempotent)
     return CqlStatement(

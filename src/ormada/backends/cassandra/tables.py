@@ -8,19 +8,18 @@ share the base's table, whose columns are the union of every subclass's fields.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ormada.backends.cassandra import codecs
+from ormada.backends.cassandra.codecs import Codec
 from ormada.backends.cassandra.types import column_type, quote
 from ormada.errors import ConfigurationError
 from ormada.schema import ColumnSchema, Kind, TableSchema
 
 if TYPE_CHECKING:
     from ormada._info import ModelInfo
-
-Codec = Callable[[Any], Any]
 
 # Index kinds: "2i" (a regular secondary index), "sai", "sasi", or a 2i on a
 # collection's "keys" / "values" / "entries" / "full" value.
@@ -76,21 +75,29 @@ class CqlTable:
     view_of: str | None = None
     encoders: dict[str, Codec | None] = field(default_factory=dict)
 
-    @property
+    # Worked out on first use: the compiler asks for these on every statement.
+    @cached_property
     def name(self) -> str:
         """The table name, as written in statements (keyspace-qualified when known)."""
         table = quote(self.schema.name)
         return f"{quote(self.keyspace)}.{table}" if self.keyspace else table
 
-    @property
+    @cached_property
     def primary_key(self) -> tuple[str, ...]:
         """Partition columns then clustering columns."""
         return (*self.partition, *self.clustering)
 
-    @property
+    @cached_property
     def is_counter_table(self) -> bool:
         """Every non-key column is a counter (CQL allows no mix)."""
         return any(c.type.kind is Kind.COUNTER for c in self.columns)
+
+    @cached_property
+    def multicell(self) -> frozenset[str]:
+        """The non-frozen collection columns, whose every element is a cell of its own
+        (so an empty value written would be a tombstone)."""
+        return frozenset(c.name for c in self.columns if c.type.kind in (Kind.LIST, Kind.SET, Kind.MAP)
+                         and not c.type.frozen and c.key is None)
 
     def index_kinds(self, column: str) -> set[str]:
         """The kinds of index that serve ``column``."""

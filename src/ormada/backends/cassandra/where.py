@@ -7,18 +7,16 @@ that would need a scan is allowed only under ``allow_filtering()``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ormada.backends.cassandra import codecs
+from ormada.backends.cassandra.codecs import Codec
 from ormada.backends.cassandra.tables import CqlTable
 from ormada.backends.cassandra.types import cql_type, quote
 from ormada.errors import NotSupported, QueryError
 from ormada.query.expressions import Lookup, Node, is_expression
 from ormada.schema import Kind
-
-Codec = Callable[[Any], Any]
 
 RANGE_OPS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 TEXT_PATTERNS = {"contains": "%{}%", "startswith": "{}%", "endswith": "%{}", "like": "{}"}

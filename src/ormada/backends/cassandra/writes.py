@@ -100,32 +100,18 @@ def compile_insert(cache: TemplateCache, table: CqlTable, columns: tuple[str, ..
 
     A counter table has no INSERT: the values become increments of an UPDATE.
     """
-    _check_writable(table)
-    unknown = [c for c in columns if c not in table.by_name]
-    if unknown:
-        raise QueryError(f"{table.model_name} has no field {unknown[0]!r}")
-    body: list[list[Any]] = [list(r) for r in rows]
     if table.discriminator is not None:
-        # A subclass's rows always carry its discriminator value.
-        name, value = table.discriminator
-        if name not in columns:
-            columns = (*columns, name)
-            body = [[*r, value] for r in body]
-        else:
-            at = columns.index(name)
-            body = [[*r[:at], value, *r[at + 1:]] for r in body]
+        columns, rows = _with_discriminator(table.discriminator, columns, rows)
     if table.is_counter_table:
-        return _counter_insert(cache, table, columns, body, options, database)
-    missing = [k for k in table.primary_key if k not in columns]
-    if missing:
-        raise QueryError(f"{table.model_name}: a CQL row needs every primary-key column; "
-                         f"{', '.join(missing)} not given")
+        _check_insert(table, columns)
+        return _counter_insert(cache, table, columns, rows, options, database)
     if options.get("if_exists") or options.get("if_"):
         raise NotSupported(f"{table.model_name}: an INSERT takes if_not_exists only; use update() for if_exists / if_")
     if_not_exists = bool(options.get("if_not_exists"))
     using, using_markers, using_values = _using(options)
 
     def build() -> Template:
+        _check_insert(table, columns)
         names = ", ".join(quote(c) for c in columns)
         marks = ", ".join("?" for _ in columns)
         text = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
@@ -136,23 +122,44 @@ def compile_insert(cache: TemplateCache, table: CqlTable, columns: tuple[str, ..
         return Template(text, (*markers, *using_markers), fetch="rowcount",
                         write=True, conditional=if_not_exists)
 
+    # The columns are checked when their template is built, so a cached one is known good.
     template = cache.get((id(table), "insert", columns, if_not_exists, using), build)
     # Left-out values and empty collections are bound unset: a null (or an empty
     # non-frozen collection) would write a tombstone.
-    empty_unset = [_is_multicell(table, c) for c in columns]
-    values = [[UNSET_VALUE if v is None or (e and not v) else v for v, e in zip(r, empty_unset, strict=True)]
-              + using_values for r in body]
+    multicell = table.multicell
+    if multicell:
+        empty_unset = [c in multicell for c in columns]
+        values = [[UNSET_VALUE if v is None or (e and not v) else v for v, e in zip(r, empty_unset, strict=True)]
+                  + using_values for r in rows]
+    else:
+        values = [[UNSET_VALUE if v is None else v for v in r] + using_values for r in rows]
     if len(values) == 1:
         return bind(template, values[0], database=database, options=options, idempotent=not if_not_exists)
     return bind_many(template, values, database=database, options=options)
 
 
-def _is_multicell(table: CqlTable, name: str) -> bool:
-    column = table.by_name[name]
-    return column.type.kind in (Kind.LIST, Kind.SET, Kind.MAP) and not column.type.frozen and column.key is None
+def _check_insert(table: CqlTable, columns: tuple[str, ...]) -> None:
+    _check_writable(table)
+    unknown = [c for c in columns if c not in table.by_name]
+    if unknown:
+        raise QueryError(f"{table.model_name} has no field {unknown[0]!r}")
+    missing = [k for k in table.primary_key if k not in columns]
+    if missing:
+        raise QueryError(f"{table.model_name}: a CQL row needs every primary-key column; "
+                         f"{', '.join(missing)} not given")
 
 
-def _counter_insert(cache: TemplateCache, table: CqlTable, columns: tuple[str, ...], rows: list[list[Any]],
+def _with_discriminator(discriminator: tuple[str, Any], columns: tuple[str, ...],
+                        rows: Sequence[Sequence[Any]]) -> tuple[tuple[str, ...], list[list[Any]]]:
+    """A polymorphic subclass's rows, which always carry its discriminator value."""
+    name, value = discriminator
+    if name not in columns:
+        return (*columns, name), [[*r, value] for r in rows]
+    at = columns.index(name)
+    return columns, [[*r[:at], value, *r[at + 1:]] for r in rows]
+
+
+def _counter_insert(cache: TemplateCache, table: CqlTable, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
                     options: Mapping[str, Any], database: str | None) -> CqlStatement:
     counters = tuple(c for c in columns if c not in table.primary_key)
     if options.get("ttl") is not None or options.get("if_not_exists"):
