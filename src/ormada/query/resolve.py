@@ -83,6 +83,8 @@ def resolve_lookup(model_name: str, table: TableSchema, key: str, value: Any) ->
     if name == TOKEN_FIELD and name not in table.by_name and op in ("", "exact", "gt", "gte", "lt", "lte"):
         return Lookup(name, op or "exact", value)
     column = column_of(model_name, table, name)
+    if not op and value is not None and not isinstance(value, (F, Combined)):
+        return Lookup(name, "exact", validate_value(model_name, column, value))  # the common case, first
     op = op or "exact"
     if "__" in op:
         raise QueryError(

@@ -243,3 +243,17 @@ def test_queryset_shortcuts_build_the_same_cql(backend: Any) -> None:
     assert conditional.state.options["if_"] == {"version": 3}
     assert backend.update(User.__ormada__, conditional.state, {"version": 4}).text.endswith("IF version = ?")
     assert User.filter(id=uuid.uuid4()).if_exists().state.options["if_exists"] is True
+
+
+def test_get_by_the_whole_primary_key_is_compiled_once(backend: Any, check: Any) -> None:
+    info = Reading.__ormada__
+    plan = backend.keyed_select(info, ("seq", "at", "day", "sensor"))
+    assert plan is not None and backend.keyed_select(info, ("seq", "at", "day", "sensor")) is plan
+    statement = plan.statement((0, dt.datetime(2024, 1, 1, tzinfo=dt.UTC), dt.date(2024, 1, 1), "s1"))
+    assert statement.text.startswith("SELECT ") and "LIMIT" not in statement.text
+    assert statement.text.endswith(" WHERE seq = ? AND at = ? AND day = ? AND sensor = ?")
+    assert statement.model == "Reading" and statement.idempotent and statement.quick
+    check(statement)
+    # A partial key can match several rows: it takes the general path, which also checks names.
+    assert backend.keyed_select(info, ("sensor", "day")) is None
+    assert backend.keyed_select(info, ("sensor", "day", "at", "nope")) is None

@@ -231,3 +231,25 @@ def test_single_row_writes_keep_their_cql_settings(backend: Any, check: Any) -> 
     assert statement.quick and statement.write and statement.consistency == "QUORUM"
     assert statement.database == User.__ormada__.database
     check(statement)
+
+
+@pytest.mark.parametrize("amount", [2.5, True, "3"])
+def test_counter_increment_takes_whole_numbers_only(backend: Any, amount: Any) -> None:
+    state = PageViews.filter(page="home").state
+    with pytest.raises(QueryError, match=r"PageViews\.views__incr must be a whole number"):
+        backend.update(PageViews.__ormada__, state, {"views__incr": amount})
+
+
+def test_repeated_updates_reuse_their_parts_and_still_check_each_value(backend: Any, check: Any) -> None:
+    # The SET items and the WHERE clause are kept per shape; the values are not.
+    state = PageViews.filter(page="home").state
+    first = backend.update(PageViews.__ormada__, state, {"views__incr": 1})
+    again = backend.update(PageViews.__ormada__, PageViews.filter(page="away").state, {"views__incr": 7})
+    assert first.text == again.text and again.params == (7, "away")
+    with pytest.raises(NotSupported, match="compares columns only with values"):
+        backend.update(PageViews.__ormada__, PageViews.filter(page=F("page")).state, {"views__incr": 1})
+    with pytest.raises(QueryError, match="has no field 'nope'"):
+        backend.update(PageViews.__ormada__, state, {"nope": F("nope") + 1})
+    with pytest.raises(NotSupported, match="primary-key columns cannot change"):
+        backend.update(PageViews.__ormada__, state, {"page": F("page") + 1})
+    check(again)

@@ -229,22 +229,26 @@ def _maybe(fn: Codec) -> Codec:
     return lambda v: None if v is None else fn(v)
 
 
-def _whole_millis(value: dt.datetime) -> dt.datetime:
-    """The driver decodes timestamps through a float, which strays by some microseconds
-    far from 1970 (9999-12-31 23:59:59.999 reads as …59.998993); CQL keeps whole
-    milliseconds, so the nearest one is the stored value."""
-    extra = value.microsecond % 1000
-    if not extra:
-        return value
-    return value + dt.timedelta(microseconds=1000 - extra if extra >= 500 else -extra)
-
-
 def _datetime(timezone: bool) -> Codec:
+    """Decodes a timestamp (None stays None): aware in UTC, or naive for a naive field.
+
+    The driver decodes timestamps through a float, which strays by some microseconds
+    far from 1970 (9999-12-31 23:59:59.999 reads as …59.998993); CQL keeps whole
+    milliseconds, so the nearest one is the stored value. One function, not a chain
+    of small ones: it runs once per timestamp of every row read.
+    """
+    millisecond = dt.timedelta(microseconds=1000)
+
     def decode(value: Any) -> Any:
-        value = _whole_millis(value)
-        if not timezone:
-            return value.replace(tzinfo=None)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        if value is None:
+            return None
+        extra = value.microsecond % 1000
+        if extra:
+            value += millisecond - dt.timedelta(microseconds=extra) if extra >= 500 else \
+                -dt.timedelta(microseconds=extra)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC) if timezone else value
+        return value.astimezone(UTC) if timezone else value.replace(tzinfo=None)
 
     return decode
 
@@ -268,7 +272,7 @@ def decoder(ltype: LogicalType, nullable: bool = True) -> Codec | None:
         wants_duration = isinstance(ltype.python_type, type) and issubclass(ltype.python_type, Duration)
         return None if wants_duration else _maybe(_to_timedelta)
     if kind is Kind.DATETIME:
-        return _maybe(_datetime(ltype.timezone))
+        return _datetime(ltype.timezone)
     if kind is Kind.DATE:
         return _maybe(lambda v: v.date() if hasattr(v, "date") and not isinstance(v, dt.date) else v)
     if kind is Kind.TIME:

@@ -74,6 +74,9 @@ class CqlTable:
     discriminator: tuple[str, Any] | None = None
     view_of: str | None = None
     encoders: dict[str, Codec | None] = field(default_factory=dict)
+    # Parts of write statements by shape (WHERE clauses, SET items), which do not
+    # depend on the values: see ``where.render_write`` and ``writes._assignment``.
+    write_parts: dict[Any, Any] = field(default_factory=dict)
 
     # Worked out on first use: the compiler asks for these on every statement.
     @cached_property

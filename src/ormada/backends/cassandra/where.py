@@ -104,6 +104,23 @@ def _pattern(op: str) -> Codec:
     return lambda v: template.format(v)
 
 
+WRITE_PARTS_PER_TABLE = 256
+
+
+def render_write(table: CqlTable, lookups: list[Lookup], purpose: str) -> Where:
+    """:func:`render` for an UPDATE or DELETE, kept per lookup shape on the table: a write
+    by key renders the same clause every time. Whether a value is an expression is part
+    of the shape, as :func:`render` refuses those."""
+    key = (purpose, tuple((lk.field, lk.op, is_expression(lk.value)) for lk in lookups))
+    cached = table.write_parts.get(key)
+    if cached is None:
+        cached = render(table, lookups, allow_filtering=False, purpose=purpose)
+        if len(table.write_parts) >= WRITE_PARTS_PER_TABLE:
+            table.write_parts.clear()
+        table.write_parts[key] = cached
+    return cached
+
+
 def render(table: CqlTable, lookups: list[Lookup], *, allow_filtering: bool, purpose: str = "select") -> Where:
     """Compiles AND-ed lookups into a WHERE clause, refusing what CQL cannot serve.
 

@@ -23,10 +23,10 @@ from ormada.backends.cassandra.statements import (
 )
 from ormada.backends.cassandra.tables import CqlTable
 from ormada.backends.cassandra.types import cql_type, quote
-from ormada.backends.cassandra.where import Marker, render
+from ormada.backends.cassandra.where import Marker, render_write
 from ormada.errors import NotSupported, QueryError
 from ormada.query.expressions import Combined, F, Lookup, is_expression
-from ormada.schema import Kind
+from ormada.schema import ColumnSchema, Kind
 
 CONDITION_OPS = {"exact": "=", "ne": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "in": "IN"}
 COLLECTION_OPS = ("add", "remove", "append", "prepend", "update", "incr", "decr")
@@ -229,29 +229,46 @@ def _as_collection(value: Any, kind: Kind) -> Any:
 
 def _assignment(table: CqlTable, key: str, value: Any) -> tuple[str, Marker, Any, bool]:
     """One SET item: ``(text, marker, value, is_counter)`` for ``field`` or ``field__op``."""
-    model = table.model_name
     field, _, op = key.partition("__")
+    if isinstance(value, (F, Combined)):
+        _settable(table, field)
+        op, value = _expression_op(table.model_name, field, value)
+        if op == "add" and table.by_name[field].type.kind is Kind.MAP:
+            op = "update"
+    cached = table.write_parts.get(("set", field, op))
+    if cached is None:
+        cached = table.write_parts[("set", field, op)] = _set_item(table, field, op)
+    text, marker, convert, is_counter = cached
+    return text, marker, convert(value), is_counter
+
+
+def _settable(table: CqlTable, field: str) -> ColumnSchema:
     if field not in table.by_name:
-        raise QueryError(f"{model} has no field {field!r}")
+        raise QueryError(f"{table.model_name} has no field {field!r}")
     if field in table.primary_key:
-        raise NotSupported(f"{model}.{field}: primary-key columns cannot change in CQL; delete and insert instead")
-    column = table.by_name[field]
+        raise NotSupported(f"{table.model_name}.{field}: primary-key columns cannot change in CQL; "
+                           "delete and insert instead")
+    return table.by_name[field]
+
+
+def _set_item(table: CqlTable, field: str, op: str) -> tuple[str, Marker, Callable[[Any], Any], bool]:
+    """The value-independent part of a SET item: its text, marker, how to turn the value
+    into the bound one, and whether it changes a counter (kept per table, see ``write_parts``)."""
+    model = table.model_name
+    column = _settable(table, field)
     kind = column.type.kind
     name = quote(field)
     ctype = cql_type(column.type)
     enc = table.encoder(field)
-    if isinstance(value, (F, Combined)):
-        op, value = _expression_op(model, field, value)
-        if op == "add" and kind is Kind.MAP:
-            op = "update"
     if op in ("incr", "decr"):
         if kind is not Kind.COUNTER:
             raise NotSupported(f"{model}.{field}: CQL adds to counter columns only; read, change and save the value")
-        return f"{name} = {name} {'+' if op == 'incr' else '-'} ?", Marker("bigint"), int(value), True
+        return (f"{name} = {name} {'+' if op == 'incr' else '-'} ?", Marker("bigint"),
+                lambda value: whole_number(value, f"{model}.{field}__{op}"), True)
     if kind is Kind.COUNTER:
         raise NotSupported(f"{model}.{field}: a counter cannot be set; use {field}__incr=n or F({field!r}) + n")
     if not op:
-        return f"{name} = ?", Marker(ctype, enc), value, False
+        return f"{name} = ?", Marker(ctype, enc), _same, False
     if op not in COLLECTION_OPS:
         raise QueryError(f"{model}.{field}: unknown update {op!r}; use one of {', '.join(COLLECTION_OPS)}")
     if kind not in (Kind.LIST, Kind.SET, Kind.MAP) or column.type.frozen:
@@ -261,14 +278,17 @@ def _assignment(table: CqlTable, key: str, value: Any) -> tuple[str, Marker, Any
     if op not in allowed:
         raise QueryError(f"{model}.{field}: a {kind.value} takes {', '.join(f'__{o}' for o in allowed)}, not __{op}")
     if op == "remove" and kind is Kind.MAP:
-        keys = _as_collection(value, Kind.SET)
         key_type = cql_type(column.type.items[0], nested=True)
-        key_enc = _key_encoder(table, field)
-        return f"{name} = {name} - ?", Marker(f"set<{key_type}>", key_enc), keys, False
-    value = _as_collection(value, kind)
+        return (f"{name} = {name} - ?", Marker(f"set<{key_type}>", _key_encoder(table, field)),
+                lambda value: _as_collection(value, Kind.SET), False)
+    as_collection: Callable[[Any], Any] = lambda value: _as_collection(value, kind)  # noqa: E731
     if op == "prepend":
-        return f"{name} = ? + {name}", Marker(ctype, enc), value, False
-    return f"{name} = {name} {'-' if op == 'remove' else '+'} ?", Marker(ctype, enc), value, False
+        return f"{name} = ? + {name}", Marker(ctype, enc), as_collection, False
+    return f"{name} = {name} {'-' if op == 'remove' else '+'} ?", Marker(ctype, enc), as_collection, False
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _key_encoder(table: CqlTable, field: str) -> Any:
@@ -300,9 +320,9 @@ def compile_update(cache: TemplateCache, table: CqlTable, lookups: list[Lookup],
         raise QueryError(f"{table.model_name}: update() needs at least one field")
     if _static_only(table, tuple(k.partition("__")[0] for k in values)):
         lookups = _static_lookups(table, lookups)
-        where = render(table, lookups, allow_filtering=False, purpose="delete")  # the partition key suffices
+        where = render_write(table, lookups, "delete")  # the partition key suffices
     else:
-        where = render(table, lookups, allow_filtering=False, purpose="update")
+        where = render_write(table, lookups, "update")
     items = [_assignment(table, k, v) for k, v in values.items()]
     counter = {is_counter for *_, is_counter in items}
     if len(counter) > 1:
@@ -314,8 +334,7 @@ def compile_update(cache: TemplateCache, table: CqlTable, lookups: list[Lookup],
     is_counter = True in counter
     # The SET texts, not the field names, key the template: ``items=[0] + F("items")`` and
     # ``items=F("items") + [9]`` (or ``hits=F("hits") - 1`` and ``+ 1``) share a field but not a statement.
-    shape = (id(table), "update", tuple(t for t, *_ in items), tuple((lk.field, lk.op) for lk in lookups), using,
-             cond_shape)
+    shape = (id(table), "update", tuple(t for t, *_ in items), where.text, using, cond_shape)
 
     def build() -> Template:
         text = f"UPDATE {table.name}{using} SET {', '.join(t for t, *_ in items)} WHERE {where.text}{cond}"
@@ -367,7 +386,7 @@ def compile_delete(cache: TemplateCache, table: CqlTable, lookups: list[Lookup],
     ``options["columns"]`` deletes only those columns (``DELETE a, b FROM``).
     """
     _check_writable(table)
-    where = render(table, lookups, allow_filtering=False, purpose="delete")
+    where = render_write(table, lookups, "delete")
     cols = tuple(options.get("columns") or ())
     for c in cols:
         if c not in table.by_name:
