@@ -9,25 +9,31 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks.cql_workload import COUNTERS_TABLE, KEYSPACE, ROWS_TABLE, read_rows
+
 PG_HOST = os.environ.get("BENCH_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("BENCH_PG_PORT", "5432"))
 PG_USER = os.environ.get("BENCH_PG_USER", "postgres")
 PG_DATABASE = os.environ.get("BENCH_PG_DATABASE", "ormada_bench")
-DATABASES = ("sqlite", "postgresql")
+CASSANDRA_HOST = os.environ.get("BENCH_CASSANDRA_HOST", "127.0.0.1")
+CASSANDRA_PORT = int(os.environ.get("BENCH_CASSANDRA_PORT", "9042"))
+DATABASES = ("sqlite", "postgresql", "cassandra")
 
 
 @dataclass(frozen=True)
 class Target:
     """Where one contender process runs: the database kind and how to reach it."""
 
-    db: str  # "sqlite" | "postgresql"
+    db: str  # "sqlite" | "postgresql" | "cassandra"
     sqlite_path: str = ""
 
     @property
     def url(self) -> str:
-        """A plain URL (``sqlite:///path`` or ``postgresql://user@host:port/db``)."""
+        """A plain URL (``sqlite:///path``, ``postgresql://user@host:port/db``, ``cassandra://host:port/ks``)."""
         if self.db == "sqlite":
             return f"sqlite:///{self.sqlite_path}"
+        if self.db == "cassandra":
+            return f"cassandra://{CASSANDRA_HOST}:{CASSANDRA_PORT}/{KEYSPACE}"
         return f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/{PG_DATABASE}"
 
     @property
@@ -125,3 +131,62 @@ def _quote(name: str) -> str:
 
 def sqlite_version() -> str:
     return sqlite3.sqlite_version
+
+
+class CqlOutOfBand:
+    """A plain cassandra-driver session for the harness: keyspace, tables, read data, counts.
+
+    Nothing here is timed. The tables are created once per run with the same CQL every
+    contender's own schema call would produce, so each mapper's create-if-missing finds them.
+    """
+
+    def __init__(self) -> None:
+        from cassandra.cluster import Cluster
+        from cassandra.query import tuple_factory
+
+        self.cluster = Cluster([CASSANDRA_HOST], port=CASSANDRA_PORT)
+        self.session = self.cluster.connect()
+        self.session.row_factory = tuple_factory
+        self.session.default_timeout = 60.0
+
+    def close(self) -> None:
+        self.cluster.shutdown()
+
+    def version(self) -> str:
+        row = self.session.execute("SELECT release_version FROM system.local").one()
+        return str(row[0]) if row else "unknown"
+
+    def create(self) -> None:
+        """A fresh benchmark keyspace with both tables, and the rows every read runs on."""
+        from cassandra.concurrent import execute_concurrent_with_args
+
+        self.drop()
+        self.session.execute(
+            f"CREATE KEYSPACE {KEYSPACE} WITH replication = {{'class': 'SimpleStrategy', 'replication_factor': 1}}"
+        )
+        self.session.execute(
+            f"CREATE TABLE {KEYSPACE}.{ROWS_TABLE} (part int, seq int, level int, note text, created timestamp, "
+            "PRIMARY KEY ((part), seq)) WITH CLUSTERING ORDER BY (seq ASC)"
+        )
+        self.session.execute(f"CREATE TABLE {KEYSPACE}.{COUNTERS_TABLE} (id int PRIMARY KEY, hits counter)")
+        insert = self.session.prepare(
+            f"INSERT INTO {KEYSPACE}.{ROWS_TABLE} (part, seq, level, note, created) VALUES (?, ?, ?, ?, ?)"
+        )
+        params = [(r["part"], r["seq"], r["level"], r["note"], r["created"]) for r in read_rows()]
+        for ok, result in execute_concurrent_with_args(self.session, insert, params, concurrency=64):
+            if not ok:
+                raise RuntimeError(f"filling {ROWS_TABLE} failed: {result}")
+
+    def drop(self) -> None:
+        self.session.execute(f"DROP KEYSPACE IF EXISTS {KEYSPACE}")
+
+    def count(self, part: int) -> int:
+        """Rows in one partition of the rows table."""
+        row = self.session.execute(f"SELECT count(*) FROM {KEYSPACE}.{ROWS_TABLE} WHERE part = %s", (part,)).one()
+        return int(row[0]) if row else 0
+
+    def hits(self, ids: list[int]) -> int:
+        """The sum of the counters with these ids."""
+        select = self.session.prepare(f"SELECT hits FROM {KEYSPACE}.{COUNTERS_TABLE} WHERE id IN ?")
+        rows = self.session.execute(select, (list(ids),))
+        return sum(int(r[0]) for r in rows)

@@ -1,9 +1,10 @@
 """Benchmark harness: runs every contender in its own process and writes the results.
 
-Usage: ``python -m benchmarks.harness [--quick] [--only ormada,raw] [--db sqlite] [--models small]``.
-Each contender runs twice per database in a fresh process: once for operations A-K on every model
-(fresh tables, a warm-up, then the repetitions) and once for the streaming read, so that its peak
-memory is measured in a process that did nothing else.
+Usage: ``python -m benchmarks.harness [--quick] [--only ormada,raw] [--db sqlite,cassandra] [--models small]``.
+On SQL databases each contender runs twice per database in a fresh process: once for operations
+A-K on every model (fresh tables, a warm-up, then the repetitions) and once for the streaming read,
+so that its peak memory is measured in a process that did nothing else. Cassandra has a workload of
+its own (``benchmarks.cql_suite``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import report
+from benchmarks import cql_report, cql_suite, report
 from benchmarks.contenders import ContenderSpec, select
 from benchmarks.databases import DATABASES, Target, prepare_postgres, sqlite_dir
 from benchmarks.runner import OPERATIONS
@@ -141,10 +142,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run of a minute or two")
     parser.add_argument("--only", default="", help="comma-separated contender names (raw always runs)")
-    parser.add_argument("--db", default=",".join(DATABASES), help="sqlite, postgresql or both")
+    parser.add_argument("--db", default=",".join(DATABASES), help="comma-separated: sqlite, postgresql, cassandra")
     parser.add_argument("--models", default=",".join(MODELS), help="small, wide or both")
     parser.add_argument("--no-stream", action="store_true", help="skip the streaming read")
-    parser.add_argument("--output", default=str(RESULTS), help="directory for latest.json / latest.md")
+    parser.add_argument("--output", default=str(RESULTS),
+                        help="directory for latest.json / latest.md (SQL) and cassandra.json / cassandra.md")
     return parser.parse_args(argv)
 
 
@@ -160,6 +162,40 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     started = time.perf_counter()
     load_before = os.getloadavg()[0]
+    sql_dbs = [d for d in dbs if d != "cassandra"]
+    paths: list[Path] = []
+    sql_summary, cql_lines = "", []
+    if sql_dbs:
+        sql_paths, sql_summary = run_sql(args, sql_dbs, sizes, names, models, started, load_before)
+        paths += sql_paths
+    if "cassandra" in dbs:
+        cql_started, cql_load = time.perf_counter(), os.getloadavg()[0]
+        cql_entries, version = cql_suite.run(names, sizes, started)
+        load = {"before": cql_load, "after": os.getloadavg()[0]}
+        cql_env = cql_report.environment(version, sizes, time.perf_counter() - cql_started, load)
+        paths += cql_report.write(Path(args.output), cql_env, cql_entries)
+        cql_lines = cql_report.summary_table(cql_entries)
+    # Only a whole run of the full suite into the default place speaks for the README.
+    complete = (sizes == "full" and names is None and not args.no_stream and set(dbs) == set(DATABASES)
+                and set(models) == set(MODELS) and Path(args.output).resolve() == RESULTS)
+    if complete:
+        text = sql_summary
+        if cql_lines:
+            text += "\n\n**Cassandra** (time ratio to cassandra-driver, lower is better; in brackets the best " \
+                    "other mapper)\n\n" + "\n".join(cql_lines)
+        if report.update_readme(README, text):
+            paths.append(README)
+    print(f"wrote {', '.join(str(p) for p in paths)} in {time.perf_counter() - started:.0f} s")
+    load_after = os.getloadavg()[0]
+    if max(load_before, load_after) > BUSY_LOAD:
+        print(f"note: load average {load_before:.2f} / {load_after:.2f}: other work shared the CPUs, expect noise",
+              file=sys.stderr)
+    return 0
+
+
+def run_sql(args: argparse.Namespace, dbs: list[str], sizes: str, names: set[str] | None, models: list[str],
+            started: float, load_before: float) -> tuple[list[Path], str]:
+    """The SQL databases, every contender in its own processes: (latest.json / latest.md, README summary)."""
     pg_version = prepare_postgres() if "postgresql" in dbs else None
     entries: list[dict[str, Any]] = []
     for db in dbs:
@@ -171,16 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     add_ratios(entries)
     env = report.environment(pg_version, SIZES[sizes], sizes, time.perf_counter() - started)
     env["load_average"] = {"before": load_before, "after": os.getloadavg()[0]}
-    paths = report.write(Path(args.output), env, entries)
-    # Only a whole run of the full suite into the default place speaks for the README.
-    complete = (sizes == "full" and names is None and not args.no_stream and set(dbs) == set(DATABASES)
-                and set(models) == set(MODELS) and Path(args.output).resolve() == RESULTS)
-    if complete and report.update_readme(README, report.summary(env, entries)):
-        paths.append(README)
-    print(f"wrote {', '.join(str(p) for p in paths)} in {time.perf_counter() - started:.0f} s")
-    if max(env["load_average"].values()) > BUSY_LOAD:
-        print(f"note: load average {env['load_average']}: other work shared the CPUs, expect noise", file=sys.stderr)
-    return 0
+    return report.write(Path(args.output), env, entries), report.summary(env, entries)
 
 
 if __name__ == "__main__":

@@ -62,7 +62,8 @@ def _version(dist: str) -> str:
 
 def environment(pg_version: str | None, sizes: Sizes, sizes_name: str, seconds: float) -> dict[str, Any]:
     """Everything needed to reproduce or compare a run."""
-    dists = sorted({d for c in CONTENDERS for d in c.packages} | {"pydantic", "aiosqlite"}, key=str.lower)
+    sql = [c for c in CONTENDERS if "cassandra" not in c.databases]
+    dists = sorted({d for c in sql for d in c.packages} | {"pydantic", "aiosqlite"}, key=str.lower)
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "nproc": os.cpu_count(),

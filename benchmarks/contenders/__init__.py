@@ -31,8 +31,9 @@ class ContenderSpec:
         return importlib.import_module(f"benchmarks.contenders.{self.module}").Contender
 
 
-SQLITE, PG = "sqlite", "postgresql"
+SQLITE, PG, CQL = "sqlite", "postgresql", "cassandra"
 BOTH = (SQLITE, PG)
+_DRIVER = ("cassandra-driver",)
 
 CONTENDERS: tuple[ContenderSpec, ...] = (
     ContenderSpec("raw", "sync", "raw_sqlite3", (SQLITE,), "raw (sqlite3)", ()),
@@ -48,6 +49,16 @@ CONTENDERS: tuple[ContenderSpec, ...] = (
     ContenderSpec("django", "sync", "django_sync", BOTH, "Django ORM", ("Django",)),
     ContenderSpec("tortoise", "async", "tortoise_async", BOTH, "Tortoise ORM", ("tortoise-orm",)),
     ContenderSpec("piccolo", "async", "piccolo_async", BOTH, "Piccolo", ("piccolo",)),
+    # Cassandra: the operations of benchmarks.cql_workload, through benchmarks.cql_runner.
+    ContenderSpec("raw", "sync", "cassandra_raw_sync", (CQL,), "raw (cassandra-driver)", _DRIVER),
+    ContenderSpec("raw", "async", "cassandra_raw_async", (CQL,), "raw (cassandra-driver)", _DRIVER),
+    ContenderSpec("ormada", "sync", "cassandra_ormada_sync", (CQL,), "ormada", ("ormada",)),
+    ContenderSpec("ormada", "async", "cassandra_ormada_async", (CQL,), "ormada", ("ormada",)),
+    ContenderSpec("cqlengine", "sync", "cassandra_cqlengine_sync", (CQL,), "cqlengine", _DRIVER),
+    ContenderSpec("coodie", "sync", "cassandra_coodie_sync", (CQL,), "coodie", ("coodie",)),
+    ContenderSpec("coodie", "async", "cassandra_coodie_async", (CQL,), "coodie", ("coodie",)),
+    ContenderSpec("caspyorm", "sync", "cassandra_caspyorm_sync", (CQL,), "caspyorm", ("caspyorm",)),
+    ContenderSpec("caspyorm", "async", "cassandra_caspyorm_async", (CQL,), "caspyorm", ("caspyorm",)),
 )
 
 
