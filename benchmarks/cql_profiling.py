@@ -35,10 +35,11 @@ from collections.abc import Callable
 from typing import Any
 
 from benchmarks.contenders import CONTENDERS, ContenderSpec
-from benchmarks.cql_workload import COUNTER_KEYS, PAGE_LIMIT, READ_PARTITIONS, ROWS_PER_PARTITION, make_rows
+from benchmarks.cql_workload import BATCH_ROWS, COUNTER_KEYS, PAGE_LIMIT, READ_PARTITIONS, ROWS_PER_PARTITION, make_rows
 from benchmarks.databases import CqlOutOfBand, Target
 
-OPS = {"insert": "insert_one", "get": "get_by_pk", "partition": "filter_partition", "counter": "increment"}
+OPS = {"insert": "insert_one", "get": "get_by_pk", "partition": "filter_partition", "counter": "increment",
+       "batch": "batch_insert"}
 
 
 def _spec(name: str, mode: str) -> ContenderSpec:
@@ -78,6 +79,9 @@ class Workload:
         if op == "insert":
             self.next_part += 1
             return (make_rows(self.next_part, n, seed=self.next_part),)
+        if op == "batch":  # n batches of BATCH_ROWS rows, each batch in a partition of its own
+            self.next_part += n
+            return ([make_rows(self.next_part - i, BATCH_ROWS, seed=i) for i in range(n)],)
         if op == "partition":
             return ([self.rng.randrange(READ_PARTITIONS) for _ in range(n)], PAGE_LIMIT)
         if op == "counter":
