@@ -134,7 +134,7 @@ def _insert_plan(info: ModelInfo, instance: Model) -> tuple[tuple[str, ...], tup
 def insert(backend: Backend, info: ModelInfo, instance: Model, options: dict[str, Any] | None = None) -> Operation:
     columns, returning = _insert_plan(info, instance)
     values = instance.__dict__
-    statement = backend.insert(info, columns, [tuple(values[c] for c in columns)], returning, options)
+    statement = backend.insert(info, columns, [row_getter(columns)(values)], returning, options)
     result = yield quick(statement)
     if statement.conditional and not result:
         raise _condition_failed(info, pk_filter(info, {k: values[k] for k in info.pk}), options)

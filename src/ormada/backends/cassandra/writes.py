@@ -323,26 +323,26 @@ def compile_update(cache: TemplateCache, table: CqlTable, lookups: list[Lookup],
         where = render_write(table, lookups, "delete")  # the partition key suffices
     else:
         where = render_write(table, lookups, "update")
-    items = [_assignment(table, k, v) for k, v in values.items()]
-    counter = {is_counter for *_, is_counter in items}
-    if len(counter) > 1:
+    texts, markers, bound_values, counter = zip(*(_assignment(table, k, v) for k, v in values.items()),
+                                                strict=True)
+    is_counter = counter[0]
+    if any(c is not is_counter for c in counter):
         raise NotSupported(f"{table.model_name}: CQL cannot change counters and other columns in one UPDATE")
-    if True in counter and options.get("ttl") is not None:
+    if is_counter and options.get("ttl") is not None:
         raise NotSupported(f"{table.model_name}: counters take no TTL")
     using, using_markers, using_values = _using(options)
     cond, cond_markers, cond_values, cond_shape = _conditions(table, options)
-    is_counter = True in counter
     # The SET texts, not the field names, key the template: ``items=[0] + F("items")`` and
     # ``items=F("items") + [9]`` (or ``hits=F("hits") - 1`` and ``+ 1``) share a field but not a statement.
-    shape = (id(table), "update", tuple(t for t, *_ in items), where.text, using, cond_shape)
+    shape = (id(table), "update", texts, where.text, using, cond_shape)
 
     def build() -> Template:
-        text = f"UPDATE {table.name}{using} SET {', '.join(t for t, *_ in items)} WHERE {where.text}{cond}"
-        return Template(text, (*using_markers, *(m for _, m, *_ in items), *where.markers, *cond_markers),
+        text = f"UPDATE {table.name}{using} SET {', '.join(texts)} WHERE {where.text}{cond}"
+        return Template(text, (*using_markers, *markers, *where.markers, *cond_markers),
                         fetch="rowcount", write=True, counter=is_counter, conditional=bool(cond))
 
     template = cache.get(shape, build)
-    bound = [*using_values, *(v for _, _, v, _ in items), *_lookup_values(lookups), *cond_values]
+    bound = [*using_values, *bound_values, *_lookup_values(lookups), *cond_values]
     return bind(template, bound, database=database, options=options, idempotent=not (cond or is_counter))
 
 
