@@ -22,8 +22,6 @@ It creates the benchmark keyspace (as the harness does) and drops it at the end.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextvars
 import cProfile
 import gc
 import pstats
@@ -35,6 +33,7 @@ from collections.abc import Callable
 from typing import Any
 
 from benchmarks.contenders import CONTENDERS, ContenderSpec
+from benchmarks.contenders.base import Invoker
 from benchmarks.cql_workload import BATCH_ROWS, COUNTER_KEYS, PAGE_LIMIT, READ_PARTITIONS, ROWS_PER_PARTITION, make_rows
 from benchmarks.databases import CqlOutOfBand, Target
 
@@ -51,21 +50,13 @@ class Driver:
 
     def __init__(self, spec: ContenderSpec) -> None:
         self.spec = spec
-        self.loop = asyncio.new_event_loop() if spec.mode == "async" else None
-        self.context = contextvars.copy_context()
+        self.invoke = Invoker(spec.mode)
         self.c = spec.load()(Target("cassandra"))
         self.invoke(self.c.setup)
 
-    def invoke(self, fn: Callable[..., Any], *args: Any) -> Any:
-        result = fn(*args)
-        if self.loop is None or not asyncio.iscoroutine(result):
-            return result
-        return self.loop.run_until_complete(self.loop.create_task(result, context=self.context))
-
     def close(self) -> None:
         self.invoke(self.c.close)
-        if self.loop is not None:
-            self.loop.close()
+        self.invoke.close()
 
 
 class Workload:

@@ -9,8 +9,6 @@ repetition the harness's own session counts what it left behind (untimed).
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextvars
 import gc
 import json
 import random
@@ -22,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from benchmarks.contenders import CONTENDERS, ContenderSpec
-from benchmarks.contenders.base import NotSupported
+from benchmarks.contenders.base import Invoker, NotSupported
 from benchmarks.cql_workload import (
     BATCH_ROWS,
     COUNTER_KEYS,
@@ -174,14 +172,7 @@ class CqlRun:
 def run(spec: ContenderSpec, sizes_name: str, round_index: int) -> dict[str, Any]:
     cls = spec.load()
     sizes = CQL_SIZES[sizes_name]
-    loop = asyncio.new_event_loop() if spec.mode == "async" else None
-    context = contextvars.copy_context()
-
-    def invoke(fn: Callable[..., Any], *args: Any) -> Any:
-        result = fn(*args)
-        if loop is None or not asyncio.iscoroutine(result):
-            return result
-        return loop.run_until_complete(loop.create_task(result, context=context))
+    invoke = Invoker(spec.mode)
 
     oob = CqlOutOfBand()
     contender = cls(Target("cassandra"))
@@ -193,8 +184,7 @@ def run(spec: ContenderSpec, sizes_name: str, round_index: int) -> dict[str, Any
             invoke(contender.close)
     finally:
         oob.close()
-        if loop is not None:
-            loop.close()
+        invoke.close()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,17 +12,15 @@ are shown as a share of the profiled operation's total time.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextvars
 import cProfile
 import pstats
 import random
 import shutil
 import sys
-from collections.abc import Callable
 from typing import Any
 
 from benchmarks.contenders import CONTENDERS
+from benchmarks.contenders.base import Invoker
 from benchmarks.databases import OutOfBand, Target, prepare_postgres, sqlite_dir
 from benchmarks.runner import OPERATIONS
 from benchmarks.workload import LEVEL_MIN, MODELS, make_rows
@@ -82,14 +80,7 @@ def _profile(args: argparse.Namespace, spec: Any, target: Target) -> int:
     model = MODELS[args.model]
     oob = OutOfBand(target)
     oob.drop(model.table)
-    loop = asyncio.new_event_loop() if args.mode == "async" else None
-    context = contextvars.copy_context()
-
-    def invoke(fn: Callable[..., Any], *a: Any) -> Any:
-        result = fn(*a)
-        if loop is None or not asyncio.iscoroutine(result):
-            return result
-        return loop.run_until_complete(loop.create_task(result, context=context))
+    invoke = Invoker(args.mode)
 
     contender = spec.load()(target, model)
     invoke(contender.setup)

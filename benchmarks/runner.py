@@ -8,8 +8,6 @@ operation is a single coroutine that awaits its statements one after another.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextvars
 import gc
 import json
 import os
@@ -23,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from benchmarks.contenders import CONTENDERS, ContenderSpec
-from benchmarks.contenders.base import NotSupported
+from benchmarks.contenders.base import Invoker, NotSupported
 from benchmarks.databases import OutOfBand, Target
 from benchmarks.workload import (
     LEVEL_MIN,
@@ -246,20 +244,11 @@ def stream_run(cls: Any, target: Target, sizes: Sizes, invoke: Invoke, is_async:
 def run(spec: ContenderSpec, target: Target, sizes_name: str, phase: str, models: list[str]) -> dict[str, Any]:
     cls = spec.load()
     sizes = SIZES[sizes_name]
-    loop = asyncio.new_event_loop() if spec.mode == "async" else None
-    # One context for every coroutine: what a mapper keeps in contextvars during setup
-    # (Tortoise keeps its connections there) must still be there for the operations.
-    context = contextvars.copy_context()
-
-    def invoke(fn: Callable[..., Any], *args: Any) -> Any:
-        result = fn(*args)
-        if loop is None or not asyncio.iscoroutine(result):
-            return result
-        return loop.run_until_complete(loop.create_task(result, context=context))
+    invoke = Invoker(spec.mode)
 
     out: dict[str, Any] = {"phase": phase}
     if phase == "stream":
-        out["stream"] = stream_run(cls, target, sizes, invoke, loop is not None)
+        out["stream"] = stream_run(cls, target, sizes, invoke, invoke.loop is not None)
         return out
     out["models"] = {}
     for key in models:
@@ -274,8 +263,7 @@ def run(spec: ContenderSpec, target: Target, sizes_name: str, phase: str, models
             out["models"][key] = ModelRun(contender, model, sizes.scaled(model), oob, invoke).run()
         finally:
             invoke(contender.close)
-    if loop is not None:
-        loop.close()
+    invoke.close()
     return out
 
 

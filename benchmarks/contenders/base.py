@@ -7,7 +7,9 @@ hands its users: model instances for mappers, tuples or records for raw drivers.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import asyncio
+import contextvars
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, Protocol
 
 from benchmarks.databases import Target
@@ -86,3 +88,23 @@ class CqlAsyncContender(Protocol):
     async def batch_insert(self, batches: list[list[Row]]) -> None: ...
     async def increment(self, ids: list[int]) -> None: ...
     async def paged_read(self, part: int, fetch_size: int) -> int: ...
+
+
+class Invoker:
+    """Calls contender methods in their mode: an async one's coroutines all run on one event
+    loop and in one context, because what a mapper keeps in contextvars during setup (Tortoise
+    keeps its connections there) must still be there for the operations."""
+
+    def __init__(self, mode: str) -> None:
+        self.loop = asyncio.new_event_loop() if mode == "async" else None
+        self.context = contextvars.copy_context()
+
+    def __call__(self, fn: Callable[..., Any], *args: Any) -> Any:
+        result = fn(*args)
+        if self.loop is None or not asyncio.iscoroutine(result):
+            return result
+        return self.loop.run_until_complete(self.loop.create_task(result, context=self.context))
+
+    def close(self) -> None:
+        if self.loop is not None:
+            self.loop.close()
