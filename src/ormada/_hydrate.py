@@ -61,13 +61,13 @@ def _names(columns: tuple[ColumnSchema, ...]) -> tuple[str, ...]:
 
 def layout(backend: Backend, info: ModelInfo, columns: tuple[ColumnSchema, ...]) -> RowLayout:
     """The cached layout of rows holding ``columns`` as read from ``backend``."""
-    key = ("layout", backend, _names(columns))
-    cached = info.caches.get(key)
+    key = (info, "layout", _names(columns))
+    cached = backend.caches.get(key)
     if cached is None:
         decode_nulls = bool(backend.supports.extra.get("decode_nulls"))
         decoders = tuple(_null_as_default(info, c, backend.decoder(c)) if decode_nulls else backend.decoder(c)
                          for c in columns)
-        cached = info.caches[key] = RowLayout(key[2], decoders, decode_nulls)
+        cached = backend.caches[key] = RowLayout(key[2], decoders, decode_nulls)
     return cached
 
 
@@ -106,26 +106,26 @@ def _null_as_default(info: ModelInfo, column: ColumnSchema, decode: Decoder | No
 def snapshot_layout(backend: Backend, info: ModelInfo, names: tuple[str, ...]) -> RowLayout:
     """The layout of a snapshot made from field values after a write: mutable
     values are kept as encoded JSON, so later changes in place are still seen."""
-    key = ("snapshot", backend, names)
-    cached = info.caches.get(key)
+    key = (info, "snapshot", names)
+    cached = backend.caches.get(key)
     if cached is None:
         decoders = tuple(backend.decoder(info.table.by_name[n]) if n in info.mutable_fields else None for n in names)
-        cached = info.caches[key] = RowLayout(names, decoders)
+        cached = backend.caches[key] = RowLayout(names, decoders)
     return cached
 
 
 def hydrator(backend: Backend, info: ModelInfo,
              columns: tuple[ColumnSchema, ...]) -> Callable[[Sequence[Any]], list[Any]]:
     """A function turning a list of rows into model instances (cached per column set)."""
-    key = ("hydrator", backend, _names(columns))
-    cached = info.caches.get(key)
+    key = (info, "hydrator", _names(columns))
+    cached = backend.caches.get(key)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
     row_layout = layout(backend, info, columns)
     model = info.model
     hydrate = _generate_hydrate(model, row_layout)
     result = _polymorphic(model, row_layout, hydrate) if "__discriminator__" in vars(model) else hydrate
-    info.caches[key] = result
+    backend.caches[key] = result
     return result
 
 
@@ -235,10 +235,10 @@ def shape_rows(backend: Backend, info: ModelInfo, shape: str, columns: tuple[Col
     """Rows as the QuerySet asked for them: instances, dicts, tuples or single values."""
     if shape == "models":
         return hydrator(backend, info, columns)(rows)
-    key = ("rows", backend, shape, _names(columns))
-    convert = info.caches.get(key)
+    key = (info, "rows", shape, _names(columns))
+    convert = backend.caches.get(key)
     if convert is None:
-        convert = info.caches[key] = _generate_rows(layout(backend, info, columns), shape)
+        convert = backend.caches[key] = _generate_rows(layout(backend, info, columns), shape)
     return convert(rows)
 
 

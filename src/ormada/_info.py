@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ormada._meta import ModelOptions
 from ormada.schema import Kind, TableSchema
@@ -18,7 +18,11 @@ MUTABLE_KINDS = frozenset({Kind.JSON, Kind.LIST, Kind.SET, Kind.MAP, Kind.USER_T
 
 @dataclass(eq=False)
 class ModelInfo:
-    """A model's options, table and key, plus per-backend caches keyed by backend."""
+    """A model's options, table and key.
+
+    What depends on a backend as well (row layouts, hydrators, CQL tables) is cached
+    on the backend, keyed by this object, which hashes by identity.
+    """
 
     model: type[Model]
     name: str
@@ -29,7 +33,6 @@ class ModelInfo:
     mutable_fields: frozenset[str] = frozenset()
     generated_key: str | None = None
     insert_generated: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
-    caches: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.field_names = tuple(c.name for c in self.table.columns)

@@ -201,6 +201,12 @@ class Backend(ABC):
 
     A backend object belongs to one :class:`~ormada.Database`; it caches compiled
     statements by query shape, so the same query with other values costs a look-up.
+
+    Attributes:
+        caches: What shared code works out once per model for this backend (row
+            layouts, hydrators), keyed by ``(ModelInfo, kind, …)``. It lives here
+            rather than on the model so that dropping the database frees it: a
+            model class outlives every database it was used with.
     """
 
     name: str
@@ -211,6 +217,7 @@ class Backend(ABC):
 
     def __init__(self, url: DatabaseURL) -> None:
         self.url = url
+        self.caches: dict[tuple[Any, ...], Any] = {}
 
     # -- compiling -------------------------------------------------------
     @abstractmethod

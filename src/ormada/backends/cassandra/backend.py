@@ -55,12 +55,12 @@ class CassandraBackend(Backend):
         self.holder = SessionHolder(url)
         self.templates = TemplateCache(self.holder.options.get("statement_cache_size", DEFAULT_TEMPLATE_CACHE))
         self._keyed: dict[tuple[ModelInfo, tuple[str, ...]], KeyedSelect | None] = {}
+        self._table_cache: dict[ModelInfo, CqlTable] = {}
 
     # -- tables -----------------------------------------------------------------------
     def table(self, info: ModelInfo) -> CqlTable:
-        """The model's :class:`CqlTable`, worked out once and cached on the model."""
-        key = ("cassandra.table", self)
-        table = info.caches.get(key)
+        """The model's :class:`CqlTable`, worked out once per backend (it names the keyspace)."""
+        table = self._table_cache.get(info)
         if table is None:
             generated = info.table.generated_column
             if generated is not None:
@@ -69,8 +69,7 @@ class CassandraBackend(Backend):
                     "Annotated[UUID, PrimaryKey()] = Field(default_factory=uuid4), or "
                     "Annotated[int, PrimaryKey(autoincrement=False)]"
                 )
-            table = info.caches[key] = build_table(info, self.keyspace)
-        assert isinstance(table, CqlTable)
+            table = self._table_cache[info] = build_table(info, self.keyspace)
         return table
 
     # -- reads --------------------------------------------------------------------------
