@@ -168,6 +168,7 @@ class Database:
         close_anchor = getattr(self.backend, "close_anchor", None)
         if close_anchor is not None and self._async_pool is None:
             close_anchor()
+        self.backend.caches.clear()  # compiled layouts and hydrators; rebuilt if the database is used again
 
     def _close_sync_only(self) -> None:
         if self._sync_pool is not None:
@@ -371,7 +372,11 @@ class Database:
             except BaseException:
                 await self._asafe_rollback(connection)
                 raise
-            await self._aexecute(connection, self._commit)
+            try:
+                await self._aexecute(connection, self._commit)
+            except BaseException:  # a cancel delivered just before COMMIT ran included
+                await self._asafe_rollback(connection)
+                raise
             return result
         finally:
             await pool.release(connection, broken=connection.broken)

@@ -9,12 +9,22 @@ budget of SQLite VM steps (a progress handler); if it would run longer, SQLite
 interrupts it and it runs again on the worker thread, where a long query cannot
 stall other tasks. The connection is never busy-waited on inline: a locked
 database sends the statement to the worker, which waits for the lock there.
+
+Inline statements never suspend the task, so by themselves they would starve every
+other task and leave no point at which a cancellation could arrive. Before an inline
+statement the task therefore yields to the loop (``asyncio.sleep(0)``) when the loop
+has not had control for a few milliseconds, or when the task has been asked to
+cancel; a cancellation then surfaces before the statement runs, so a transaction
+cancelled before its COMMIT is rolled back instead of committed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import weakref
 from collections.abc import AsyncIterator, Iterator, Sequence
+from time import perf_counter
 from typing import Any
 
 import aiosqlite
@@ -26,6 +36,10 @@ from ormada.errors import DatabaseError, IntegrityError, OrmadaError
 # gives up: about 20,000 instructions, tens of microseconds of work.
 PROGRESS_STEP = 1000
 INLINE_CHECKS = 20
+
+# Seconds of inline work (statements and the mapper's own work between them) after
+# which the loop gets a turn: what other tasks on the loop may wait at most.
+YIELD_BUDGET = 0.002
 
 
 def map_error(exc: sqlite3.Error, statement: Statement) -> OrmadaError:
@@ -114,6 +128,38 @@ class SqliteConnection(SyncConnection):
         self.connection.close()
 
 
+class _LoopTurn:
+    """When the event loop last had control, as far as inline statements can tell.
+
+    ``pending`` marks a callback queued on the loop: it runs, and clears the flag, as
+    soon as the loop gets control through any task's suspension, not only ours, so a
+    task that resumes after a real wait starts a fresh budget without yielding again.
+    It holds no reference to its loop: the loop is the key of a weak mapping to it.
+    """
+
+    __slots__ = ("pending", "since")
+
+    def __init__(self) -> None:
+        self.pending = False
+        self.since = 0.0
+
+    def passed(self) -> None:
+        self.pending = False
+
+    def overdue(self, loop: asyncio.AbstractEventLoop) -> bool:
+        if not self.pending:
+            self.pending = True
+            self.since = perf_counter()
+            loop.call_soon(self.passed)
+            return False
+        return perf_counter() - self.since > YIELD_BUDGET
+
+
+# One turn per loop, shared by its connections: the budget is the loop's, not a pool
+# member's. Weak keys, so a closed loop's entry goes with it.
+_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopTurn] = weakref.WeakKeyDictionary()
+
+
 class _Handoff(Exception):
     """Internal: the inline attempt stopped without effect; run on the worker thread."""
 
@@ -126,6 +172,13 @@ class AsyncSqliteConnection(AsyncConnection):
         self.raw: sqlite3.Connection = connection._conn  # the sqlite3 connection aiosqlite's thread uses
         self.busy_timeout_ms = int(busy_timeout * 1000)
         self._checks = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._turn = _LoopTurn()
+        # Hand-offs queued (written on the loop) and finished (written by the worker):
+        # a task cancelled while awaiting the worker does not stop the worker, and a
+        # statement run inline meanwhile (the ROLLBACK, say) would overtake it.
+        self._handed_off = 0
+        self._worker_done = 0
 
     def _progress(self) -> int:
         self._checks += 1
@@ -139,6 +192,8 @@ class AsyncSqliteConnection(AsyncConnection):
         write outside a transaction (it was its own transaction); writes inside a
         transaction run inline only when marked ``quick`` (one row by key), unbounded.
         """
+        if self._worker_done != self._handed_off:
+            raise _Handoff
         raw = self.raw
         # Only a SELECT is a read: an INSERT … RETURNING also fetches rows, and
         # interrupting it inside a transaction would roll the whole transaction back.
@@ -160,21 +215,40 @@ class AsyncSqliteConnection(AsyncConnection):
             if bounded:
                 raw.set_progress_handler(None, 0)
 
-    def _on_worker(self, statement: Statement) -> Any:
+    def _on_worker(self, statement: Statement, ticket: int) -> Any:
         """Runs on aiosqlite's thread, where waiting for a lock is allowed."""
         raw = self.raw
-        raw.execute(f"PRAGMA busy_timeout = {self.busy_timeout_ms}")
         try:
-            return run_statement(raw, statement)
+            raw.execute(f"PRAGMA busy_timeout = {self.busy_timeout_ms}")
+            try:
+                return run_statement(raw, statement)
+            finally:
+                raw.execute("PRAGMA busy_timeout = 0")
         finally:
-            raw.execute("PRAGMA busy_timeout = 0")
+            self._worker_done = ticket
+
+    def _loop_turn(self) -> asyncio.AbstractEventLoop:
+        loop = self._loop = asyncio.get_running_loop()
+        self._turn = _turns.setdefault(loop, self._turn)
+        return loop
 
     async def execute(self, statement: Statement) -> Any:
+        loop = self._loop or self._loop_turn()
+        turn = self._turn
+        task = asyncio.current_task(loop)  # with the loop: no second look-up of it
+        # A cancel requested while the task runs (by itself, or by a callback it calls)
+        # would otherwise find no suspension to arrive at before the transaction ends.
+        if turn.overdue(loop) or (task is not None and task.cancelling() > 0):
+            # Before the statement, never after: a cancellation arriving here means the
+            # statement did not run, so the caller's rollback undoes all it did.
+            await asyncio.sleep(0)
+            turn.overdue(loop)
         try:
             try:
                 return self._inline(statement)
             except _Handoff:
-                return await self.connection._execute(self._on_worker, statement)  # type: ignore[no-untyped-call]
+                self._handed_off += 1
+                return await self.connection._execute(self._on_worker, statement, self._handed_off)  # type: ignore[no-untyped-call]
         except sqlite3.Error as exc:
             raise map_error(exc, statement) from exc
 

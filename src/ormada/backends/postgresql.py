@@ -8,8 +8,11 @@ arrives as text and timestamps in UTC.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+import contextlib
+import select
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg_dialect
@@ -42,6 +45,10 @@ if TYPE_CHECKING:
 # Above this many columns, several rows are inserted as pipelined single-row INSERTs
 # instead of one array per column (see PostgresBackend.insert).
 ARRAY_INSERT_MAX_COLUMNS = 12
+
+# Reads of the input waiting on an idle psycopg connection before deciding whether
+# the server ended the session or only sent a notice.
+READS_FOR_GOODBYE = 4
 
 
 def _drivers_missing(exc: ImportError) -> ConfigurationError:
@@ -139,20 +146,23 @@ class PostgresBackend(SqlBackend):
                                 if "application_name" in settings else {})
         options = " ".join(f"-c {k}={v}" for k, v in settings.items())
 
-        def connect() -> SyncConnection:
+        def open_connection() -> psycopg.Connection[Any]:
             try:
                 connection = psycopg.connect(
                     autocommit=True, cursor_factory=psycopg.RawCursor, options=options,
                     connect_timeout=max(1, int(self.connect_timeout)), **self._connect_kwargs(), **name,
                 )
-            except psycopg.OperationalError as exc:
+            except psycopg.Error as exc:
                 raise ConnectionFailed(f"could not connect to {self.url}: {_first_line(exc)}") from None
             for oid_name in ("json", "jsonb"):
                 connection.adapters.register_loader(oid_name, TextLoader)
             # Lists are only sent as the per-column arrays of bulk inserts; psycopg's
             # binary array dumper is C-backed, its text one quotes every element in Python.
             connection.adapters.register_dumper(list, ListBinaryDumper)
-            return PsycopgConnection(connection)
+            return connection
+
+        def connect() -> SyncConnection:
+            return PsycopgConnection(open_connection(), open_connection, str(self.url))
 
         return SimpleSyncPool(connect, self.pool_size, str(self.url), self.pool_timeout)
 
@@ -164,16 +174,18 @@ class PostgresBackend(SqlBackend):
         kwargs = self._connect_kwargs()
         kwargs["database"] = kwargs.pop("dbname", None)
 
-        async def connect() -> AsyncConnection:
+        async def open_connection() -> asyncpg.Connection:
             try:
-                connection = await asyncpg.connect(
-                    server_settings=self._settings(), timeout=self.connect_timeout, **kwargs,
-                )
-            except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+                return await asyncpg.connect(server_settings=self._settings(), timeout=self.connect_timeout, **kwargs)
+            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError,
+                    asyncpg.InternalClientError) as exc:
                 raise ConnectionFailed(f"could not connect to {self.url}: {_first_line(exc)}") from None
-            return AsyncpgConnection(connection)
 
-        return SimpleAsyncPool(connect, self.pool_size, str(self.url), self.pool_timeout)
+        async def connect() -> AsyncConnection:
+            return AsyncpgConnection(await open_connection(), open_connection, str(self.url))
+
+        return SimpleAsyncPool(connect, self.pool_size, str(self.url), self.pool_timeout,
+                               abandon=_abandon_asyncpg)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -209,7 +221,7 @@ def map_psycopg_error(exc: Exception, statement: Statement) -> OrmadaError:
 
 
 def map_asyncpg_error(exc: Exception, statement: Statement) -> OrmadaError:
-    """The ormada error for an asyncpg error raised by ``statement``."""
+    """The ormada error for an asyncpg error (server or client side) raised by ``statement``."""
     import asyncpg
 
     message = f"{_first_line(exc)} (in: {statement.text})"
@@ -224,17 +236,94 @@ def map_asyncpg_error(exc: Exception, statement: Statement) -> OrmadaError:
     return DatabaseError(message)
 
 
-class PsycopgConnection(SyncConnection):
-    """A psycopg connection in autocommit mode, sending ``$n`` statements as they are."""
+def _lost(describe: str, exc: BaseException, statement: Statement) -> ConnectionFailed:
+    return ConnectionFailed(
+        f"lost the connection to {describe} while running a statement ({_first_line(exc)}); it may or may "
+        f"not have been applied, so it was not retried, and an open transaction was rolled back by the "
+        f"server (in: {statement.text})"
+    )
 
-    def __init__(self, connection: psycopg.Connection[Any]) -> None:
+
+def _lost_in_transaction(describe: str, statement: Statement) -> ConnectionFailed:
+    return ConnectionFailed(
+        f"lost the connection to {describe} inside a transaction (the server ended the session, or it "
+        f"failed earlier); the server rolled the transaction back and nothing was retried: run the "
+        f"transaction again (in: {statement.text})"
+    )
+
+
+def _waiting_input(fd: int) -> Callable[[], bool]:
+    """Whether anything has arrived on an idle connection's socket, asked without a round trip.
+
+    Between statements the server sends nothing unless it is ending the session (its
+    FATAL message, then end of file, after a restart or ``pg_terminate_backend``), so
+    this tells, before a statement is sent, that it would be lost.
+    """
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)  # hang-ups and errors are always reported too
+        return lambda: bool(poller.poll(0))
+    return lambda: bool(select.select([fd], [], [], 0)[0])
+
+
+class PsycopgConnection(SyncConnection):
+    """A psycopg connection in autocommit mode, sending ``$n`` statements as they are.
+
+    A connection whose session the server ended while it was idle is found before a
+    statement is sent; outside a transaction it is replaced by a new one from
+    ``reconnect`` and the statement runs there, inside one the statement fails with
+    ConnectionFailed. A statement that may have reached the server is never sent again.
+    """
+
+    def __init__(self, connection: psycopg.Connection[Any], reconnect: Callable[[], psycopg.Connection[Any]],
+                 describe: str) -> None:
+        self._reconnect = reconnect
+        self._describe = describe
+        self._attach(connection)
+
+    def _attach(self, connection: psycopg.Connection[Any]) -> None:
         self.connection = connection
+        self._input_waiting = _waiting_input(connection.pgconn.socket)
+
+    def _check_alive(self, statement: Statement) -> None:
+        """Replaces the connection if its session has ended and none of its transaction is lost.
+
+        Raises:
+            ConnectionFailed: the session ended inside a transaction, or a new
+                connection cannot be made.
+        """
+        import psycopg
+        from psycopg.pq import ConnStatus, TransactionStatus
+
+        connection = self.connection
+        if connection.closed:  # lost by an earlier statement: its transaction state is unknown
+            raise _lost_in_transaction(self._describe, statement)
+        pgconn = connection.pgconn
+        # Read before the input is taken in: still the state the last statement left.
+        outside = pgconn.transaction_status == TransactionStatus.IDLE
+        # The goodbye message and the end of the stream may take a read each (TLS).
+        for _ in range(READS_FOR_GOODBYE):
+            try:
+                pgconn.consume_input()
+            except psycopg.OperationalError:
+                break
+            if not self._input_waiting():
+                break
+        if pgconn.status == ConnStatus.OK:  # only a notice; libpq handles it with the next result
+            return
+        connection.close()
+        if not outside:
+            raise _lost_in_transaction(self._describe, statement)
+        self._attach(self._reconnect())
 
     def execute(self, statement: Statement) -> Any:
         import psycopg
 
+        if self._input_waiting() or self.connection.closed:
+            self._check_alive(statement)
+        connection = self.connection
         try:
-            cursor = self.connection.cursor()
+            cursor = connection.cursor()
             if statement.many and statement.fetch == "rows":
                 cursor.executemany(statement.text, statement.params, returning=True)
                 rows = cursor.fetchall()
@@ -259,11 +348,18 @@ class PsycopgConnection(SyncConnection):
                 return cursor.rowcount
             return None
         except psycopg.Error as exc:
-            raise map_psycopg_error(exc, statement) from exc
+            raise self._failure(exc, statement) from exc
+
+    def _failure(self, exc: Exception, statement: Statement) -> OrmadaError:
+        if self.connection.closed:
+            return _lost(self._describe, exc, statement)
+        return map_psycopg_error(exc, statement)
 
     def stream(self, statement: Statement, chunk_size: int) -> Iterator[Sequence[Sequence[Any]]]:
         import psycopg
 
+        if self._input_waiting() or self.connection.closed:
+            self._check_alive(statement)
         try:
             # A server-side cursor needs a transaction; psycopg uses a savepoint inside one.
             with self.connection.transaction(), psycopg.RawServerCursor(self.connection, "ormada_stream") as cursor:
@@ -272,7 +368,7 @@ class PsycopgConnection(SyncConnection):
                 while rows := cursor.fetchmany(chunk_size):
                     yield rows
         except psycopg.Error as exc:
-            raise map_psycopg_error(exc, statement) from exc
+            raise self._failure(exc, statement) from exc
 
     def close(self) -> None:
         self.connection.close()
@@ -282,44 +378,135 @@ class PsycopgConnection(SyncConnection):
         return bool(self.connection.closed or self.connection.broken)
 
 
-class AsyncpgConnection(AsyncConnection):
-    """An asyncpg connection; statements are prepared and cached by asyncpg."""
+class _Socket(Protocol):
+    """What asyncio's transport lends of its socket."""
 
-    def __init__(self, connection: asyncpg.Connection) -> None:
+    def fileno(self) -> int: ...
+
+    def shutdown(self, how: int, /) -> None: ...
+
+
+def _socket_of(connection: asyncpg.Connection) -> _Socket | None:
+    # asyncpg keeps its transport private; without it only its own closed flag is checked.
+    transport = getattr(connection, "_transport", None)
+    sock = None if transport is None else transport.get_extra_info("socket")
+    return sock if hasattr(sock, "fileno") and hasattr(sock, "shutdown") else None
+
+
+def _nothing_waiting() -> bool:
+    return False
+
+
+def _abandon_asyncpg(connection: AsyncConnection) -> None:
+    """Lets a connection of a finished event loop go without that loop.
+
+    Shutting its socket down ends the server's session now, rather than when the
+    garbage collector closes the socket; the file descriptor itself stays with the
+    transport, which closes it (closing it here could close a reused number later).
+    """
+    if isinstance(connection, AsyncpgConnection) and connection.socket is not None:
+        with contextlib.suppress(OSError):
+            connection.socket.shutdown(socket.SHUT_RDWR)
+
+
+class AsyncpgConnection(AsyncConnection):
+    """An asyncpg connection; statements are prepared and cached by asyncpg.
+
+    Dead connections are handled as by :class:`PsycopgConnection`: found before a
+    statement is sent (asyncpg's closed flag, or the server's goodbye waiting unread
+    when the loop was busy), replaced outside a transaction, ConnectionFailed inside.
+    """
+
+    def __init__(self, connection: asyncpg.Connection, reconnect: Callable[[], Awaitable[asyncpg.Connection]],
+                 describe: str) -> None:
+        self._reconnect = reconnect
+        self._describe = describe
+        self._attach(connection)
+
+    def _attach(self, connection: asyncpg.Connection) -> None:
         self.connection = connection
+        self.socket = _socket_of(connection)
+        self._input_waiting: Callable[[], bool] = (
+            _nothing_waiting if self.socket is None else _waiting_input(self.socket.fileno()))
+        self._state_known = True  # False once this side gave up on the connection
+
+    async def _check_alive(self, statement: Statement) -> None:
+        """Replaces the connection if its session has ended and none of its transaction is lost.
+
+        Raises:
+            ConnectionFailed: the session ended inside a transaction, or a new
+                connection cannot be made.
+        """
+        connection = self.connection
+        # asyncpg keeps the transaction state the server last reported, even once closed.
+        outside = self._state_known and not connection.is_in_transaction()
+        # Input on an idle connection that the loop has not read yet: the loop was
+        # blocked while the server ended the session. Letting asyncpg read it now would
+        # leave its protocol waiting for a ReadyForQuery that never comes.
+        self._give_up()
+        if not outside:
+            raise _lost_in_transaction(self._describe, statement)
+        self._attach(await self._reconnect())
 
     async def execute(self, statement: Statement) -> Any:
         import asyncpg
 
+        if self.connection.is_closed() or self._input_waiting():
+            await self._check_alive(statement)
+        connection = self.connection
         try:
             if statement.many and statement.fetch == "rows":
-                return await self.connection.fetchmany(statement.text, statement.params)
+                return await connection.fetchmany(statement.text, statement.params)
             if statement.many:
                 total = 0
                 for params in statement.params:
-                    total += _status_count(await self.connection.execute(statement.text, *params))
+                    total += _status_count(await connection.execute(statement.text, *params))
                 return total
             if statement.fetch == "rows":
-                return await self.connection.fetch(statement.text, *statement.params)
+                return await connection.fetch(statement.text, *statement.params)
             if statement.fetch == "script":  # without arguments asyncpg uses the simple query protocol
-                await self.connection.execute(statement.text)
+                await connection.execute(statement.text)
                 return None
             if statement.fetch == "auto":
-                prepared = await self.connection.prepare(statement.text)
+                prepared = await connection.prepare(statement.text)
                 if prepared.get_attributes():
                     return [tuple(row) for row in await prepared.fetch(*statement.params)]
                 await prepared.fetch(*statement.params)
                 return _status_count(prepared.get_statusmsg())
-            status = await self.connection.execute(statement.text, *statement.params)
+            status = await connection.execute(statement.text, *statement.params)
             return _status_count(status) if statement.fetch == "rowcount" else None
-        except asyncpg.PostgresError as exc:
-            raise map_asyncpg_error(exc, statement) from exc
-        except asyncpg.InterfaceError as exc:
-            raise DatabaseError(f"{exc} (in: {statement.text})") from exc
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError) as exc:
+            raise self._failure(exc, statement) from exc
+
+    def _failure(self, exc: Exception, statement: Statement) -> OrmadaError:
+        """The ormada error for an asyncpg or socket error raised by ``statement``."""
+        import asyncpg
+        from asyncpg import exceptions as pg_errors
+
+        if isinstance(exc, pg_errors.OutdatedSchemaCacheError):  # a client-side error on a healthy connection
+            return map_asyncpg_error(exc, statement)
+        if isinstance(exc, (asyncpg.InternalClientError, OSError)):
+            # asyncpg's protocol is in a state it cannot leave ("cannot switch to state
+            # 11"): the connection is of no further use, whatever the server thinks.
+            self._give_up()
+            return _lost(self._describe, exc, statement)
+        ended = (asyncpg.PostgresConnectionError, pg_errors.AdminShutdownError, pg_errors.CrashShutdownError,
+                 pg_errors.CannotConnectNowError)
+        if isinstance(exc, ended) or (isinstance(exc, (asyncpg.PostgresError, asyncpg.InterfaceError))
+                                      and self.connection.is_closed()):
+            self._give_up()
+            return _lost(self._describe, exc, statement)
+        return map_asyncpg_error(exc, statement)
+
+    def _give_up(self) -> None:
+        self._state_known = False
+        self.connection.terminate()
 
     async def stream(self, statement: Statement, chunk_size: int) -> AsyncIterator[Sequence[Sequence[Any]]]:
         import asyncpg
 
+        if self.connection.is_closed() or self._input_waiting():
+            await self._check_alive(statement)
         try:
             if self.connection.is_in_transaction():
                 async for chunk in self._chunks(statement, chunk_size):
@@ -328,8 +515,8 @@ class AsyncpgConnection(AsyncConnection):
                 async with self.connection.transaction():
                     async for chunk in self._chunks(statement, chunk_size):
                         yield chunk
-        except asyncpg.PostgresError as exc:
-            raise map_asyncpg_error(exc, statement) from exc
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError) as exc:
+            raise self._failure(exc, statement) from exc
 
     async def _chunks(self, statement: Statement, chunk_size: int) -> AsyncIterator[Sequence[Sequence[Any]]]:
         cursor = await self.connection.cursor(statement.text, *statement.params)

@@ -168,6 +168,7 @@ class SqliteBackend(SqlBackend):
 
     def async_pool(self) -> SimpleAsyncPool:
         self.anchor()
+        busy_timeout_ms = int(self.timeout * 1000)
 
         async def connect() -> AsyncConnection:
             try:
@@ -182,9 +183,44 @@ class SqliteBackend(SqlBackend):
                 connection = await pending
             except sqlite3.Error as exc:
                 raise ConnectionFailed(f"could not open {self.url}: {exc}") from exc
-            for pragma in ("PRAGMA foreign_keys = ON",) + (() if self.url.is_memory else (
-                    "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL")):
-                await connection.execute(pragma)
+            try:
+                # These run on the worker thread, which may wait for a lock: a connection
+                # closing just before (the last one of a pool checkpoints the WAL file)
+                # holds one for a moment, and without the wait this open failed.
+                await connection.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
+                for pragma in ("PRAGMA foreign_keys = ON",) + (() if self.url.is_memory else (
+                        "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL")):
+                    await connection.execute(pragma)
+                await connection.execute("PRAGMA busy_timeout = 0")
+            except sqlite3.Error as exc:
+                await connection.close()
+                raise ConnectionFailed(f"could not set up a connection to {self.url}: {exc}") from exc
             return AsyncSqliteConnection(connection, self.timeout)
 
-        return SimpleAsyncPool(connect, self.pool_size, str(self.url), self.pool_timeout)
+        def abandon(connection: AsyncConnection) -> None:
+            if isinstance(connection, AsyncSqliteConnection):
+                close_without_loop(connection.connection, self.timeout)
+
+        return SimpleAsyncPool(connect, self.pool_size, str(self.url), self.pool_timeout, abandon=abandon)
+
+
+def close_without_loop(connection: aiosqlite.Connection, timeout: float) -> None:
+    """Closes an aiosqlite connection on its worker thread and waits until it is closed.
+
+    Not aiosqlite's ``stop()``: it makes a future on whatever event loop is current,
+    and when that loop is closed the worker thread dies on reporting the result. The
+    wait makes the next open reliable: closing a pool's last connection to a WAL
+    database takes a lock to checkpoint it.
+    """
+    connection._running = False
+
+    def close_and_stop() -> object:
+        raw, connection._connection = connection._connection, None
+        if raw is not None:
+            raw.close()
+        return aiosqlite.core._STOP_RUNNING_SENTINEL
+
+    connection._tx.put_nowait((None, close_and_stop))
+    worker = getattr(connection, "_thread", None)
+    if worker is not None and worker.is_alive():
+        worker.join(timeout)
