@@ -59,7 +59,7 @@ def test_sqlite_uuid_is_hex() -> None:
 def test_sqlite_aware_datetime_is_stored_as_utc_text() -> None:
     value = dt.datetime(2024, 1, 2, 3, 4, 5, 6, tzinfo=PLUS_TWO)
     stored = encode(sqlite_models, "at", value)
-    assert stored == "2024-01-02 01:04:05.000006+00:00"
+    assert stored == "2024-01-02 01:04:05.000006"
     back = decode(sqlite_models, "at", stored)
     assert back == value
     assert back.tzinfo == UTC
@@ -67,7 +67,7 @@ def test_sqlite_aware_datetime_is_stored_as_utc_text() -> None:
 
 def test_sqlite_naive_datetime_in_a_datetime_field_is_taken_as_utc() -> None:
     stored = encode(sqlite_models, "at", dt.datetime(2024, 1, 2, 3, 4, 5))
-    assert stored == "2024-01-02 03:04:05.000000+00:00"
+    assert stored == "2024-01-02 03:04:05"
     assert decode(sqlite_models, "at", stored) == dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
@@ -80,7 +80,7 @@ def test_sqlite_utc_text_sorts_in_time_order() -> None:
 def test_sqlite_naive_datetime_field_stays_naive() -> None:
     value = dt.datetime(2024, 1, 2, 3, 4, 5)
     stored = encode(sqlite_models, "naive", value)
-    assert stored == "2024-01-02 03:04:05.000000"
+    assert stored == "2024-01-02 03:04:05"
     back = decode(sqlite_models, "naive", stored)
     assert back == value
     assert back.tzinfo is None

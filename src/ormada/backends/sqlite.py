@@ -59,6 +59,7 @@ class SqliteBackend(SqlBackend):
     begin_statement = "BEGIN IMMEDIATE"  # take the write lock up front: no deadlock on lock upgrade
     encoders = codecs.SQLITE_ENCODERS
     decoders = codecs.SQLITE_DECODERS
+    bounds = codecs.SQLITE_BOUNDS
     explain_prefix = "EXPLAIN QUERY PLAN "
 
     def __init__(self, url: DatabaseURL) -> None:

@@ -11,7 +11,7 @@ from ormada.backends.base import Statement
 from ormada.errors import QueryError
 from ormada.query.expressions import Q, RawLookups, is_expression
 from ormada.query.resolve import check_expression, column_of, conjoin, resolve, validate_value
-from ormada.query.state import EVERY_ROW, OrderBy, QueryState
+from ormada.query.state import EVERY_ROW, OrderBy, QueryState, Subquery
 
 if TYPE_CHECKING:
     from typing import Self
@@ -58,9 +58,9 @@ class QuerySet(Generic[M]):
         for item in q:
             if not isinstance(item, Q):
                 raise QueryError(f"{info.name}.filter() takes Q objects and keyword lookups, not {item!r}")
-        parts = [resolve(info.name, info.table, item) for item in q]
+        parts = [resolve(info.name, info.table, item, info.database) for item in q]
         if lookups:
-            parts.append(resolve(info.name, info.table, RawLookups(tuple(lookups.items()))))
+            parts.append(resolve(info.name, info.table, RawLookups(tuple(lookups.items())), info.database))
         node = None
         for part in parts:
             if part is not None:
@@ -79,7 +79,7 @@ class QuerySet(Generic[M]):
         node = self._node(q, lookups)
         if node is None:
             return self._clone()
-        negated = resolve(self._info.name, self._info.table, ~Q(*q, **lookups))
+        negated = resolve(self._info.name, self._info.table, ~Q(*q, **lookups), self._info.database)
         assert negated is not None
         return self._clone(where=conjoin(self.state.where, negated) if self.state.where is not None else negated)
 
@@ -253,6 +253,34 @@ class QuerySet(Generic[M]):
         """The async twin of :meth:`page`."""
         db = self._db
         return await db.arun(_page(db, self, size, paging_state))
+
+    def as_subquery(self, lookup: str) -> Subquery:
+        """This query as the one column another query reads inside its own statement
+        (``Book.filter(author_id__in=Author.filter(…))``); nothing is sent.
+
+        It selects the field of ``values_list("f", flat=True)``, ``values("f")`` or
+        ``only("f")``, or else the primary key.
+
+        Args:
+            lookup: The lookup it is given to, for errors (``"Book.author_id__in"``).
+
+        Raises:
+            QueryError: the query selects more or fewer than one column.
+        """
+        info = self._info
+        columns = self.state.columns
+        if columns is None:
+            columns = info.pk if self.state.shape == "models" else info.field_names
+        elif self.state.shape == "models":
+            # only() always adds the key; the field asked for is the other one.
+            columns = tuple(name for name in columns if name not in info.pk) or columns
+        if len(columns) != 1:
+            what = f"{len(columns)} columns ({', '.join(columns)})" if columns else "no column (it has no primary key)"
+            raise QueryError(
+                f"{lookup}: the QuerySet of {info.name} selects {what}, and a subquery reads one; "
+                "pick it with values_list('field', flat=True)"
+            )
+        return Subquery(self, info.name, info.database, info, self.state, columns[0])
 
     # -- inspecting ----------------------------------------------------------
     def statement(self) -> Statement:

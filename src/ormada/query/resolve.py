@@ -17,6 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from ormada.errors import QueryError
 from ormada.query.expressions import Combined, F, Junction, Lookup, Node, Q, RawLookups, is_expression
+from ormada.query.state import Subquery, SubquerySource
 from ormada.schema import ColumnSchema, Kind, TableSchema
 
 COMPARISONS = ("exact", "gt", "gte", "lt", "lte", "in", "range", "isnull")
@@ -77,8 +78,13 @@ def validate_value(model_name: str, column: ColumnSchema, value: Any, item: bool
         raise QueryError(f"{model_name}.{column.name}: invalid value {value!r}: {detail}") from None
 
 
-def resolve_lookup(model_name: str, table: TableSchema, key: str, value: Any) -> Lookup:
-    """Turns ``"year__gte", 1960`` into a checked :class:`Lookup`."""
+def resolve_lookup(model_name: str, table: TableSchema, key: str, value: Any, database: str | None = None) -> Lookup:
+    """Turns ``"year__gte", 1960`` into a checked :class:`Lookup`.
+
+    Args:
+        database: The database the outer query reads, which a QuerySet given to
+            ``__in`` must read too (None: not checked).
+    """
     name, _, op = key.partition("__")
     if name == TOKEN_FIELD and name not in table.by_name and op in ("", "exact", "gt", "gte", "lt", "lte"):
         return Lookup(name, op or "exact", value)
@@ -123,6 +129,9 @@ def resolve_lookup(model_name: str, table: TableSchema, key: str, value: Any) ->
             raise QueryError(f"{model_name}.{name}__{op} takes a string, not {value!r}")
         return Lookup(name, op, value)
     if op == "in":
+        # Not isinstance() of the protocol, which costs microseconds on every __in lookup.
+        if hasattr(value, "as_subquery"):
+            return Lookup(name, op, subquery(f"{model_name}.{name}__in", value, database))
         if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
             raise QueryError(f"{model_name}.{name}__in takes a list of values, not {value!r}")
         return Lookup(name, op, tuple(validate_value(model_name, column, v) for v in value))
@@ -138,6 +147,22 @@ def resolve_lookup(model_name: str, table: TableSchema, key: str, value: Any) ->
     return Lookup(name, op, validate_value(model_name, column, value))
 
 
+def subquery(lookup: str, source: SubquerySource, database: str | None) -> Subquery:
+    """The QuerySet given to ``lookup`` as a subquery of one column, kept unrun.
+
+    Raises:
+        QueryError: it selects more than one column, or reads another database.
+    """
+    inner = source.as_subquery(lookup)
+    if database is not None and inner.database != database:
+        raise QueryError(
+            f"{lookup}: the QuerySet of {inner.model} reads database {inner.database!r} and this query "
+            f"reads {database!r}; one statement cannot read both: pass a list of values instead "
+            f"(list(qs.values_list({inner.column!r}, flat=True)))"
+        )
+    return inner
+
+
 def check_expression(model_name: str, table: TableSchema, value: Any) -> None:
     """Checks that every ``F`` in an expression names a field."""
     if isinstance(value, F):
@@ -147,13 +172,14 @@ def check_expression(model_name: str, table: TableSchema, value: Any) -> None:
         check_expression(model_name, table, value.rhs)
 
 
-def resolve(model_name: str, table: TableSchema, q: Q | RawLookups) -> Node | None:
+def resolve(model_name: str, table: TableSchema, q: Q | RawLookups, database: str | None = None) -> Node | None:
     """Checks a ``Q`` tree (or bare keyword lookups) and returns its node tree;
-    an empty ``Q()`` (negated or not) filters nothing and gives None."""
+    an empty ``Q()`` (negated or not) filters nothing and gives None. ``database``
+    is as for :func:`resolve_lookup`."""
     if isinstance(q, RawLookups):
-        leaves = tuple(resolve_lookup(model_name, table, k, v) for k, v in q.items)
+        leaves = tuple(resolve_lookup(model_name, table, k, v, database) for k, v in q.items)
         return leaves[0] if len(leaves) == 1 else Junction("and", leaves)
-    resolved = (resolve(model_name, table, c) for c in q.children)
+    resolved = (resolve(model_name, table, c, database) for c in q.children)
     children = tuple(child for child in resolved if child is not None)
     if not children:
         return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from ormada.query.expressions import Node
 
@@ -48,6 +48,39 @@ class QueryState:
         for name in _FIELDS:
             _set(new, name, changes[name] if name in changes else getattr(self, name))
         return new
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Subquery:
+    """The value of ``field__in=<QuerySet>``: a query the database runs inside the outer
+    one (``field IN (SELECT column …)``), so nothing is read when the filter is built.
+
+    Attributes:
+        source: The QuerySet given (immutable, so it stays the query it was).
+        model: The inner model's name, for messages.
+        database: The name of the database the inner model is bound to.
+        target: The inner model's description, which backends compile against.
+        state: The inner query: its filters, ordering and window.
+        column: The one column it selects.
+    """
+
+    source: object
+    model: str
+    database: str
+    target: Any
+    state: QueryState
+    column: str
+
+    def __repr__(self) -> str:
+        return f"{self.source!r} ({self.model}.{self.column})"
+
+
+class SubquerySource(Protocol):
+    """What a lookup such as ``field__in=`` accepts as a query to run inside its own."""
+
+    def as_subquery(self, lookup: str) -> Subquery:
+        """This query as one column read inside another; ``lookup`` names it in errors."""
+        ...
 
 
 _set = object.__setattr__

@@ -28,12 +28,14 @@ class SqlBackend(Backend):
 
     encoders: dict[Any, Any] = {}
     decoders: dict[Any, Any] = {}
+    bounds: dict[Any, Any] = {}
     explain_prefix = "EXPLAIN "
 
     def __init__(self, url: DatabaseURL) -> None:
         super().__init__(url)
         self.compiler = SqlCompiler(self, self.make_dialect())
         self._encoders: dict[tuple[ModelInfo, str], Encoder | None] = {}
+        self._bounds: dict[tuple[ModelInfo, str], tuple[Encoder, Encoder] | None] = {}
 
     def make_dialect(self) -> sa.Dialect:
         """The SQLAlchemy dialect, configured for the sync driver's paramstyle."""
@@ -58,6 +60,19 @@ class SqlBackend(Backend):
         except KeyError:
             encoder = self._encoders[key] = self.encoder(info, info.table.by_name[name])
             return encoder
+
+    def column_bounds(self, info: ModelInfo, name: str) -> tuple[Encoder, Encoder] | None:
+        """For a column whose values may be stored as several texts (SQLite datetimes
+        written by other programs), the encoders of the lowest and highest text of a
+        value; None where a value has one stored form."""
+        key = (info, name)
+        try:
+            return self._bounds[key]
+        except KeyError:
+            ltype = info.table.by_name[name].type
+            factory = self.bounds.get(ltype.kind) if ltype.db_type is None else None
+            bounds = self._bounds[key] = None if factory is None else factory(ltype)
+            return bounds
 
     def expression_constant(self, info: ModelInfo, field: str, value: Any) -> Any:
         """A constant inside an F() expression on ``field`` whose type is not the field's

@@ -23,7 +23,7 @@ from ormada.backends._sql.tables import build_table
 from ormada.backends.base import Compiled, KeyedSelect, Statement
 from ormada.errors import ConfigurationError, NotSupported, QueryError
 from ormada.query.expressions import Combined, F, Junction, Lookup, Node
-from ormada.query.state import QueryState
+from ormada.query.state import QueryState, Subquery
 from ormada.schema import Kind
 
 if TYPE_CHECKING:
@@ -39,6 +39,8 @@ COMPARE = {
     "lt": lambda c, v: c < v,
     "lte": lambda c, v: c <= v,
 }
+# Lookups rewritten as text ranges on columns with several stored forms per value.
+BOUNDED_LOOKUPS = frozenset(("exact", "gt", "gte", "lt", "lte", "in", "range"))
 TEXT_PATTERNS = {
     "contains": ("%", "%"),
     "icontains": ("%", "%"),
@@ -169,7 +171,12 @@ class SqlCompiler:
             if op not in COMPARE:
                 raise QueryError(f"{info.name}.{field}__{op} cannot compare with an F() expression")
             return ("L", field, op, self.flatten_expression(info, field, value, values))
+        bounds = self.backend.column_bounds(info, field)
+        if bounds is not None and op in BOUNDED_LOOKUPS and not isinstance(value, Subquery):
+            return self._flatten_bounded(field, op, value, bounds, values)
         if op == "in":
+            if isinstance(value, Subquery):
+                return ("L", field, op, self._subquery_shape(value, values))
             items = pad_in([self._encode(info, field, v) for v in value])
             values.extend(items)
             return ("L", field, op, len(items))
@@ -188,6 +195,34 @@ class SqlCompiler:
             values.append(value)
         else:
             values.append(self._encode(info, field, value))
+        return ("L", field, op, None)
+
+    def _subquery_shape(self, sub: Subquery, values: list[Any]) -> Hashable:
+        """The shape of ``field__in=<QuerySet>``; the inner query's values are appended in
+        the order its parameters are made (filters, then the window)."""
+        inner: ModelInfo = sub.target
+        where = self._where_shape(inner, sub.state, values)
+        window = self._window_shape(sub.state, values)
+        # Order changes which rows a window keeps, and nothing else: IN ignores it.
+        order = sub.state.order_by if window != (False, False) else ()
+        return ("S", inner, sub.column, where, order, sub.state.distinct, window)
+
+    @staticmethod
+    def _flatten_bounded(field: str, op: str, value: Any, bounds: tuple[Any, Any], values: list[Any]) -> Hashable:
+        """A comparison on a column where one value has several stored texts, as text
+        ranges between the lowest and highest text of each value."""
+        low, high = bounds
+        if op == "exact":
+            values += (low(value), high(value))
+            return ("L", field, "between", None)
+        if op == "in":
+            for item in value:
+                values += (low(item), high(item))
+            return ("L", field, "in_between", len(value))
+        if op == "range":
+            values += (low(value[0]), high(value[1]))
+        else:
+            values.append(low(value) if op in ("lt", "gte") else high(value))
         return ("L", field, op, None)
 
     def flatten_expression(self, info: ModelInfo, field: str, value: Any, values: list[Any]) -> Hashable:
@@ -217,17 +252,19 @@ class SqlCompiler:
             parts = [self.build_where(table, c, binds, inside) for c in children]
             clause = sa.and_(*parts) if connector == "and" else sa.or_(*parts)
             return sa.not_(clause) if negate else clause
-        clause = self._build_lookup(table, shape, binds)
+        clause = self._build_lookup(table, shape, binds, negated)
         column = table.c[shape[1]]
         if negated and column.nullable and shape[2] != "isnull":
             return sa.and_(clause, column.is_not(None))
         return clause
 
-    def _build_lookup(self, table: sa.Table, shape: Any, binds: Binds) -> Any:
+    def _build_lookup(self, table: sa.Table, shape: Any, binds: Binds, negated: bool = False) -> Any:
         _, field, op, extra = shape
         column = table.c[field]
         if op == "isnull":
             return column.is_(None) if extra else column.is_not(None)
+        if op == "in" and isinstance(extra, tuple):
+            return column.in_(self._build_subquery(extra, binds, negated))
         if isinstance(extra, tuple):  # compared with an F() expression
             return COMPARE[op](column, self.build_expression(table, extra, binds))
         if op in COMPARE:
@@ -238,6 +275,12 @@ class SqlCompiler:
             return column.in_([binds(column.type) for _ in range(extra)])
         if op == "range":
             return column.between(binds(column.type), binds(column.type))
+        if op == "between":
+            return column.between(binds(column.type), binds(column.type))
+        if op == "in_between":
+            if extra == 0:
+                return sa.false()
+            return sa.or_(*(column.between(binds(column.type), binds(column.type)) for _ in range(extra)))
         if op == "iexact":
             return sa.func.lower(column) == sa.func.lower(binds(sa.String()))
         if op in TEXT_PATTERNS:
@@ -247,6 +290,20 @@ class SqlCompiler:
         if op == "like":
             return column.like(binds(sa.String()))
         raise QueryError(f"unknown lookup {op!r}")  # pragma: no cover - resolve() checks names
+
+    def _build_subquery(self, shape: Any, binds: Binds, negated: bool) -> Any:
+        _, info, name, where, order, distinct, window = shape
+        # Not correlated: on the outer query's own table, SQLAlchemy would drop the inner FROM.
+        query = self._select_construct(info, (name,), where, order, distinct, window, binds).correlate(None)
+        column = self.table(info).c[name]
+        if not negated or not column.nullable:
+            return query
+        # NOT IN over a list holding NULL is NULL, never true: leave the NULLs out, after the
+        # window, which counts them.
+        if window == (False, False):
+            return query.where(column.is_not(None))
+        rows = query.subquery()
+        return sa.select(rows.c[name]).where(rows.c[name].is_not(None))
 
     def build_expression(self, table: sa.Table, shape: Any, binds: Binds) -> Any:
         if shape[0] == "F":

@@ -16,6 +16,7 @@ from ormada.backends.cassandra.tables import CqlTable
 from ormada.backends.cassandra.types import cql_type, quote
 from ormada.errors import NotSupported, QueryError
 from ormada.query.expressions import Lookup, Node, is_expression
+from ormada.query.state import Subquery
 from ormada.schema import Kind
 
 RANGE_OPS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
@@ -60,6 +61,11 @@ def flatten(node: Node | None, model: str) -> list[Lookup]:
     if node is None:
         return []
     if isinstance(node, Lookup):
+        if isinstance(node.value, Subquery):
+            raise NotSupported(
+                f"{model}.{node.field}__{node.op}: CQL has no subqueries; read the keys first and pass a list "
+                f"(__in=list(qs.values_list({node.value.column!r}, flat=True)))"
+            )
         return [node]
     if node.negated:
         raise NotSupported(
