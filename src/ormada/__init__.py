@@ -21,6 +21,7 @@ from ormada.errors import (
 from ormada.fields import (
     BigInt,
     ClusteringKey,
+    Column,
     Counter,
     DbType,
     ForeignKey,
@@ -57,6 +58,7 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "BigInt",
     "ClusteringKey",
+    "Column",
     "ConditionFailed",
     "ConfigurationError",
     "ConnectionFailed",

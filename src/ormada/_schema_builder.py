@@ -219,6 +219,7 @@ def build_table_schema(model_name: str, model_fields: dict[str, FieldInfo], opti
         unique = next((x for x in markers if isinstance(x, m.Unique)), None)
         indexed = next((x for x in markers if isinstance(x, m.Indexed)), None)
         fk = next((x for x in markers if isinstance(x, m.ForeignKey)), None)
+        column_name = _column_name(model_name, name, markers)
         foreign_key = None
         if fk is not None:
             table, column = _fk_target(model_name, name, fk)
@@ -240,6 +241,7 @@ def build_table_schema(model_name: str, model_fields: dict[str, FieldInfo], opti
             static=any(isinstance(x, m.Static) for x in markers),
             foreign_key=foreign_key,
             has_default=has_default or generated,
+            column_name=column_name,
         ))
     if positions["primary"] and (positions["partition"] or positions["clustering"]):
         raise ConfigurationError(
@@ -249,6 +251,7 @@ def build_table_schema(model_name: str, model_fields: dict[str, FieldInfo], opti
         raise ConfigurationError(f"{model_name}: ClusteringKey() needs at least one PartitionKey() field")
     if sum(c.generated for c in columns) > 1 or (any(c.generated for c in columns) and positions["primary"] > 1):
         columns = [_replace(c, generated=False) for c in columns]
+    _check_column_names(model_name, columns)
     names = {c.name for c in columns}
     for index in options.indexes:
         _check_fields(model_name, "indexes", index.fields, names)
@@ -283,7 +286,30 @@ def _fk_target(model_name: str, field: str, fk: m.ForeignKey) -> tuple[str, str]
     if schema is None:
         raise ConfigurationError(f"{model_name}.{field}: ForeignKey target {target!r} is not a model or 'table.column'")
     pk = schema.primary_key
-    return schema.name, fk.column or (pk[0].name if pk else "id")
+    return schema.name, fk.column or (pk[0].column_name if pk else "id")
+
+
+def _column_name(model_name: str, field: str, markers: list[m.Marker]) -> str:
+    chosen = [x for x in markers if isinstance(x, m.Column)]
+    if not chosen:
+        return field
+    if len(chosen) > 1:
+        raise ConfigurationError(f"{model_name}.{field} has {len(chosen)} Column() markers; give it one")
+    name = chosen[0].name
+    if not isinstance(name, str) or not name:
+        raise ConfigurationError(f"{model_name}.{field}: Column() needs a non-empty column name, not {name!r}")
+    return name
+
+
+def _check_column_names(model_name: str, columns: list[ColumnSchema]) -> None:
+    owners: dict[str, ColumnSchema] = {}
+    for column in columns:
+        other = owners.setdefault(column.column_name, column)
+        if other is not column:
+            raise ConfigurationError(
+                f"{model_name}.{column.name} and {model_name}.{other.name} both map to column "
+                f"{other.column_name!r}; give one of them another Column(\"...\")"
+            )
 
 
 def _check_fields(model_name: str, option: str, wanted: tuple[str, ...], names: set[str]) -> None:

@@ -75,6 +75,17 @@ class ForeignKey(Marker):
 
 
 @dataclass(frozen=True, slots=True)
+class Column(Marker):
+    """Store the field in the column ``name`` (an existing ``"AlbumId"`` or ``album_id``).
+
+    Model code, errors and ``values()`` keys keep the field's name; only SQL and CQL
+    use the column's. A pydantic alias, by contrast, names the field in dumps only.
+    """
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class Counter(Marker):
     """A Cassandra counter column."""
 

@@ -95,7 +95,9 @@ class ColumnSchema:
     """One column of a table.
 
     Attributes:
-        name: Column name (the model's field name).
+        name: The model's field name, which queries, rows and errors use.
+        column_name: The name of the column in the database (``Column("…")``);
+            the field name when not given.
         type: Its logical type.
         nullable: Whether ``None`` is allowed.
         key: Its role in the primary key, if any.
@@ -124,11 +126,16 @@ class ColumnSchema:
     static: bool = False
     foreign_key: tuple[str, str, str | None] | None = None
     has_default: bool = False
+    column_name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.column_name:
+            object.__setattr__(self, "column_name", self.name)
 
 
 @dataclass(frozen=True)
 class IndexSchema:
-    """An index over one or more columns."""
+    """An index over one or more columns, named by field."""
 
     name: str
     columns: tuple[str, ...]

@@ -75,11 +75,14 @@ def sa_column(column: ColumnSchema) -> sa.Column[Any]:
     args: list[Any] = []
     if column.foreign_key is not None:
         table, target, on_delete = column.foreign_key
-        args.append(sa.ForeignKey(f"{table}.{target}", ondelete=on_delete))
+        # The target is a column name, which may differ from the field (the key) it belongs to.
+        args.append(sa.ForeignKey(f"{table}.{target}", ondelete=on_delete, link_to_name=True))
     if column.generated:
         args.append(sa.Identity())
+    # Keyed by field name, so every construct addresses ``table.c[field]`` while the SQL
+    # names (and the dialect quotes) the column.
     return sa.Column(
-        column.name,
+        column.column_name,
         sa_type(column.type, column.generated),
         *args,
         primary_key=column.key is not None,
@@ -88,6 +91,7 @@ def sa_column(column: ColumnSchema) -> sa.Column[Any]:
         # Named constraints and indexes are added to the table by build_table.
         unique=(column.unique and column.unique_name is None) or None,
         index=(column.indexed and not column.unique and column.index_name is None) or None,
+        key=column.name,
     )
 
 

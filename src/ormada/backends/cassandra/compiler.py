@@ -14,7 +14,7 @@ from ormada.backends.base import KeyedSelect
 from ormada.backends.cassandra.paging import unseal
 from ormada.backends.cassandra.statements import CqlStatement, Template, TemplateCache, bind
 from ormada.backends.cassandra.tables import CqlTable
-from ormada.backends.cassandra.types import cql_type, quote
+from ormada.backends.cassandra.types import cql_type
 from ormada.backends.cassandra.where import (
     TOKEN_FIELD,
     Marker,
@@ -94,7 +94,7 @@ def _order(table: CqlTable, state: QueryState, where: Where) -> str:
             raise NotSupported(f"{model}.{field}: ANN search needs an SAI index; declare Indexed(using='sai')")
         if state.limit is None:
             raise NotSupported(f"{model}: ANN search needs a limit(); CQL refuses an unbounded ANN OF")
-        return f" ORDER BY {quote(field)} ANN OF ?"
+        return f" ORDER BY {table.ident(field)} ANN OF ?"
     if not state.order_by:
         return ""
     fields = [o.field for o in state.order_by]
@@ -130,7 +130,8 @@ def _order(table: CqlTable, state: QueryState, where: Where) -> str:
             f"{model}: order_by needs the partition key ({', '.join(table.partition)}) restricted by = or __in; "
             "CQL sorts within partitions only"
         )
-    return " ORDER BY " + ", ".join(f"{quote(o.field)} {'DESC' if o.descending else 'ASC'}" for o in state.order_by)
+    return " ORDER BY " + ", ".join(f"{table.ident(o.field)} {'DESC' if o.descending else 'ASC'}"
+                                    for o in state.order_by)
 
 
 def _distinct(table: CqlTable, state: QueryState, columns: tuple[ColumnSchema, ...],
@@ -174,10 +175,10 @@ def _build_select(table: CqlTable, state: QueryState, lookups: list[Lookup], kin
         head = "SELECT count(*)"
     elif kind == "exists":
         columns = tuple(table.by_name[p] for p in table.partition)
-        head = "SELECT " + ", ".join(quote(p) for p in table.partition)
+        head = "SELECT " + ", ".join(table.ident(p) for p in table.partition)
     else:
         columns = _select_columns(table, state)
-        head = "SELECT " + _distinct(table, state, columns, lookups) + ", ".join(quote(c.name) for c in columns)
+        head = "SELECT " + _distinct(table, state, columns, lookups) + ", ".join(table.ident(c.name) for c in columns)
     text = f"{head} FROM {table.name}"
     if where.text:
         text += f" WHERE {where.text}"

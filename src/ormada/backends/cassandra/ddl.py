@@ -55,7 +55,7 @@ def _qualified(keyspace: str | None, name: str) -> str:
 def _options(table: CqlTable) -> list[str]:
     parts: list[str] = []
     if table.clustering:
-        order = ", ".join(f"{quote(c)} {table.by_name[c].clustering_order.upper()}" for c in table.clustering)
+        order = ", ".join(f"{table.ident(c)} {table.by_name[c].clustering_order.upper()}" for c in table.clustering)
         parts.append(f"CLUSTERING ORDER BY ({order})")
     if table.schema.default_ttl is not None:
         parts.append(f"default_time_to_live = {int(table.schema.default_ttl)}")
@@ -69,10 +69,10 @@ def _options(table: CqlTable) -> list[str]:
 
 
 def _primary_key(table: CqlTable) -> str:
-    partition = ", ".join(quote(p) for p in table.partition)
+    partition = ", ".join(table.ident(p) for p in table.partition)
     if len(table.partition) > 1:
         partition = f"({partition})"
-    return ", ".join([partition, *(quote(c) for c in table.clustering)])
+    return ", ".join([partition, *(table.ident(c) for c in table.clustering)])
 
 
 def create_type(model: type[BaseModel], keyspace: str | None) -> CqlStatement:
@@ -97,7 +97,7 @@ def create_table(table: CqlTable) -> CqlStatement:
     defs = []
     for c in table.columns:
         static = " static" if c.static else ""
-        defs.append(f"{quote(c.name)} {column_type(c)}{static}")
+        defs.append(f"{table.ident(c.name)} {column_type(c)}{static}")
     defs.append(f"PRIMARY KEY ({_primary_key(table)})")
     text = f"CREATE TABLE IF NOT EXISTS {table.name} ({', '.join(defs)})"
     options = _options(table)
@@ -127,7 +127,7 @@ def _check_table(table: CqlTable) -> None:
 
 def create_index(table: CqlTable, index: IndexSpec) -> CqlStatement:
     """``CREATE [CUSTOM] INDEX IF NOT EXISTS`` for a secondary, SAI or SASI index."""
-    column = quote(index.column)
+    column = table.ident(index.column)
     target = f"{index.kind.upper()}({column})" if index.kind in ("keys", "values", "entries", "full") else column
     head = f"CREATE INDEX IF NOT EXISTS {quote(index.name)} ON {table.name} ({target})"
     if index.kind == "sai":
@@ -165,8 +165,8 @@ def create_view(view: CqlTable, base: CqlTable) -> CqlStatement:
     extra = [k for k in view.primary_key if k not in base.primary_key]
     if len(extra) > 1:
         raise ConfigurationError(f"{view.model_name}: a materialized view may add one non-key column to its key")
-    cols = ", ".join(quote(c.name) for c in view.columns)
-    where = " AND ".join(f"{quote(k)} IS NOT NULL" for k in view.primary_key)
+    cols = ", ".join(view.ident(c.name) for c in view.columns)
+    where = " AND ".join(f"{view.ident(k)} IS NOT NULL" for k in view.primary_key)
     text = (f"CREATE MATERIALIZED VIEW IF NOT EXISTS {view.name} AS SELECT {cols} FROM {base.name} "
             f"WHERE {where} PRIMARY KEY ({_primary_key(view)})")
     options = _options(view)
@@ -204,7 +204,7 @@ def add_column(table: CqlTable, name: str) -> CqlStatement:
     """``ALTER TABLE … ADD`` for a new non-key column (keeps existing data)."""
     column = table.by_name[name]
     static = " static" if column.static else ""
-    return ddl(f"ALTER TABLE {table.name} ADD {quote(name)} {column_type(column)}{static}")
+    return ddl(f"ALTER TABLE {table.name} ADD {table.ident(name)} {column_type(column)}{static}")
 
 
 def add_type_field(model: type[BaseModel], keyspace: str | None, field: str) -> CqlStatement:

@@ -118,7 +118,7 @@ def plan(tables: Sequence[CqlTable], live: LiveSchema, keyspace: str | None) -> 
         out.conflicts += _role_conflicts(table, live.roles.get(name, {}))
         for column in table.columns:
             want = normalise(column_type(column))
-            have = live_cols.get(column.name)
+            have = live_cols.get(column.column_name)
             if have is None:
                 if column.key is not None:
                     out.conflicts.append(f"{name}.{column.name}: a key column cannot be added to an existing table")
@@ -127,7 +127,7 @@ def plan(tables: Sequence[CqlTable], live: LiveSchema, keyspace: str | None) -> 
             elif have != want and not (have.startswith("frozen<") and have[7:-1] == want):
                 out.conflicts.append(f"{name}.{column.name} is {have} in the database, {want} in the model; "
                                      "CQL cannot change a column's type (add a new column and copy the data)")
-        out.extra_columns += [f"{name}.{c}" for c in live_cols if c not in table.by_name]
+        out.extra_columns += [f"{name}.{c}" for c in live_cols if c not in table.fields_by_column]
         have_indexes = live.indexes.get(name, set())
         out.statements += [ddl.create_index(table, ix) for ix in table.indexes if ix.name not in have_indexes]
     out.statements += [ddl.create_view(v, b) for v, b in views]
@@ -149,12 +149,13 @@ def _role_conflicts(table: CqlTable, live: dict[str, tuple[str, int | None, str 
     name = table.schema.name
     out: list[str] = []
     for column, (kind, position, order) in live.items():
-        if column not in table.by_name:
+        field = table.fields_by_column.get(column)
+        if field is None:
             if kind in ("partition_key", "clustering"):
                 out.append(f"{name}.{column} is a {kind.replace('_', ' ')} column in the database but not a field "
                            "of the model; CQL cannot drop a key column (create a new table and copy the data)")
             continue
-        want = _role(table, column)
+        want = _role(table, field)
         have = (kind, want[1] if position is None else position, want[2] if order is None else order)
         if have == want:
             continue

@@ -102,6 +102,21 @@ class CqlTable:
         return frozenset(c.name for c in self.columns if c.type.kind in (Kind.LIST, Kind.SET, Kind.MAP)
                          and not c.type.frozen and c.key is None)
 
+    @cached_property
+    def idents(self) -> dict[str, str]:
+        """Field name → its column as statements write it (``Column("…")``, quoted where needed)."""
+        return {c.name: quote(c.column_name) for c in self.columns}
+
+    @cached_property
+    def fields_by_column(self) -> dict[str, str]:
+        """Column name as the database spells it → field name."""
+        return {c.column_name: c.name for c in self.columns}
+
+    def ident(self, field: str) -> str:
+        """The column of ``field`` as statements write it."""
+        ident = self.idents.get(field)
+        return ident if ident is not None else quote(field)
+
     def index_kinds(self, column: str) -> set[str]:
         """The kinds of index that serve ``column``."""
         return {ix.kind for ix in self.indexes if ix.column == column}
@@ -113,8 +128,8 @@ class CqlTable:
         return self.encoders[column]
 
     def column_types(self) -> dict[str, str]:
-        """Column name → CQL type."""
-        return {c.name: column_type(c) for c in self.columns}
+        """Column name (as the database spells it) → CQL type."""
+        return {c.column_name: column_type(c) for c in self.columns}
 
 
 def polymorphic_columns(info: ModelInfo) -> tuple[ColumnSchema, ...]:

@@ -13,7 +13,7 @@ from typing import Any
 from ormada.backends.cassandra import codecs
 from ormada.backends.cassandra.codecs import Codec
 from ormada.backends.cassandra.tables import CqlTable
-from ormada.backends.cassandra.types import cql_type, quote
+from ormada.backends.cassandra.types import cql_type
 from ormada.errors import NotSupported, QueryError
 from ormada.query.expressions import Lookup, Node, is_expression
 from ormada.query.state import Subquery
@@ -153,7 +153,7 @@ def render(table: CqlTable, lookups: list[Lookup], *, allow_filtering: bool, pur
         if field == TOKEN_FIELD and field not in table.by_name:
             if op not in RANGE_OPS and op != "exact":
                 raise NotSupported(f"{model}: token() takes =, >, >=, <, <=; not {op!r}")
-            cols = ", ".join(quote(c) for c in table.partition)
+            cols = ", ".join(table.ident(c) for c in table.partition)
             parts.append(f"token({cols}) {RANGE_OPS.get(op, '=')} ?")
             markers.append(Marker("bigint"))
             token = True
@@ -161,7 +161,7 @@ def render(table: CqlTable, lookups: list[Lookup], *, allow_filtering: bool, pur
         if field not in table.by_name:
             raise QueryError(f"{model} has no field {field!r}")
         column = table.by_name[field]
-        name = quote(field)
+        name = table.ident(field)
         ctype = cql_type(column.type, freeze=column.key is not None)
         enc = table.encoder(field)
         if op == "exact":

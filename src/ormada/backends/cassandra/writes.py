@@ -22,7 +22,7 @@ from ormada.backends.cassandra.statements import (
     whole_number,
 )
 from ormada.backends.cassandra.tables import CqlTable
-from ormada.backends.cassandra.types import cql_type, quote
+from ormada.backends.cassandra.types import cql_type
 from ormada.backends.cassandra.where import Marker, render_write
 from ormada.errors import NotSupported, QueryError
 from ormada.query.expressions import Combined, F, Lookup, is_expression
@@ -70,11 +70,11 @@ def _conditions(table: CqlTable, options: Mapping[str, Any]) -> tuple[str, list[
         column = table.by_name[field]
         enc = table.encoder(field)
         if op == "in":
-            parts.append(f"{quote(field)} IN ?")
+            parts.append(f"{table.ident(field)} IN ?")
             markers.append(Marker(f"list<{cql_type(column.type, nested=True)}>", _list_encoder(enc)))
             values.append(list(value))
         else:
-            parts.append(f"{quote(field)} {CONDITION_OPS[op]} ?")
+            parts.append(f"{table.ident(field)} {CONDITION_OPS[op]} ?")
             markers.append(Marker(cql_type(column.type), enc))
             values.append(value)
         shape.append((field, op))
@@ -112,7 +112,7 @@ def compile_insert(cache: TemplateCache, table: CqlTable, columns: tuple[str, ..
 
     def build() -> Template:
         _check_insert(table, columns)
-        names = ", ".join(quote(c) for c in columns)
+        names = ", ".join(table.ident(c) for c in columns)
         marks = ", ".join("?" for _ in columns)
         text = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
         text += " IF NOT EXISTS" if if_not_exists else ""
@@ -198,14 +198,14 @@ def compile_update_rows(cache: TemplateCache, table: CqlTable, columns: tuple[st
     def build() -> Template:
         sets, markers = [], []
         for c in columns:
-            name = quote(c)
+            name = table.ident(c)
             if increments:
                 sets.append(f"{name} = {name} + ?")
                 markers.append(Marker("bigint"))
             else:
                 sets.append(f"{name} = ?")
                 markers.append(Marker(cql_type(table.by_name[c].type), table.encoder(c)))
-        where = " AND ".join(f"{quote(k)} = ?" for k in keys)
+        where = " AND ".join(f"{table.ident(k)} = ?" for k in keys)
         key_markers = [Marker(cql_type(table.by_name[k].type, freeze=True), table.encoder(k)) for k in keys]
         text = f"UPDATE {table.name}{using} SET {', '.join(sets)} WHERE {where}{cond}"
         return Template(text, (*using_markers, *markers, *key_markers, *cond_markers),
@@ -257,7 +257,7 @@ def _set_item(table: CqlTable, field: str, op: str) -> tuple[str, Marker, Callab
     model = table.model_name
     column = _settable(table, field)
     kind = column.type.kind
-    name = quote(field)
+    name = table.ident(field)
     ctype = cql_type(column.type)
     enc = table.encoder(field)
     if op in ("incr", "decr"):
@@ -398,7 +398,7 @@ def compile_delete(cache: TemplateCache, table: CqlTable, lookups: list[Lookup],
     shape = (id(table), "delete", cols, tuple((lk.field, lk.op) for lk in lookups), using, cond_shape)
 
     def build() -> Template:
-        head = f"DELETE {', '.join(quote(c) for c in cols)} FROM" if cols else "DELETE FROM"
+        head = f"DELETE {', '.join(table.ident(c) for c in cols)} FROM" if cols else "DELETE FROM"
         text = f"{head} {table.name}{using} WHERE {where.text}{cond}"
         return Template(text, (*using_markers, *where.markers, *cond_markers), fetch="rowcount",
                         write=True, conditional=bool(cond))
