@@ -22,7 +22,7 @@ from ormada.backends._options import positive_number, read_options, text, whole_
 from ormada.backends._pool import DEFAULT_ACQUIRE_TIMEOUT, SimpleAsyncPool, SimpleSyncPool
 from ormada.backends._sql import codecs
 from ormada.backends._sql.backend import SqlBackend
-from ormada.backends._sql.compiler import Binds
+from ormada.backends._sql.where import Binds
 from ormada.backends.base import AsyncConnection, Capabilities, Statement, SyncConnection, several_statements
 from ormada.errors import (
     ConfigurationError,

@@ -16,7 +16,7 @@ from ormada.backends._options import positive_number, read_options, whole_number
 from ormada.backends._pool import DEFAULT_ACQUIRE_TIMEOUT, SimpleAsyncPool, SimpleSyncPool
 from ormada.backends._sql import codecs
 from ormada.backends._sql.backend import SqlBackend
-from ormada.backends._sql.compiler import Binds
+from ormada.backends._sql.where import Binds
 from ormada.backends._sqlite_io import AsyncSqliteConnection, SqliteConnection
 from ormada.backends.base import AsyncConnection, Capabilities, Encoder
 from ormada.errors import ConnectionFailed, DataError, NotSupported

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ormada.backends._sql import codecs
-from ormada.backends._sql.compiler import TEXT_PATTERNS, Binds, SqlCompiler, like_escape
+from ormada.backends._sql.compiler import SqlCompiler
+from ormada.backends._sql.where import TEXT_PATTERNS, Binds, like_escape
 from ormada.backends.base import Backend, Compiled, Decoder, Encoder, KeyedSelect, Statement
 from ormada.errors import NotSupported
 

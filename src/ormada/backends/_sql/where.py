@@ -1,0 +1,266 @@
+"""The WHERE part of SQL compilation: filter trees flattened into shapes and values,
+and shapes built into SQLAlchemy clauses (lookups, expressions, subqueries).
+
+:class:`SqlCompiler` inherits this; it supplies the tables and the SELECT construct
+that a subquery is built with.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Hashable
+from decimal import Decimal
+from itertools import count
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from ormada.errors import NotSupported, QueryError
+from ormada.query.expressions import Combined, F, Junction, Node
+from ormada.query.state import QueryState, Subquery
+from ormada.schema import Kind
+
+if TYPE_CHECKING:
+    from ormada._info import ModelInfo
+    from ormada.backends._sql.backend import SqlBackend
+
+ARITHMETIC = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: a / b}
+COMPARE = {
+    "exact": lambda c, v: c == v,
+    "gt": lambda c, v: c > v,
+    "gte": lambda c, v: c >= v,
+    "lt": lambda c, v: c < v,
+    "lte": lambda c, v: c <= v,
+}
+# Lookups rewritten as text ranges on columns with several stored forms per value.
+BOUNDED_LOOKUPS = frozenset(("exact", "gt", "gte", "lt", "lte", "in", "range"))
+TEXT_PATTERNS = {
+    "contains": ("%", "%"),
+    "icontains": ("%", "%"),
+    "startswith": ("", "%"),
+    "istartswith": ("", "%"),
+    "endswith": ("%", ""),
+    "iendswith": ("%", ""),
+}
+
+
+# The kinds whose values a driver may not bind as they are (SQLite: Decimal, UUID, dates).
+_CONSTANT_KINDS = {Decimal: Kind.DECIMAL, uuid.UUID: Kind.UUID, dt.datetime: Kind.DATETIME, dt.date: Kind.DATE,
+                   dt.time: Kind.TIME, dt.timedelta: Kind.DURATION}
+
+
+def _kind_of(value: Any) -> Kind | None:
+    return _CONSTANT_KINDS.get(type(value))
+
+
+COLLECTION_OPS = ("has", "json_contains", "contains_key")
+
+
+def like_escape(value: str) -> str:
+    """Escapes LIKE wildcards with a backslash."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def pad_in(values: list[Any]) -> list[Any]:
+    """Pads an IN list to the next power of two by repeating its last value, so
+    lists of similar length share one compiled statement."""
+    n = len(values)
+    if n <= 2:
+        return values
+    size = 1 << (n - 1).bit_length()
+    return values + [values[-1]] * (size - n)
+
+
+class Binds:
+    """Hands out bind parameters named in flattening order."""
+
+    def __init__(self) -> None:
+        self._counter = count()
+
+    def __call__(self, type_: Any = None) -> sa.BindParameter[Any]:
+        return sa.bindparam(f"p{next(self._counter)}", type_=type_)
+
+
+class WhereCompiler:
+    """Flattening and building of filters, for :class:`SqlCompiler`."""
+
+    backend: SqlBackend
+
+    def table(self, info: ModelInfo) -> sa.Table:
+        raise NotImplementedError  # SqlCompiler's
+
+    def _select_construct(self, info: ModelInfo, columns: tuple[str, ...], where: Any, order: Any,
+                          distinct: bool, window: tuple[bool, bool], binds: Binds) -> sa.Select[Any]:
+        raise NotImplementedError  # SqlCompiler's
+
+    # -- flattening --------------------------------------------------------
+    def _encode(self, info: ModelInfo, field: str, value: Any) -> Any:
+        encode = self.backend.column_encoder(info, field)
+        return value if encode is None or value is None else encode(value)
+
+    def flatten(self, info: ModelInfo, node: Node, values: list[Any]) -> Hashable:
+        """The shape of a filter tree; its values are appended to ``values``."""
+        if isinstance(node, Junction):
+            return ("J", node.connector, node.negated, tuple(self.flatten(info, c, values) for c in node.children))
+        field, op, value = node.field, node.op, node.value
+        if field not in info.table.by_name:
+            raise NotSupported(f"{info.name}: {field}__{op} (token ranges) exists only on Cassandra")
+        if op == "isnull":
+            return ("L", field, op, bool(value))
+        if isinstance(value, (F, Combined)):
+            if op not in COMPARE:
+                raise QueryError(f"{info.name}.{field}__{op} cannot compare with an F() expression")
+            return ("L", field, op, self.flatten_expression(info, field, value, values))
+        bounds = self.backend.column_bounds(info, field)
+        if bounds is not None and op in BOUNDED_LOOKUPS and not isinstance(value, Subquery):
+            return self._flatten_bounded(field, op, value, bounds, values)
+        if op == "in":
+            if isinstance(value, Subquery):
+                return ("L", field, op, self._subquery_shape(value, values))
+            items = pad_in([self._encode(info, field, v) for v in value])
+            values.extend(items)
+            return ("L", field, op, len(items))
+        if op == "range":
+            values.append(self._encode(info, field, value[0]))
+            values.append(self._encode(info, field, value[1]))
+        elif op in TEXT_PATTERNS:
+            values.append(self.backend.text_pattern(op, value))
+        elif op == "iexact":
+            values.append(value)
+        elif op in COLLECTION_OPS:
+            column = info.table.by_name[field]
+            values.append(self.backend.collection_item(info, field, op, value))
+            return ("L", field, op, column.type.kind.value)
+        elif op == "like":
+            values.append(value)
+        else:
+            values.append(self._encode(info, field, value))
+        return ("L", field, op, None)
+
+    def _subquery_shape(self, sub: Subquery, values: list[Any]) -> Hashable:
+        """The shape of ``field__in=<QuerySet>``; the inner query's values are appended in
+        the order its parameters are made (filters, then the window)."""
+        inner: ModelInfo = sub.target
+        where = self._where_shape(inner, sub.state, values)
+        window = self._window_shape(sub.state, values)
+        # Order changes which rows a window keeps, and nothing else: IN ignores it.
+        order = sub.state.order_by if window != (False, False) else ()
+        return ("S", inner, sub.column, where, order, sub.state.distinct, window)
+
+    @staticmethod
+    def _flatten_bounded(field: str, op: str, value: Any, bounds: tuple[Any, Any], values: list[Any]) -> Hashable:
+        """A comparison on a column where one value has several stored texts, as text
+        ranges between the lowest and highest text of each value."""
+        low, high = bounds
+        if op == "exact":
+            values += (low(value), high(value))
+            return ("L", field, "between", None)
+        if op == "in":
+            for item in value:
+                values += (low(item), high(item))
+            return ("L", field, "in_between", len(value))
+        if op == "range":
+            values += (low(value[0]), high(value[1]))
+        else:
+            values.append(low(value) if op in ("lt", "gte") else high(value))
+        return ("L", field, op, None)
+
+    def flatten_expression(self, info: ModelInfo, field: str, value: Any, values: list[Any]) -> Hashable:
+        """The shape of an ``F``/``Combined`` expression; constants go to ``values``."""
+        if isinstance(value, F):
+            return ("F", value.name)
+        if isinstance(value, Combined):
+            return ("C", self.flatten_expression(info, field, value.lhs, values), value.op,
+                    self.flatten_expression(info, field, value.rhs, values))
+        column = info.table.by_name.get(field)
+        if column is not None and _kind_of(value) is column.type.kind:
+            values.append(self._encode(info, field, value))  # as the same value in a plain filter
+        else:
+            values.append(self.backend.expression_constant(info, field, value))
+        return ("V",)
+
+    # -- building ----------------------------------------------------------
+    def build_where(self, table: sa.Table, shape: Any, binds: Binds, negated: bool = False) -> Any:
+        """Rebuilds a filter shape as a SQLAlchemy clause with bind parameters.
+
+        Under a NOT, a comparison on a nullable column also requires the column to
+        be set, so ``exclude(born=1)`` keeps the rows whose ``born`` is NULL (SQL's
+        ``NOT (NULL = 1)`` is NULL, which would drop them)."""
+        if shape[0] == "J":
+            _, connector, negate, children = shape
+            inside = negated ^ negate
+            parts = [self.build_where(table, c, binds, inside) for c in children]
+            clause = sa.and_(*parts) if connector == "and" else sa.or_(*parts)
+            return sa.not_(clause) if negate else clause
+        clause = self._build_lookup(table, shape, binds, negated)
+        column = table.c[shape[1]]
+        if negated and column.nullable and shape[2] != "isnull":
+            return sa.and_(clause, column.is_not(None))
+        return clause
+
+    def _build_lookup(self, table: sa.Table, shape: Any, binds: Binds, negated: bool = False) -> Any:
+        _, field, op, extra = shape
+        column = table.c[field]
+        if op == "isnull":
+            return column.is_(None) if extra else column.is_not(None)
+        if op == "in" and isinstance(extra, tuple):
+            return column.in_(self._build_subquery(extra, binds, negated))
+        if isinstance(extra, tuple):  # compared with an F() expression
+            return COMPARE[op](column, self.build_expression(table, extra, binds))
+        if op in COMPARE:
+            return COMPARE[op](column, binds(column.type))
+        if op == "in":
+            if extra == 0:
+                return sa.false()
+            return column.in_([binds(column.type) for _ in range(extra)])
+        if op == "range":
+            return column.between(binds(column.type), binds(column.type))
+        if op == "between":
+            return column.between(binds(column.type), binds(column.type))
+        if op == "in_between":
+            if extra == 0:
+                return sa.false()
+            return sa.or_(*(column.between(binds(column.type), binds(column.type)) for _ in range(extra)))
+        if op == "iexact":
+            return sa.func.lower(column) == sa.func.lower(binds(sa.String()))
+        if op in TEXT_PATTERNS:
+            return self.backend.text_match(column, op, binds(sa.String()))
+        if op in COLLECTION_OPS:
+            return self.backend.collection_match(column, op, binds, extra)
+        if op == "like":
+            return column.like(binds(sa.String()))
+        raise QueryError(f"unknown lookup {op!r}")  # pragma: no cover - resolve() checks names
+
+    def _build_subquery(self, shape: Any, binds: Binds, negated: bool) -> Any:
+        _, info, name, where, order, distinct, window = shape
+        # Not correlated: on the outer query's own table, SQLAlchemy would drop the inner FROM.
+        query = self._select_construct(info, (name,), where, order, distinct, window, binds).correlate(None)
+        column = self.table(info).c[name]
+        if not negated or not column.nullable:
+            return query
+        # NOT IN over a list holding NULL is NULL, never true: leave the NULLs out, after the
+        # window, which counts them.
+        if window == (False, False):
+            return query.where(column.is_not(None))
+        rows = query.subquery()
+        return sa.select(rows.c[name]).where(rows.c[name].is_not(None))
+
+    def build_expression(self, table: sa.Table, shape: Any, binds: Binds) -> Any:
+        if shape[0] == "F":
+            return table.c[shape[1]]
+        if shape[0] == "C":
+            left = self.build_expression(table, shape[1], binds)
+            right = self.build_expression(table, shape[3], binds)
+            return ARITHMETIC[shape[2]](left, right)
+        return binds()
+
+    def _where_shape(self, info: ModelInfo, state: QueryState, values: list[Any]) -> Hashable:
+        return None if state.where is None else self.flatten(info, state.where, values)
+
+    def _window_shape(self, state: QueryState, values: list[Any]) -> tuple[bool, bool]:
+        if state.limit is not None:
+            values.append(state.limit)
+        if state.offset:
+            values.append(state.offset)
+        return state.limit is not None, bool(state.offset)
