@@ -332,18 +332,21 @@ def mark_all_saved(backend: Backend, info: ModelInfo, instances: Sequence[Model]
         return
     row_layout = snapshot_layout(backend, info, names)
     pick = itemgetter(*names)
-    encoders = [(i, backend.encoder(info, info.table.by_name[n])) for i, n in enumerate(names)
-                if n in info.mutable_fields]
+    encoders = [(i, encode) for i, n in enumerate(names)
+                if n in info.mutable_fields and (encode := backend.encoder(info, info.table.by_name[n])) is not None]
+    set_row, set_layout = _slot_setter(info.model, "_ormada_row"), _slot_setter(info.model, "_ormada_layout")
+    if not encoders:  # the common case gets a loop of its own: it runs once per row
+        for instance in instances:
+            set_row(instance, pick(instance.__dict__))
+            set_layout(instance, row_layout)
+        return
     for instance in instances:
-        values = pick(instance.__dict__)
-        if encoders:
-            row = list(values)
-            for i, encode in encoders:
-                if encode is not None and row[i] is not None:
-                    row[i] = encode(row[i])
-            values = tuple(row)
-        _set(instance, "_ormada_row", values)
-        _set(instance, "_ormada_layout", row_layout)
+        row = list(pick(instance.__dict__))
+        for i, encode in encoders:
+            if row[i] is not None:
+                row[i] = encode(row[i])
+        set_row(instance, tuple(row))
+        set_layout(instance, row_layout)
 
 
 def mark_new(instance: Model) -> None:

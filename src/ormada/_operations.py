@@ -265,8 +265,10 @@ def bulk_create(backend: Backend, info: ModelInfo, instances: Sequence[Model], b
                     yield from _find_failing_row(backend, info, instances, attempted, exc)
                 raise
             if returning:
-                for obj, row in zip(batch, result, strict=True):
-                    _assign_generated(obj, returning[0], row[0])
+                name = returning[0]
+                for obj, row in zip(batch, result, strict=True):  # as _assign_generated, without a call per row
+                    obj.__dict__[name] = row[0]
+                    obj.__pydantic_fields_set__.add(name)
         if savepoint:
             yield Statement("RELEASE SAVEPOINT ormada_bulk", (), "none", quick=True)
     except BaseException:

@@ -152,3 +152,32 @@ async def test_bulk_create_round_trips_every_type(db: ormada.Database, api: Api)
     await api(Everything, "bulk_create", rows)
     loaded = await api(Everything.order_by("id"), "all")
     assert [r.model_dump() for r in loaded] == [r.model_dump() for r in rows]
+
+
+async def test_bulk_created_instances_track_changes_in_place(db: ormada.Database, api: Api) -> None:
+    from tests.models import Address, Everything
+
+    rows = [Everything(mapping={"n": i}, addresses=[Address(city="Oslo")], s=None if i % 2 else "x")
+            for i in range(6)]
+    await api(Everything, "bulk_create", rows, batch_size=4)
+    assert all("id" in r.model_dump(exclude_unset=True) for r in rows)  # the generated key counts as set
+    rows[1].mapping["n"] = 100  # changed in place: only the stored JSON text can tell
+    rows[2].addresses.append(Address(city="Rome"))  # type: ignore[union-attr]
+    for row in rows:
+        await api(row, "save")
+    loaded = await api(Everything.order_by("id"), "all")
+    assert [r.mapping for r in loaded] == [{"n": 0}, {"n": 100}, {"n": 2}, {"n": 3}, {"n": 4}, {"n": 5}]
+    assert [len(r.addresses or []) for r in loaded] == [1, 1, 2, 1, 1, 1]
+    assert [r.s for r in loaded] == ["x", None, "x", None, "x", None]
+
+
+async def test_bulk_create_refuses_an_integer_out_of_range(db: ormada.Database, api: Api) -> None:
+    from tests.models import Everything
+
+    rows = [Everything(small=1), Everything(small=None), Everything(small=-2), Everything(small=40_000)]
+    with pytest.raises(ormada.DataError, match=r"Everything.small: 40000 does not fit in a int16 column"):
+        await api(Everything, "bulk_create", rows)
+    assert await api(Everything.query(), "count") == 0
+    assert [r.id for r in rows] == [None, None, None, None]
+    await api(Everything, "bulk_create", rows[:3])  # None and values in range pass
+    assert await api(Everything.order_by("id").values_list("small", flat=True), "all") == [1, None, -2]

@@ -190,3 +190,17 @@ def test_postgresql_binds_native_values(field: str, value: Any) -> None:
 
 def test_postgresql_naive_datetime_in_a_datetime_field_is_taken_as_utc() -> None:
     assert encode(postgres_models, "at", dt.datetime(2024, 1, 2, 3, 4)) == dt.datetime(2024, 1, 2, 3, 4, tzinfo=UTC)
+
+
+def test_int_range_check_of_a_whole_column_matches_the_check_of_each_value() -> None:
+    from ormada.backends._sql.codecs import int_range_check
+    from ormada.schema import ColumnSchema, Kind, LogicalType
+
+    check: Any = int_range_check("M", ColumnSchema("n", LogicalType(Kind.INT16)))
+    column = [0, 32_767, -32_768, None, True, 2.5]
+    assert check.encode_column(column) == [check(v) if v is not None else None for v in column]
+    assert check.encode_column([]) == []
+    for bad in ([1, 32_768], [None, -32_769], ["text", 40_000]):
+        with pytest.raises(DataError, match=r"M.n: -?\d+ does not fit in a int16 column"):
+            check.encode_column(bad)
+    assert check.encode_column(["text", 1]) == ["text", 1]  # only integers are checked, as for one value
