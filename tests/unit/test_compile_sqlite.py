@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from ormada import F, NotSupported, Q
@@ -346,6 +348,32 @@ def test_multi_row_insert() -> None:
     assert_compiles(statement, "INSERT INTO books (id, title, year, author_id, tags) VALUES (?, ?, ?, ?, ?), "
                                "(?, ?, ?, ?, ?)", [1, "a", 1, None, "[]", 2, "b", 2, 3, '["y"]'])
     assert statement.fetch == "rowcount"
+
+
+@pytest.mark.parametrize(("returning", "skip_existing"), [((), False), (("id",), False), ((), True), (("id",), True)])
+def test_many_row_insert_text_is_the_one_sqlalchemy_compiles(returning: tuple[str, ...], skip_existing: bool) -> None:
+    # The n-row text is made from the one-row statement; it must be exactly SQLAlchemy's.
+    compiler = backend.compiler
+    columns = ("title", "year", "author_id", "tags")
+    compiler._cache.clear()
+    made = compiler._insert_compiled(book, columns, 3, returning, skip_existing)
+    original = ormada_compile_without_shortcut(compiler, columns, 3, returning, skip_existing)
+    assert made == original
+    assert made[0].count("(?, ?, ?, ?)") == 3
+
+
+def ormada_compile_without_shortcut(compiler: Any, columns: tuple[str, ...], n_rows: int, returning: tuple[str, ...],
+                                    skip_existing: bool) -> Any:
+    from ormada.backends._sql import compiler as module
+
+    shortcut = module._repeated_row
+    module._repeated_row = lambda *args: None
+    try:
+        compiler._cache.clear()
+        return compiler._insert_compiled(book, columns, n_rows, returning, skip_existing)
+    finally:
+        module._repeated_row = shortcut
+        compiler._cache.clear()
 
 
 def test_upsert() -> None:
