@@ -1,8 +1,10 @@
-"""Where ormada's time goes on Cassandra's point operations, next to the raw driver in one process.
+"""Where ormada's time goes on Cassandra's operations, next to the raw driver in one process.
 
 Usage::
 
-    benchmarks/.venv/bin/python -m benchmarks.cql_profiling                 # insert + get, sync + async
+    benchmarks/.venv/bin/python -m benchmarks.cql_profiling                 # every op, sync + async
+    benchmarks/.venv/bin/python -m benchmarks.cql_profiling --op counter --limit 0   # A/B figures only
+    benchmarks/.venv/bin/python -m benchmarks.cql_profiling --op batch --block 2 --blocks 16 --calls 20
     benchmarks/.venv/bin/python -m benchmarks.cql_profiling --op get --mode async --limit 30
     benchmarks/.venv/bin/python -m benchmarks.cql_profiling --contender cqlengine --op insert
 
