@@ -4,7 +4,7 @@ Usage::
 
     benchmarks/.venv/bin/python -m benchmarks.cql_profiling                 # every op, sync + async
     benchmarks/.venv/bin/python -m benchmarks.cql_profiling --op counter --limit 0   # A/B figures only
-    benchmarks/.venv/bin/python -m benchmarks.cql_profiling --op batch --block 2 --blocks 16 --calls 20
+    benchmarks/.venv/bin/python -m benchmarks.cql_profiling --op batch --mode sync   # calls are batches of 100
     benchmarks/.venv/bin/python -m benchmarks.cql_profiling --op get --mode async --limit 30
     benchmarks/.venv/bin/python -m benchmarks.cql_profiling --contender cqlengine --op insert
 
@@ -259,13 +259,16 @@ def main(argv: list[str] | None = None) -> int:
             raw, other = Driver(_spec("raw", mode)), Driver(_spec(args.contender, mode))
             try:
                 for op in ops:
-                    r = ab(raw, other, op, args.block, args.blocks)
+                    # A call of the batch op writes BATCH_ROWS rows: as many rows per block as the others.
+                    scale = BATCH_ROWS if op == "batch" else 1
+                    block, calls = max(1, args.block // scale), max(1, args.calls // scale)
+                    r = ab(raw, other, op, block, args.blocks)
                     print(f"{args.contender} {mode} {op}: raw {r['raw_us']:.0f} µs, {args.contender} "
                           f"{r['other_us']:.0f} µs per call, ratio {r['ratio']:.2f}; main-thread CPU raw "
                           f"{r['raw_cpu_us']:.0f} µs, {args.contender} {r['other_cpu_us']:.0f} µs "
                           f"(+{r['other_cpu_us'] - r['raw_cpu_us']:.0f} µs)", flush=True)
                     if not args.no_profile:
-                        print("\n".join(profile(other, op, args.calls, args.limit)), flush=True)
+                        print("\n".join(profile(other, op, calls, args.limit)), flush=True)
             finally:
                 raw.close()
                 other.close()
