@@ -302,9 +302,11 @@ def _column_name(model_name: str, field: str, markers: list[m.Marker]) -> str:
 
 
 def _check_column_names(model_name: str, columns: list[ColumnSchema]) -> None:
+    # Without case: SQLite (and MySQL) take "AlbumId" and "albumid" for one column, and a
+    # model is not tied to one backend when it is defined.
     owners: dict[str, ColumnSchema] = {}
     for column in columns:
-        other = owners.setdefault(column.column_name, column)
+        other = owners.setdefault(column.column_name.casefold(), column)
         if other is not column:
             raise ConfigurationError(
                 f"{model_name}.{column.name} and {model_name}.{other.name} both map to column "

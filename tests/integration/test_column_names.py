@@ -213,6 +213,15 @@ def test_clashing_column_names_are_refused() -> None:
             b: Annotated[int, Column("a")]
 
 
+def test_column_names_that_differ_only_in_case_are_refused() -> None:
+    # SQLite (and MySQL) compare column names without case: one table could not hold both.
+    with pytest.raises(ormada.ConfigurationError, match=r"CaseClash\.b and CaseClash\.a both map to column 'AlbumId'"):
+        class CaseClash(Model):
+            id: Annotated[int | None, PrimaryKey()] = None
+            a: Annotated[int, Column("AlbumId")]
+            b: Annotated[int, Column("albumid")]
+
+
 def test_column_needs_a_name() -> None:
     with pytest.raises(ormada.ConfigurationError, match=r"Nameless\.a"):
         class Nameless(Model):
