@@ -22,10 +22,10 @@ from ormada.backends.base import Backend, Decoder
 from ormada.schema import ColumnSchema
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
     from pydantic.fields import FieldInfo
 
     from ormada._info import ModelInfo
-    from ormada.model import Model
 
 _set = object.__setattr__
 
@@ -135,7 +135,7 @@ INSTANCE_SLOTS = {"set_dict": "__dict__", "set_fields_set": "__pydantic_fields_s
                   "set_row": "_ormada_row", "set_layout": "_ormada_layout"}
 
 
-def _slot_setter(model: type[Model], name: str) -> Callable[[Any, Any], None]:
+def _slot_setter(model: type[BaseModel], name: str) -> Callable[[Any, Any], None]:
     """The ``__set__`` of the slot descriptor behind ``name``: what ``object.__setattr__``
     ends up calling, without looking the name up through the class hierarchy on every
     row (20,000 rows, six slots each: 12.0 ms to 8.5 ms)."""
@@ -143,7 +143,7 @@ def _slot_setter(model: type[Model], name: str) -> Callable[[Any, Any], None]:
     return descriptor.__set__  # type: ignore[no-any-return]
 
 
-def _generate_hydrate(model: type[Model], row_layout: RowLayout) -> Callable[[Sequence[Any]], list[Any]]:
+def _generate_hydrate(model: type[BaseModel], row_layout: RowLayout) -> Callable[[Sequence[Any]], list[Any]]:
     """Writes the row loop for one model and column set as straight-line code:
     the row is unpacked into locals and the field dict is a literal, which runs
     about twice as fast as a generic loop over the columns (measured on 20,000 rows)."""
@@ -180,14 +180,14 @@ def hydrate(rows):
     return scope["hydrate"]  # type: ignore[no-any-return]
 
 
-def _polymorphic(root: type[Model], row_layout: RowLayout,
+def _polymorphic(root: type[BaseModel], row_layout: RowLayout,
                  hydrate: Callable[[Sequence[Any]], list[Any]]) -> Callable[[Sequence[Any]], list[Any]]:
     """Rows read through a polymorphic base become instances of the subclass their
     discriminator names, holding only that subclass's fields (the base's, when no
     subclass claims the row)."""
     names = row_layout.names
     position = names.index(root.__discriminator__)  # type: ignore[attr-defined]
-    classes: dict[Any, type[Model]] = {}
+    classes: dict[Any, type[BaseModel]] = {}
     stack = list(root.__subclasses__())
     while stack:
         sub = stack.pop()
@@ -198,9 +198,9 @@ def _polymorphic(root: type[Model], row_layout: RowLayout,
 
     # The instance's snapshot (row and layout) keeps only the columns of its class, or
     # save() would compare and write fields that the class does not have.
-    subsets: dict[type[Model], tuple[tuple[int, ...], RowLayout]] = {}
+    subsets: dict[type[BaseModel], tuple[tuple[int, ...], RowLayout]] = {}
 
-    def subset(klass: type[Model]) -> tuple[tuple[int, ...], RowLayout]:
+    def subset(klass: type[BaseModel]) -> tuple[tuple[int, ...], RowLayout]:
         cached = subsets.get(klass)
         if cached is None:
             keep = tuple(i for i, name in enumerate(names) if name in klass.model_fields)
@@ -271,18 +271,18 @@ def _generate_rows(row_layout: RowLayout, shape: str) -> Callable[[Sequence[Any]
     return scope["convert"]  # type: ignore[no-any-return]
 
 
-def is_persisted(instance: Model) -> bool:
+def is_persisted(instance: BaseModel) -> bool:
     """Whether the instance was loaded from or written to the database."""
     return getattr(instance, "_ormada_layout", None) is not None
 
 
-def loaded_names(instance: Model) -> tuple[str, ...] | None:
+def loaded_names(instance: BaseModel) -> tuple[str, ...] | None:
     """The fields the instance holds from the database, or None for a new instance."""
     row_layout: RowLayout | None = getattr(instance, "_ormada_layout", None)
     return None if row_layout is None else row_layout.names
 
 
-def original_values(instance: Model) -> dict[str, Any]:
+def original_values(instance: BaseModel) -> dict[str, Any]:
     """The field values as last read from or written to the database."""
     row_layout: RowLayout | None = getattr(instance, "_ormada_layout", None)
     if row_layout is None:
@@ -290,7 +290,7 @@ def original_values(instance: Model) -> dict[str, Any]:
     return dict(zip(row_layout.names, row_layout.decode(instance._ormada_row), strict=True))  # type: ignore[attr-defined]
 
 
-def changed_fields(instance: Model) -> list[str]:
+def changed_fields(instance: BaseModel) -> list[str]:
     """The loaded fields whose value differs from what the database holds."""
     row_layout: RowLayout | None = getattr(instance, "_ormada_layout", None)
     if row_layout is None:
@@ -309,7 +309,7 @@ def changed_fields(instance: Model) -> list[str]:
     return changed
 
 
-def mark_saved(backend: Backend, info: ModelInfo, instance: Model, names: tuple[str, ...]) -> None:
+def mark_saved(backend: Backend, info: ModelInfo, instance: BaseModel, names: tuple[str, ...]) -> None:
     """Records the instance's current values of ``names`` as what the database holds."""
     row_layout = snapshot_layout(backend, info, names)
     values = instance.__dict__
@@ -324,7 +324,7 @@ def mark_saved(backend: Backend, info: ModelInfo, instance: Model, names: tuple[
     _set(instance, "_ormada_layout", row_layout)
 
 
-def mark_all_saved(backend: Backend, info: ModelInfo, instances: Sequence[Model], names: tuple[str, ...]) -> None:
+def mark_all_saved(backend: Backend, info: ModelInfo, instances: Sequence[BaseModel], names: tuple[str, ...]) -> None:
     """:func:`mark_saved` for many instances at once (bulk writes)."""
     if len(names) < 2:
         for instance in instances:
@@ -349,7 +349,7 @@ def mark_all_saved(backend: Backend, info: ModelInfo, instances: Sequence[Model]
         set_layout(instance, row_layout)
 
 
-def mark_new(instance: Model) -> None:
+def mark_new(instance: BaseModel) -> None:
     """Forgets that the instance is stored (after it was deleted)."""
     _set(instance, "_ormada_row", None)
     _set(instance, "_ormada_layout", None)

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ormada._meta import ModelOptions
+from ormada.errors import ConfigurationError, DoesNotExist, MultipleObjectsReturned
 from ormada.schema import Kind, TableSchema
 
 if TYPE_CHECKING:
-    from ormada.model import Model
+    from pydantic import BaseModel
 
 # Kinds whose Python values can be changed in place, so change tracking must
 # compare against a copy rather than the object the instance still holds.
@@ -24,7 +25,7 @@ class ModelInfo:
     on the backend, keyed by this object, which hashes by identity.
     """
 
-    model: type[Model]
+    model: type[BaseModel]
     name: str
     options: ModelOptions
     table: TableSchema
@@ -33,6 +34,9 @@ class ModelInfo:
     mutable_fields: frozenset[str] = frozenset()
     generated_key: str | None = None
     insert_generated: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+    # The model's own subclasses of the errors, which the operations raise.
+    does_not_exist: type[DoesNotExist] = DoesNotExist
+    multiple_objects: type[MultipleObjectsReturned] = MultipleObjectsReturned
 
     def __post_init__(self) -> None:
         self.field_names = tuple(c.name for c in self.table.columns)
@@ -48,3 +52,29 @@ class ModelInfo:
     def database(self) -> str:
         """The name of the database the model is bound to (``Meta.database``)."""
         return self.options.database
+
+
+# Every concrete model defined so far, in definition order: the registry that databases
+# read their models from (a model registers itself when its class is defined).
+_registered: list[ModelInfo] = []
+
+
+def register(info: ModelInfo) -> None:
+    _registered.append(info)
+
+
+def registered() -> list[ModelInfo]:
+    """The infos of every concrete model defined so far, in definition order."""
+    return list(_registered)
+
+
+def info_of(model: type[BaseModel]) -> ModelInfo:
+    """The info of a concrete model class.
+
+    Raises:
+        ConfigurationError: the class is abstract or not a model.
+    """
+    info = model.__dict__.get("__ormada__")
+    if not isinstance(info, ModelInfo):
+        raise ConfigurationError(f"{model.__name__} is abstract (or not a model class); it has no table")
+    return info

@@ -17,8 +17,9 @@ from ormada.query.expressions import Junction, Lookup, Node
 from ormada.query.state import QueryState
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from ormada._info import ModelInfo
-    from ormada.model import Model
 
 Operation = Generator[Statement, Any, Any]
 T = TypeVar("T")
@@ -50,7 +51,7 @@ def pk_filter(info: ModelInfo, values: dict[str, Any]) -> Node:
     return lookups[0] if len(lookups) == 1 else Junction("and", lookups)
 
 
-def _require_pk(info: ModelInfo, instance: Model, action: str) -> dict[str, Any]:
+def _require_pk(info: ModelInfo, instance: BaseModel, action: str) -> dict[str, Any]:
     if not info.pk:
         raise QueryError(f"{info.name} has no primary key, so an instance cannot {action}")
     original = hydrate.original_values(instance)
@@ -93,13 +94,13 @@ def one(info: ModelInfo, found: Sequence[Any], where: Node | None, missing_ok: b
     if len(found) == 1:
         return found[0]
     if len(found) > 1:
-        raise info.model.MultipleObjectsReturned(
+        raise info.multiple_objects(
             f"{info.name}.{'get_or_none' if missing_ok else 'get'}() found more than one row matching "
             f"{describe(where)}; use filter() or narrow the lookup"
         )
     if missing_ok:
         return None
-    raise info.model.DoesNotExist(f"{info.name} matching {describe(where)} does not exist")
+    raise info.does_not_exist(f"{info.name} matching {describe(where)} does not exist")
 
 
 def count(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
@@ -122,7 +123,7 @@ def delete(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
 
 # -- single instances --------------------------------------------------------------
 
-def _insert_plan(info: ModelInfo, instance: Model) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _insert_plan(info: ModelInfo, instance: BaseModel) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The columns to insert and the ones to read back: a generated key left at None is
     read back rather than sent."""
     generated = info.generated_key
@@ -131,7 +132,7 @@ def _insert_plan(info: ModelInfo, instance: Model) -> tuple[tuple[str, ...], tup
     return info.field_names, ()
 
 
-def insert(backend: Backend, info: ModelInfo, instance: Model, options: dict[str, Any] | None = None) -> Operation:
+def insert(backend: Backend, info: ModelInfo, instance: BaseModel, options: dict[str, Any] | None = None) -> Operation:
     columns, returning = _insert_plan(info, instance)
     values = instance.__dict__
     statement = backend.insert(info, columns, [row_getter(columns)(values)], returning, options)
@@ -144,7 +145,7 @@ def insert(backend: Backend, info: ModelInfo, instance: Model, options: dict[str
     return instance
 
 
-def insert_new(backend: Backend, info: ModelInfo, instance: Model, if_not_exists: bool,
+def insert_new(backend: Backend, info: ModelInfo, instance: BaseModel, if_not_exists: bool,
                options: dict[str, Any]) -> Operation:
     """An INSERT even for a loaded instance; ``if_not_exists`` skips an existing key."""
     if if_not_exists:
@@ -166,12 +167,12 @@ def _condition_failed(info: ModelInfo, where: Node | None, options: dict[str, An
                            "nothing was written and the instance keeps its unsaved changes")
 
 
-def _assign_generated(instance: Model, name: str, value: Any) -> None:
+def _assign_generated(instance: BaseModel, name: str, value: Any) -> None:
     instance.__dict__[name] = value
     instance.__pydantic_fields_set__.add(name)
 
 
-def save(backend: Backend, info: ModelInfo, instance: Model, options: dict[str, Any] | None = None) -> Operation:
+def save(backend: Backend, info: ModelInfo, instance: BaseModel, options: dict[str, Any] | None = None) -> Operation:
     if not hydrate.is_persisted(instance):
         return (yield from insert(backend, info, instance, options))
     changed = tuple(hydrate.changed_fields(instance))
@@ -181,7 +182,7 @@ def save(backend: Backend, info: ModelInfo, instance: Model, options: dict[str, 
     return instance
 
 
-def update_fields(backend: Backend, info: ModelInfo, instance: Model, names: tuple[str, ...],
+def update_fields(backend: Backend, info: ModelInfo, instance: BaseModel, names: tuple[str, ...],
                   options: dict[str, Any] | None = None) -> Operation:
     keys = _require_pk(info, instance, "be updated")
     state = QueryState(where=pk_filter(info, keys), options=dict(options or {}))
@@ -190,13 +191,13 @@ def update_fields(backend: Backend, info: ModelInfo, instance: Model, names: tup
     if statement.conditional and count == 0:
         raise _condition_failed(info, state.where, options)
     if backend.supports.rowcount and count == 0:
-        raise info.model.DoesNotExist(f"{info.name} with {describe(state.where)} no longer exists; nothing was updated")
+        raise info.does_not_exist(f"{info.name} with {describe(state.where)} no longer exists; nothing was updated")
     loaded = hydrate.loaded_names(instance) or info.field_names
     hydrate.mark_saved(backend, info, instance, loaded)
     return instance
 
 
-def delete_instance(backend: Backend, info: ModelInfo, instance: Model,
+def delete_instance(backend: Backend, info: ModelInfo, instance: BaseModel,
                     options: dict[str, Any] | None = None) -> Operation:
     keys = _require_pk(info, instance, "be deleted")
     count = yield quick(backend.delete(info, QueryState(where=pk_filter(info, keys), options=dict(options or {}))))
@@ -204,12 +205,12 @@ def delete_instance(backend: Backend, info: ModelInfo, instance: Model,
     return count
 
 
-def refresh(backend: Backend, info: ModelInfo, instance: Model) -> Operation:
+def refresh(backend: Backend, info: ModelInfo, instance: BaseModel) -> Operation:
     keys = _require_pk(info, instance, "be refreshed")
     compiled = backend.select(info, QueryState(where=pk_filter(info, keys), limit=1))
     rows = yield compiled.statement
     if not rows:
-        raise info.model.DoesNotExist(f"{info.name} with {describe(pk_filter(info, keys))} no longer exists")
+        raise info.does_not_exist(f"{info.name} with {describe(pk_filter(info, keys))} no longer exists")
     row_layout = hydrate.layout(backend, info, compiled.columns)
     instance.__dict__.update(zip(row_layout.names, row_layout.decode(rows[0]), strict=True))
     instance.__pydantic_fields_set__.update(row_layout.names)
@@ -230,8 +231,8 @@ def default_batch_size(backend: Backend, width: int) -> int:
     return max(1, min(1000, backend.supports.max_params // max(width, 1)))
 
 
-def _insert_groups(info: ModelInfo, instances: Sequence[Model]) -> list[tuple[tuple[str, ...], tuple[str, ...],
-                                                                               list[Model]]]:
+def _insert_groups(info: ModelInfo, instances: Sequence[BaseModel]) -> list[tuple[tuple[str, ...], tuple[str, ...],
+                                                                               list[BaseModel]]]:
     """The instances split by :func:`_insert_plan`. Those with their key set go first: a
     database that generates keys above the highest one in the table (SQLite) then steps
     around them (PostgreSQL's sequences do not look at the table in either order)."""
@@ -245,7 +246,7 @@ def _insert_groups(info: ModelInfo, instances: Sequence[Model]) -> list[tuple[tu
     return [group for group in ((info.field_names, (), keyed), (*info.insert_generated, fresh)) if group[2]]
 
 
-def bulk_create(backend: Backend, info: ModelInfo, instances: Sequence[Model], batch_size: int | None) -> Operation:
+def bulk_create(backend: Backend, info: ModelInfo, instances: Sequence[BaseModel], batch_size: int | None) -> Operation:
     for i, instance in enumerate(instances):
         if not isinstance(instance, info.model):
             raise QueryError(f"{info.name}.bulk_create(): item {i} is a {type(instance).__name__}, not a {info.name}")
@@ -253,7 +254,7 @@ def bulk_create(backend: Backend, info: ModelInfo, instances: Sequence[Model], b
     savepoint = backend.supports.savepoints
     if savepoint:
         yield Statement("SAVEPOINT ormada_bulk", (), "none", quick=True)
-    attempted: list[tuple[tuple[str, ...], Sequence[Model]]] = []
+    attempted: list[tuple[tuple[str, ...], Sequence[BaseModel]]] = []
     try:
         for columns, returning, batch, statement in _checked_first(backend, _insert_steps(backend, info, groups,
                                                                                            batch_size)):
@@ -293,9 +294,9 @@ def _checked_first(backend: Backend, steps: Iterator[T]) -> Iterable[T]:
     return steps if backend.supports.transactions else list(steps)
 
 
-def _insert_steps(backend: Backend, info: ModelInfo, groups: list[tuple[tuple[str, ...], tuple[str, ...], list[Model]]],
-                  batch_size: int | None) -> Iterator[tuple[tuple[str, ...], tuple[str, ...], Sequence[Model],
-                                                            Statement]]:
+def _insert_steps(backend: Backend, info: ModelInfo,
+                  groups: list[tuple[tuple[str, ...], tuple[str, ...], list[BaseModel]]], batch_size: int | None,
+                  ) -> Iterator[tuple[tuple[str, ...], tuple[str, ...], Sequence[BaseModel], Statement]]:
     """``(columns, returning, batch, INSERT statement)`` for each batch of each group."""
     for columns, returning, members in groups:
         size = (batch_size or default_batch_size(backend, len(columns))) if columns else 1
@@ -313,8 +314,9 @@ def row_getter(columns: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any
     return itemgetter(*columns)
 
 
-def _find_failing_row(backend: Backend, info: ModelInfo, instances: Sequence[Model],
-                      attempted: Sequence[tuple[tuple[str, ...], Sequence[Model]]], error: IntegrityError) -> Operation:
+def _find_failing_row(backend: Backend, info: ModelInfo, instances: Sequence[BaseModel],
+                      attempted: Sequence[tuple[tuple[str, ...], Sequence[BaseModel]]],
+                      error: IntegrityError) -> Operation:
     """Replays the rows sent so far one at a time to name the first one refused,
     then undoes them all; clashes between two rows of the same batch are found too."""
     rollback = Statement("ROLLBACK TO SAVEPOINT ormada_bulk", (), "none", quick=True)
@@ -334,7 +336,7 @@ def _find_failing_row(backend: Backend, info: ModelInfo, instances: Sequence[Mod
     raise error
 
 
-def bulk_update(backend: Backend, info: ModelInfo, instances: Sequence[Model], fields: Sequence[str],
+def bulk_update(backend: Backend, info: ModelInfo, instances: Sequence[BaseModel], fields: Sequence[str],
                 batch_size: int | None) -> Operation:
     names = tuple(fields)
     if not names:
@@ -359,7 +361,7 @@ def bulk_update(backend: Backend, info: ModelInfo, instances: Sequence[Model], f
     return total
 
 
-def upsert(backend: Backend, info: ModelInfo, instances: Sequence[Model], conflict: Sequence[str],
+def upsert(backend: Backend, info: ModelInfo, instances: Sequence[BaseModel], conflict: Sequence[str],
            update_fields_: Sequence[str] | None, batch_size: int | None) -> Operation:
     conflict_names = tuple(conflict) or info.pk
     from ormada.query.resolve import column_of
@@ -369,7 +371,7 @@ def upsert(backend: Backend, info: ModelInfo, instances: Sequence[Model], confli
     if not backend.supports.upsert:
         raise NotSupported(f"{info.name}.upsert() is not available on {backend.name}; use get_or_create() "
                            "or update_or_create() inside a transaction")
-    def steps() -> Iterator[tuple[tuple[str, ...], Sequence[Model], Statement]]:
+    def steps() -> Iterator[tuple[tuple[str, ...], Sequence[BaseModel], Statement]]:
         for columns, generated, members in _insert_groups(info, instances):
             targets = tuple(update_fields_) if update_fields_ is not None else tuple(
                 c for c in columns if c not in conflict_names and c not in info.pk)
@@ -405,7 +407,7 @@ def get_or_create(backend: Backend, info: ModelInfo, state: QueryState, lookups:
     return created
 
 
-def _insert_or_find(backend: Backend, info: ModelInfo, state: QueryState, instance: Model) -> Operation:
+def _insert_or_find(backend: Backend, info: ModelInfo, state: QueryState, instance: BaseModel) -> Operation:
     """Inserts; when a concurrent writer got there first (a unique violation), returns theirs."""
     savepoint = backend.supports.savepoints
     if savepoint:

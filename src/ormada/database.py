@@ -20,12 +20,13 @@ from time import perf_counter
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ormada._info import ModelInfo, info_of, registered
 from ormada._url import DatabaseURL, parse_url
 from ormada.backends.base import AsyncConnection, AsyncPool, Backend, Statement, SyncConnection, SyncPool
 from ormada.errors import ConfigurationError, OrmadaError, TransactionError
 
 if TYPE_CHECKING:
-    from ormada.model import Model
+    from pydantic import BaseModel
 
 T = TypeVar("T")
 Operation = Generator[Statement, Any, T]
@@ -476,21 +477,21 @@ class Database:
         """The async twin of :meth:`execute_statement`."""
         return await self.arun(_single(statement))
 
-    def models(self) -> list[type[Model]]:
+    def models(self) -> list[type[BaseModel]]:
         """The concrete models bound to this database (``Meta.database``)."""
-        from ormada.model import registered_models
+        return [info.model for info in self._infos()]
 
-        return [m for m in registered_models() if m.__ormada__.database == self.name]
+    def _infos(self) -> list[ModelInfo]:
+        return [info for info in registered() if info.database == self.name]
 
-    def _schema_statements(self, models: Sequence[type[Model]] | None, drop: bool) -> list[Statement]:
-        chosen = list(models) if models is not None else self.models()
-        infos = [m.__ormada__ for m in chosen]
-        known = [m.__ormada__ for m in self.models()]  # what foreign keys may refer to
+    def _schema_statements(self, models: Sequence[type[BaseModel]] | None, drop: bool) -> list[Statement]:
+        known = self._infos()  # what foreign keys may refer to
+        infos = [info_of(m) for m in models] if models is not None else known
         if not drop:
             return self.backend.create_tables(infos, known)
         return self.backend.drop_tables(infos, known)
 
-    def create_all(self, models: Sequence[type[Model]] | None = None, *, dry_run: bool = False) -> list[Statement]:
+    def create_all(self, models: Sequence[type[BaseModel]] | None = None, *, dry_run: bool = False) -> list[Statement]:
         """Creates the tables and indexes of the models bound to this database (or of
         ``models``) that do not exist yet.
 
@@ -502,14 +503,14 @@ class Database:
             self.run(_sequence(statements), atomic=True)
         return statements
 
-    def drop_all(self, models: Sequence[type[Model]] | None = None, *, dry_run: bool = False) -> list[Statement]:
+    def drop_all(self, models: Sequence[type[BaseModel]] | None = None, *, dry_run: bool = False) -> list[Statement]:
         """Drops the tables of the models bound to this database (or of ``models``)."""
         statements = self._schema_statements(models, drop=True)
         if not dry_run:
             self.run(_sequence(statements), atomic=True)
         return statements
 
-    async def acreate_all(self, models: Sequence[type[Model]] | None = None, *,
+    async def acreate_all(self, models: Sequence[type[BaseModel]] | None = None, *,
                           dry_run: bool = False) -> list[Statement]:
         """The async twin of :meth:`create_all`."""
         statements = self._schema_statements(models, drop=False)
@@ -517,7 +518,7 @@ class Database:
             await self.arun(_sequence(statements), atomic=True)
         return statements
 
-    async def adrop_all(self, models: Sequence[type[Model]] | None = None, *,
+    async def adrop_all(self, models: Sequence[type[BaseModel]] | None = None, *,
                         dry_run: bool = False) -> list[Statement]:
         """The async twin of :meth:`drop_all`."""
         statements = self._schema_statements(models, drop=True)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ormada import _operations as ops
-from ormada._info import ModelInfo
+from ormada._info import ModelInfo, info_of, register
 from ormada._meta import ModelOptions, read_meta
 from ormada._schema_builder import build_table_schema
 from ormada.database import Database, get_database
@@ -28,7 +28,6 @@ from ormada.schema import TableSchema
 if TYPE_CHECKING:
     from typing import Self
 
-_models: list[type[Model]] = []
 
 
 def _with_field_hints(model: type[BaseModel], exc: ValidationError) -> ValidationError:
@@ -47,11 +46,6 @@ def _with_field_hints(model: type[BaseModel], exc: ValidationError) -> Validatio
             details.append({"type": e["type"], "loc": e["loc"], "input": e["input"],
                             **({"ctx": e["ctx"]} if "ctx" in e else {})})  # type: ignore[typeddict-item]
     return ValidationError.from_exception_data(exc.title, details)
-
-
-def registered_models() -> list[type[Model]]:
-    """Every concrete model class defined so far, in definition order."""
-    return list(_models)
 
 
 class DeferredFieldError(OrmadaError, AttributeError):
@@ -108,13 +102,14 @@ class Model(BaseModel):
             )
         _default_discriminator(cls)
         cls.__table_schema__ = table
-        cls.__ormada__ = ModelInfo(cls, cls.__name__, options, table)
         qualname = cls.__qualname__
         cls.DoesNotExist = type("DoesNotExist", (DoesNotExist,), {"__module__": cls.__module__,
                                                                  "__qualname__": f"{qualname}.DoesNotExist"})
         cls.MultipleObjectsReturned = type("MultipleObjectsReturned", (MultipleObjectsReturned,), {
             "__module__": cls.__module__, "__qualname__": f"{qualname}.MultipleObjectsReturned"})
-        _models.append(cls)
+        cls.__ormada__ = ModelInfo(cls, cls.__name__, options, table, does_not_exist=cls.DoesNotExist,
+                                   multiple_objects=cls.MultipleObjectsReturned)
+        register(cls.__ormada__)
 
     def __init__(self, /, **data: Any) -> None:
         try:
@@ -140,10 +135,7 @@ class Model(BaseModel):
 
     @classmethod
     def _info(cls) -> ModelInfo:
-        info = cls.__dict__.get("__ormada__")
-        if info is None:
-            raise ConfigurationError(f"{cls.__name__} is abstract (or not a model class); it has no table")
-        return info  # type: ignore[no-any-return]
+        return info_of(cls)
 
     @classmethod
     def query(cls) -> QuerySet[Self]:

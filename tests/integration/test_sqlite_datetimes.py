@@ -15,7 +15,6 @@ from pydantic import AwareDatetime, NaiveDatetime
 
 import ormada
 from ormada import Model, PrimaryKey
-from ormada.backends._sql.backend import SqlBackend
 from tests.conftest import Api
 
 UTC = dt.UTC
@@ -58,13 +57,9 @@ OWN = {
 }
 ALL = {**{label: when for label, (_, when) in FOREIGN.items()}, **OWN}
 
-# One instant stored as "X", "X.000000" and "X.000000+00:00" (or ".54" as ".540" and
-# ".540000") needs a text range to match all three: an exact match or an inclusive
-# bound compiles to lowest/highest text only where the backend gives column bounds.
-needs_bounds = pytest.mark.xfail(not hasattr(SqlBackend, "column_bounds"), strict=True,
-                                 reason="the SQL compiler does not yet compare through column bounds")
-SEVERAL_FORMS = {"old_ormada_aware", "old_ormada_fraction", "old_ormada_naive", "strftime_milliseconds"}
-LABELS = [pytest.param(label, marks=needs_bounds) if label in SEVERAL_FORMS else label for label in sorted(ALL)]
+# One instant stored as "X", "X.000000" and "X.000000+00:00" (or ".54" as ".540" and ".540000")
+# matches only through a text range: these labels check the lowest/highest-text bounds.
+LABELS = sorted(ALL)
 
 
 @pytest.fixture
@@ -136,7 +131,6 @@ async def test_a_years_range_holds_every_row_of_that_year(mixed: ormada.Database
     assert await labels(api, Stamp.filter(at__gte=utc(2021, 1, 1), at__lt=utc(2022, 1, 1))) == in_2021
 
 
-@needs_bounds
 async def test_a_range_ending_on_an_old_row_holds_it(mixed: ormada.Database, api: Api) -> None:
     low, high = utc(2021, 2, 1, 8, 30), utc(2021, 3, 1)
     assert await labels(api, Stamp.filter(at__range=(low, high))) == expected(lambda t: low <= t <= high)
@@ -212,7 +206,6 @@ async def test_naive_fields_compare_other_clients_rows(sqlite_db: tuple[ormada.D
     assert [s.label for s in await api.list(Stamp.query().order_by("naive"))] == ["a", "b", "c", "old"]
 
 
-@needs_bounds
 async def test_naive_fields_match_old_rows_exactly(sqlite_db: tuple[ormada.Database, Path], api: Api) -> None:
     _, path = sqlite_db
     insert_raw(path, {"c": "2021-01-01 00:00:01", "old": "2021-01-01 00:00:02.000000"}, column="naive")

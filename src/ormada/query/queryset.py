@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ormada import _hydrate as hydrate
 from ormada import _operations as ops
+from ormada._info import info_of
 from ormada.backends.base import Statement
+from ormada.database import get_database
 from ormada.errors import QueryError
 from ormada.query.expressions import Q, RawLookups, is_expression
 from ormada.query.resolve import check_expression, column_of, conjoin, resolve, validate_value
@@ -16,11 +18,12 @@ from ormada.query.state import EVERY_ROW, OrderBy, QueryState, Subquery
 if TYPE_CHECKING:
     from typing import Self
 
+    from pydantic import BaseModel
+
     from ormada._info import ModelInfo
     from ormada.database import Database
-    from ormada.model import Model
 
-M = TypeVar("M", bound="Model")
+M = TypeVar("M", bound="BaseModel")
 
 
 class QuerySet(Generic[M]):
@@ -40,11 +43,11 @@ class QuerySet(Generic[M]):
     # -- plumbing ----------------------------------------------------------
     @property
     def _info(self) -> ModelInfo:
-        return self.model.__ormada__
+        return info_of(self.model)
 
     @property
     def _db(self) -> Database:
-        return self.model.database()
+        return get_database(self._info.options.database)
 
     def _clone(self, **changes: Any) -> Self:
         return type(self)(self.model, self.state.evolve(**changes))

@@ -40,6 +40,10 @@ UNREACHABLE = _unreachable(HOSTS)
 @pytest.fixture(autouse=True)
 def _live_node() -> None:
     """Every live test needs the node: in CI its absence fails the test, elsewhere it skips."""
+    _require_node()
+
+
+def _require_node() -> None:
     if UNREACHABLE is not None:
         if IN_CI:
             pytest.fail(UNREACHABLE)
@@ -51,10 +55,7 @@ def keyspace() -> Iterator[str]:
     """A fresh keyspace for this run (one per xdist worker), dropped at the end."""
     import ormada
 
-    if UNREACHABLE is not None:
-        if IN_CI:
-            pytest.fail(UNREACHABLE)
-        pytest.skip(UNREACHABLE)
+    _require_node()
     name = f"ormada_live_{uuid.uuid4().hex[:8]}"
     db = ormada.connect(f"cassandra://{HOSTS}/{name}", name="cassandra_live")
     db.run(_one(db.backend.create_keyspace(replication_factor=1)))

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ormada.backends._sql.tables import build_table
-from ormada.backends._sql.where import Binds, WhereCompiler
+from ormada.backends._sql.where import Binds, DialectHooks, WhereCompiler
 from ormada.backends.base import Compiled, KeyedSelect, Statement
 from ormada.errors import ConfigurationError, NotSupported, QueryError
 from ormada.query.expressions import Combined, F, Junction, Lookup
@@ -24,7 +24,6 @@ from ormada.query.state import QueryState
 
 if TYPE_CHECKING:
     from ormada._info import ModelInfo
-    from ormada.backends._sql.backend import SqlBackend
 
 CACHE_SIZE = 2048
 
@@ -72,7 +71,7 @@ def _repeated_row(one: tuple[str, tuple[Position, ...]], width: int,
 class SqlCompiler(WhereCompiler):
     """Compiles and caches statements for one SQL backend and dialect."""
 
-    def __init__(self, backend: SqlBackend, dialect: sa.Dialect) -> None:
+    def __init__(self, backend: DialectHooks, dialect: sa.Dialect) -> None:
         self.backend = backend
         self.dialect = dialect
         self._cache: dict[Hashable, tuple[str, tuple[Position, ...]]] = {}

@@ -12,10 +12,11 @@ import uuid
 from collections.abc import Hashable
 from decimal import Decimal
 from itertools import count
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
 
+from ormada.backends.base import Encoder
 from ormada.errors import NotSupported, QueryError
 from ormada.query.expressions import Combined, F, Junction, Node
 from ormada.query.state import QueryState, Subquery
@@ -23,7 +24,6 @@ from ormada.schema import Kind
 
 if TYPE_CHECKING:
     from ormada._info import ModelInfo
-    from ormada.backends._sql.backend import SqlBackend
 
 ARITHMETIC = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: a / b}
 COMPARE = {
@@ -82,10 +82,30 @@ class Binds:
         return sa.bindparam(f"p{next(self._counter)}", type_=type_)
 
 
+class DialectHooks(Protocol):
+    """What the SQL compiler asks of its backend (``SqlBackend`` and its dialects)."""
+
+    def dialect_insert(self, table: sa.Table) -> Any: ...
+
+    def column_encoder(self, info: ModelInfo, name: str) -> Encoder | None: ...
+
+    def column_bounds(self, info: ModelInfo, name: str) -> tuple[Encoder, Encoder] | None: ...
+
+    def expression_constant(self, info: ModelInfo, field: str, value: Any) -> Any: ...
+
+    def text_pattern(self, op: str, value: str) -> str: ...
+
+    def text_match(self, column: sa.ColumnElement[Any], op: str, pattern: sa.BindParameter[Any]) -> Any: ...
+
+    def collection_item(self, info: ModelInfo, field: str, op: str, value: Any) -> Any: ...
+
+    def collection_match(self, column: sa.ColumnElement[Any], op: str, binds: Binds, kind: str) -> Any: ...
+
+
 class WhereCompiler:
     """Flattening and building of filters, for :class:`SqlCompiler`."""
 
-    backend: SqlBackend
+    backend: DialectHooks
 
     def table(self, info: ModelInfo) -> sa.Table:
         raise NotImplementedError  # SqlCompiler's

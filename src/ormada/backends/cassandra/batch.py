@@ -17,15 +17,28 @@ from __future__ import annotations
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from ormada.errors import ConfigurationError, NotSupported, OrmadaError
 
 if TYPE_CHECKING:
-    from ormada.backends.cassandra.executor import SessionHolder
     from ormada.backends.cassandra.statements import CqlStatement
 
 BatchKind = Literal["logged", "unlogged", "counter"]
+
+
+class SessionHolder(Protocol):
+    """What a batch needs of the executor's session holder: the session and its prepared statements."""
+
+    describe: str
+
+    def session(self) -> Any: ...
+
+    async def asession(self) -> Any: ...
+
+    def prepared(self, session: Any, text: str) -> Any: ...
+
+    async def aprepared(self, session: Any, text: str) -> Any: ...
 
 _active: ContextVar[Batch | None] = ContextVar("ormada.cassandra.batch", default=None)
 
@@ -120,14 +133,14 @@ class Batch:
         return driver_batch
 
     def _settle(self, rows: Any) -> None:
-        from ormada.backends.cassandra.executor import applied
+        from ormada.backends.cassandra.faults import applied
 
         if any(s.conditional for s in self.statements):
             self.applied = applied(rows) if self.applied is None else self.applied and applied(rows)
 
     def send(self) -> None:
         """Sends every group (the ``with`` block calls this on a clean exit)."""
-        from ormada.backends.cassandra.executor import translate
+        from ormada.backends.cassandra.faults import translate
 
         for group in self._groups.values():
             try:
@@ -143,7 +156,7 @@ class Batch:
     async def asend(self) -> None:
         """The async twin of :meth:`send`."""
         from ormada.backends.cassandra.bridge import resolve
-        from ormada.backends.cassandra.executor import translate
+        from ormada.backends.cassandra.faults import translate
 
         for group in self._groups.values():
             try:

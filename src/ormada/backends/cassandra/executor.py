@@ -20,9 +20,10 @@ from ormada.backends._options import flag, positive_number, read_options, text, 
 from ormada.backends.base import AsyncConnection, AsyncPool, Statement, SyncConnection, SyncPool
 from ormada.backends.cassandra import bridge, index_builds
 from ormada.backends.cassandra.batch import active_batch
+from ormada.backends.cassandra.faults import applied, translate
 from ormada.backends.cassandra.paging import PageRows, seal
 from ormada.backends.cassandra.statements import CqlStatement
-from ormada.errors import ConfigurationError, ConnectionFailed, DatabaseError, OrmadaError, QueryError, QueryTimeout
+from ormada.errors import ConfigurationError, OrmadaError, QueryError
 
 if TYPE_CHECKING:
     from ormada._url import DatabaseURL
@@ -48,60 +49,6 @@ URL_OPTIONS = {
     "reconnect_max_delay": positive_number, "index_build_timeout": seconds_or_zero,
     "prepared_cache_size": whole_number, "statement_cache_size": whole_number,
 }
-
-
-def translate(exc: BaseException, holder: SessionHolder, statements: Sequence[CqlStatement] = ()) -> OrmadaError:
-    """The ormada error for a driver exception (chain it with ``from exc``); the message
-    names the models of ``statements`` and shows their CQL (never their values)."""
-    from cassandra import AuthenticationFailed, OperationTimedOut, RequestValidationException, Timeout, Unavailable
-    from cassandra.cluster import NoHostAvailable
-    from cassandra.protocol import RequestValidationException as RefusedMessage
-
-    if isinstance(exc, OrmadaError):
-        return exc
-    exc = _server_answer(exc) or exc
-    who, cql = _context(statements)
-    if isinstance(exc, (NoHostAvailable, AuthenticationFailed)):
-        return ConnectionFailed(f"{who}cannot reach {holder.describe}: {exc}{cql}")
-    if isinstance(exc, (RequestValidationException, RefusedMessage)):  # syntax, unknown table, bad request
-        return QueryError(f"{who}{holder.describe} refused the statement: {exc}{cql}")
-    if isinstance(exc, (OperationTimedOut, Timeout)):
-        return QueryTimeout(f"{who}no answer from {holder.describe} in time: {exc}{cql}")
-    if isinstance(exc, Unavailable):
-        return DatabaseError(f"{who}{holder.describe} cannot meet the consistency level: {exc}{cql}")
-    return DatabaseError(f"{who}{type(exc).__name__} from {holder.describe}: {exc}{cql}")
-
-
-def _server_answer(exc: BaseException) -> BaseException | None:
-    """The server's own error inside a NoHostAvailable.
-
-    After an Unavailable (a consistency level the replicas cannot meet) the driver's
-    retry policy tries the next host and, with none left, reports "no host available"
-    although every host answered; the answer is what the caller must see.
-    """
-    from cassandra import RequestExecutionException, RequestValidationException
-    from cassandra.cluster import NoHostAvailable
-    from cassandra.protocol import ErrorMessage
-
-    if not isinstance(exc, NoHostAvailable):
-        return None
-    errors = list((getattr(exc, "errors", None) or {}).values())
-    answers = (RequestExecutionException, RequestValidationException, ErrorMessage)
-    if errors and all(isinstance(e, answers) for e in errors):
-        return errors[0]  # type: ignore[no-any-return]
-    return None
-
-
-def _context(statements: Sequence[CqlStatement]) -> tuple[str, str]:
-    """The ``"Model: "`` prefix and the ``CQL:`` suffix of an error message."""
-    models = list(dict.fromkeys(s.model for s in statements if s.model))
-    who = f"{', '.join(models)}: " if models else ""
-    if not statements:
-        return who, ""
-    if len(statements) == 1:
-        return who, f"\n  CQL: {statements[0].text}"
-    texts = [s.text for s in statements[:3]] + (["…"] if len(statements) > 3 else [])
-    return who, f"\n  CQL (batch of {len(statements)}): " + "; ".join(texts)
 
 
 class SessionHolder:
@@ -297,11 +244,6 @@ def changes_schema(statement: CqlStatement) -> bool:
     """Whether the statement is DDL (schema statements are never prepared)."""
     words = statement.text.split(None, 1)
     return not statement.prepare and bool(words) and words[0].upper() in ("CREATE", "ALTER", "DROP")
-
-
-def applied(rows: Any) -> bool:
-    """Whether a lightweight transaction applied (its ``[applied]`` column)."""
-    return bool(rows and rows[0][0])
 
 
 def shape(statement: CqlStatement, results: list[Any], paging_state: bytes | None = None) -> Any:
