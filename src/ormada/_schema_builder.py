@@ -8,6 +8,7 @@ import ipaddress
 import types
 import typing
 import uuid
+from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
@@ -224,7 +225,9 @@ def build_table_schema(model_name: str, model_fields: dict[str, FieldInfo], opti
         if fk is not None:
             table, column = _fk_target(model_name, name, fk)
             foreign_key = (table, column, fk.on_delete)
-            relations.append(RelationSchema(f"fk_{options.table}_{name}", (name,), table, (column,), fk.on_delete))
+            relations.append(
+                RelationSchema(f"fk_{options.table}_{column_name}", (name,), table, (column,), fk.on_delete)
+            )
         columns.append(ColumnSchema(
             name=name,
             type=ltype,
@@ -252,14 +255,17 @@ def build_table_schema(model_name: str, model_fields: dict[str, FieldInfo], opti
     if sum(c.generated for c in columns) > 1 or (any(c.generated for c in columns) and positions["primary"] > 1):
         columns = [_replace(c, generated=False) for c in columns]
     _check_column_names(model_name, columns)
-    names = {c.name for c in columns}
+    # Default names are made of column names, so renaming a field that keeps its Column()
+    # leaves the database (and its migrations) untouched.
+    sql_names = {c.name: c.column_name for c in columns}
     for index in options.indexes:
-        _check_fields(model_name, "indexes", index.fields, names)
-        default = f"ix_{options.table}_{'_'.join(index.fields)}"
+        _check_fields(model_name, "indexes", index.fields, sql_names)
+        default = f"ix_{options.table}_{'_'.join(sql_names[f] for f in index.fields)}"
         extra_indexes.append(IndexSchema(index.name or default, index.fields, index.unique, index.using))
     for group in options.unique_together:
-        _check_fields(model_name, "unique_together", group, names)
-        extra_indexes.append(IndexSchema(f"uq_{options.table}_{'_'.join(group)}", group, unique=True))
+        _check_fields(model_name, "unique_together", group, sql_names)
+        unique_name = f"uq_{options.table}_{'_'.join(sql_names[f] for f in group)}"
+        extra_indexes.append(IndexSchema(unique_name, group, unique=True))
     return TableSchema(
         name=options.table,
         columns=tuple(columns),
@@ -314,7 +320,7 @@ def _check_column_names(model_name: str, columns: list[ColumnSchema]) -> None:
             )
 
 
-def _check_fields(model_name: str, option: str, wanted: tuple[str, ...], names: set[str]) -> None:
+def _check_fields(model_name: str, option: str, wanted: tuple[str, ...], names: Collection[str]) -> None:
     import difflib
 
     for name in wanted:

@@ -16,6 +16,7 @@ import ormada
 from ormada import (
     BigInt,
     ClusteringKey,
+    Column,
     ConfigurationError,
     Counter,
     DbType,
@@ -286,6 +287,39 @@ def test_meta_indexes_in_every_accepted_form() -> None:
     ]
     ddl = [squash(s.text) for s in sqlite_models.database.backend.create_tables([Indexed3.__ormada__])]
     assert "CREATE UNIQUE INDEX IF NOT EXISTS ix_custom ON indexed3 (b)" in ddl
+
+
+def test_default_constraint_names_come_from_column_names() -> None:
+    """A field renamed in Python but kept on its Column() keeps every name in the database."""
+
+    class Owner(Model):
+        id: Annotated[int | None, PrimaryKey()] = None
+
+    class Pet(Model):
+        id: Annotated[int | None, PrimaryKey()] = None
+        owner_id: Annotated[int, ForeignKey(Owner), Column("OwnerRef")]
+        kind: str
+
+        class Meta:
+            table = "pet"
+            indexes = [("owner_id", "kind")]
+            unique_together = [("owner_id", "kind")]
+
+    class RenamedPet(Model):
+        id: Annotated[int | None, PrimaryKey()] = None
+        owner: Annotated[int, ForeignKey(Owner), Column("OwnerRef")]
+        kind: str
+
+        class Meta:
+            table = "pet"
+            indexes = [("owner", "kind")]
+            unique_together = [("owner", "kind")]
+
+    def names(model: type[Model]) -> list[str]:
+        schema = model.__table_schema__
+        return [r.name for r in schema.relations] + [i.name for i in schema.indexes]
+
+    assert names(Pet) == names(RenamedPet) == ["fk_pet_OwnerRef", "ix_pet_OwnerRef_kind", "uq_pet_OwnerRef_kind"]
 
 
 def define(body: str) -> type[Model]:

@@ -40,13 +40,15 @@ def decimal_encoder(model: str, field: str) -> Encoder:
     past 15 significant digits) would silently round."""
 
     def encode(value: Decimal) -> str:
-        digits = len(value.as_tuple().digits)
-        if digits > SQLITE_DECIMAL_DIGITS:
+        text = str(value)
+        # Every significant digit is a character of the text, so a short text needs no
+        # count (as_tuple() was a third of a wide bulk insert's encoding time).
+        if len(text) > SQLITE_DECIMAL_DIGITS and (digits := len(value.as_tuple().digits)) > SQLITE_DECIMAL_DIGITS:
             raise DataError(
                 f"{model}.{field}: {value} has {digits} significant digits; SQLite keeps "
                 f"{SQLITE_DECIMAL_DIGITS}. Store it as text with DbType('TEXT'), or use PostgreSQL"
             )
-        return str(value)
+        return text
 
     return encode
 

@@ -33,7 +33,7 @@ def test_create_table_and_index_name_columns(backend: Any, check: Any) -> None:
     assert table.startswith('CREATE TABLE IF NOT EXISTS shop.play ("TrackId" int, "PlayedAt" timestamp, '
                             'seconds_played int, "DeviceName" text, "Plays" int, "TagSet" set<text>, ')
     assert 'PRIMARY KEY ("TrackId", "PlayedAt")) WITH CLUSTERING ORDER BY ("PlayedAt" DESC)' in table
-    assert index == 'CREATE INDEX IF NOT EXISTS play_device_idx ON shop.play ("DeviceName")'
+    assert index == 'CREATE INDEX IF NOT EXISTS play_devicename_idx ON shop.play ("DeviceName")'
     for s in statements:
         check(s)
 

@@ -8,6 +8,7 @@ share the base's table, whose columns are the union of every subclass's fields.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -194,8 +195,8 @@ def build_table(info: ModelInfo, default_keyspace: str | None) -> CqlTable:
     indexes: list[IndexSpec] = []
     for column in columns:
         if column.indexed:
-            indexes.append(IndexSpec(column.index_name or f"{schema.name}_{column.name}_idx", column.name,
-                                     index_kind(column.index_using)))
+            indexes.append(IndexSpec(column.index_name or _default_index_name(schema.name, column.column_name),
+                                     column.name, index_kind(column.index_using)))
     for ix in schema.indexes:
         if len(ix.columns) != 1:
             raise ConfigurationError(
@@ -229,3 +230,11 @@ def _view_base(view_of: Any) -> str | None:
     if schema is None:
         raise ConfigurationError(f"Meta.options['view_of'] must be a model or a table name, not {view_of!r}")
     return str(schema.name)
+
+
+def _default_index_name(table: str, column: str) -> str:
+    """``<table>_<column>_idx`` as CQL stores an unquoted name: lower case, word characters only.
+
+    Made from the column name, so renaming a field that keeps its ``Column()`` keeps the index.
+    """
+    return re.sub(r"\W", "_", f"{table}_{column}_idx").lower()
