@@ -1,6 +1,7 @@
 """ormada: one Pydantic-native object mapper for SQLite, PostgreSQL and Cassandra, sync and async."""
 
 from ormada._meta import Index
+from ormada._registry import configure
 from ormada.backends.base import Statement
 from ormada.database import Database, Transaction, connect, get_database
 from ormada.errors import (
@@ -16,6 +17,7 @@ from ormada.errors import (
     OrmadaError,
     QueryError,
     QueryTimeout,
+    RelationNotLoaded,
     TransactionError,
 )
 from ormada.fields import (
@@ -28,6 +30,7 @@ from ormada.fields import (
     Frozen,
     Indexed,
     Json,
+    OneToOne,
     PartitionKey,
     PrimaryKey,
     SmallInt,
@@ -40,6 +43,7 @@ from ormada.fields import (
 from ormada.model import DeferredFieldError, Model
 from ormada.query.expressions import F, Q
 from ormada.query.queryset import QuerySet
+from ormada.query.state import Prefetch
 
 __version__ = "0.1.0"
 
@@ -81,11 +85,14 @@ __all__ = [
     "NotSupported",
     "OrmadaError",
     "Page",
+    "OneToOne",
     "PartitionKey",
+    "Prefetch",
     "PrimaryKey",
     "Q",
     "QueryError",
     "QueryTimeout",
+    "RelationNotLoaded",
     "QuerySet",
     "SmallInt",
     "Statement",
@@ -96,6 +103,7 @@ __all__ = [
     "TransactionError",
     "Unique",
     "Vector",
+    "configure",
     "connect",
     "get_database",
     "__version__",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ormada._meta import ModelOptions
-from ormada.errors import ConfigurationError, DoesNotExist, MultipleObjectsReturned
+from ormada._relations import Relation
+from ormada.errors import DoesNotExist, MultipleObjectsReturned
 from ormada.schema import Kind, TableSchema
 
 if TYPE_CHECKING:
@@ -37,6 +38,8 @@ class ModelInfo:
     # The model's own subclasses of the errors, which the operations raise.
     does_not_exist: type[DoesNotExist] = DoesNotExist
     multiple_objects: type[MultipleObjectsReturned] = MultipleObjectsReturned
+    # By attribute name, reverse sides included; grows as models referring to this one are configured.
+    relations: dict[str, Relation] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.field_names = tuple(c.name for c in self.table.columns)
@@ -52,29 +55,3 @@ class ModelInfo:
     def database(self) -> str:
         """The name of the database the model is bound to (``Meta.database``)."""
         return self.options.database
-
-
-# Every concrete model defined so far, in definition order: the registry that databases
-# read their models from (a model registers itself when its class is defined).
-_registered: list[ModelInfo] = []
-
-
-def register(info: ModelInfo) -> None:
-    _registered.append(info)
-
-
-def registered() -> list[ModelInfo]:
-    """The infos of every concrete model defined so far, in definition order."""
-    return list(_registered)
-
-
-def info_of(model: type[BaseModel]) -> ModelInfo:
-    """The info of a concrete model class.
-
-    Raises:
-        ConfigurationError: the class is abstract or not a model.
-    """
-    info = model.__dict__.get("__ormada__")
-    if not isinstance(info, ModelInfo):
-        raise ConfigurationError(f"{model.__name__} is abstract (or not a model class); it has no table")
-    return info

@@ -222,7 +222,7 @@ def build_table_schema(model_name: str, model_fields: dict[str, FieldInfo], opti
         fk = next((x for x in markers if isinstance(x, m.ForeignKey)), None)
         column_name = _column_name(model_name, name, markers)
         foreign_key = None
-        if fk is not None:
+        if fk is not None and fk.db_constraint:  # without one, a plain key column
             table, column = _fk_target(model_name, name, fk)
             foreign_key = (table, column, fk.on_delete)
             relations.append(
@@ -236,7 +236,7 @@ def build_table_schema(model_name: str, model_fields: dict[str, FieldInfo], opti
             key_position=position,
             clustering_order=order,
             generated=generated,
-            unique=unique is not None,
+            unique=unique is not None or isinstance(fk, m.OneToOne),  # one row per target row
             unique_name=unique.name if unique else None,
             indexed=indexed is not None,
             index_name=indexed.name if indexed else None,
@@ -284,15 +284,27 @@ def _replace(column: ColumnSchema, **changes: Any) -> ColumnSchema:
 
 
 def _fk_target(model_name: str, field: str, fk: m.ForeignKey) -> tuple[str, str]:
+    """The table and column a foreign key refers to: a model's key field (or the field
+    ``fk.column`` names), or a ``"table.column"`` string for a table ormada does not manage."""
     target = fk.target
     if isinstance(target, str):
         table, _, column = target.partition(".")
         return table, fk.column or column or "id"
-    schema = getattr(target, "__table_schema__", None)
-    if schema is None:
+    # Read from the target's options and fields, not its table: the target may itself
+    # still wait for a model it refers to.
+    options = target.__dict__.get("__ormada_options__") if isinstance(target, type) else None
+    fields: dict[str, FieldInfo] = getattr(target, "model_fields", {})
+    if not isinstance(options, ModelOptions) or options.abstract:
         raise ConfigurationError(f"{model_name}.{field}: ForeignKey target {target!r} is not a model or 'table.column'")
-    pk = schema.primary_key
-    return schema.name, fk.column or (pk[0].column_name if pk else "id")
+    keys = [name for name, f in fields.items()
+            if any(isinstance(x, (m.PrimaryKey, m.PartitionKey)) for x in f.metadata)]
+    name = fk.column or (keys[0] if len(keys) == 1 else "id")
+    referenced = fields.get(name)
+    if referenced is None:
+        raise ConfigurationError(f"{model_name}.{field}: ForeignKey refers to {target.__name__}.{name}, "
+                                 f"which does not exist")
+    markers = [x for x in referenced.metadata if isinstance(x, m.Marker)]
+    return options.table, _column_name(target.__name__, name, markers)
 
 
 def _column_name(model_name: str, field: str, markers: list[m.Marker]) -> str:

@@ -20,7 +20,8 @@ from time import perf_counter
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ormada._info import ModelInfo, info_of, registered
+from ormada._info import ModelInfo
+from ormada._registry import configure, configured, info_of
 from ormada._url import DatabaseURL, parse_url
 from ormada.backends.base import AsyncConnection, AsyncPool, Backend, Statement, SyncConnection, SyncPool
 from ormada.errors import ConfigurationError, OrmadaError, TransactionError
@@ -482,7 +483,8 @@ class Database:
         return [info.model for info in self._infos()]
 
     def _infos(self) -> list[ModelInfo]:
-        return [info for info in registered() if info.database == self.name]
+        configure(database=self.name)
+        return configured(self.name)
 
     def _schema_statements(self, models: Sequence[type[BaseModel]] | None, drop: bool) -> list[Statement]:
         known = self._infos()  # what foreign keys may refer to

@@ -95,3 +95,13 @@ class QueryTimeout(DatabaseError):
     read or write timeout); a write that timed out may still have been applied."""
 
     code = "timeout"
+
+
+class RelationNotLoaded(OrmadaError, AttributeError):
+    """A relation that was not loaded was read: ormada never queries behind an attribute.
+
+    Also an ``AttributeError``, so ``getattr(obj, name, default)`` and pydantic's
+    ``from_attributes`` treat it as absent rather than inventing a value.
+    """
+
+    code = "relation-not-loaded"

@@ -67,11 +67,48 @@ class Unique(Marker):
 
 @dataclass(frozen=True, slots=True)
 class ForeignKey(Marker):
-    """The field references ``target`` (``"table.column"`` or a model class)."""
+    """A reference to another model's row.
 
-    target: Any
+    On a field typed as the model (``author: Annotated[Author, ForeignKey()]``) it makes
+    a relation: the key is stored in ``author_id`` and ``book.author`` is the loaded
+    object. On a key field (``author_id: Annotated[int, ForeignKey(Author)]``) it adds the
+    constraint and a relation named after the field without ``_id``.
+
+    Attributes:
+        target: A model class, a model's name (``"Person"``, ``"self"``,
+            ``"app.models.Person"``, resolved once every model exists), or
+            ``"table.column"`` for a table ormada does not manage. None on a relation
+            field, whose type names the model.
+        related_name: The reverse relation's name on the target (default
+            ``<model>_set``; ``"+"`` for none).
+        on_delete: What the database does to this row when the referenced one is
+            deleted: ``"cascade"``, ``"set null"``, ``"restrict"``, ``"no action"``,
+            ``"set default"`` (any case).
+        db_constraint: False for a plain key column with no FOREIGN KEY in the DDL
+            (databases without foreign keys, Cassandra, cross-database references).
+        column: The referenced column when it is not the target's primary key.
+    """
+
+    target: Any = None
+    related_name: str | None = None
+    on_delete: OnDelete | str | None = None
+    db_constraint: bool = True
     column: str | None = None
-    on_delete: OnDelete | None = None
+
+    def __post_init__(self) -> None:
+        if self.on_delete is not None:
+            action = " ".join(str(self.on_delete).upper().replace("_", " ").split())
+            if action not in _ON_DELETE:
+                raise ValueError(f"on_delete={self.on_delete!r}: use one of {', '.join(sorted(_ON_DELETE))}")
+            object.__setattr__(self, "on_delete", action)
+
+
+@dataclass(frozen=True, slots=True)
+class OneToOne(ForeignKey):
+    """A foreign key that is also unique: the reverse relation is one object, not a list."""
+
+
+_ON_DELETE = frozenset(("CASCADE", "SET NULL", "RESTRICT", "NO ACTION", "SET DEFAULT"))
 
 
 @dataclass(frozen=True, slots=True)

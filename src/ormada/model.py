@@ -12,17 +12,24 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic._internal._model_construction import ModelMetaclass, build_lenient_weakvaluedict
+from pydantic._internal._typing_extra import parent_frame_namespace
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ormada import _operations as ops
-from ormada._info import ModelInfo, info_of, register
+from ormada import _registry
+from ormada._info import ModelInfo
 from ormada._meta import ModelOptions, read_meta
-from ormada._schema_builder import build_table_schema
+from ormada._prefetch import plan as prefetch_plan
+from ormada._prefetch import prefetch
+from ormada._registry import info_of
+from ormada._relations import PendingKey, declare, set_related
 from ormada.database import Database, get_database
 from ormada.errors import ConfigurationError, DoesNotExist, MultipleObjectsReturned, OrmadaError, QueryError
 from ormada.query.expressions import Q
 from ormada.query.queryset import QuerySet
 from ormada.query.resolve import closest
+from ormada.query.state import Prefetch
 from ormada.schema import TableSchema
 
 if TYPE_CHECKING:
@@ -54,7 +61,24 @@ class DeferredFieldError(OrmadaError, AttributeError):
     code = "deferred-field"
 
 
-class Model(BaseModel):
+class ModelMeta(ModelMetaclass):
+    """Rewrites relation fields (``author: Annotated[Author, ForeignKey()]``) into their key
+    field and attribute before pydantic reads the class body (see ``ormada._relations``)."""
+
+    def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any) -> type:
+        # The namespace the class statement runs in (a test function's locals, say), taken
+        # here because pydantic would otherwise take this method's own.
+        local = parent_frame_namespace() or {}
+        pending = declare(name, namespace, local) if any(isinstance(b, ModelMeta) for b in bases) else []
+        if "__pydantic_reset_parent_namespace__" not in kwargs:
+            namespace["__pydantic_parent_namespace__"] = build_lenient_weakvaluedict(dict(local)) if local else None
+            kwargs["__pydantic_reset_parent_namespace__"] = False
+        inherited = {p.field: p for base in reversed(bases) for p in getattr(base, "__ormada_pending__", ())}
+        namespace["__ormada_pending__"] = (*inherited.values(), *pending)
+        return super().__new__(mcs, name, bases, namespace, **kwargs)
+
+
+class Model(BaseModel, metaclass=ModelMeta):
     """Base class of ormada models: a pydantic model that maps to a table.
 
     >>> class Book(Model):
@@ -71,10 +95,13 @@ class Model(BaseModel):
     """
 
     model_config = ConfigDict(validate_assignment=True, extra="forbid")
-    __slots__ = ("_ormada_layout", "_ormada_row")
+    __slots__ = ("_ormada_layout", "_ormada_related", "_ormada_row")
 
     __ormada__: ClassVar[ModelInfo]
     __ormada_options__: ClassVar[ModelOptions | None] = None
+    __ormada_pending__: ClassVar[tuple[PendingKey, ...]] = ()
+    # The forward relations a constructor takes (``Book(author=le_guin)``), by name.
+    __ormada_relation_inputs__: ClassVar[frozenset[str]] = frozenset()
     __table_schema__: ClassVar[TableSchema]
     DoesNotExist: ClassVar[type[DoesNotExist]] = DoesNotExist
     MultipleObjectsReturned: ClassVar[type[MultipleObjectsReturned]] = MultipleObjectsReturned
@@ -94,28 +121,21 @@ class Model(BaseModel):
                 f"{cls.__name__}: field name(s) {', '.join(clashes)} would hide ormada's model API; "
                 "rename the field(s)"
             )
-        table = build_table_schema(cls.__name__, cls.model_fields, options)
-        if not table.primary_key:
-            raise ConfigurationError(
-                f"{cls.__name__} has no primary key: mark a field with PrimaryKey(), "
-                "e.g. id: Annotated[int | None, PrimaryKey()] = None"
-            )
         _default_discriminator(cls)
-        cls.__table_schema__ = table
-        qualname = cls.__qualname__
-        cls.DoesNotExist = type("DoesNotExist", (DoesNotExist,), {"__module__": cls.__module__,
-                                                                 "__qualname__": f"{qualname}.DoesNotExist"})
-        cls.MultipleObjectsReturned = type("MultipleObjectsReturned", (MultipleObjectsReturned,), {
-            "__module__": cls.__module__, "__qualname__": f"{qualname}.MultipleObjectsReturned"})
-        cls.__ormada__ = ModelInfo(cls, cls.__name__, options, table, does_not_exist=cls.DoesNotExist,
-                                   multiple_objects=cls.MultipleObjectsReturned)
-        register(cls.__ormada__)
+        _registry.define(cls, options, list(cls.__ormada_pending__))
 
     def __init__(self, /, **data: Any) -> None:
+        cls = type(self)
+        if not cls.__pydantic_complete__:  # a key whose type waits for its model
+            _registry.configure_before_use(cls)
+        related = _relation_values(cls, data) if cls.__ormada_relation_inputs__ & data.keys() else None
         try:
             self.__pydantic_validator__.validate_python(data, self_instance=self)
         except ValidationError as exc:
-            raise _with_field_hints(type(self), exc) from None
+            raise _with_field_hints(cls, exc) from None
+        if related:
+            for name, value in related.items():
+                set_related(self, name, value)
 
     if not TYPE_CHECKING:
         def __getattr__(self, name: str) -> Any:
@@ -158,6 +178,11 @@ class Model(BaseModel):
     def order_by(cls, *fields: str) -> QuerySet[Self]:
         """``QuerySet`` of every row, sorted."""
         return cls.query().order_by(*fields)
+
+    @classmethod
+    def prefetch_related(cls, *lookups: str | Prefetch) -> QuerySet[Self]:
+        """``QuerySet`` of every row with these relations loaded; see :meth:`QuerySet.prefetch_related`."""
+        return cls.query().prefetch_related(*lookups)
 
     @classmethod
     def only(cls, *fields: str) -> QuerySet[Self]:
@@ -419,6 +444,38 @@ class Model(BaseModel):
         db = self.database()
         return await db.arun(ops.refresh(db.backend, self._info(), self))
 
+    # -- relations ---------------------------------------------------------------
+    def fetch_related(self, *names: str | Prefetch) -> Self:
+        """Loads these relations (paths such as ``"books__tags"`` too) onto this instance,
+        one query each, and returns it: ``book.fetch_related("author").author.name``.
+
+        Raises:
+            QueryError: a name is not a relation of the model.
+        """
+        db = self.database()
+        return db.run(prefetch(db.backend, info_of, [self], prefetch_plan(info_of, self._info(), names)))[0]  # type: ignore[no-any-return]
+
+    async def afetch_related(self, *names: str | Prefetch) -> Self:
+        """The async twin of :meth:`fetch_related`."""
+        db = self.database()
+        found = await db.arun(prefetch(db.backend, info_of, [self], prefetch_plan(info_of, self._info(), names)))
+        return found[0]  # type: ignore[no-any-return]
+
+
+def _relation_values(cls: type[Model], data: dict[str, Any]) -> dict[str, Any]:
+    """Replaces each related instance (or key) given for a forward relation by the key
+    it stores, and returns the instances, to keep as the loaded relations."""
+    related: dict[str, Any] = {}
+    for name in cls.__ormada_relation_inputs__ & data.keys():
+        descriptor = cls.__dict__.get(name) or getattr(cls, name)
+        value = data.pop(name)
+        if descriptor.key in data:
+            raise QueryError(f"{cls.__name__}: give {name} or {descriptor.key}, not both")
+        data[descriptor.key] = descriptor.key_of(cls, value)
+        if value is None or isinstance(value, BaseModel):
+            related[name] = value
+    return related
+
 
 def _default_discriminator(cls: type[Model]) -> None:
     """A polymorphic subclass's discriminator field defaults to its ``__discriminator_value__``,
@@ -432,7 +489,8 @@ def _default_discriminator(cls: type[Model]) -> None:
         raise ConfigurationError(f"{cls.__name__}.__discriminator__ names unknown field {field!r}")
     if info.default != value:
         info.default = value
-        cls.model_rebuild(force=True)
+        if cls.__pydantic_complete__:  # otherwise the rebuild that completes it takes the default
+            cls.model_rebuild(force=True)
 
 
 _RESERVED = frozenset(name for name in vars(Model) if not name.startswith("__")) | {"objects", "pk"}

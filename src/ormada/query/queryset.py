@@ -7,13 +7,15 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ormada import _hydrate as hydrate
 from ormada import _operations as ops
-from ormada._info import info_of
+from ormada._prefetch import plan as prefetch_plan
+from ormada._prefetch import prefetch
+from ormada._registry import info_of
 from ormada.backends.base import Statement
 from ormada.database import get_database
 from ormada.errors import QueryError
 from ormada.query.expressions import Q, RawLookups, is_expression
 from ormada.query.resolve import check_expression, column_of, conjoin, resolve, validate_value
-from ormada.query.state import EVERY_ROW, OrderBy, QueryState, Subquery
+from ormada.query.state import EVERY_ROW, OrderBy, Prefetch, QueryState, Subquery
 
 if TYPE_CHECKING:
     from typing import Self
@@ -184,6 +186,21 @@ class QuerySet(Generic[M]):
         """Drops duplicate rows (of the selected columns)."""
         return self._clone(distinct=True)
 
+    def prefetch_related(self, *lookups: str | Prefetch | None) -> Self:
+        """Loads these relations of the rows read, one query per relation and level
+        (``WHERE key IN (…)``), e.g. ``Author.filter(...).prefetch_related("books__tags")``
+        or ``prefetch_related(Prefetch("books", Book.filter(year__gte=1970)))``.
+        ``prefetch_related(None)`` drops the ones set so far.
+
+        Raises:
+            QueryError: a path names no relation (checked now, not when the query runs).
+        """
+        if lookups == (None,):
+            return self._clone(prefetch=())
+        wanted = tuple(x for x in lookups if x is not None)
+        prefetch_plan(info_of, self._info, wanted)
+        return self._clone(prefetch=self.state.prefetch + wanted)
+
     def options(self, **options: Any) -> Self:
         """Backend options for this query (``ttl``, ``consistency``, ``allow_filtering``,
         ``fetch_size``…); a backend refuses options it cannot honour."""
@@ -308,7 +325,7 @@ class QuerySet(Generic[M]):
         asking, and CQL refuses ``LIMIT 0``."""
         if state.limit == 0:
             return _answered([])
-        return ops.fetch(db.backend, self._info, state)
+        return _then_prefetch(db, self._info, state, ops.fetch(db.backend, self._info, state))
 
     def all(self) -> list[M]:
         """Every matching row."""
@@ -374,7 +391,7 @@ class QuerySet(Generic[M]):
                 else:
                     return ops.keyed_get(db.backend, info, plan, checked, missing_ok)
         qs = self.filter(*q, **lookups) if q or lookups else self
-        return ops.get(db.backend, info, qs.state, missing_ok)
+        return _then_prefetch(db, info, qs.state, ops.get(db.backend, info, qs.state, missing_ok))
 
     def count(self) -> int:
         """How many rows match."""
@@ -531,6 +548,21 @@ class QuerySet(Generic[M]):
         qs = self.filter(**lookups)
         db = self._db
         return await db.arun(ops.update_or_create(db.backend, self._info, qs.state, lookups, defaults), atomic=True)
+
+
+def _then_prefetch(db: Database, info: ModelInfo, state: QueryState, read: ops.Operation) -> ops.Operation:
+    """``read``, then the relations ``state`` asks for, loaded onto its instances."""
+    if not state.prefetch or state.shape != "models":
+        return read
+    return _prefetched(db, info, state, read)
+
+
+def _prefetched(db: Database, info: ModelInfo, state: QueryState, read: ops.Operation) -> ops.Operation:
+    found = yield from read
+    instances = found if isinstance(found, list) else [found] if found is not None else []
+    if instances:
+        yield from prefetch(db.backend, info_of, instances, prefetch_plan(info_of, info, state.prefetch))
+    return found
 
 
 def _answered(result: Any) -> Generator[Statement, Any, Any]:

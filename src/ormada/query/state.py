@@ -31,6 +31,8 @@ class QueryState:
         distinct: SELECT DISTINCT.
         options: Backend options such as ``ttl``, ``consistency``, ``allow_filtering``,
             ``fetch_size``; backends ignore what they do not know and refuse what they cannot do.
+        prefetch: Relations to load after the rows, by path (``"books__tags"``) or
+            :class:`Prefetch`; never part of the statement.
     """
 
     where: Node | None = None
@@ -41,6 +43,7 @@ class QueryState:
     shape: ResultShape = "models"
     distinct: bool = False
     options: dict[str, Any] = field(default_factory=dict)
+    prefetch: tuple[str | Prefetch, ...] = ()
 
     def evolve(self, **changes: Any) -> QueryState:
         """A copy with ``changes`` applied (``dataclasses.replace`` costs several times more)."""
@@ -48,6 +51,25 @@ class QueryState:
         for name in _FIELDS:
             _set(new, name, changes[name] if name in changes else getattr(self, name))
         return new
+
+
+@dataclass(frozen=True, slots=True)
+class Prefetch:
+    """A relation to prefetch with a query of its own, to filter or order its rows:
+    ``prefetch_related(Prefetch("books", Book.filter(year__gte=1970).order_by("year")))``.
+
+    Attributes:
+        path: The relation, as in ``prefetch_related`` (``"books"``, ``"books__tags"``).
+        queryset: A QuerySet of the related model; its filters and ordering apply to
+            the rows loaded (its limit would apply to all owners at once, so none is taken).
+    """
+
+    path: str
+    queryset: Any = None
+
+    @property
+    def state(self) -> QueryState | None:
+        return None if self.queryset is None else self.queryset.state
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -84,7 +106,7 @@ class SubquerySource(Protocol):
 
 
 _set = object.__setattr__
-_FIELDS = ("where", "order_by", "limit", "offset", "columns", "shape", "distinct", "options")
+_FIELDS = ("where", "order_by", "limit", "offset", "columns", "shape", "distinct", "options", "prefetch")
 
 # The state of ``Model.query()``; shared, so "no filter, nothing set" is an identity test.
 EVERY_ROW = QueryState(options={})

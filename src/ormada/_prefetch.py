@@ -1,0 +1,121 @@
+"""Loading relations of rows already read: one query per relation and level
+(``WHERE key IN (…)``, batched), each row of the answer attached to its owners.
+
+Used by ``prefetch_related`` on a query and by ``fetch_related`` on an instance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ormada._operations import Operation, fetch
+from ormada._relations import Relation, related_store, set_related
+from ormada.errors import QueryError
+from ormada.query.expressions import Junction, Lookup
+from ormada.query.resolve import closest
+from ormada.query.state import EVERY_ROW, Prefetch, QueryState
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from ormada._info import ModelInfo
+    from ormada.backends.base import Backend
+
+InfoOf = Callable[[type["BaseModel"]], "ModelInfo"]
+# Keys per IN list: far below every backend's parameter limit, and small enough that a
+# database plans each batch as well as a short list.
+_KEYS_PER_QUERY = 2_000
+
+
+@dataclass
+class _Node:
+    """One relation to load, the query for its rows, and what to load below it."""
+
+    relation: Relation
+    state: QueryState = EVERY_ROW
+    children: dict[str, _Node] = field(default_factory=dict)
+
+
+def plan(info_of: InfoOf, info: ModelInfo, lookups: Sequence[str | Prefetch]) -> dict[str, _Node]:
+    """The tree of relations ``lookups`` name, from ``info``'s model.
+
+    Raises:
+        QueryError: a path names no relation (the message says which names exist).
+    """
+    tree: dict[str, _Node] = {}
+    for lookup in lookups:
+        path, state = (lookup.path, lookup.state) if isinstance(lookup, Prefetch) else (lookup, None)
+        level, current = tree, info
+        parts = path.split("__")
+        for depth, name in enumerate(parts):
+            relation = current.relations.get(name)
+            if relation is None:
+                known = sorted(current.relations)
+                hint = closest(name, known) or (f"; its relations are {', '.join(known)}" if known else
+                                                "; it has no relations")
+                raise QueryError(f"prefetch_related({path!r}): {current.name} has no relation {name!r}{hint}")
+            node = level.get(name)
+            if node is None:
+                node = level[name] = _Node(relation)
+            if depth == len(parts) - 1 and state is not None:
+                model = lookup.queryset.model  # type: ignore[union-attr]  # a state comes with its queryset
+                if model is not relation.target:
+                    raise QueryError(f"Prefetch({path!r}): the queryset is of {getattr(model, '__name__', model)}, "
+                                     f"but {current.name}.{name} holds {relation.target.__name__} rows")
+                if state.limit is not None or state.offset is not None:
+                    raise QueryError(f"Prefetch({path!r}): a limit or offset would apply to every owner's rows "
+                                     "at once; filter and order only")
+                node.state = state
+            level, current = node.children, info_of(relation.target)
+    return tree
+
+
+def prefetch(backend: Backend, info_of: InfoOf, instances: Sequence[BaseModel], tree: dict[str, _Node]) -> Operation:
+    """Loads every relation of ``tree`` onto ``instances`` (and below, onto what was loaded)."""
+    for name, node in tree.items():
+        relation = node.relation
+        loaded = yield from _load(backend, info_of(relation.target), instances, name, node)
+        if node.children and loaded:
+            yield from prefetch(backend, info_of, loaded, node.children)
+    return instances
+
+
+def _load(backend: Backend, target: ModelInfo, instances: Sequence[BaseModel], name: str,
+          node: _Node) -> Operation:
+    """Reads the rows of one relation for all ``instances`` and attaches them; returns them."""
+    relation = node.relation
+    forward = relation.kind == "forward"
+    # Forward: the owners hold the key, the rows are found by the field it refers to.
+    # Reverse: the rows hold the key, which refers to the owners' field.
+    owner_field, row_field = ((relation.key, relation.target_key) if forward else
+                              (relation.target_key, relation.key))
+    keys = list(dict.fromkeys(v for x in instances if (v := x.__dict__.get(owner_field)) is not None))
+    rows: list[BaseModel] = []
+    for start in range(0, len(keys), _KEYS_PER_QUERY):
+        batch = Lookup(row_field, "in", keys[start:start + _KEYS_PER_QUERY])
+        where = batch if node.state.where is None else Junction("and", (node.state.where, batch))
+        rows.extend((yield from fetch(backend, target, node.state.evolve(where=where))))
+    if forward:
+        by_key = {row.__dict__[row_field]: row for row in rows}
+        for instance in instances:
+            set_related(instance, name, by_key.get(instance.__dict__.get(owner_field)))
+        return rows
+    groups: dict[Any, list[BaseModel]] = {}
+    for row in rows:
+        groups.setdefault(row.__dict__[row_field], []).append(row)
+    partner = relation.partner.name if relation.partner is not None else None
+    for instance in instances:
+        mine = groups.get(instance.__dict__.get(owner_field), [])
+        set_related(instance, name, mine if relation.many else (mine[0] if mine else None))
+        if partner is not None:  # each row read knows its owner without another query
+            for row in mine:
+                set_related(row, partner, instance)
+    return rows
+
+
+def loaded(instance: BaseModel, name: str) -> bool:
+    """Whether the relation ``name`` of ``instance`` is loaded."""
+    store = related_store(instance)
+    return store is not None and name in store

@@ -1,0 +1,269 @@
+"""The registry of models, in two phases.
+
+A model class is *defined* when its ``class`` statement runs; it is *configured* once
+everything it refers to exists: its table is built, its relations (and their reverse
+sides on the targets) are in place. A model whose relations name models that are not
+defined yet (``"Person"``, ``"self"``) waits; each definition configures whatever it
+completes, and the first use of a model that still waits (a query, ``create_all``,
+building an instance, or :func:`configure`) says which name is missing.
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+import typing
+from dataclasses import replace
+from typing import Any
+
+from pydantic import BaseModel
+
+from ormada import fields as m
+from ormada._info import ModelInfo
+from ormada._meta import ModelOptions
+from ormada._relations import ForwardDescriptor, PendingKey, Relation, ReverseDescriptor, key_annotation
+from ormada._schema_builder import build_table_schema
+from ormada.errors import ConfigurationError, DoesNotExist, MultipleObjectsReturned
+from ormada.schema import TableSchema
+
+# Every concrete model configured so far, in definition order: what databases read their models from.
+_configured: list[ModelInfo] = []
+# Concrete models waiting for the targets of their relations, with the keys that wait.
+_waiting: dict[type[BaseModel], list[PendingKey]] = {}
+# Every concrete model class by its class name, for relations that name their target.
+_by_name: dict[str, list[type[BaseModel]]] = {}
+
+
+def define(cls: type[BaseModel], options: ModelOptions, pending: list[PendingKey]) -> None:
+    """Records a concrete model class that has just been defined, and configures it and any
+    model that was waiting for it, as far as their targets exist.
+
+    Raises:
+        ConfigurationError: the model cannot be stored as declared (raised now, not at first use).
+    """
+    _by_name.setdefault(cls.__name__, []).append(cls)
+    if pending:
+        _check(cls, options, {p.field for p in pending})
+        _waiting[cls] = pending
+    else:
+        _finish(cls, options)
+    _configure_ready()
+
+
+def configure(*models: type[BaseModel], database: str | None = None) -> None:
+    """Configures every waiting model whose targets exist, then checks that ``models``
+    (or, with ``database``, every model of that database; with neither, every model) are
+    configured.
+
+    Raises:
+        ConfigurationError: a relation of one of those models names a model that does not
+            exist; the message names the model, the field and the closest defined name.
+    """
+    _configure_ready()
+    wanted = {cls for cls in _waiting if (cls in models if models else
+                                          database is None or _options(cls).database == database)}
+    if not wanted:
+        return
+    _configure_ready(final=wanted)
+    for cls in wanted & _waiting.keys():
+        for key in _waiting[cls]:
+            if _target(cls, key.marker.target, final=True) is None:
+                raise ConfigurationError(
+                    f"{cls.__name__}.{key.field.removesuffix('_id')}: the related model "
+                    f"{key.marker.target!r} is not defined{_closest(str(key.marker.target))}"
+                )
+
+
+def configured(database: str | None = None) -> list[ModelInfo]:
+    """The infos of the configured models (of one database), in definition order."""
+    return [info for info in _configured if database is None or info.database == database]
+
+
+def info_of(model: type[BaseModel]) -> ModelInfo:
+    """The info of a concrete model class, configuring it first if it was waiting.
+
+    Raises:
+        ConfigurationError: the class is abstract or not a model, or one of its
+            relations names a model that does not exist.
+    """
+    info = model.__dict__.get("__ormada__")
+    if info is None and model in _waiting:
+        configure(model)
+        info = model.__dict__.get("__ormada__")
+    if not isinstance(info, ModelInfo):
+        raise ConfigurationError(f"{model.__name__} is abstract (or not a model class); it has no table")
+    return info
+
+
+def configure_before_use(model: type[BaseModel]) -> None:
+    """Called when an instance of ``model`` is built while its key types still wait."""
+    if model in _waiting:
+        configure(model)
+
+
+def _options(cls: type[BaseModel]) -> ModelOptions:
+    options = cls.__dict__.get("__ormada_options__")
+    assert isinstance(options, ModelOptions)
+    return options
+
+
+def _configure_ready(final: set[type[BaseModel]] | frozenset[type[BaseModel]] = frozenset()) -> None:
+    """Configures waiting models until none of them can be (a target may be waiting too);
+    the ``final`` ones are in use, so their targets may come from modules of their own."""
+    progress = True
+    while progress and _waiting:
+        progress = False
+        for cls, keys in list(_waiting.items()):
+            targets = [_target(cls, key.marker.target, cls in final) for key in keys]
+            if any(t is None for t in targets):
+                continue
+            namespace = {key.alias: key_annotation(t, replace(key.marker, target=t), key.nullable, key.extra)
+                         for key, t in zip(keys, targets, strict=True) if key.alias and t is not None}
+            if namespace:
+                cls.model_rebuild(force=True, _types_namespace=namespace)
+            del _waiting[cls]
+            for key, target in zip(keys, targets, strict=True):
+                _point_at(cls, key, target)  # type: ignore[arg-type]
+            _finish(cls, _options(cls))
+            progress = True
+
+
+def _point_at(cls: type[BaseModel], key: PendingKey, target: type[BaseModel]) -> None:
+    """Makes the key field's marker (and the relation attribute) refer to the class found."""
+    metadata = cls.model_fields[key.field].metadata
+    for i, marker in enumerate(metadata):
+        if isinstance(marker, m.ForeignKey) and not isinstance(marker.target, type):
+            metadata[i] = replace(marker, target=target)
+    descriptor = cls.__dict__.get(key.field.removesuffix("_id"))
+    if isinstance(descriptor, ForwardDescriptor):
+        descriptor.target = target
+
+
+def _target(cls: type[BaseModel], ref: Any, final: bool = False) -> type[BaseModel] | None:
+    """The class a relation's target names, or None while no such model is defined.
+
+    A bare name means a model of the owner's module when there is one; a model of
+    another module only once the owner's module has run to its end (or, ``final``, when
+    the owner is used), so that a name defined further down is not taken for another.
+    """
+    if isinstance(ref, type):
+        return ref
+    name = str(ref)
+    if name == "self":
+        return cls
+    candidates = _by_name.get(name.rpartition(".")[2], [])
+    if "." in name:
+        candidates = [c for c in candidates if f"{c.__module__}.{c.__qualname__}".endswith(name)]
+    own = [c for c in candidates if c.__module__ == cls.__module__]
+    if own:
+        return own[-1]  # redefined in a notebook or test: the latest
+    if not final and _importing(cls.__module__):
+        return None
+    if len(candidates) > 1:
+        paths = ", ".join(f"{c.__module__}.{c.__qualname__}" for c in candidates)
+        raise ConfigurationError(f"{cls.__name__}: the related model {name!r} is ambiguous ({paths}); "
+                                 "name it with its module")
+    return candidates[0] if candidates else None
+
+
+def _importing(module: str) -> bool:
+    """Whether ``module`` is still being imported (its body has not run to the end)."""
+    spec = getattr(sys.modules.get(module), "__spec__", None)
+    return bool(getattr(spec, "_initializing", False))
+
+
+def _closest(name: str) -> str:
+    hint = difflib.get_close_matches(name.rpartition(".")[2], list(_by_name), n=1)
+    return f"; did you mean {hint[0]!r}?" if hint else " (is the module that defines it imported?)"
+
+
+def _check(cls: type[BaseModel], options: ModelOptions, waiting: set[str]) -> None:
+    """The definition-time checks of a model that waits for its targets, so that a
+    mistake elsewhere in it is still reported where the class is defined."""
+    fields = {name: f for name, f in cls.model_fields.items() if name not in waiting}
+    _checked_table(cls, fields, options)
+
+
+def _checked_table(cls: type[BaseModel], fields: dict[str, Any], options: ModelOptions) -> TableSchema:
+    table = build_table_schema(cls.__name__, fields, options)
+    if not table.primary_key:
+        raise ConfigurationError(
+            f"{cls.__name__} has no primary key: mark a field with PrimaryKey(), "
+            "e.g. id: Annotated[int | None, PrimaryKey()] = None"
+        )
+    return table
+
+
+def _finish(cls: type[BaseModel], options: ModelOptions) -> None:
+    """Builds the table and info of a model whose fields are complete, and its relations."""
+    table = _checked_table(cls, dict(cls.model_fields), options)
+    qualname = cls.__qualname__
+    does_not_exist = type("DoesNotExist", (DoesNotExist,), {"__module__": cls.__module__,
+                                                           "__qualname__": f"{qualname}.DoesNotExist"})
+    multiple = type("MultipleObjectsReturned", (MultipleObjectsReturned,), {
+        "__module__": cls.__module__, "__qualname__": f"{qualname}.MultipleObjectsReturned"})
+    info = ModelInfo(cls, cls.__name__, options, table, does_not_exist=does_not_exist, multiple_objects=multiple)
+    type.__setattr__(cls, "__table_schema__", table)
+    type.__setattr__(cls, "DoesNotExist", does_not_exist)
+    type.__setattr__(cls, "MultipleObjectsReturned", multiple)
+    type.__setattr__(cls, "__ormada__", info)
+    _add_relations(info)
+    _configured.append(info)
+
+
+def relations_of(cls: type[BaseModel]) -> dict[str, Relation]:
+    """The relations of a model class by attribute name (those of its reverse sides
+    included); the dict grows as models that refer to it are configured."""
+    own = cls.__dict__.get("__ormada_relations__")
+    if own is None:
+        own = {}
+        type.__setattr__(cls, "__ormada_relations__", own)
+    return own
+
+
+def _add_relations(info: ModelInfo) -> None:
+    """The forward relation of each foreign key to a model, and its reverse side on the target."""
+    cls = info.model
+    mine = relations_of(cls)
+    info.relations = mine
+    for name, field in cls.model_fields.items():
+        marker = next((x for x in field.metadata if isinstance(x, m.ForeignKey)), None)
+        if marker is None or not (isinstance(marker.target, type) and issubclass(marker.target, BaseModel)):
+            continue
+        target = marker.target
+        relation_name = name.removesuffix("_id") if name.endswith("_id") else None
+        descriptor = cls.__dict__.get(relation_name) if relation_name else None
+        if relation_name is None or relation_name in cls.model_fields or (
+                relation_name in vars(cls) and not isinstance(descriptor, ForwardDescriptor)):
+            continue  # a key field whose name gives no free attribute for the relation
+        target_key = marker.column or _single_key(target)
+        nullable = type(None) in typing.get_args(field.annotation)
+        forward = Relation(relation_name, "forward", cls, target, name, target_key, many=False,
+                           nullable=nullable)
+        if not isinstance(descriptor, ForwardDescriptor):
+            descriptor = ForwardDescriptor(relation_name, name, target, nullable)
+            type.__setattr__(cls, relation_name, descriptor)
+        descriptor.relation = forward
+        mine[relation_name] = forward
+        inputs = cls.__dict__.get("__ormada_relation_inputs__", frozenset())
+        type.__setattr__(cls, "__ormada_relation_inputs__", inputs | {relation_name})
+        if marker.related_name == "+":
+            continue
+        reverse_name = marker.related_name or f"{cls.__name__.lower()}_set"
+        one = isinstance(marker, m.OneToOne)
+        if reverse_name in target.model_fields or reverse_name in relations_of(target) or (
+                reverse_name in vars(target)):
+            raise ConfigurationError(
+                f"{info.name}.{relation_name}: the reverse relation {target.__name__}.{reverse_name} would hide "
+                f"what {target.__name__} already has by that name; give ForeignKey(related_name=...) another"
+            )
+        reverse = Relation(reverse_name, "reverse", target, cls, name, target_key, many=not one, partner=forward)
+        forward.partner = reverse
+        relations_of(target)[reverse_name] = reverse
+        type.__setattr__(target, reverse_name, ReverseDescriptor(reverse))
+
+
+def _single_key(target: type[BaseModel]) -> str:
+    keys = [name for name, f in target.model_fields.items()
+            if any(isinstance(x, (m.PrimaryKey, m.PartitionKey)) for x in f.metadata)]
+    return keys[0] if len(keys) == 1 else "id"

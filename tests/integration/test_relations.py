@@ -1,0 +1,265 @@
+"""Foreign-key relations: declaration, forward and self references, the key without I/O,
+assignment of instances and keys, not-loaded errors, and what the database enforces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import pytest
+from pydantic import ValidationError
+
+import ormada
+from ormada import Column, ForeignKey, Model, OneToOne, PrimaryKey
+from tests.conftest import Api, database_url
+
+
+class Writer(Model):
+    id: Annotated[int | None, PrimaryKey()] = None
+    name: str
+
+
+class Press(Model):
+    id: Annotated[int | None, PrimaryKey()] = None
+    name: str
+
+
+class Novel(Model):
+    id: Annotated[int | None, PrimaryKey()] = None
+    title: str
+    writer: Annotated[Writer, ForeignKey(related_name="novels", on_delete="cascade")]
+    editor: Annotated[Reader | None, ForeignKey(related_name="edited", on_delete="set null")] = None
+    press_id: Annotated[int | None, ForeignKey(Press)] = None  # a key declared by hand
+
+
+class Reader(Model):
+    """Defined after Novel, which refers to it by name."""
+
+    id: Annotated[int | None, PrimaryKey()] = None
+    name: str
+
+
+class Topic(Model):
+    id: Annotated[int | None, PrimaryKey()] = None
+    name: str
+    parent: Annotated[Topic | None, ForeignKey("self", related_name="children"), Column("ParentRef")] = None
+
+
+class Review(Model):
+    """Refers to a Novel without a FOREIGN KEY in the database."""
+
+    id: Annotated[int | None, PrimaryKey()] = None
+    novel: Annotated[Novel, ForeignKey(related_name="reviews", db_constraint=False)]
+
+
+class Passport(Model):
+    id: Annotated[int | None, PrimaryKey()] = None
+    holder: Annotated[Reader, OneToOne(related_name="passport")]
+
+
+MODELS = [Writer, Press, Reader, Novel, Topic, Passport, Review]
+
+
+@pytest.fixture
+async def rdb(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    database = ormada.connect(database_url(backend, request, tmp_path))
+    database.drop_all(MODELS)
+    database.create_all(MODELS)
+    yield database
+    database.drop_all(MODELS)
+    await database.aclose()
+
+
+def test_a_relation_field_becomes_its_key_field_and_an_attribute() -> None:
+    assert "writer_id" in Novel.model_fields and "writer" not in Novel.model_fields
+    assert Novel.model_fields["writer_id"].is_required()
+    assert not Novel.model_fields["editor_id"].is_required()
+    relations = Novel.__ormada__.relations
+    assert {name: (r.kind, r.target.__name__, r.key) for name, r in relations.items()} == {
+        "writer": ("forward", "Writer", "writer_id"),
+        "editor": ("forward", "Reader", "editor_id"),
+        "press": ("forward", "Press", "press_id"),
+        "reviews": ("reverse", "Review", "novel_id"),  # the reverse side of Review.novel
+    }
+    assert Writer.__ormada__.relations["novels"].many
+    assert Writer.__ormada__.relations["novels"].partner is relations["writer"]
+    assert not Reader.__ormada__.relations["passport"].many
+    assert Press.__ormada__.relations["novel_set"].target is Novel  # Django's default name
+    assert Topic.__ormada__.relations["children"].target is Topic
+
+
+def test_the_key_has_the_targets_type_and_a_foreign_key_in_the_ddl(tmp_path: Path) -> None:
+    database = ormada.connect(f"sqlite:///{tmp_path / 'ddl.db'}")
+    try:
+        texts = " ".join(s.text for s in database.create_all(MODELS, dry_run=True))
+        assert "FOREIGN KEY(writer_id) REFERENCES writer (id) ON DELETE CASCADE" in texts
+        assert "FOREIGN KEY(editor_id) REFERENCES reader (id) ON DELETE SET NULL" in texts
+        assert 'FOREIGN KEY("ParentRef") REFERENCES topic (id)' in texts
+        assert "FOREIGN KEY(press_id) REFERENCES press (id)" in texts
+        assert "REFERENCES novel" not in texts.split("CREATE TABLE IF NOT EXISTS review")[1].split(")")[0]
+        with pytest.raises(ValidationError, match="writer_id"):
+            Novel(title="x", writer_id="not a number")
+    finally:
+        database.close()
+
+
+async def test_create_with_an_instance_and_read_the_key_without_loading(rdb: ormada.Database, api: Api) -> None:
+    le_guin = await api(Writer, "create", name="Ursula K. Le Guin")
+    novel = await api(Novel, "create", title="The Dispossessed", writer=le_guin)
+    assert novel.writer_id == le_guin.id
+    assert novel.writer is le_guin  # given, so loaded
+    fetched = await api(Novel, "get", id=novel.id)
+    assert fetched.writer_id == le_guin.id
+    assert fetched.editor is None  # no key: known to be None without a query
+    with pytest.raises(ormada.RelationNotLoaded, match=r"Novel\.writer is not loaded.*select_related\('writer'\)"):
+        _ = fetched.writer
+    with pytest.raises(ormada.RelationNotLoaded, match=r"Writer\.novels is not loaded"):
+        _ = le_guin.novels
+    assert getattr(fetched, "writer", "absent") == "absent"  # an AttributeError: absent, not faked
+
+
+async def test_assign_an_instance_or_a_key_then_save(rdb: ormada.Database, api: Api) -> None:
+    first = await api(Writer, "create", name="first")
+    second = await api(Writer, "create", name="second")
+    editor = await api(Reader, "create", name="ed")
+    novel = await api(Novel, "create", title="t", writer_id=first.id)
+    novel.writer = second
+    novel.editor = editor
+    assert (novel.writer_id, novel.editor_id) == (second.id, editor.id)
+    await api(novel, "save")
+    stored = await api(Novel, "get", id=novel.id)
+    assert (stored.writer_id, stored.editor_id) == (second.id, editor.id)
+    stored.writer_id = first.id  # a new key: the row loaded for the old one is dropped
+    stored.editor = None
+    assert stored.editor_id is None and stored.editor is None
+    await api(stored, "save")
+    assert (await api(Novel, "get", id=novel.id)).writer_id == first.id
+
+
+async def test_unsaved_or_wrong_instances_are_refused_before_anything_is_written(rdb: ormada.Database,
+                                                                               api: Api) -> None:
+    with pytest.raises(ormada.DataError, match=r"Novel\.writer: the Writer assigned is not saved yet"):
+        Novel(title="t", writer=Writer(name="new"))
+    press = await api(Press, "create", name="p")
+    with pytest.raises(ormada.DataError, match=r"Novel\.writer takes a Writer \(or its key\), not a Press"):
+        Novel(title="t", writer=press)
+    writer = await api(Writer, "create", name="w")
+    novel = Novel(title="t", writer=writer)
+    with pytest.raises(ormada.DataError, match=r"Novel\.writer cannot be None"):
+        novel.writer = None
+    with pytest.raises(ormada.QueryError, match="give writer or writer_id, not both"):
+        Novel(title="t", writer=writer, writer_id=writer.id)
+    assert await api(Novel.query(), "count") == 0
+
+
+async def test_the_database_enforces_the_key_and_on_delete(rdb: ormada.Database, api: Api) -> None:
+    writer = await api(Writer, "create", name="w")
+    editor = await api(Reader, "create", name="e")
+    novel = await api(Novel, "create", title="t", writer=writer, editor=editor)
+    with pytest.raises(ormada.IntegrityError):
+        await api(Novel, "create", title="orphan", writer_id=10_000)
+    await api(editor, "delete")  # set null
+    assert (await api(Novel, "get", id=novel.id)).editor_id is None
+    await api(writer, "delete")  # cascade
+    assert await api(Novel.query(), "count") == 0
+
+
+async def test_self_reference_and_one_to_one(rdb: ormada.Database, api: Api) -> None:
+    root = await api(Topic, "create", name="root")
+    leaf = await api(Topic, "create", name="leaf", parent=root)
+    assert (await api(Topic, "get", id=leaf.id)).parent_id == root.id
+    assert await api(Topic.filter(parent_id=root.id), "count") == 1
+    holder = await api(Reader, "create", name="h")
+    await api(Passport, "create", holder=holder)
+    with pytest.raises(ormada.IntegrityError):
+        await api(Passport, "create", holder=holder)  # one-to-one: the key is unique
+    review = await api(Review, "create", novel_id=12_345)  # no constraint: any key is stored
+    assert (await api(Review.prefetch_related("novel"), "get", id=review.id)).novel is None
+
+
+def test_a_relation_to_a_model_never_defined_fails_at_first_use_with_the_closest_name() -> None:
+    class Loan(Model):
+        id: Annotated[int | None, PrimaryKey()] = None
+        borrower: Annotated[Readr, ForeignKey()]  # noqa: F821 - the misspelling under test
+
+        class Meta:
+            database = "loans"
+
+    with pytest.raises(ormada.ConfigurationError, match=r"Loan\.borrower: the related model 'Readr' is not "
+                                                        r"defined; did you mean 'Reader'\?"):
+        Loan.query()
+    with pytest.raises(ormada.ConfigurationError, match="'Readr' is not defined"):
+        ormada.configure(Loan)
+
+
+def test_relation_declarations_that_cannot_work_are_refused_where_the_class_is() -> None:
+    with pytest.raises(ormada.ConfigurationError, match=r"Bad\.writer defaults to None but its type is not optional"):
+        class Bad(Model):
+            id: Annotated[int | None, PrimaryKey()] = None
+            writer: Annotated[Writer, ForeignKey()] = None  # type: ignore[assignment]
+    with pytest.raises(ormada.ConfigurationError, match=r"Twice\.writer: the relation stores its key in writer_id"):
+        class Twice(Model):
+            id: Annotated[int | None, PrimaryKey()] = None
+            writer_id: int
+            writer: Annotated[Writer, ForeignKey()]
+    with pytest.raises(ormada.ConfigurationError, match=r"Clash\.writer: the reverse relation Writer\.name"):
+        class Clash(Model):
+            id: Annotated[int | None, PrimaryKey()] = None
+            writer: Annotated[Writer, ForeignKey(related_name="name")]
+    with pytest.raises(ValueError, match="on_delete='explode'"):
+        ForeignKey(on_delete="explode")
+
+
+async def _library(api: Api) -> tuple[Writer, Writer, Reader]:
+    """Two writers with three and one novels; one reader edits two of them."""
+    le_guin = await api(Writer, "create", name="Le Guin")
+    butler = await api(Writer, "create", name="Butler")
+    editor = await api(Reader, "create", name="Ed")
+    for title, year_writer, edited in (("Dispossessed", le_guin, editor), ("Lathe", le_guin, None),
+                                       ("Earthsea", le_guin, editor), ("Kindred", butler, None)):
+        await api(Novel, "create", title=title, writer=year_writer, editor=edited)
+    return le_guin, butler, editor
+
+
+async def test_prefetch_related_forward_reverse_and_nested(rdb: ormada.Database, api: Api) -> None:
+    await _library(api)
+    writers = await api(Writer.prefetch_related("novels").order_by("id"), "all")
+    assert [[n.title for n in w.novels] for w in writers] == [["Dispossessed", "Lathe", "Earthsea"], ["Kindred"]]
+    assert all(n.writer is w for w in writers for n in w.novels)  # each novel knows its writer, no query
+    novels = await api(Novel.prefetch_related("writer", "editor").order_by("id"), "all")
+    assert [(n.writer.name, n.editor.name if n.editor else None) for n in novels] == [
+        ("Le Guin", "Ed"), ("Le Guin", None), ("Le Guin", "Ed"), ("Butler", None)]
+    readers = await api(Reader.prefetch_related("edited__writer"), "all")
+    assert sorted(n.writer.name + "/" + n.title for n in readers[0].edited) == ["Le Guin/Dispossessed",
+                                                                                 "Le Guin/Earthsea"]
+    lonely = await api(Writer, "create", name="nobody")
+    assert (await api(Writer.prefetch_related("novels"), "get", id=lonely.id)).novels == []
+
+
+async def test_prefetch_with_its_own_query_and_fetch_related_on_an_instance(rdb: ormada.Database,
+                                                                            api: Api) -> None:
+    le_guin, _, editor = await _library(api)
+    recent = ormada.Prefetch("novels", Novel.filter(title__startswith="L").order_by("-title"))
+    writer = (await api(Writer.prefetch_related(recent).filter(id=le_guin.id), "all"))[0]
+    assert [n.title for n in writer.novels] == ["Lathe"]
+    novel = await api(Novel, "get", title="Kindred")
+    fetched = await api(novel, "fetch_related", "writer", "writer__novels")
+    assert fetched is novel and novel.writer.name == "Butler" and [n.title for n in novel.writer.novels] == ["Kindred"]
+    holder = await api(Reader, "create", name="h")
+    await api(Passport, "create", holder=holder)
+    await api(holder, "fetch_related", "passport")
+    assert holder.passport.holder_id == holder.id
+    await api(editor, "fetch_related", "passport")
+    assert editor.passport is None  # one-to-one with no row: None, loaded
+
+
+def test_misspelt_prefetch_paths_and_mismatched_querysets_are_query_errors() -> None:
+    with pytest.raises(ormada.QueryError, match=r"Writer has no relation 'novel'; did you mean 'novels'\?"):
+        Writer.prefetch_related("novel")
+    with pytest.raises(ormada.QueryError, match=r"Novel has no relation 'tags'; its relations are editor, press, "
+                                                r"reviews, writer"):
+        Writer.prefetch_related("novels__tags")
+    with pytest.raises(ormada.QueryError, match=r"the queryset is of Reader, but Writer.novels holds Novel rows"):
+        Writer.prefetch_related(ormada.Prefetch("novels", Reader.query()))
+    with pytest.raises(ormada.QueryError, match="a limit or offset would apply to every owner"):
+        Writer.prefetch_related(ormada.Prefetch("novels", Novel.query().limit(3)))
