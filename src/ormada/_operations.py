@@ -11,6 +11,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ormada import _hydrate as hydrate
+from ormada._joins import attach
 from ormada.backends.base import Backend, KeyedSelect, Statement
 from ormada.errors import ConditionFailed, IntegrityError, MultipleObjectsReturned, NotSupported, QueryError
 from ormada.query.expressions import Junction, Lookup, Node
@@ -65,8 +66,14 @@ def _require_pk(info: ModelInfo, instance: BaseModel, action: str) -> dict[str, 
 # -- reads -----------------------------------------------------------------------
 
 def fetch(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
+    if state.joins and not backend.supports.joins:
+        paths = ", ".join(repr(join.path) for join in state.joins)
+        raise NotSupported(f"{info.name}.select_related({paths}): {backend.name} has no JOINs; "
+                           f"use prefetch_related({paths}), which reads the related rows by key")
     compiled = backend.select(info, state)
     rows = yield compiled.statement
+    if state.joins and state.shape == "models":
+        return attach(backend, info, state.joins, compiled.columns, rows)
     return hydrate.shape_rows(backend, info, state.shape, compiled.columns, rows)
 
 

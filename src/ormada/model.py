@@ -180,6 +180,11 @@ class Model(BaseModel, metaclass=ModelMeta):
         return cls.query().order_by(*fields)
 
     @classmethod
+    def select_related(cls, *paths: str) -> QuerySet[Self]:
+        """``QuerySet`` of every row with these relations joined; see :meth:`QuerySet.select_related`."""
+        return cls.query().select_related(*paths)
+
+    @classmethod
     def prefetch_related(cls, *lookups: str | Prefetch) -> QuerySet[Self]:
         """``QuerySet`` of every row with these relations loaded; see :meth:`QuerySet.prefetch_related`."""
         return cls.query().prefetch_related(*lookups)

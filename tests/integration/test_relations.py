@@ -263,3 +263,38 @@ def test_misspelt_prefetch_paths_and_mismatched_querysets_are_query_errors() -> 
         Writer.prefetch_related(ormada.Prefetch("novels", Reader.query()))
     with pytest.raises(ormada.QueryError, match="a limit or offset would apply to every owner"):
         Writer.prefetch_related(ormada.Prefetch("novels", Novel.query().limit(3)))
+
+
+async def test_select_related_joins_forward_relations_nested_and_nullable(rdb: ormada.Database, api: Api) -> None:
+    await _library(api)
+    novels = await api(Novel.select_related("writer", "editor").order_by("id"), "all")
+    assert [(n.title, n.writer.name, n.editor.name if n.editor else None) for n in novels] == [
+        ("Dispossessed", "Le Guin", "Ed"), ("Lathe", "Le Guin", None), ("Earthsea", "Le Guin", "Ed"),
+        ("Kindred", "Butler", None)]
+    assert novels[1].editor is None and novels[0].writer is not novels[2].writer  # one instance per row
+    one = await api(Novel.select_related("writer"), "get", title="Kindred")
+    assert one.writer.name == "Butler" and one.writer_id == one.writer.id
+    # Chosen fields of the joined row are real values, so saving it writes what changed.
+    one.writer.name = "Octavia E. Butler"
+    await api(one.writer, "save")
+    assert (await api(Writer, "get", id=one.writer_id)).name == "Octavia E. Butler"
+    root = await api(Topic, "create", name="root")
+    mid = await api(Topic, "create", name="mid", parent=root)
+    await api(Topic, "create", name="leaf", parent=mid)
+    leaf = await api(Topic.select_related("parent__parent"), "get", name="leaf")
+    assert (leaf.parent.name, leaf.parent.parent.name) == ("mid", "root")  # a self-join, two aliases
+    top = await api(Topic.select_related("parent__parent"), "get", name="root")
+    assert top.parent is None
+    both = await api(Passport.select_related("holder").filter(holder_id=None), "all")
+    assert both == []
+
+
+def test_select_related_statement_and_refusals() -> None:
+    text = Novel.select_related("writer", "editor").statement().text
+    assert "JOIN writer AS j0 ON novel.writer_id = j0.id" in text
+    assert "LEFT OUTER JOIN reader AS j1 ON novel.editor_id = j1.id" in text
+    with pytest.raises(ormada.QueryError, match=r"Novel has no relation 'writr'; did you mean 'writer'\?"):
+        Novel.select_related("writr")
+    with pytest.raises(ormada.QueryError, match=r"Writer\.novels is the reverse side of Novel\.writer; a JOIN "
+                                                r"reads one related row, so use prefetch_related\('novels'\)"):
+        Writer.select_related("novels")

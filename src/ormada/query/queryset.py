@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ormada import _hydrate as hydrate
 from ormada import _operations as ops
+from ormada._joins import resolve_joins
 from ormada._prefetch import plan as prefetch_plan
 from ormada._prefetch import prefetch
 from ormada._registry import info_of
@@ -185,6 +186,19 @@ class QuerySet(Generic[M]):
     def distinct(self) -> Self:
         """Drops duplicate rows (of the selected columns)."""
         return self._clone(distinct=True)
+
+    def select_related(self, *paths: str | None) -> Self:
+        """Reads these forward relations in the same statement, by JOIN (LEFT JOIN where a
+        key may be None): ``Book.select_related("author__country").get(id=1).author.country``.
+        ``select_related(None)`` drops the ones set so far.
+
+        Raises:
+            QueryError: a path names no relation, or a reverse one (use ``prefetch_related``).
+        """
+        if paths == (None,):
+            return self._clone(joins=())
+        wanted = [p for p in paths if p is not None]
+        return self._clone(joins=resolve_joins(info_of, self._info, wanted, self.state.joins))
 
     def prefetch_related(self, *lookups: str | Prefetch | None) -> Self:
         """Loads these relations of the rows read, one query per relation and level

@@ -33,6 +33,8 @@ class QueryState:
             ``fetch_size``; backends ignore what they do not know and refuse what they cannot do.
         prefetch: Relations to load after the rows, by path (``"books__tags"``) or
             :class:`Prefetch`; never part of the statement.
+        joins: The forward relations read in the same statement (``select_related``),
+            parents before children.
     """
 
     where: Node | None = None
@@ -44,6 +46,7 @@ class QueryState:
     distinct: bool = False
     options: dict[str, Any] = field(default_factory=dict)
     prefetch: tuple[str | Prefetch, ...] = ()
+    joins: tuple[Join, ...] = ()
 
     def evolve(self, **changes: Any) -> QueryState:
         """A copy with ``changes`` applied (``dataclasses.replace`` costs several times more)."""
@@ -51,6 +54,30 @@ class QueryState:
         for name in _FIELDS:
             _set(new, name, changes[name] if name in changes else getattr(self, name))
         return new
+
+
+@dataclass(frozen=True, slots=True)
+class Join:
+    """A forward relation read in the same statement as its owner (``select_related``);
+    equal joins make equal compile-cache keys (a model's info compares by identity).
+
+    Attributes:
+        path: ``"author"`` or ``"author__country"``.
+        parent: The index of the join it hangs from in ``QueryState.joins``, or -1 for the
+            queried model itself.
+        name: The relation's name on the parent model (where the loaded row goes).
+        key: The parent's field holding the key; ``target_key`` the field it refers to.
+        target: The related model's info, which the backend reads its columns from.
+        outer: A LEFT JOIN: the key may be None here or higher up the path.
+    """
+
+    path: str
+    parent: int
+    name: str
+    key: str
+    target_key: str
+    target: Any
+    outer: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +133,7 @@ class SubquerySource(Protocol):
 
 
 _set = object.__setattr__
-_FIELDS = ("where", "order_by", "limit", "offset", "columns", "shape", "distinct", "options", "prefetch")
+_FIELDS = ("where", "order_by", "limit", "offset", "columns", "shape", "distinct", "options", "prefetch", "joins")
 
 # The state of ``Model.query()``; shared, so "no filter, nothing set" is an identity test.
 EVERY_ROW = QueryState(options={})

@@ -20,7 +20,7 @@ from ormada.backends._sql.where import Binds, DialectHooks, WhereCompiler
 from ormada.backends.base import Compiled, KeyedSelect, Statement
 from ormada.errors import ConfigurationError, NotSupported, QueryError
 from ormada.query.expressions import Combined, F, Junction, Lookup
-from ormada.query.state import QueryState
+from ormada.query.state import Join, QueryState
 
 if TYPE_CHECKING:
     from ormada._info import ModelInfo
@@ -116,9 +116,12 @@ class SqlCompiler(WhereCompiler):
         return Statement(text, _ordered(values, order), fetch)
 
     def _select_construct(self, info: ModelInfo, columns: tuple[str, ...], where: Any, order: Any,
-                          distinct: bool, window: tuple[bool, bool], binds: Binds) -> sa.Select[Any]:
+                          distinct: bool, window: tuple[bool, bool], binds: Binds,
+                          joins: tuple[Join, ...] = ()) -> sa.Select[Any]:
         table = self.table(info)
         query = sa.select(*(table.c[name] for name in columns))
+        if joins:
+            query = self._joined(query, table, joins)
         if where is not None:
             query = query.where(self.build_where(table, where, binds))
         if distinct:
@@ -132,6 +135,20 @@ class SqlCompiler(WhereCompiler):
             query = query.offset(binds(sa.Integer()))
         return query
 
+    def _joined(self, query: sa.Select[Any], table: sa.Table, joins: tuple[Join, ...]) -> sa.Select[Any]:
+        """``query`` with each join's table under an alias of its own (a model joined twice,
+        or to itself, stays apart) and its columns after the queried model's."""
+        tables: list[sa.FromClause] = []
+        source: sa.FromClause = table
+        for i, join in enumerate(joins):
+            parent = table if join.parent < 0 else tables[join.parent]
+            joined = self.table(join.target).alias(f"j{i}")
+            tables.append(joined)
+            on = parent.c[join.key] == joined.c[join.target_key]
+            source = source.outerjoin(joined, on) if join.outer else source.join(joined, on)
+            query = query.add_columns(*(joined.c[name] for name in join.target.field_names))
+        return query.select_from(source)
+
     # -- reads -------------------------------------------------------------
     def _select_compiled(self, info: ModelInfo, state: QueryState,
                          values: list[Any]) -> tuple[str, tuple[Position, ...], tuple[str, ...]]:
@@ -140,10 +157,12 @@ class SqlCompiler(WhereCompiler):
         where = self._where_shape(info, state, values)
         window = self._window_shape(state, values)
         columns = state.columns or info.field_names
-        key = ("select", info, where, state.order_by, columns, state.distinct, window)
+        joins = state.joins if state.shape == "models" else ()
+        key = ("select", info, where, state.order_by, columns, state.distinct, window, joins)
 
         def build(binds: Binds) -> Any:
-            return self._select_construct(info, columns, where, state.order_by, state.distinct, window, binds)
+            return self._select_construct(info, columns, where, state.order_by, state.distinct, window, binds,
+                                          joins)
 
         text, order = self._compiled(key, build)
         return text, order, columns
