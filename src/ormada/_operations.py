@@ -72,7 +72,7 @@ def fetch(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
                            f"use prefetch_related({paths}), which reads the related rows by key")
     compiled = backend.select(info, state)
     rows = yield compiled.statement
-    if state.joins and state.shape == "models":
+    if state.shape == "models" and any(join.select for join in state.joins):
         return attach(backend, info, state.joins, compiled.columns, rows)
     return hydrate.shape_rows(backend, info, state.shape, compiled.columns, rows)
 

@@ -298,3 +298,43 @@ def test_select_related_statement_and_refusals() -> None:
     with pytest.raises(ormada.QueryError, match=r"Writer\.novels is the reverse side of Novel\.writer; a JOIN "
                                                 r"reads one related row, so use prefetch_related\('novels'\)"):
         Writer.select_related("novels")
+
+
+async def test_lookups_and_ordering_across_relations(rdb: ormada.Database, api: Api) -> None:
+    le_guin, butler, _ = await _library(api)
+    by_name = Novel.filter(writer__name__icontains="guin").order_by("title")
+    assert [n.title for n in await api(by_name, "all")] == ["Dispossessed", "Earthsea", "Lathe"]
+    assert await api(Novel.filter(writer=butler), "count") == 1  # an instance stands for its key
+    assert await api(Novel.filter(writer__in=[le_guin, butler.id]), "count") == 4
+    assert await api(Novel.filter(editor__isnull=True), "count") == 2
+    ordered = Novel.order_by("-writer__name", "title").select_related("writer")
+    assert [(n.writer.name, n.title) for n in await api(ordered, "all")] == [
+        ("Le Guin", "Dispossessed"), ("Le Guin", "Earthsea"), ("Le Guin", "Lathe"), ("Butler", "Kindred")]
+    # Reverse: one row per matching novel, so distinct() for the owners.
+    assert await api(Writer.filter(novels__title__startswith="D").values_list("name", flat=True), "all") == [
+        "Le Guin"]
+    rows = await api(Writer.filter(novels__editor__name="Ed").values_list("name", flat=True), "all")
+    assert rows == ["Le Guin", "Le Guin"]
+    assert await api(Writer.filter(novels__editor__name="Ed").distinct().values_list("name", flat=True),
+                     "all") == ["Le Guin"]
+    assert await api(Writer.filter(ormada.Q(novels__title="Kindred") | ormada.Q(name="Le Guin")).distinct(),
+                     "count") == 2
+    assert await api(Reader.filter(edited__writer__name="Le Guin").distinct(), "count") == 1
+    # Writes with filters across relations pick their keys in a sub-select.
+    assert await api(Novel.filter(writer__name="Butler"), "update", title="Kindred (1979)") == 1
+    assert await api(Novel.filter(title="Kindred (1979)"), "exists")
+    assert await api(Novel.exclude(writer__name="Le Guin"), "delete") == 1
+    assert await api(Novel.query(), "count") == 3
+
+
+def test_lookup_paths_that_cannot_work_are_query_errors() -> None:
+    with pytest.raises(ormada.QueryError, match=r"Writer has no field 'nam'; did you mean 'name'\?"):
+        Novel.filter(writer__nam="x")
+    with pytest.raises(ormada.QueryError, match=r"Novel\.writer: the Writer given has no id"):
+        Novel.filter(writer=Writer(name="unsaved"))
+    with pytest.raises(ormada.QueryError, match=r"Writer\.novels leads to many Novel rows"):
+        Writer.filter(novels=1)
+    with pytest.raises(ormada.QueryError, match=r"Writer has no field 'nme'"):
+        Novel.order_by("writer__nme")
+    with pytest.raises(ormada.NotSupported, match="exclude\\(\\) \\(or ~Q\\) on novels__title across the to-many"):
+        Writer.exclude(novels__title="x").statement()

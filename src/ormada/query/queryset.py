@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ormada import _hydrate as hydrate
 from ormada import _operations as ops
-from ormada._joins import resolve_joins
+from ormada._joins import ModelScope, lookup_paths, resolve_joins
 from ormada._prefetch import plan as prefetch_plan
 from ormada._prefetch import prefetch
 from ormada._registry import info_of
 from ormada.backends.base import Statement
 from ormada.database import get_database
 from ormada.errors import QueryError
-from ormada.query.expressions import Q, RawLookups, is_expression
+from ormada.query.expressions import Junction, Node, Q, RawLookups, is_expression
 from ormada.query.resolve import check_expression, column_of, conjoin, resolve, validate_value
 from ormada.query.state import EVERY_ROW, OrderBy, Prefetch, QueryState, Subquery
 
@@ -64,9 +64,10 @@ class QuerySet(Generic[M]):
         for item in q:
             if not isinstance(item, Q):
                 raise QueryError(f"{info.name}.filter() takes Q objects and keyword lookups, not {item!r}")
-        parts = [resolve(info.name, info.table, item, info.database) for item in q]
+        scope = ModelScope(info, info_of) if info.relations else None
+        parts = [resolve(info.name, info.table, item, info.database, scope) for item in q]
         if lookups:
-            parts.append(resolve(info.name, info.table, RawLookups(tuple(lookups.items())), info.database))
+            parts.append(resolve(info.name, info.table, RawLookups(tuple(lookups.items())), info.database, scope))
         node = None
         for part in parts:
             if part is not None:
@@ -74,30 +75,48 @@ class QuerySet(Generic[M]):
         return node
 
     def filter(self, *q: Q, **lookups: Any) -> Self:
-        """Rows matching every lookup (``year__gte=1960``) and Q object."""
+        """Rows matching every lookup (``year__gte=1960``, ``author__name__icontains="le"``)
+        and Q object. A lookup across a reverse relation (``books__year=1969``) joins its
+        rows, so an owner matching through several appears once per row: add ``distinct()``."""
         node = self._node(q, lookups)
         if node is None:
             return self._clone()
-        return self._clone(where=conjoin(self.state.where, node) if self.state.where is not None else node)
+        return self._narrowed(conjoin(self.state.where, node) if self.state.where is not None else node, node)
 
     def exclude(self, *q: Q, **lookups: Any) -> Self:
         """Rows that do not match the lookups taken together."""
         node = self._node(q, lookups)
         if node is None:
             return self._clone()
-        negated = resolve(self._info.name, self._info.table, ~Q(*q, **lookups), self._info.database)
-        assert negated is not None
-        return self._clone(where=conjoin(self.state.where, negated) if self.state.where is not None else negated)
+        negated = Junction("and", (node,), negated=True) if not isinstance(node, Junction) else \
+            Junction(node.connector, node.children, not node.negated)
+        return self._narrowed(conjoin(self.state.where, negated) if self.state.where is not None else negated, node)
+
+    def _narrowed(self, where: Node, new: Node) -> Self:
+        """A copy filtering by ``where``, with the joins that ``new``'s lookups cross."""
+        paths = lookup_paths(new)
+        if not paths:
+            return self._clone(where=where)
+        return self._clone(where=where, joins=resolve_joins(info_of, self._info, paths, self.state.joins, False))
 
     def order_by(self, *fields: str) -> Self:
         """Sorts by the fields given (``"-year"`` for descending); replaces earlier ordering."""
         info = self._info
         order = []
+        paths = []
         for name in fields:
-            descending = name.startswith("-")
-            column_of(info.name, info.table, name.lstrip("-+"))
-            order.append(OrderBy(name.lstrip("-+"), descending))
-        return self._clone(order_by=tuple(order))
+            descending, field = name.startswith("-"), name.lstrip("-+")
+            path, _, last = field.rpartition("__")
+            if path and last not in info.table.by_name and field not in info.table.by_name:
+                target = resolve_joins(info_of, info, [path], (), False)[-1].target  # the path's end
+                column_of(target.name, target.table, last)
+                paths.append(path)
+            else:
+                column_of(info.name, info.table, field)
+            order.append(OrderBy(field, descending))
+        if not paths:
+            return self._clone(order_by=tuple(order))
+        return self._clone(order_by=tuple(order), joins=resolve_joins(info_of, info, paths, self.state.joins, False))
 
     def _default_order(self) -> tuple[OrderBy, ...]:
         """The key order ``first()``/``last()`` use when none is set; a backend with a

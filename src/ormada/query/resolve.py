@@ -11,7 +11,7 @@ import difflib
 import uuid
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -78,14 +78,36 @@ def validate_value(model_name: str, column: ColumnSchema, value: Any, item: bool
         raise QueryError(f"{model_name}.{column.name}: invalid value {value!r}: {detail}") from None
 
 
-def resolve_lookup(model_name: str, table: TableSchema, key: str, value: Any, database: str | None = None) -> Lookup:
-    """Turns ``"year__gte", 1960`` into a checked :class:`Lookup`.
+class RelationScope(Protocol):
+    """The relations a lookup may follow from one model (see :func:`resolve_lookup`)."""
+
+    model_name: str
+    table: TableSchema
+
+    def relation(self, name: str) -> RelationScope | None:
+        """The scope of the model the relation ``name`` leads to, or None."""
+        ...
+
+    def forward_key(self, name: str) -> tuple[str, str] | None:
+        """For a relation whose key this model holds: the key field and the field it refers to."""
+        ...
+
+
+def resolve_lookup(model_name: str, table: TableSchema, key: str, value: Any, database: str | None = None,
+                   scope: RelationScope | None = None) -> Lookup:
+    """Turns ``"year__gte", 1960`` into a checked :class:`Lookup`; with ``scope``, also
+    ``"author__name__icontains"`` (a Lookup on the path ``author__name``) and
+    ``author=<Author>`` (a Lookup on the key ``author_id``).
 
     Args:
         database: The database the outer query reads, which a QuerySet given to
             ``__in`` must read too (None: not checked).
     """
     name, _, op = key.partition("__")
+    if scope is not None and name not in table.by_name:
+        across = _across(model_name, table, name, op, value, database, scope)
+        if across is not None:
+            return across
     if name == TOKEN_FIELD and name not in table.by_name and op in ("", "exact", "gt", "gte", "lt", "lte"):
         return Lookup(name, op or "exact", value)
     column = column_of(model_name, table, name)
@@ -94,8 +116,8 @@ def resolve_lookup(model_name: str, table: TableSchema, key: str, value: Any, da
     op = op or "exact"
     if "__" in op:
         raise QueryError(
-            f"{model_name}.{name}: lookup {op!r} is not supported; lookups across relations "
-            f"are not available yet (known lookups: {', '.join(ALL_LOOKUPS)})"
+            f"{model_name}.{name}: lookup {op!r} is not supported; {name} is a field, not a relation "
+            f"(known lookups: {', '.join(ALL_LOOKUPS)})"
         )
     if op not in ALL_LOOKUPS:
         raise QueryError(
@@ -147,6 +169,38 @@ def resolve_lookup(model_name: str, table: TableSchema, key: str, value: Any, da
     return Lookup(name, op, validate_value(model_name, column, value))
 
 
+def _across(model_name: str, table: TableSchema, name: str, op: str, value: Any, database: str | None,
+            scope: RelationScope) -> Lookup | None:
+    """A lookup on the relation ``name``: by the related key, or on a field across it."""
+    forward = scope.forward_key(name)
+    if forward is not None and op in ("", "exact", "in", "isnull"):
+        key_field, target_key = forward
+        if op == "in" and isinstance(value, Iterable) and not hasattr(value, "as_subquery"):
+            value = [_key_of(model_name, name, v, target_key) for v in value]
+        elif op != "isnull":
+            value = _key_of(model_name, name, value, target_key)
+        return resolve_lookup(model_name, table, f"{key_field}__{op}" if op else key_field, value, database)
+    related = scope.relation(name)
+    if related is None:
+        return None
+    if not op:
+        raise QueryError(f"{model_name}.{name} leads to many {related.model_name} rows; filter on one of their "
+                         f"fields ({name}__<field>=…)")
+    inner = resolve_lookup(related.model_name, related.table, op, value, database, related)
+    return Lookup(f"{name}__{inner.field}", inner.op, inner.value)
+
+
+def _key_of(model_name: str, name: str, value: Any, target_key: str) -> Any:
+    """The key a related instance is found by (a key given as it is stays as it is)."""
+    if value is None or not hasattr(value, "__pydantic_fields__"):
+        return value
+    key = value.__dict__.get(target_key)
+    if key is None:
+        raise QueryError(f"{model_name}.{name}: the {type(value).__name__} given has no {target_key} "
+                         "(it is not saved); filter by a saved instance or a key")
+    return key
+
+
 def subquery(lookup: str, source: SubquerySource, database: str | None) -> Subquery:
     """The QuerySet given to ``lookup`` as a subquery of one column, kept unrun.
 
@@ -172,14 +226,15 @@ def check_expression(model_name: str, table: TableSchema, value: Any) -> None:
         check_expression(model_name, table, value.rhs)
 
 
-def resolve(model_name: str, table: TableSchema, q: Q | RawLookups, database: str | None = None) -> Node | None:
+def resolve(model_name: str, table: TableSchema, q: Q | RawLookups, database: str | None = None,
+            scope: RelationScope | None = None) -> Node | None:
     """Checks a ``Q`` tree (or bare keyword lookups) and returns its node tree;
     an empty ``Q()`` (negated or not) filters nothing and gives None. ``database``
-    is as for :func:`resolve_lookup`."""
+    and ``scope`` are as for :func:`resolve_lookup`."""
     if isinstance(q, RawLookups):
-        leaves = tuple(resolve_lookup(model_name, table, k, v, database) for k, v in q.items)
+        leaves = tuple(resolve_lookup(model_name, table, k, v, database, scope) for k, v in q.items)
         return leaves[0] if len(leaves) == 1 else Junction("and", leaves)
-    resolved = (resolve(model_name, table, c, database) for c in q.children)
+    resolved = (resolve(model_name, table, c, database, scope) for c in q.children)
     children = tuple(child for child in resolved if child is not None)
     if not children:
         return None

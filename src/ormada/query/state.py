@@ -58,26 +58,34 @@ class QueryState:
 
 @dataclass(frozen=True, slots=True)
 class Join:
-    """A forward relation read in the same statement as its owner (``select_related``);
-    equal joins make equal compile-cache keys (a model's info compares by identity).
+    """A relation joined into a read: for ``select_related`` (its columns are read too) or
+    for filters and ordering across it. Equal joins make equal compile-cache keys (a
+    model's info compares by identity).
 
     Attributes:
-        path: ``"author"`` or ``"author__country"``.
+        path: ``"author"``, ``"author__country"``, ``"books"``.
         parent: The index of the join it hangs from in ``QueryState.joins``, or -1 for the
             queried model itself.
-        name: The relation's name on the parent model (where the loaded row goes).
-        key: The parent's field holding the key; ``target_key`` the field it refers to.
+        name: The relation's name on the parent model (where a loaded row goes).
+        on_parent / on_target: The fields the JOIN matches: the parent's key and the
+            target's primary key (forward), or the parent's key and the target's foreign
+            key (reverse).
         target: The related model's info, which the backend reads its columns from.
-        outer: A LEFT JOIN: the key may be None here or higher up the path.
+        outer: A LEFT JOIN: the key may be None here or higher up, or the rows are a
+            reverse relation's (an owner may have none).
+        select: Its columns are read and hydrated (``select_related``).
+        many: A reverse relation: an owner may match several rows.
     """
 
     path: str
     parent: int
     name: str
-    key: str
-    target_key: str
+    on_parent: str
+    on_target: str
     target: Any
     outer: bool
+    select: bool = True
+    many: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,12 +11,13 @@ A repeated query therefore costs one flattening walk and a dictionary look-up.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from ormada.backends._sql.tables import build_table
-from ormada.backends._sql.where import Binds, DialectHooks, WhereCompiler
+from ormada.backends._sql.where import Binds, DialectHooks, Scope, WhereCompiler
 from ormada.backends.base import Compiled, KeyedSelect, Statement
 from ormada.errors import ConfigurationError, NotSupported, QueryError
 from ormada.query.expressions import Combined, F, Junction, Lookup
@@ -66,6 +67,19 @@ def _repeated_row(one: tuple[str, tuple[Position, ...]], width: int,
     if order or text.count("?") != width or text.count(f"VALUES {group}") != 1:
         return None
     return text.replace(f"VALUES {group}", "VALUES " + ", ".join([group] * n_rows)), ()
+
+
+def _order_key(joins: tuple[Join, ...], field: str) -> str | tuple[int, str]:
+    """Where an ORDER BY field is: the queried table's column, or a joined one's."""
+    if "__" not in field or not joins:
+        return field
+    path, _, name = field.rpartition("__")
+    return next(((i, name) for i, join in enumerate(joins) if join.path == path), field)
+
+
+def _filters_only(joins: tuple[Join, ...]) -> tuple[Join, ...]:
+    """The joins of a read that counts or picks keys: none of their columns are read."""
+    return tuple(replace(join, select=False) if join.select else join for join in joins)
 
 
 class SqlCompiler(WhereCompiler):
@@ -120,14 +134,15 @@ class SqlCompiler(WhereCompiler):
                           joins: tuple[Join, ...] = ()) -> sa.Select[Any]:
         table = self.table(info)
         query = sa.select(*(table.c[name] for name in columns))
+        scope: Any = table
         if joins:
-            query = self._joined(query, table, joins)
+            query, scope = self._joined(query, table, joins)
         if where is not None:
-            query = query.where(self.build_where(table, where, binds))
+            query = query.where(self.build_where(scope, where, binds))
         if distinct:
             query = query.distinct()
         for item in order:
-            column = table.c[item.field]
+            column = scope.c[_order_key(joins, item.field)]
             query = query.order_by(column.desc() if item.descending else column.asc())
         if window[0]:
             query = query.limit(binds(sa.Integer()))
@@ -135,19 +150,21 @@ class SqlCompiler(WhereCompiler):
             query = query.offset(binds(sa.Integer()))
         return query
 
-    def _joined(self, query: sa.Select[Any], table: sa.Table, joins: tuple[Join, ...]) -> sa.Select[Any]:
+    def _joined(self, query: sa.Select[Any], table: sa.Table, joins: tuple[Join, ...]) -> tuple[sa.Select[Any], Scope]:
         """``query`` with each join's table under an alias of its own (a model joined twice,
-        or to itself, stays apart) and its columns after the queried model's."""
-        tables: list[sa.FromClause] = []
+        or to itself, stays apart), the columns of ``select_related`` joins after the
+        queried model's, and the scope its clauses name columns in."""
+        aliases: list[sa.FromClause] = []
         source: sa.FromClause = table
         for i, join in enumerate(joins):
-            parent = table if join.parent < 0 else tables[join.parent]
+            parent = table if join.parent < 0 else aliases[join.parent]
             joined = self.table(join.target).alias(f"j{i}")
-            tables.append(joined)
-            on = parent.c[join.key] == joined.c[join.target_key]
+            aliases.append(joined)
+            on = parent.c[join.on_parent] == joined.c[join.on_target]
             source = source.outerjoin(joined, on) if join.outer else source.join(joined, on)
-            query = query.add_columns(*(joined.c[name] for name in join.target.field_names))
-        return query.select_from(source)
+            if join.select:
+                query = query.add_columns(*(joined.c[name] for name in join.target.field_names))
+        return query.select_from(source), Scope(table, aliases)
 
     # -- reads -------------------------------------------------------------
     def _select_compiled(self, info: ModelInfo, state: QueryState,
@@ -157,7 +174,7 @@ class SqlCompiler(WhereCompiler):
         where = self._where_shape(info, state, values)
         window = self._window_shape(state, values)
         columns = state.columns or info.field_names
-        joins = state.joins if state.shape == "models" else ()
+        joins = state.joins if state.shape == "models" else _filters_only(state.joins)
         key = ("select", info, where, state.order_by, columns, state.distinct, window, joins)
 
         def build(binds: Binds) -> Any:
@@ -214,12 +231,13 @@ class SqlCompiler(WhereCompiler):
         where = self._where_shape(info, state, values)
         window = self._window_shape(state, values)
         columns = state.columns or info.field_names
-        key = ("count", info, where, columns if state.distinct else None, state.distinct, window)
+        joins = state.joins
+        key = ("count", info, where, columns if state.distinct else None, state.distinct, window, joins)
 
         def build(binds: Binds) -> Any:
-            if state.distinct or window != (False, False):
+            if state.distinct or window != (False, False) or joins:
                 inner = self._select_construct(info, columns if state.distinct else info.pk or columns,
-                                               where, (), state.distinct, window, binds)
+                                               where, (), state.distinct, window, binds, _filters_only(joins))
                 return sa.select(sa.func.count()).select_from(inner.subquery())
             table = self.table(info)
             query = sa.select(sa.func.count()).select_from(table)
@@ -231,12 +249,14 @@ class SqlCompiler(WhereCompiler):
         values: list[Any] = []
         where = self._where_shape(info, state, values)
         window = self._window_shape(state, values)
-        key = ("exists", info, where, window)
+        joins = state.joins
+        key = ("exists", info, where, window, joins)
 
         def build(binds: Binds) -> Any:
             one: Any = sa.literal_column("1")
-            inner = self._select_construct(info, info.pk or info.field_names[:1], where, (), False, window, binds)
-            if window == (False, False):
+            inner = self._select_construct(info, info.pk or info.field_names[:1], where, (), False, window, binds,
+                                           _filters_only(joins))
+            if window == (False, False) and not joins:
                 return inner.with_only_columns(one).select_from(self.table(info)).limit(one)
             return sa.select(one).select_from(inner.subquery()).limit(one)
 
@@ -247,11 +267,14 @@ class SqlCompiler(WhereCompiler):
                   window: tuple[bool, bool]) -> Any:
         """The WHERE of an UPDATE/DELETE; a window (limit/offset) becomes a key sub-select."""
         table = self.table(info)
-        if window == (False, False) and not state.order_by:
+        if window == (False, False) and not state.order_by and not state.joins:
             return None if where is None else self.build_where(table, where, binds)
         if not info.pk:
-            raise NotSupported(f"{info.name} has no primary key, so update()/delete() cannot take a slice")
-        inner = self._select_construct(info, info.pk, where, state.order_by, False, window, binds)
+            raise NotSupported(f"{info.name} has no primary key, so update()/delete() cannot take a slice "
+                               "or filter across relations")
+        # A slice, or a filter across relations, picks the keys in a sub-select.
+        inner = self._select_construct(info, info.pk, where, state.order_by, False, window, binds,
+                                       _filters_only(state.joins))
         keys = sa.tuple_(*(table.c[name] for name in info.pk)) if len(info.pk) > 1 else table.c[info.pk[0]]
         return keys.in_(inner.subquery().select())
 
@@ -266,7 +289,7 @@ class SqlCompiler(WhereCompiler):
                 shapes.append((name, ("V",)))
         where = self._where_shape(info, state, values)
         window = self._window_shape(state, values)
-        key = ("update", info, tuple(shapes), where, state.order_by, window)
+        key = ("update", info, tuple(shapes), where, state.order_by, window, state.joins)
 
         def build(binds: Binds) -> Any:
             table = self.table(info)
@@ -282,7 +305,7 @@ class SqlCompiler(WhereCompiler):
         values: list[Any] = []
         where = self._where_shape(info, state, values)
         window = self._window_shape(state, values)
-        key = ("delete", info, where, state.order_by, window)
+        key = ("delete", info, where, state.order_by, window, state.joins)
 
         def build(binds: Binds) -> Any:
             query = sa.delete(self.table(info))

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from ormada.backends.base import Encoder
 from ormada.errors import NotSupported, QueryError
 from ormada.query.expressions import Combined, F, Junction, Node
-from ormada.query.state import QueryState, Subquery
+from ormada.query.state import Join, QueryState, Subquery
 from ormada.schema import Kind
 
 if TYPE_CHECKING:
@@ -102,6 +102,20 @@ class DialectHooks(Protocol):
     def collection_match(self, column: sa.ColumnElement[Any], op: str, binds: Binds, kind: str) -> Any: ...
 
 
+class Scope:
+    """The columns a statement's clauses name: the queried table's by field name, and a
+    joined table's by ``(join index, field name)``; used where a table would be
+    (``scope.c[...]``)."""
+
+    def __init__(self, table: sa.FromClause, aliases: list[sa.FromClause]) -> None:
+        self.table, self.aliases, self.c = table, aliases, self
+
+    def __getitem__(self, key: str | tuple[int, str]) -> Any:
+        if isinstance(key, tuple):
+            return self.aliases[key[0]].c[key[1]]
+        return self.table.c[key]
+
+
 class WhereCompiler:
     """Flattening and building of filters, for :class:`SqlCompiler`."""
 
@@ -111,7 +125,8 @@ class WhereCompiler:
         raise NotImplementedError  # SqlCompiler's
 
     def _select_construct(self, info: ModelInfo, columns: tuple[str, ...], where: Any, order: Any,
-                          distinct: bool, window: tuple[bool, bool], binds: Binds) -> sa.Select[Any]:
+                          distinct: bool, window: tuple[bool, bool], binds: Binds,
+                          joins: tuple[Join, ...] = ()) -> sa.Select[Any]:
         raise NotImplementedError  # SqlCompiler's
 
     # -- flattening --------------------------------------------------------
@@ -119,44 +134,69 @@ class WhereCompiler:
         encode = self.backend.column_encoder(info, field)
         return value if encode is None or value is None else encode(value)
 
-    def flatten(self, info: ModelInfo, node: Node, values: list[Any]) -> Hashable:
-        """The shape of a filter tree; its values are appended to ``values``."""
+    def flatten(self, info: ModelInfo, node: Node, values: list[Any], joins: tuple[Join, ...] = (),
+                negated: bool = False) -> Hashable:
+        """The shape of a filter tree; its values are appended to ``values``. A lookup on
+        a path (``author__name``) names the column of the join that path made."""
         if isinstance(node, Junction):
-            return ("J", node.connector, node.negated, tuple(self.flatten(info, c, values) for c in node.children))
+            inside = negated ^ node.negated
+            return ("J", node.connector, node.negated,
+                    tuple(self.flatten(info, c, values, joins, inside) for c in node.children))
         field, op, value = node.field, node.op, node.value
-        if field not in info.table.by_name:
+        owner, name, key = info, field, field  # type: tuple[ModelInfo, str, Hashable]
+        if field not in info.table.by_name and "__" in field:
+            index, owner, name = self._joined_field(info, joins, field, negated)
+            key = (index, name)
+        elif field not in info.table.by_name:
             raise NotSupported(f"{info.name}: {field}__{op} (token ranges) exists only on Cassandra")
         if op == "isnull":
-            return ("L", field, op, bool(value))
+            return ("L", key, op, bool(value))
         if isinstance(value, (F, Combined)):
             if op not in COMPARE:
                 raise QueryError(f"{info.name}.{field}__{op} cannot compare with an F() expression")
-            return ("L", field, op, self.flatten_expression(info, field, value, values))
-        bounds = self.backend.column_bounds(info, field)
+            return ("L", key, op, self.flatten_expression(owner, name, value, values))
+        bounds = self.backend.column_bounds(owner, name)
         if bounds is not None and op in BOUNDED_LOOKUPS and not isinstance(value, Subquery):
-            return self._flatten_bounded(field, op, value, bounds, values)
+            return self._flatten_bounded(key, op, value, bounds, values)
         if op == "in":
             if isinstance(value, Subquery):
-                return ("L", field, op, self._subquery_shape(value, values))
-            items = pad_in([self._encode(info, field, v) for v in value])
+                return ("L", key, op, self._subquery_shape(value, values))
+            items = pad_in([self._encode(owner, name, v) for v in value])
             values.extend(items)
-            return ("L", field, op, len(items))
+            return ("L", key, op, len(items))
         if op == "range":
-            values.append(self._encode(info, field, value[0]))
-            values.append(self._encode(info, field, value[1]))
+            values.append(self._encode(owner, name, value[0]))
+            values.append(self._encode(owner, name, value[1]))
         elif op in TEXT_PATTERNS:
             values.append(self.backend.text_pattern(op, value))
         elif op == "iexact":
             values.append(value)
         elif op in COLLECTION_OPS:
-            column = info.table.by_name[field]
-            values.append(self.backend.collection_item(info, field, op, value))
-            return ("L", field, op, column.type.kind.value)
+            column = owner.table.by_name[name]
+            values.append(self.backend.collection_item(owner, name, op, value))
+            return ("L", key, op, column.type.kind.value)
         elif op == "like":
             values.append(value)
         else:
-            values.append(self._encode(info, field, value))
-        return ("L", field, op, None)
+            values.append(self._encode(owner, name, value))
+        return ("L", key, op, None)
+
+    @staticmethod
+    def _joined_field(info: ModelInfo, joins: tuple[Join, ...], field: str,
+                      negated: bool) -> tuple[int, ModelInfo, str]:
+        """The join a path lookup reads (its index and model) and the field on it."""
+        path, _, name = field.rpartition("__")
+        index = next(i for i, join in enumerate(joins) if join.path == path)
+        step: int = index
+        while step >= 0:
+            if negated and joins[step].many:
+                raise NotSupported(
+                    f"{info.name}: exclude() (or ~Q) on {field} across the to-many relation "
+                    f"{joins[step].path!r} is not available yet; exclude by key instead: "
+                    f"exclude(<key>__in=<the related QuerySet>.values_list(<its key>, flat=True))"
+                )
+            step = joins[step].parent
+        return index, joins[index].target, name
 
     def _subquery_shape(self, sub: Subquery, values: list[Any]) -> Hashable:
         """The shape of ``field__in=<QuerySet>``; the inner query's values are appended in
@@ -166,10 +206,11 @@ class WhereCompiler:
         window = self._window_shape(sub.state, values)
         # Order changes which rows a window keeps, and nothing else: IN ignores it.
         order = sub.state.order_by if window != (False, False) else ()
-        return ("S", inner, sub.column, where, order, sub.state.distinct, window)
+        return ("S", inner, sub.column, where, order, sub.state.distinct, window, sub.state.joins)
 
     @staticmethod
-    def _flatten_bounded(field: str, op: str, value: Any, bounds: tuple[Any, Any], values: list[Any]) -> Hashable:
+    def _flatten_bounded(field: Hashable, op: str, value: Any, bounds: tuple[Any, Any],
+                         values: list[Any]) -> Hashable:
         """A comparison on a column where one value has several stored texts, as text
         ranges between the lowest and highest text of each value."""
         low, high = bounds
@@ -253,9 +294,10 @@ class WhereCompiler:
         raise QueryError(f"unknown lookup {op!r}")  # pragma: no cover - resolve() checks names
 
     def _build_subquery(self, shape: Any, binds: Binds, negated: bool) -> Any:
-        _, info, name, where, order, distinct, window = shape
+        _, info, name, where, order, distinct, window, joins = shape
         # Not correlated: on the outer query's own table, SQLAlchemy would drop the inner FROM.
-        query = self._select_construct(info, (name,), where, order, distinct, window, binds).correlate(None)
+        query = self._select_construct(info, (name,), where, order, distinct, window, binds,
+                                       joins).correlate(None)
         column = self.table(info).c[name]
         if not negated or not column.nullable:
             return query
@@ -276,7 +318,7 @@ class WhereCompiler:
         return binds()
 
     def _where_shape(self, info: ModelInfo, state: QueryState, values: list[Any]) -> Hashable:
-        return None if state.where is None else self.flatten(info, state.where, values)
+        return None if state.where is None else self.flatten(info, state.where, values, state.joins)
 
     def _window_shape(self, state: QueryState, values: list[Any]) -> tuple[bool, bool]:
         if state.limit is not None:
