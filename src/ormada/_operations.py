@@ -65,11 +65,22 @@ def _require_pk(info: ModelInfo, instance: BaseModel, action: str) -> dict[str, 
 
 # -- reads -----------------------------------------------------------------------
 
-def fetch(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
-    if state.joins and not backend.supports.joins:
-        paths = ", ".join(repr(join.path) for join in state.joins)
+def _check_joins(backend: Backend, info: ModelInfo, state: QueryState) -> None:
+    if not state.joins or backend.supports.joins:
+        return
+    selected = [repr(join.path) for join in state.joins if join.select]
+    if selected:
+        paths = ", ".join(selected)
         raise NotSupported(f"{info.name}.select_related({paths}): {backend.name} has no JOINs; "
                            f"use prefetch_related({paths}), which reads the related rows by key")
+    paths = ", ".join(repr(join.path) for join in state.joins)
+    raise NotSupported(f"{info.name}: a filter or ordering across {paths} needs a JOIN, which {backend.name} "
+                       "does not have; filter by the key (field_id=…), or keep the fields you filter by in "
+                       "this model's table")
+
+
+def fetch(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
+    _check_joins(backend, info, state)
     compiled = backend.select(info, state)
     rows = yield compiled.statement
     if state.shape == "models" and any(join.select for join in state.joins):
@@ -111,20 +122,24 @@ def one(info: ModelInfo, found: Sequence[Any], where: Node | None, missing_ok: b
 
 
 def count(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
+    _check_joins(backend, info, state)
     rows = yield backend.count(info, state)
     return int(rows[0][0])
 
 
 def exists(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
+    _check_joins(backend, info, state)
     rows = yield backend.exists(info, state)
     return bool(rows)
 
 
 def update(backend: Backend, info: ModelInfo, state: QueryState, values: dict[str, Any]) -> Operation:
+    _check_joins(backend, info, state)
     return (yield backend.update(info, state, values))
 
 
 def delete(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
+    _check_joins(backend, info, state)
     return (yield backend.delete(info, state))
 
 

@@ -14,7 +14,7 @@ from ormada._registry import info_of
 from ormada.backends.base import Statement
 from ormada.database import get_database
 from ormada.errors import QueryError
-from ormada.query.expressions import Junction, Node, Q, RawLookups, is_expression
+from ormada.query.expressions import Junction, Lookup, Node, Q, RawLookups, is_expression
 from ormada.query.resolve import check_expression, column_of, conjoin, resolve, validate_value
 from ormada.query.state import EVERY_ROW, OrderBy, Prefetch, QueryState, Subquery
 
@@ -90,14 +90,44 @@ class QuerySet(Generic[M]):
             return self._clone()
         negated = Junction("and", (node,), negated=True) if not isinstance(node, Junction) else \
             Junction(node.connector, node.children, not node.negated)
-        return self._narrowed(conjoin(self.state.where, negated) if self.state.where is not None else negated, node)
+        return self._narrowed(conjoin(self.state.where, negated) if self.state.where is not None else negated,
+                              negated)
 
     def _narrowed(self, where: Node, new: Node) -> Self:
-        """A copy filtering by ``where``, with the joins that ``new``'s lookups cross."""
+        """A copy filtering by ``where``, with the joins that ``new``'s lookups cross.
+
+        A lookup under a negation (``exclude``, ``~Q``) that crosses a to-many relation
+        becomes ``key NOT IN (SELECT …)``: "no related row matches", not "some joined
+        row does not"."""
+        if self._info.relations:
+            where, new = self._negated_to_many(where), self._negated_to_many(new)
         paths = lookup_paths(new)
         if not paths:
             return self._clone(where=where)
         return self._clone(where=where, joins=resolve_joins(info_of, self._info, paths, self.state.joins, False))
+
+    def _negated_to_many(self, node: Node, negated: bool = False) -> Node:
+        if isinstance(node, Junction):
+            inside = negated ^ node.negated
+            children = tuple(self._negated_to_many(child, inside) for child in node.children)
+            return node if children == node.children else Junction(node.connector, children, node.negated)
+        if not negated or "__" not in node.field:
+            return node
+        info, steps = self._info, node.field.split("__")
+        for depth, name in enumerate(steps[:-1]):
+            relation = info.relations.get(name)
+            if relation is None:
+                return node
+            if relation.kind == "reverse":
+                # The rows of the relation that match, as a sub-select of their keys.
+                rest = "__".join(steps[depth + 1:])
+                inner: QuerySet[Any] = QuerySet(relation.target)
+                inner = inner._narrowed(Lookup(rest, node.op, node.value), Lookup(rest, node.op, node.value))
+                inner = inner._clone(columns=(relation.key,), shape="flat")
+                outer = "__".join([*steps[:depth], relation.target_key])
+                return Lookup(outer, "in", inner.as_subquery(f"{self._info.name}.{node.field}"))
+            info = info_of(relation.target)
+        return node
 
     def order_by(self, *fields: str) -> Self:
         """Sorts by the fields given (``"-year"`` for descending); replaces earlier ordering."""

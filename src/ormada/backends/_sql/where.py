@@ -134,18 +134,16 @@ class WhereCompiler:
         encode = self.backend.column_encoder(info, field)
         return value if encode is None or value is None else encode(value)
 
-    def flatten(self, info: ModelInfo, node: Node, values: list[Any], joins: tuple[Join, ...] = (),
-                negated: bool = False) -> Hashable:
+    def flatten(self, info: ModelInfo, node: Node, values: list[Any], joins: tuple[Join, ...] = ()) -> Hashable:
         """The shape of a filter tree; its values are appended to ``values``. A lookup on
         a path (``author__name``) names the column of the join that path made."""
         if isinstance(node, Junction):
-            inside = negated ^ node.negated
-            return ("J", node.connector, node.negated,
-                    tuple(self.flatten(info, c, values, joins, inside) for c in node.children))
+            return ("J", node.connector, node.negated, tuple(self.flatten(info, c, values, joins)
+                                                              for c in node.children))
         field, op, value = node.field, node.op, node.value
         owner, name, key = info, field, field  # type: tuple[ModelInfo, str, Hashable]
         if field not in info.table.by_name and "__" in field:
-            index, owner, name = self._joined_field(info, joins, field, negated)
+            index, owner, name = self._joined_field(joins, field)
             key = (index, name)
         elif field not in info.table.by_name:
             raise NotSupported(f"{info.name}: {field}__{op} (token ranges) exists only on Cassandra")
@@ -182,20 +180,10 @@ class WhereCompiler:
         return ("L", key, op, None)
 
     @staticmethod
-    def _joined_field(info: ModelInfo, joins: tuple[Join, ...], field: str,
-                      negated: bool) -> tuple[int, ModelInfo, str]:
+    def _joined_field(joins: tuple[Join, ...], field: str) -> tuple[int, ModelInfo, str]:
         """The join a path lookup reads (its index and model) and the field on it."""
         path, _, name = field.rpartition("__")
         index = next(i for i, join in enumerate(joins) if join.path == path)
-        step: int = index
-        while step >= 0:
-            if negated and joins[step].many:
-                raise NotSupported(
-                    f"{info.name}: exclude() (or ~Q) on {field} across the to-many relation "
-                    f"{joins[step].path!r} is not available yet; exclude by key instead: "
-                    f"exclude(<key>__in=<the related QuerySet>.values_list(<its key>, flat=True))"
-                )
-            step = joins[step].parent
         return index, joins[index].target, name
 
     def _subquery_shape(self, sub: Subquery, values: list[Any]) -> Hashable:
