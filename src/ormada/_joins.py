@@ -50,13 +50,26 @@ def resolve_joins(info_of: InfoOf, info: ModelInfo, paths: Sequence[str], known:
                 raise QueryError(f"{call} {path!r}: {current.name} has no relation {name!r}{hint}")
             forward = relation.kind == "forward"
             if select and not forward:
-                raise QueryError(
-                    f"select_related({path!r}): {current.name}.{name} is the reverse side of "
-                    f"{relation.target.__name__}.{relation.partner.name if relation.partner else relation.key}; "
-                    f"a JOIN reads one related row, so use prefetch_related({path!r})"
-                )
+                what = ("a many-to-many relation" if relation.kind == "m2m" else
+                        f"the reverse side of {relation.target.__name__}."
+                        f"{relation.partner.name if relation.partner else relation.key}")
+                raise QueryError(f"select_related({path!r}): {current.name}.{name} is {what}; "
+                                 f"a JOIN reads one related row, so use prefetch_related({path!r})")
             outer = outer or relation.nullable or not forward
             target = info_of(relation.target)
+            if relation.kind == "m2m":  # through the junction: owner -> links -> rows
+                assert relation.through is not None
+                link = f"{step}+"  # no lookup path names it
+                if link not in index:
+                    index[link] = len(joins)
+                    joins.append(Join(link, parent, "", relation.key, relation.through_source,
+                                      info_of(relation.through), True, False, many=True))
+                if step not in index:
+                    index[step] = len(joins)
+                    joins.append(Join(step, index[link], name, relation.through_target, relation.target_key,
+                                      target, True, False, many=True))
+                parent, current = index[step], target
+                continue
             if step not in index:
                 on = (relation.key, relation.target_key) if forward else (relation.target_key, relation.key)
                 index[step] = len(joins)

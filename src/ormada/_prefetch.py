@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ormada._many import RelatedList
 from ormada._operations import Operation, fetch
 from ormada._relations import Relation, related_store, set_related
 from ormada.errors import QueryError
@@ -76,7 +77,10 @@ def prefetch(backend: Backend, info_of: InfoOf, instances: Sequence[BaseModel], 
     """Loads every relation of ``tree`` onto ``instances`` (and below, onto what was loaded)."""
     for name, node in tree.items():
         relation = node.relation
-        loaded = yield from _load(backend, info_of(relation.target), instances, name, node)
+        if relation.kind == "m2m":
+            loaded = yield from _load_many(backend, info_of, instances, name, node)
+        else:
+            loaded = yield from _load(backend, info_of(relation.target), instances, name, node)
         if node.children and loaded:
             yield from prefetch(backend, info_of, loaded, node.children)
     return instances
@@ -112,6 +116,37 @@ def _load(backend: Backend, target: ModelInfo, instances: Sequence[BaseModel], n
         if partner is not None:  # each row read knows its owner without another query
             for row in mine:
                 set_related(row, partner, instance)
+    return rows
+
+
+def _load_many(backend: Backend, info_of: InfoOf, instances: Sequence[BaseModel], name: str,
+               node: _Node) -> Operation:
+    """A many-to-many relation: the owners' links from the junction, then the linked rows
+    (filtered and ordered as the Prefetch asks), attached to each owner in that order."""
+    relation = node.relation
+    assert relation.through is not None
+    junction, target = info_of(relation.through), info_of(relation.target)
+    keys = list(dict.fromkeys(v for x in instances if (v := x.__dict__.get(relation.key)) is not None))
+    links: list[tuple[Any, Any]] = []
+    columns = (relation.through_source, relation.through_target)
+    for start in range(0, len(keys), _KEYS_PER_QUERY):
+        of_owners = Lookup(relation.through_source, "in", keys[start:start + _KEYS_PER_QUERY])
+        state = QueryState(where=of_owners, columns=columns, shape="tuples")
+        links.extend((yield from fetch(backend, junction, state)))
+    far = list(dict.fromkeys(link[1] for link in links))
+    rows: list[BaseModel] = []
+    for start in range(0, len(far), _KEYS_PER_QUERY):
+        wanted = Lookup(relation.target_key, "in", far[start:start + _KEYS_PER_QUERY])
+        narrowed = wanted if node.state.where is None else Junction("and", (node.state.where, wanted))
+        rows.extend((yield from fetch(backend, target, node.state.evolve(where=narrowed))))
+    position = {row.__dict__[relation.target_key]: (i, row) for i, row in enumerate(rows)}
+    groups: dict[Any, list[tuple[int, BaseModel]]] = {}
+    for source, key in links:
+        if key in position:
+            groups.setdefault(source, []).append(position[key])
+    for instance in instances:
+        mine = sorted(groups.get(instance.__dict__.get(relation.key), []), key=lambda pair: pair[0])
+        set_related(instance, name, RelatedList((row for _, row in mine), instance, relation))
     return rows
 
 

@@ -14,14 +14,15 @@ import difflib
 import sys
 import typing
 from dataclasses import replace
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel
 
 from ormada import fields as m
 from ormada._info import ModelInfo
-from ormada._meta import ModelOptions
-from ormada._relations import ForwardDescriptor, PendingKey, Relation, ReverseDescriptor, key_annotation
+from ormada._many import ManyDescriptor
+from ormada._meta import ModelOptions, snake_case
+from ormada._relations import ForwardDescriptor, ManyDecl, PendingKey, Relation, ReverseDescriptor, key_annotation
 from ormada._schema_builder import build_table_schema
 from ormada.errors import ConfigurationError, DoesNotExist, MultipleObjectsReturned
 from ormada.schema import TableSchema
@@ -32,6 +33,8 @@ _configured: list[ModelInfo] = []
 _waiting: dict[type[BaseModel], list[PendingKey]] = {}
 # Every concrete model class by its class name, for relations that name their target.
 _by_name: dict[str, list[type[BaseModel]]] = {}
+# Many-to-many fields whose junction or target is not configured yet: (owner, field, junction).
+_many_waiting: list[tuple[type[BaseModel], ManyDecl, Any]] = []
 
 
 def define(cls: type[BaseModel], options: ModelOptions, pending: list[PendingKey]) -> None:
@@ -181,6 +184,8 @@ def _check(cls: type[BaseModel], options: ModelOptions, waiting: set[str]) -> No
     """The definition-time checks of a model that waits for its targets, so that a
     mistake elsewhere in it is still reported where the class is defined."""
     fields = {name: f for name, f in cls.model_fields.items() if name not in waiting}
+    options = replace(options, indexes=tuple(i for i in options.indexes if waiting.isdisjoint(i.fields)),
+                      unique_together=tuple(g for g in options.unique_together if waiting.isdisjoint(g)))
     _checked_table(cls, fields, options)
 
 
@@ -209,6 +214,83 @@ def _finish(cls: type[BaseModel], options: ModelOptions) -> None:
     type.__setattr__(cls, "__ormada__", info)
     _add_relations(info)
     _configured.append(info)
+    for decl in cls.__dict__.get("__ormada_many__", ()):
+        _many_waiting.append((cls, decl, decl.marker.through or _define_junction(cls, options, decl)))
+    _wire_many()
+
+
+def _define_junction(owner: type[BaseModel], options: ModelOptions, decl: ManyDecl) -> type[BaseModel]:
+    """The junction model of a many-to-many field: a key of its own, a foreign key to
+    each side (deleting either side deletes the link), and one row per pair."""
+    target = decl.marker.target
+    target_name = target.__name__ if isinstance(target, type) else str(target).rpartition(".")[2]
+    if target == "self" or target_name == owner.__name__:
+        target, target_name = owner, owner.__name__
+    source_field, target_field = snake_case(owner.__name__), snake_case(target_name)
+    if source_field == target_field:
+        source_field, target_field = f"from_{source_field}", f"to_{target_field}"
+    link = m.ForeignKey(on_delete="CASCADE", related_name="+")
+    root = [b for b in owner.__mro__ if isinstance(b, type(owner))][-1]  # ormada's Model
+    name = owner.__name__ + "".join(part.title() for part in decl.name.split("_"))
+    meta = type("Meta", (), {
+        "table": decl.marker.db_table or f"{options.table}_{decl.name}",
+        "database": options.database,
+        "unique_together": [(f"{source_field}_id", f"{target_field}_id")],
+        "__qualname__": f"{name}.Meta",  # nested in the model, which is how pydantic tells it is no field
+        "__module__": owner.__module__,
+    })
+    namespace: dict[str, Any] = {
+        "__module__": owner.__module__,
+        "__qualname__": name,
+        "__doc__": f"The links of {owner.__name__}.{decl.name} (made by ormada).",
+        "__annotations__": {
+            "id": Annotated[int | None, m.PrimaryKey()],
+            source_field: Annotated[owner, link],
+            target_field: Annotated[target if isinstance(target, type) else typing.ForwardRef(str(target)), link],
+        },
+        "id": None,
+        "Meta": meta,
+    }
+    metaclass: Any = type(owner)
+    return metaclass(name, (root,), namespace)  # type: ignore[no-any-return]
+
+
+def _wire_many() -> None:
+    """The relations of the many-to-many fields whose junction and target are configured."""
+    for item in list(_many_waiting):
+        owner, decl, through = item
+        through = _target(owner, through)
+        target = _target(owner, decl.marker.target)
+        if through is None or target is None or "__ormada__" not in through.__dict__:
+            continue
+        _many_waiting.remove(item)
+        links = [(name, x.target) for name, f in through.model_fields.items()
+                 for x in f.metadata if isinstance(x, m.ForeignKey)]
+        to_owner = [name for name, t in links if t is owner]
+        to_target = to_owner[1:] if owner is target else [name for name, t in links if t is target]
+        if not to_owner or not to_target:
+            raise ConfigurationError(
+                f"{owner.__name__}.{decl.name}: the junction {through.__name__} needs a ForeignKey to "
+                f"{owner.__name__} and one to {target.__name__}"
+            )
+        source, far = to_owner[0], to_target[0]
+        forward = Relation(decl.name, "m2m", owner, target, _single_key(owner), _single_key(target), many=True,
+                           through=through, through_source=source, through_target=far)
+        relations_of(owner)[decl.name] = forward
+        type.__setattr__(owner, decl.name, ManyDescriptor(forward))
+        if decl.marker.related_name == "+":
+            continue
+        reverse_name = decl.marker.related_name or f"{owner.__name__.lower()}_set"
+        if reverse_name in target.model_fields or reverse_name in relations_of(target):
+            raise ConfigurationError(
+                f"{owner.__name__}.{decl.name}: the reverse relation {target.__name__}.{reverse_name} would hide "
+                f"what {target.__name__} already has by that name; give ManyToMany(related_name=...) another"
+            )
+        reverse = Relation(reverse_name, "m2m", target, owner, forward.target_key, forward.key, many=True,
+                           partner=forward, through=through, through_source=far, through_target=source)
+        forward.partner = reverse
+        relations_of(target)[reverse_name] = reverse
+        type.__setattr__(target, reverse_name, ManyDescriptor(reverse))
 
 
 def relations_of(cls: type[BaseModel]) -> dict[str, Relation]:

@@ -25,10 +25,10 @@ from pydantic.fields import FieldInfo
 from ormada import fields as m
 from ormada.errors import ConfigurationError, DataError, RelationNotLoaded
 
-RelationKind = Literal["forward", "reverse"]
+RelationKind = Literal["forward", "reverse", "m2m"]
 # Markers that say how a key is stored: copied from the target's key onto the referencing one.
 _STORAGE_MARKERS = (m.SmallInt, m.BigInt, m.Text, m.TimeUUID, m.DbType, m.Json)
-_RELATION_WORDS = ("ForeignKey", "OneToOne")
+_RELATION_WORDS = ("ForeignKey", "OneToOne", "ManyToMany")
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,15 @@ class PendingKey:
     marker: m.ForeignKey
     nullable: bool
     extra: tuple[Any, ...]  # the relation field's other metadata (Column(), Indexed()…)
+
+
+@dataclass(frozen=True)
+class ManyDecl:
+    """A many-to-many field as declared: the attribute, its marker (target filled in from
+    the field's item type) and the model that declares it."""
+
+    name: str
+    marker: m.ManyToMany
 
 
 @dataclass(eq=False)
@@ -56,9 +65,13 @@ class Relation:
             ``target`` for reverse ones.
         target_key: The field the key refers to (on ``target`` for forward relations,
             on ``model`` for reverse ones): usually the primary key.
-        many: A reverse foreign key gives a list; forward and one-to-one give one object.
+        many: A reverse foreign key or a many-to-many relation gives a list; forward and
+            one-to-one give one object.
         nullable: A forward key that may be None.
         partner: The relation seen from the other side, when there is one.
+        through: A many-to-many relation's junction model, whose ``through_source`` field
+            holds this model's key (``key``) and ``through_target`` the target's
+            (``target_key``).
     """
 
     name: str
@@ -70,6 +83,9 @@ class Relation:
     many: bool
     nullable: bool = False
     partner: Relation | None = None
+    through: type[BaseModel] | None = None
+    through_source: str = ""
+    through_target: str = ""
 
     def __repr__(self) -> str:
         return f"<relation {self.model.__name__}.{self.name} -> {self.target.__name__}>"
@@ -280,11 +296,16 @@ def declare(model: str, namespace: dict[str, Any], local: Mapping[str, Any]) -> 
     """
     annotations: dict[str, Any] = namespace.get("__annotations__", {})
     pending: list[PendingKey] = []
+    declared: list[ManyDecl] = []
     for name, annotation in list(annotations.items()):
         value = _evaluate(annotation, namespace, local)
         if typing.get_origin(value) is not Annotated:
             continue
         base, *metadata = typing.get_args(value)
+        many = next((x for x in metadata if isinstance(x, m.ManyToMany)), None)
+        if many is not None:
+            declared.append(_many_decl(model, name, base, many, annotations, namespace))
+            continue
         marker = next((x for x in metadata if isinstance(x, m.ForeignKey)), None)
         if marker is None:
             continue
@@ -325,7 +346,28 @@ def declare(model: str, namespace: dict[str, Any], local: Mapping[str, Any]) -> 
         if has_default:
             namespace[key] = None
         namespace[name] = ForwardDescriptor(name, key, ref, nullable)
+    namespace["__ormada_many__"] = tuple(declared)
     return pending
+
+
+def _many_decl(model: str, name: str, base: Any, marker: m.ManyToMany, annotations: dict[str, Any],
+               namespace: dict[str, Any]) -> ManyDecl:
+    """A many-to-many field taken out of the class body: it is no column, and its
+    attribute is installed once the junction exists."""
+    item = typing.get_args(base)[0] if typing.get_origin(base) in (list, set, tuple) else None
+    if isinstance(base, _Unresolved) and base.text.startswith("list["):  # list["Tag"] naming a later model
+        item = base.text[5:-1]
+    found = _target_of(item) if item is not None else None
+    ref = marker.target if marker.target is not None else (found[0] if found else None)
+    if ref is None:
+        raise ConfigurationError(f"{model}.{name}: a ManyToMany field is typed as a list of the related model "
+                                 f"(list[Tag]), or names it with ManyToMany(target)")
+    default = namespace.pop(name, [])
+    if default not in ([], (), None):
+        raise ConfigurationError(f"{model}.{name}: a many-to-many relation's default can only be [], "
+                                 f"not {default!r}")
+    del annotations[name]
+    return ManyDecl(name, replace(marker, target=ref))
 
 
 def is_model_reference(target: str) -> bool:

@@ -108,6 +108,25 @@ class OneToOne(ForeignKey):
     """A foreign key that is also unique: the reverse relation is one object, not a list."""
 
 
+@dataclass(frozen=True, slots=True)
+class ManyToMany(Marker):
+    """A many-to-many relation: ``tags: Annotated[list[Tag], ManyToMany(related_name="books")] = []``.
+
+    Attributes:
+        target: The other model (default: the field's item type, a class or a name).
+        related_name: The reverse relation's name on the target (default ``<model>_set``;
+            ``"+"`` for none).
+        through: A junction model of your own, with a foreign key to each side (and any
+            columns of its own); by default ormada defines one.
+        db_table: The table of the junction ormada defines (default ``<table>_<field>``).
+    """
+
+    target: Any = None
+    related_name: str | None = None
+    through: Any = None
+    db_table: str | None = None
+
+
 _ON_DELETE = frozenset(("CASCADE", "SET NULL", "RESTRICT", "NO ACTION", "SET DEFAULT"))
 
 

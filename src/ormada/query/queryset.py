@@ -118,13 +118,18 @@ class QuerySet(Generic[M]):
             relation = info.relations.get(name)
             if relation is None:
                 return node
-            if relation.kind == "reverse":
-                # The rows of the relation that match, as a sub-select of their keys.
+            if relation.kind != "forward":
+                # The rows of the relation that match, as a sub-select of their keys (for a
+                # many-to-many relation, of the junction's links to rows that match).
                 rest = "__".join(steps[depth + 1:])
-                inner: QuerySet[Any] = QuerySet(relation.target)
+                source, column = relation.target, relation.key
+                if relation.through is not None:
+                    source, column = relation.through, relation.through_source
+                    rest = f"{relation.through_target.removesuffix('_id')}__{rest}"
+                inner: QuerySet[Any] = QuerySet(source)
                 inner = inner._narrowed(Lookup(rest, node.op, node.value), Lookup(rest, node.op, node.value))
-                inner = inner._clone(columns=(relation.key,), shape="flat")
-                outer = "__".join([*steps[:depth], relation.target_key])
+                inner = inner._clone(columns=(column,), shape="flat")
+                outer = "__".join([*steps[:depth], relation.target_key if relation.through is None else relation.key])
                 return Lookup(outer, "in", inner.as_subquery(f"{self._info.name}.{node.field}"))
             info = info_of(relation.target)
         return node

@@ -1,0 +1,240 @@
+"""Many-to-many relations: ``book.tags``, its writes (``add``, ``remove``, ``set``,
+``clear`` and their async twins) and the statements they send to the junction table.
+
+``book.tags`` is a list of the loaded tags (a :class:`RelatedList`) once loaded, and a
+:class:`ManyManager` before: both take the writes, which never need the tags loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from ormada._operations import Operation
+from ormada._relations import Relation, related_store, set_related
+from ormada.errors import DataError, NotSupported, RelationNotLoaded
+from ormada.query.expressions import Junction, Lookup
+from ormada.query.state import QueryState
+
+if TYPE_CHECKING:
+    from ormada._info import ModelInfo
+    from ormada.backends.base import Backend
+
+
+class ManyDescriptor(property):
+    """The attribute of a many-to-many relation (a ``property`` so pydantic leaves it alone)."""
+
+    def __init__(self, relation: Relation) -> None:
+        super().__init__()
+        self.relation = relation
+
+    def __get__(self, instance: BaseModel | None, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        store = related_store(instance)
+        if store is not None and self.relation.name in store:
+            return store[self.relation.name]
+        return ManyManager(instance, self.relation)
+
+    def __set__(self, instance: BaseModel, value: Any) -> None:
+        raise AttributeError(f"{type(instance).__name__}.{self.relation.name} is a many-to-many relation; "
+                             f"change it with .set([...]) / .add(...) / .remove(...) / .clear()")
+
+
+class _Writes:
+    """The writes of ``owner.<relation>``, each in one statement (``set``: two, atomically),
+    inside the caller's transaction when there is one."""
+
+    owner: BaseModel
+    relation: Relation
+
+    def _plan(self, objs: Iterable[Any]) -> tuple[Any, Any, list[Any]]:
+        """The database, the owner's key and the targets' keys of a write."""
+        owner, relation = self.owner, self.relation
+        db = type(owner).database()  # type: ignore[attr-defined]
+        if not db.backend.supports.joins:
+            raise NotSupported(
+                f"{type(owner).__name__}.{relation.name}: {db.backend.name} has no many-to-many relations; "
+                "model them as a table per query (e.g. books_by_tag and tags_by_book, written together)"
+            )
+        key = owner.__dict__.get(relation.key)
+        if key is None or getattr(owner, "_ormada_row", None) is None:
+            raise DataError(f"{type(owner).__name__}.{relation.name}: save the {type(owner).__name__} "
+                            "before changing its relations")
+        keys = []
+        for obj in objs:
+            if isinstance(obj, BaseModel):
+                if not isinstance(obj, relation.target):
+                    raise DataError(f"{type(owner).__name__}.{relation.name} holds {relation.target.__name__} "
+                                    f"rows, not {type(obj).__name__}: {obj!r}")
+                value = obj.__dict__.get(relation.target_key)
+                if value is None or getattr(obj, "_ormada_row", None) is None:
+                    raise DataError(f"{type(owner).__name__}.{relation.name}: the {type(obj).__name__} given is "
+                                    "not saved yet; save it first")
+                keys.append(value)
+            else:
+                keys.append(obj)
+        return db, key, list(dict.fromkeys(keys))
+
+    def _junction(self) -> ModelInfo:
+        through = self.relation.through
+        assert through is not None
+        return through.__dict__["__ormada__"]  # type: ignore[no-any-return]
+
+    def add(self, *objs: Any) -> None:
+        """Links these rows (instances or keys); links that exist already are left as they are."""
+        db, key, keys = self._plan(objs)
+        db.run(add(db.backend, self._junction(), self.relation, key, keys))
+        self._loaded_add(objs)
+
+    async def aadd(self, *objs: Any) -> None:
+        """The async twin of :meth:`add`."""
+        db, key, keys = self._plan(objs)
+        await db.arun(add(db.backend, self._junction(), self.relation, key, keys))
+        self._loaded_add(objs)
+
+    def remove(self, *objs: Any) -> None:
+        """Unlinks these rows (instances or keys)."""
+        db, key, keys = self._plan(objs)
+        db.run(remove(db.backend, self._junction(), self.relation, key, keys))
+        self._loaded_remove(keys)
+
+    async def aremove(self, *objs: Any) -> None:
+        """The async twin of :meth:`remove`."""
+        db, key, keys = self._plan(objs)
+        await db.arun(remove(db.backend, self._junction(), self.relation, key, keys))
+        self._loaded_remove(keys)
+
+    def clear(self) -> None:
+        """Unlinks every row."""
+        db, key, _ = self._plan(())
+        db.run(remove(db.backend, self._junction(), self.relation, key, None))
+        self._loaded_set(())
+
+    async def aclear(self) -> None:
+        """The async twin of :meth:`clear`."""
+        db, key, _ = self._plan(())
+        await db.arun(remove(db.backend, self._junction(), self.relation, key, None))
+        self._loaded_set(())
+
+    def set(self, objs: Iterable[Any]) -> None:
+        """Links exactly these rows: the others are unlinked, the missing ones linked."""
+        objs = list(objs)
+        db, key, keys = self._plan(objs)
+        db.run(replace_links(db.backend, self._junction(), self.relation, key, keys), atomic=True)
+        self._loaded_set(objs)
+
+    async def aset(self, objs: Iterable[Any]) -> None:
+        """The async twin of :meth:`set`."""
+        objs = list(objs)
+        db, key, keys = self._plan(objs)
+        await db.arun(replace_links(db.backend, self._junction(), self.relation, key, keys), atomic=True)
+        self._loaded_set(objs)
+
+    # A loaded list follows the writes; keys given without instances make it unknown.
+    def _loaded(self) -> RelatedList | None:
+        store = related_store(self.owner)
+        found = store.get(self.relation.name) if store is not None else None
+        return found if isinstance(found, RelatedList) else None
+
+    def _loaded_add(self, objs: Iterable[Any]) -> None:
+        loaded = self._loaded()
+        if loaded is None:
+            return
+        if not all(isinstance(o, BaseModel) for o in objs):
+            _forget(self.owner, self.relation.name)
+            return
+        have = {o.__dict__.get(self.relation.target_key) for o in loaded}
+        for obj in objs:
+            if obj.__dict__.get(self.relation.target_key) not in have:
+                list.append(loaded, obj)
+
+    def _loaded_remove(self, keys: list[Any]) -> None:
+        loaded = self._loaded()
+        if loaded is not None:
+            gone = set(keys)
+            loaded[:] = [o for o in loaded if o.__dict__.get(self.relation.target_key) not in gone]
+
+    def _loaded_set(self, objs: Iterable[Any]) -> None:
+        objs = list(objs)
+        if all(isinstance(o, BaseModel) for o in objs):
+            set_related(self.owner, self.relation.name, RelatedList(objs, self.owner, self.relation))
+        else:
+            _forget(self.owner, self.relation.name)
+
+
+def _forget(owner: BaseModel, name: str) -> None:
+    store = related_store(owner)
+    if store is not None:
+        store.pop(name, None)
+
+
+class ManyManager(_Writes):
+    """``book.tags`` before it is loaded: the writes work; reading says how to load it."""
+
+    def __init__(self, owner: BaseModel, relation: Relation) -> None:
+        self.owner, self.relation = owner, relation
+
+    def _refuse(self) -> RelationNotLoaded:
+        name, model = self.relation.name, type(self.owner).__name__
+        return RelationNotLoaded(
+            f"{model}.{name} is not loaded, and ormada never queries behind an attribute: load it with "
+            f"prefetch_related({name!r}) on the query, or with fetch_related({name!r}) / "
+            f"await afetch_related({name!r}) on the instance"
+        )
+
+    def __iter__(self) -> Iterator[Any]:
+        raise self._refuse()
+
+    def __len__(self) -> int:
+        raise self._refuse()
+
+    def __getitem__(self, index: Any) -> Any:
+        raise self._refuse()
+
+    def __repr__(self) -> str:
+        return f"<{type(self.owner).__name__}.{self.relation.name}: not loaded>"
+
+
+class RelatedList(_Writes, list[Any]):
+    """``book.tags`` once loaded: the related rows, and the writes, which keep it current
+    (``remove`` and ``clear`` are the database writes, not list methods)."""
+
+    def __init__(self, rows: Iterable[Any], owner: BaseModel, relation: Relation) -> None:
+        super().__init__(rows)
+        self.owner, self.relation = owner, relation
+
+
+# -- statements ----------------------------------------------------------------------
+
+
+def _owner_rows(relation: Relation, key: Any, keys: list[Any] | None, keep: bool = False) -> QueryState:
+    """The junction rows of one owner (and of these targets, or of all others with ``keep``)."""
+    mine = Lookup(relation.through_source, "exact", key)
+    if keys is None:
+        return QueryState(where=mine)
+    if keep and not keys:
+        return QueryState(where=mine)
+    targets = Lookup(relation.through_target, "in", tuple(keys))
+    return QueryState(where=Junction("and", (mine, Junction("and", (targets,), negated=True) if keep else targets)))
+
+
+def add(backend: Backend, junction: ModelInfo, relation: Relation, key: Any, keys: list[Any]) -> Operation:
+    if keys:
+        columns = (relation.through_source, relation.through_target)
+        yield backend.insert(junction, columns, [(key, k) for k in keys], options={"if_not_exists": True})
+    return None
+
+
+def remove(backend: Backend, junction: ModelInfo, relation: Relation, key: Any, keys: list[Any] | None) -> Operation:
+    if keys is None or keys:
+        yield backend.delete(junction, _owner_rows(relation, key, keys))
+    return None
+
+
+def replace_links(backend: Backend, junction: ModelInfo, relation: Relation, key: Any, keys: list[Any]) -> Operation:
+    yield backend.delete(junction, _owner_rows(relation, key, keys, keep=True))
+    yield from add(backend, junction, relation, key, keys)
+    return None
