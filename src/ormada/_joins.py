@@ -86,6 +86,7 @@ class ModelScope:
     def __init__(self, info: ModelInfo, info_of: InfoOf) -> None:
         self.info, self.info_of = info, info_of
         self.model_name, self.table = info.name, info.table
+        self.key = info.pk[0] if len(info.pk) == 1 else None
 
     def relation(self, name: str) -> ModelScope | None:
         relation = self.info.relations.get(name)

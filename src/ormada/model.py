@@ -460,6 +460,15 @@ class Model(BaseModel, metaclass=ModelMeta):
         db = self.database()
         return db.run(prefetch(db.backend, info_of, [self], prefetch_plan(info_of, self._info(), names)))[0]  # type: ignore[no-any-return]
 
+    def fetch_all_related(self) -> Self:
+        """Loads every relation of this instance: its foreign keys, the rows that refer to
+        it and its many-to-many relations, one query each (two for many-to-many)."""
+        return self.fetch_related(*self._info().relations)
+
+    async def afetch_all_related(self) -> Self:
+        """The async twin of :meth:`fetch_all_related`."""
+        return await self.afetch_related(*self._info().relations)
+
     async def afetch_related(self, *names: str | Prefetch) -> Self:
         """The async twin of :meth:`fetch_related`."""
         db = self.database()

@@ -111,6 +111,7 @@ async def test_lookups_across_many_to_many(mdb: ormada.Database, api: Api) -> No
     assert await api(Album.exclude(labels__name="rock").order_by("title").values_list("title", flat=True),
                      "all") == ["B", "C"]
     assert await api(Label.filter(albums__title="B").values_list("name", flat=True), "all") == ["jazz"]
+    assert await api(Album.filter(labels=rock).values_list("title", flat=True), "all") == ["A"]
 
 
 async def test_writes_and_reads_that_cannot_work_are_refused(mdb: ormada.Database, api: Api) -> None:

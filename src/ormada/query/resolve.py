@@ -83,6 +83,7 @@ class RelationScope(Protocol):
 
     model_name: str
     table: TableSchema
+    key: str | None  # the model's one-field primary key, which stands for its rows
 
     def relation(self, name: str) -> RelationScope | None:
         """The scope of the model the relation ``name`` leads to, or None."""
@@ -183,6 +184,12 @@ def _across(model_name: str, table: TableSchema, name: str, op: str, value: Any,
     related = scope.relation(name)
     if related is None:
         return None
+    if op in ("", "exact", "in") and related.key is not None:  # tags=<Tag> means tags__id=<its key>
+        if op == "in" and isinstance(value, Iterable) and not hasattr(value, "as_subquery"):
+            value = [_key_of(model_name, name, v, related.key) for v in value]
+        elif op != "in":
+            value = _key_of(model_name, name, value, related.key)
+        op = f"{related.key}__{op}" if op else related.key
     if not op:
         raise QueryError(f"{model_name}.{name} leads to many {related.model_name} rows; filter on one of their "
                          f"fields ({name}__<field>=…)")
