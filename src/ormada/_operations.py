@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ormada import _hydrate as hydrate
 from ormada._joins import attach
-from ormada.backends.base import Backend, KeyedSelect, Statement
+from ormada.backends.base import Backend, Concurrent, KeyedSelect, Statement
 from ormada.errors import ConditionFailed, IntegrityError, MultipleObjectsReturned, NotSupported, QueryError
 from ormada.query.expressions import Junction, Lookup, Node
 from ormada.query.state import QueryState
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from ormada._info import ModelInfo
 
-Operation = Generator[Statement, Any, Any]
+Operation = Generator[Statement | Concurrent, Any, Any]
 T = TypeVar("T")
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ormada._many import RelatedList
 from ormada._operations import Operation, fetch
 from ormada._relations import Relation, related_store, set_related
+from ormada.backends.base import Concurrent
 from ormada.errors import QueryError
 from ormada.query.expressions import Junction, Lookup
 from ormada.query.resolve import closest
@@ -74,16 +75,27 @@ def plan(info_of: InfoOf, info: ModelInfo, lookups: Sequence[str | Prefetch]) ->
 
 
 def prefetch(backend: Backend, info_of: InfoOf, instances: Sequence[BaseModel], tree: dict[str, _Node]) -> Operation:
-    """Loads every relation of ``tree`` onto ``instances`` (and below, onto what was loaded)."""
-    for name, node in tree.items():
-        relation = node.relation
-        if relation.kind == "m2m":
-            loaded = yield from _load_many(backend, info_of, instances, name, node)
-        else:
-            loaded = yield from _load(backend, info_of(relation.target), instances, name, node)
-        if node.children and loaded:
-            yield from prefetch(backend, info_of, loaded, node.children)
+    """Loads every relation of ``tree`` onto ``instances`` (and below, onto what was
+    loaded). The relations of one level do not depend on each other, so they are yielded
+    together: the async runner reads them at the same time."""
+    branches = tuple(_branch(backend, info_of, instances, name, node) for name, node in tree.items())
+    if len(branches) == 1:
+        yield from branches[0]
+    elif branches:
+        yield Concurrent(branches)
     return instances
+
+
+def _branch(backend: Backend, info_of: InfoOf, instances: Sequence[BaseModel], name: str, node: _Node) -> Operation:
+    """One relation, then the relations below it, on what it loaded."""
+    relation = node.relation
+    if relation.kind == "m2m":
+        loaded = yield from _load_many(backend, info_of, instances, name, node)
+    else:
+        loaded = yield from _load(backend, info_of(relation.target), instances, name, node)
+    if node.children and loaded:
+        yield from prefetch(backend, info_of, loaded, node.children)
+    return loaded
 
 
 def _load(backend: Backend, target: ModelInfo, instances: Sequence[BaseModel], name: str,

@@ -23,14 +23,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ormada._info import ModelInfo
 from ormada._registry import configure, configured, info_of
 from ormada._url import DatabaseURL, parse_url
-from ormada.backends.base import AsyncConnection, AsyncPool, Backend, Statement, SyncConnection, SyncPool
+from ormada.backends.base import AsyncConnection, AsyncPool, Backend, Concurrent, Statement, SyncConnection, SyncPool
 from ormada.errors import ConfigurationError, OrmadaError, TransactionError
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
 T = TypeVar("T")
-Operation = Generator[Statement, Any, T]
+Operation = Generator[Statement | Concurrent, Any, T]
 
 logger = logging.getLogger("ormada")
 
@@ -239,7 +239,10 @@ class Database:
                 return stop.value  # type: ignore[no-any-return]
             error = None
             try:
-                result = self._execute(connection, statement)
+                if isinstance(statement, Concurrent):  # one connection: one after another
+                    result = tuple(self._drive(connection, op) for op in statement.operations)
+                else:
+                    result = self._execute(connection, statement)
             except OrmadaError as exc:
                 result, error = None, exc
 
@@ -340,7 +343,10 @@ class Database:
         finally:
             _log(self.name, statement, start)
 
-    async def _adrive(self, connection: AsyncConnection, operation: Operation[T]) -> T:
+    async def _adrive(self, connection: AsyncConnection, operation: Operation[T], pool: AsyncPool | None = None) -> T:
+        """Drives ``operation`` on ``connection``; with ``pool`` (outside a transaction) the
+        parts of a :class:`Concurrent` run at the same time, each but the first on a
+        connection of its own."""
         result: Any = None
         error: OrmadaError | None = None
         while True:
@@ -350,9 +356,32 @@ class Database:
                 return stop.value  # type: ignore[no-any-return]
             error = None
             try:
-                result = await self._aexecute(connection, statement)
+                if isinstance(statement, Concurrent):
+                    result = await self._aconcurrent(connection, statement.operations, pool)
+                else:
+                    result = await self._aexecute(connection, statement)
             except OrmadaError as exc:
                 result, error = None, exc
+
+    async def _aconcurrent(self, connection: AsyncConnection, operations: tuple[Operation[Any], ...],
+                           pool: AsyncPool | None) -> tuple[Any, ...]:
+        if pool is None or len(operations) < 2:
+            return tuple([await self._adrive(connection, op) for op in operations])
+
+        async def on_its_own(operation: Operation[Any]) -> Any:
+            own = await pool.acquire()
+            try:
+                return await self._adrive(own, operation, pool)
+            finally:
+                await pool.release(own, broken=own.broken)
+
+        try:
+            async with asyncio.TaskGroup() as group:  # one failing cancels the others
+                tasks = [group.create_task(self._adrive(connection, operations[0], pool)),
+                         *(group.create_task(on_its_own(op)) for op in operations[1:])]
+        except BaseExceptionGroup as failed:
+            raise failed.exceptions[0] from None
+        return tuple(task.result() for task in tasks)
 
     async def arun(self, operation: Operation[T], *, atomic: bool = False) -> T:
         """The async twin of :meth:`run`."""
@@ -367,7 +396,7 @@ class Database:
         connection = await pool.acquire()
         try:
             if not atomic:
-                return await self._adrive(connection, operation)
+                return await self._adrive(connection, operation, pool)
             await self._aexecute(connection, self._begin)
             try:
                 result = await self._adrive(connection, operation)

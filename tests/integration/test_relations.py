@@ -348,3 +348,39 @@ def test_lookup_paths_that_cannot_work_are_query_errors() -> None:
         Writer.filter(novels=Novel(title="t", writer_id=1))
     with pytest.raises(ormada.QueryError, match=r"Writer has no field 'nme'"):
         Novel.order_by("writer__nme")
+
+
+async def test_async_prefetch_reads_independent_relations_at_the_same_time(rdb: ormada.Database,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Outside a transaction each relation of a level is read on a pooled connection of its
+    own, all at once; inside one, one after another on the transaction's connection."""
+    await _library(Api("async"))
+    pool = rdb.async_pool()
+    held, most = 0, 0
+    acquire, release = pool.acquire, pool.release
+
+    async def counting_acquire() -> Any:
+        nonlocal held, most
+        connection = await acquire()
+        held += 1
+        most = max(most, held)
+        return connection
+
+    async def counting_release(connection: Any, *, broken: bool = False) -> None:
+        nonlocal held
+        held -= 1
+        await release(connection, broken=broken)
+
+    monkeypatch.setattr(pool, "acquire", counting_acquire)
+    monkeypatch.setattr(pool, "release", counting_release)
+    query = Novel.prefetch_related("writer", "editor", "reviews").order_by("id")
+    novels = await query
+    # The main read's connection carries one relation, two more are taken for the others;
+    # SQLite runs short statements inline, so a branch may finish before the next one starts.
+    assert most == 3 if rdb.backend.name == "postgresql" else most >= 2
+    assert [(n.writer.name, n.editor is not None, n.reviews) for n in novels] == [
+        ("Le Guin", True, []), ("Le Guin", False, []), ("Le Guin", True, []), ("Butler", False, [])]
+    most = 0
+    async with rdb.atransaction():
+        again = await query
+    assert most == 1 and [n.writer.name for n in again] == [n.writer.name for n in novels]

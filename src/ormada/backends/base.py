@@ -8,7 +8,7 @@ statements, for value codecs and for connections, and asks for capabilities
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -65,6 +65,16 @@ class Compiled:
 
     statement: Statement
     columns: tuple[ColumnSchema, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Concurrent:
+    """Several operations that an operation yields at once, because none needs another's
+    result. A runner may run them at the same time (async, outside a transaction: each on
+    a pooled connection of its own) or one after another (sync, or on a transaction's one
+    connection); the operation receives their results as a tuple, in order."""
+
+    operations: tuple[Generator[Any, Any, Any], ...]
 
 
 @dataclass(frozen=True, slots=True)
