@@ -384,3 +384,18 @@ async def test_async_prefetch_reads_independent_relations_at_the_same_time(rdb: 
     async with rdb.atransaction():
         again = await query
     assert most == 1 and [n.writer.name for n in again] == [n.writer.name for n in novels]
+
+
+async def test_values_across_relations(rdb: ormada.Database, api: Api) -> None:
+    await _library(api)
+    rows = Novel.values("title", "writer__name", "editor__name").order_by("title")
+    assert await api(rows, "all") == [
+        {"title": "Dispossessed", "writer__name": "Le Guin", "editor__name": "Ed"},
+        {"title": "Earthsea", "writer__name": "Le Guin", "editor__name": "Ed"},
+        {"title": "Kindred", "writer__name": "Butler", "editor__name": None},
+        {"title": "Lathe", "writer__name": "Le Guin", "editor__name": None}]
+    pairs = Writer.values_list("name", "novels__title").filter(name="Butler")
+    assert await api(pairs, "all") == [("Butler", "Kindred")]
+    assert await api(Reader.values_list("edited__writer__name", flat=True).distinct(), "all") == ["Le Guin"]
+    with pytest.raises(ormada.QueryError, match=r"Writer has no field 'nme'"):
+        Novel.values("writer__nme")

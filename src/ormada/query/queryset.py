@@ -228,14 +228,30 @@ class QuerySet(Generic[M]):
         return self._clone(columns=tuple(n for n in current if n not in skipped))
 
     def values(self, *fields: str) -> QuerySet[Any]:
-        """Rows as dicts of the fields given (all fields when none are)."""
-        return self._clone(columns=self._columns(fields) or None, shape="dicts")
+        """Rows as dicts of the fields given (all fields when none are); a field across a
+        relation (``"author__name"``) is read by a JOIN and keyed by its path."""
+        return self._read_values(fields, "dicts")
 
     def values_list(self, *fields: str, flat: bool = False) -> QuerySet[Any]:
         """Rows as tuples; with ``flat=True`` and one field, as single values."""
         if flat and len(fields) != 1:
             raise QueryError(f"values_list(flat=True) takes exactly one field, got {len(fields)}")
-        return self._clone(columns=self._columns(fields) or None, shape="flat" if flat else "tuples")
+        return self._read_values(fields, "flat" if flat else "tuples")
+
+    def _read_values(self, fields: tuple[str, ...], shape: str) -> QuerySet[Any]:
+        info = self._info
+        paths = [f.rpartition("__")[0] for f in fields if f not in info.table.by_name and "__" in f]
+        if not paths:
+            return self._clone(columns=self._columns(fields) or None, shape=shape)
+        joins = resolve_joins(info_of, info, paths, self.state.joins, False)
+        by_path = {join.path: join.target for join in joins}
+        for name in fields:
+            path, _, last = name.rpartition("__")
+            if path in by_path and name not in info.table.by_name:
+                column_of(by_path[path].name, by_path[path].table, last)
+            else:
+                column_of(info.name, info.table, name)
+        return self._clone(columns=fields, shape=shape, joins=joins)
 
     def distinct(self) -> Self:
         """Drops duplicate rows (of the selected columns)."""

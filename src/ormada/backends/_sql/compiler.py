@@ -25,6 +25,7 @@ from ormada.query.state import Join, QueryState
 
 if TYPE_CHECKING:
     from ormada._info import ModelInfo
+    from ormada.schema import ColumnSchema
 
 CACHE_SIZE = 2048
 
@@ -69,12 +70,19 @@ def _repeated_row(one: tuple[str, tuple[Position, ...]], width: int,
     return text.replace(f"VALUES {group}", "VALUES " + ", ".join([group] * n_rows)), ()
 
 
-def _order_key(joins: tuple[Join, ...], field: str) -> str | tuple[int, str]:
-    """Where an ORDER BY field is: the queried table's column, or a joined one's."""
+def _column_key(joins: tuple[Join, ...], field: str) -> str | tuple[int, str]:
+    """Where a field a read names is: the queried table's column, or a joined one's."""
     if "__" not in field or not joins:
         return field
     path, _, name = field.rpartition("__")
     return next(((i, name) for i, join in enumerate(joins) if join.path == path), field)
+
+
+def _joined_column(joins: tuple[Join, ...], field: str) -> ColumnSchema:
+    """The column a path (``author__name``) reads, named by the path (as the rows' keys are)."""
+    path, _, name = field.rpartition("__")
+    target: ModelInfo = next(join.target for join in joins if join.path == path)
+    return replace(target.table.by_name[name], name=field)
 
 
 def _filters_only(joins: tuple[Join, ...]) -> tuple[Join, ...]:
@@ -133,16 +141,18 @@ class SqlCompiler(WhereCompiler):
                           distinct: bool, window: tuple[bool, bool], binds: Binds,
                           joins: tuple[Join, ...] = ()) -> sa.Select[Any]:
         table = self.table(info)
-        query = sa.select(*(table.c[name] for name in columns))
         scope: Any = table
         if joins:
-            query, scope = self._joined(query, table, joins)
+            scope = self._scope(table, joins)
+        query = sa.select(*(scope.c[_column_key(joins, name)] for name in columns))
+        if joins:
+            query = self._joined(query, scope, joins)
         if where is not None:
             query = query.where(self.build_where(scope, where, binds))
         if distinct:
             query = query.distinct()
         for item in order:
-            column = scope.c[_order_key(joins, item.field)]
+            column = scope.c[_column_key(joins, item.field)]
             query = query.order_by(column.desc() if item.descending else column.asc())
         if window[0]:
             query = query.limit(binds(sa.Integer()))
@@ -150,21 +160,24 @@ class SqlCompiler(WhereCompiler):
             query = query.offset(binds(sa.Integer()))
         return query
 
-    def _joined(self, query: sa.Select[Any], table: sa.Table, joins: tuple[Join, ...]) -> tuple[sa.Select[Any], Scope]:
-        """``query`` with each join's table under an alias of its own (a model joined twice,
-        or to itself, stays apart), the columns of ``select_related`` joins after the
-        queried model's, and the scope its clauses name columns in."""
-        aliases: list[sa.FromClause] = []
-        source: sa.FromClause = table
+    def _scope(self, table: sa.Table, joins: tuple[Join, ...]) -> Scope:
+        """The queried table and each join's table under an alias of its own (a model
+        joined twice, or to itself, stays apart)."""
+        return Scope(table, [self.table(join.target).alias(f"j{i}") for i, join in enumerate(joins)])
+
+    @staticmethod
+    def _joined(query: sa.Select[Any], scope: Scope, joins: tuple[Join, ...]) -> sa.Select[Any]:
+        """``query`` reading from the joins, with the columns of ``select_related`` ones
+        after the queried model's."""
+        source: sa.FromClause = scope.table
         for i, join in enumerate(joins):
-            parent = table if join.parent < 0 else aliases[join.parent]
-            joined = self.table(join.target).alias(f"j{i}")
-            aliases.append(joined)
+            joined = scope.aliases[i]
+            parent = scope.table if join.parent < 0 else scope.aliases[join.parent]
             on = parent.c[join.on_parent] == joined.c[join.on_target]
             source = source.outerjoin(joined, on) if join.outer else source.join(joined, on)
             if join.select:
                 query = query.add_columns(*(joined.c[name] for name in join.target.field_names))
-        return query.select_from(source), Scope(table, aliases)
+        return query.select_from(source)
 
     # -- reads -------------------------------------------------------------
     def _select_compiled(self, info: ModelInfo, state: QueryState,
@@ -188,7 +201,8 @@ class SqlCompiler(WhereCompiler):
         values: list[Any] = []
         text, order, columns = self._select_compiled(info, state, values)
         table = info.table.by_name
-        return Compiled(Statement(text, _ordered(values, order)), tuple(table[name] for name in columns))
+        return Compiled(Statement(text, _ordered(values, order)),
+                        tuple(table[name] if name in table else _joined_column(state.joins, name) for name in columns))
 
     def keyed_select(self, info: ModelInfo, fields: tuple[str, ...]) -> KeyedSelect | None:
         """The plan of ``select`` for ``filter(f1=…, f2=…)`` with limit 2 on whole rows,
