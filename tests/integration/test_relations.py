@@ -354,36 +354,35 @@ async def test_async_prefetch_reads_independent_relations_at_the_same_time(rdb: 
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """Outside a transaction each relation of a level is read on a pooled connection of its
     own, all at once; inside one, one after another on the transaction's connection."""
+    import asyncio
+
     await _library(Api("async"))
     pool = rdb.async_pool()
-    held, most = 0, 0
-    acquire, release = pool.acquire, pool.release
+    acquire = pool.acquire
+    asked: list[int] = []
+    both_asked = asyncio.Event()
 
-    async def counting_acquire() -> Any:
-        nonlocal held, most
-        connection = await acquire()
-        held += 1
-        most = max(most, held)
-        return connection
+    async def acquire_when_both_are_asked_for() -> Any:
+        # The main read takes the first connection; the two other relations each ask for
+        # one, and neither gets it before both have asked: read one after another, the
+        # first would wait here for good (the timeout turns that into a failure).
+        asked.append(1)
+        if len(asked) > 1:
+            if len(asked) == 3:
+                both_asked.set()
+            await asyncio.wait_for(both_asked.wait(), timeout=10)
+        return await acquire()
 
-    async def counting_release(connection: Any, *, broken: bool = False) -> None:
-        nonlocal held
-        held -= 1
-        await release(connection, broken=broken)
-
-    monkeypatch.setattr(pool, "acquire", counting_acquire)
-    monkeypatch.setattr(pool, "release", counting_release)
+    monkeypatch.setattr(pool, "acquire", acquire_when_both_are_asked_for)
     query = Novel.prefetch_related("writer", "editor", "reviews").order_by("id")
     novels = await query
-    # The main read's connection carries one relation, two more are taken for the others;
-    # SQLite runs short statements inline, so a branch may finish before the next one starts.
-    assert most == 3 if rdb.backend.name == "postgresql" else most >= 2
+    assert len(asked) == 3
     assert [(n.writer.name, n.editor is not None, n.reviews) for n in novels] == [
         ("Le Guin", True, []), ("Le Guin", False, []), ("Le Guin", True, []), ("Butler", False, [])]
-    most = 0
+    asked.clear()
     async with rdb.atransaction():
         again = await query
-    assert most == 1 and [n.writer.name for n in again] == [n.writer.name for n in novels]
+    assert len(asked) == 1 and [n.writer.name for n in again] == [n.writer.name for n in novels]
 
 
 async def test_values_across_relations(rdb: ormada.Database, api: Api) -> None:
