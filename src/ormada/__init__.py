@@ -45,6 +45,7 @@ from ormada.model import DeferredFieldError, Model
 from ormada.query.expressions import F, Q
 from ormada.query.queryset import QuerySet
 from ormada.query.state import Prefetch
+from ormada.views import ModelView
 
 __version__ = "0.1.0"
 
@@ -83,6 +84,7 @@ __all__ = [
     "Json",
     "ManyToMany",
     "Model",
+    "ModelView",
     "MultipleObjectsReturned",
     "NotSupported",
     "OrmadaError",

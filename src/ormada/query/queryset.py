@@ -270,6 +270,11 @@ class QuerySet(Generic[M]):
         wanted = [p for p in paths if p is not None]
         return self._clone(joins=resolve_joins(info_of, self._info, wanted, self.state.joins))
 
+    def view(self, view: Any) -> Any:
+        """The rows as ``view``'s output (an ``ormada.ModelView``): iterable, awaitable,
+        with ``all()`` / ``aall()``; the view's relations are prefetched."""
+        return view.of(self)
+
     def prefetch_related(self, *lookups: str | Prefetch | None) -> Self:
         """Loads these relations of the rows read, one query per relation and level
         (``WHERE key IN (…)``), e.g. ``Author.filter(...).prefetch_related("books__tags")``
