@@ -29,6 +29,7 @@ services-stop:
 	bash scripts/services.sh stop
 
 lint: $(VENV)/.installed-dev
+	$(BIN)/python scripts/async_to_sync.py --check
 	$(BIN)/ruff check src tests examples
 	$(BIN)/mypy src
 

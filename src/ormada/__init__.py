@@ -2,8 +2,9 @@
 
 from ormada._meta import Index
 from ormada._registry import configure
+from ormada._transactions import Transaction
 from ormada.backends.base import Statement
-from ormada.database import Database, Transaction, connect, get_database
+from ormada.database import Database, connect, get_database
 from ormada.errors import (
     ConditionFailed,
     ConfigurationError,

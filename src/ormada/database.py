@@ -11,28 +11,25 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import logging
 import threading
-from collections.abc import AsyncIterator, Generator, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Sequence
 from contextvars import ContextVar
-from time import perf_counter
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from ormada._info import ModelInfo
 from ormada._registry import configure, configured, info_of
+from ormada._runner import AsyncRunner
+from ormada._runner_sync import SyncRunner
+from ormada._transactions import Operation, Transaction, owner
 from ormada._url import DatabaseURL, parse_url
-from ormada.backends.base import AsyncConnection, AsyncPool, Backend, Concurrent, Statement, SyncConnection, SyncPool
-from ormada.errors import ConfigurationError, OrmadaError, TransactionError
+from ormada.backends.base import AsyncPool, Backend, Statement, SyncPool
+from ormada.errors import ConfigurationError, TransactionError
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-T = TypeVar("T")
-Operation = Generator[Statement | Concurrent, Any, T]
 
-logger = logging.getLogger("ormada")
 
 BACKENDS = {
     "sqlite": "ormada.backends.sqlite:SqliteBackend",
@@ -77,38 +74,7 @@ def get_database(name: str = "default") -> Database:
         ) from None
 
 
-def _owner() -> tuple[int, int | None]:
-    # Asking for the loop first: current_task() raises outside one, and the raise costs
-    # more than the rest of this function on every sync call inside a transaction.
-    loop = asyncio._get_running_loop()
-    task = None if loop is None else asyncio.current_task(loop)
-    return threading.get_ident(), None if task is None else id(task)
-
-
-class Transaction:
-    """An open transaction: its connection, its mode and the task or thread that owns it."""
-
-    __slots__ = ("_savepoints", "closed", "connection", "is_async", "owner")
-
-    def __init__(self, connection: Any, is_async: bool) -> None:
-        self.connection = connection
-        self.is_async = is_async
-        self.owner = _owner()
-        self.closed = False
-        self._savepoints = 0
-
-    def next_savepoint(self) -> str:
-        self._savepoints += 1
-        return f"ormada_sp_{self._savepoints}"
-
-
-def _savepoint_statements(name: str) -> tuple[Statement, Statement, Statement]:
-    return (Statement(f"SAVEPOINT {name}", (), "none", quick=True),
-            Statement(f"RELEASE SAVEPOINT {name}", (), "none", quick=True),
-            Statement(f"ROLLBACK TO SAVEPOINT {name}", (), "none", quick=True))
-
-
-class Database:
+class Database(AsyncRunner, SyncRunner):
     """One database: a URL, its backend, its sync and async pools, its transactions.
 
     >>> db = ormada.connect("sqlite:///library.db")
@@ -208,7 +174,7 @@ class Database:
         tx = self._transaction.get()
         if tx is None or tx.closed:
             return None
-        if tx.owner != _owner():
+        if tx.owner != owner():
             raise TransactionError(
                 f"a transaction on {self.name!r} was opened in another task or thread; tasks cannot share "
                 "one connection. Await the work inside the transaction's own task, or start the task "
@@ -218,259 +184,6 @@ class Database:
             used, other = ("async", "db.transaction()") if is_async else ("sync", "db.atransaction()")
             raise TransactionError(f"{used} call inside {other} on {self.name!r}: use the same mode as the block")
         return tx
-
-    # -- driving operations: sync --------------------------------------------
-    def _execute(self, connection: SyncConnection, statement: Statement) -> Any:
-        if not logger.isEnabledFor(logging.DEBUG):
-            return connection.execute(statement)
-        start = perf_counter()
-        try:
-            return connection.execute(statement)
-        finally:
-            _log(self.name, statement, start)
-
-    def _drive(self, connection: SyncConnection, operation: Operation[T]) -> T:
-        result: Any = None
-        error: OrmadaError | None = None
-        while True:
-            try:
-                statement = operation.send(result) if error is None else operation.throw(error)
-            except StopIteration as stop:
-                return stop.value  # type: ignore[no-any-return]
-            error = None
-            try:
-                if isinstance(statement, Concurrent):  # one connection: one after another
-                    result = tuple(self._drive(connection, op) for op in statement.operations)
-                else:
-                    result = self._execute(connection, statement)
-            except OrmadaError as exc:
-                result, error = None, exc
-
-    def run(self, operation: Operation[T], *, atomic: bool = False) -> T:
-        """Drives an operation on a sync connection; ``atomic`` ones all-or-nothing where
-        the backend has transactions (Cassandra has none: its operations check every value
-        before sending the first statement, and ``ormada.batch()`` makes writes atomic)."""
-        atomic = atomic and self.backend.supports.transactions
-        tx = self.current_transaction(False)
-        if tx is not None:
-            if not atomic:
-                return self._drive(tx.connection, operation)
-            with self.transaction():
-                return self._drive(tx.connection, operation)
-        pool = self.sync_pool()
-        connection = pool.acquire()
-        try:
-            if not atomic:
-                return self._drive(connection, operation)
-            self._execute(connection, self._begin)
-            try:
-                result = self._drive(connection, operation)
-            except BaseException:
-                self._safe_rollback(connection)
-                raise
-            self._execute(connection, self._commit)
-            return result
-        finally:
-            pool.release(connection, broken=connection.broken)
-
-    def _safe_rollback(self, connection: SyncConnection) -> None:
-        try:
-            self._execute(connection, self._rollback)
-        except OrmadaError:  # the connection is gone; its pool discards it
-            logger.debug("rollback failed on %s", self.name, exc_info=True)
-
-    def stream(self, statement: Statement, chunk_size: int) -> Iterator[Sequence[Sequence[Any]]]:
-        """Yields a read's rows in chunks without loading them all."""
-        tx = self.current_transaction(False)
-        if tx is not None:
-            yield from tx.connection.stream(statement, chunk_size)
-            return
-        pool = self.sync_pool()
-        connection = pool.acquire()
-        try:
-            if logger.isEnabledFor(logging.DEBUG):
-                _log(self.name, statement, perf_counter())
-            yield from connection.stream(statement, chunk_size)
-        finally:
-            pool.release(connection, broken=connection.broken)
-
-    @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
-        """A transaction (a savepoint when nested): committed on success, rolled back on error.
-
-        Every ormada call inside the block, in this thread or task, uses it.
-        """
-        tx = self.current_transaction(False)
-        if tx is not None:
-            save, release, rollback = _savepoint_statements(tx.next_savepoint())
-            self._execute(tx.connection, save)
-            try:
-                yield tx
-            except BaseException:
-                self._execute(tx.connection, rollback)
-                self._execute(tx.connection, release)
-                raise
-            self._execute(tx.connection, release)
-            return
-        pool = self.sync_pool()
-        connection = pool.acquire()
-        tx = Transaction(connection, is_async=False)
-        token = self._transaction.set(tx)
-        try:
-            self._execute(connection, self._begin)
-            try:
-                yield tx
-            except BaseException:
-                self._safe_rollback(connection)
-                raise
-            try:
-                self._execute(connection, self._commit)
-            except BaseException:
-                self._safe_rollback(connection)
-                raise
-        finally:
-            tx.closed = True
-            self._transaction.reset(token)
-            pool.release(connection, broken=connection.broken)
-
-    # -- driving operations: async ---------------------------------------------
-    async def _aexecute(self, connection: AsyncConnection, statement: Statement) -> Any:
-        if not logger.isEnabledFor(logging.DEBUG):
-            return await connection.execute(statement)
-        start = perf_counter()
-        try:
-            return await connection.execute(statement)
-        finally:
-            _log(self.name, statement, start)
-
-    async def _adrive(self, connection: AsyncConnection, operation: Operation[T], pool: AsyncPool | None = None) -> T:
-        """Drives ``operation`` on ``connection``; with ``pool`` (outside a transaction) the
-        parts of a :class:`Concurrent` run at the same time, each but the first on a
-        connection of its own."""
-        result: Any = None
-        error: OrmadaError | None = None
-        while True:
-            try:
-                statement = operation.send(result) if error is None else operation.throw(error)
-            except StopIteration as stop:
-                return stop.value  # type: ignore[no-any-return]
-            error = None
-            try:
-                if isinstance(statement, Concurrent):
-                    result = await self._aconcurrent(connection, statement.operations, pool)
-                else:
-                    result = await self._aexecute(connection, statement)
-            except OrmadaError as exc:
-                result, error = None, exc
-
-    async def _aconcurrent(self, connection: AsyncConnection, operations: tuple[Operation[Any], ...],
-                           pool: AsyncPool | None) -> tuple[Any, ...]:
-        if pool is None or len(operations) < 2:
-            return tuple([await self._adrive(connection, op) for op in operations])
-
-        async def on_its_own(operation: Operation[Any]) -> Any:
-            own = await pool.acquire()
-            try:
-                return await self._adrive(own, operation, pool)
-            finally:
-                await pool.release(own, broken=own.broken)
-
-        try:
-            async with asyncio.TaskGroup() as group:  # one failing cancels the others
-                tasks = [group.create_task(self._adrive(connection, operations[0], pool)),
-                         *(group.create_task(on_its_own(op)) for op in operations[1:])]
-        except BaseExceptionGroup as failed:
-            raise failed.exceptions[0] from None
-        return tuple(task.result() for task in tasks)
-
-    async def arun(self, operation: Operation[T], *, atomic: bool = False) -> T:
-        """The async twin of :meth:`run`."""
-        atomic = atomic and self.backend.supports.transactions
-        tx = self.current_transaction(True)
-        if tx is not None:
-            if not atomic:
-                return await self._adrive(tx.connection, operation)
-            async with self.atransaction():
-                return await self._adrive(tx.connection, operation)
-        pool = self.async_pool()
-        connection = await pool.acquire()
-        try:
-            if not atomic:
-                return await self._adrive(connection, operation, pool)
-            await self._aexecute(connection, self._begin)
-            try:
-                result = await self._adrive(connection, operation)
-            except BaseException:
-                await self._asafe_rollback(connection)
-                raise
-            try:
-                await self._aexecute(connection, self._commit)
-            except BaseException:  # a cancel delivered just before COMMIT ran included
-                await self._asafe_rollback(connection)
-                raise
-            return result
-        finally:
-            await pool.release(connection, broken=connection.broken)
-
-    async def _asafe_rollback(self, connection: AsyncConnection) -> None:
-        # On cancel, roll back first, or the pooled connection stays inside the transaction.
-        try:
-            await asyncio.shield(self._aexecute(connection, self._rollback))
-        except (OrmadaError, asyncio.CancelledError):
-            logger.debug("rollback failed on %s", self.name, exc_info=True)
-
-    async def astream(self, statement: Statement, chunk_size: int) -> AsyncIterator[Sequence[Sequence[Any]]]:
-        """The async twin of :meth:`stream`."""
-        tx = self.current_transaction(True)
-        if tx is not None:
-            async for chunk in tx.connection.stream(statement, chunk_size):
-                yield chunk
-            return
-        pool = self.async_pool()
-        connection = await pool.acquire()
-        try:
-            if logger.isEnabledFor(logging.DEBUG):
-                _log(self.name, statement, perf_counter())
-            async for chunk in connection.stream(statement, chunk_size):
-                yield chunk
-        finally:
-            await pool.release(connection, broken=connection.broken)
-
-    @asynccontextmanager
-    async def atransaction(self) -> AsyncIterator[Transaction]:
-        """The async twin of :meth:`transaction`."""
-        tx = self.current_transaction(True)
-        if tx is not None:
-            save, release, rollback = _savepoint_statements(tx.next_savepoint())
-            await self._aexecute(tx.connection, save)
-            try:
-                yield tx
-            except BaseException:
-                await self._aexecute(tx.connection, rollback)
-                await self._aexecute(tx.connection, release)
-                raise
-            await self._aexecute(tx.connection, release)
-            return
-        pool = self.async_pool()
-        connection = await pool.acquire()
-        tx = Transaction(connection, is_async=True)
-        token = self._transaction.set(tx)
-        try:
-            await self._aexecute(connection, self._begin)
-            try:
-                yield tx
-            except BaseException:
-                await self._asafe_rollback(connection)
-                raise
-            try:
-                await self._aexecute(connection, self._commit)
-            except BaseException:
-                await self._asafe_rollback(connection)
-                raise
-        finally:
-            tx.closed = True
-            self._transaction.reset(token)
-            await pool.release(connection, broken=connection.broken)
 
     # -- raw statements and schema ---------------------------------------------
     def execute(self, sql: str, params: dict[str, Any] | None = None) -> Any:
@@ -564,12 +277,6 @@ def _single(statement: Statement) -> Operation[Any]:
 
 def _sequence(statements: Sequence[Statement]) -> Operation[None]:
     yield from statements
-
-
-def _log(name: str, statement: Statement, start: float) -> None:
-    elapsed = (perf_counter() - start) * 1000
-    params = f" ({len(statement.params)} parameter sets)" if statement.many else f" {list(statement.params)!r}"
-    logger.debug("[%s] %.3f ms %s%s", name, elapsed, statement.text, params)
 
 
 def _make_backend(url: DatabaseURL) -> Backend:

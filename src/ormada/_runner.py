@@ -1,0 +1,184 @@
+"""The async runner: drives sans-I/O operations on async connections, and the
+transactions they run in.
+
+This file is the source of the sync runner, ``_runner_sync.py``, which
+``scripts/async_to_sync.py`` writes from it (``make lint`` fails when that file is
+stale). A line ending in ``# sync: <code>`` becomes ``<code>`` there (``# sync: -``
+drops it), and the lines between ``# async only {`` and ``# }`` are left out.
+"""
+
+from __future__ import annotations
+
+import asyncio  # sync: -
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from time import perf_counter
+from typing import Any
+
+from ormada._transactions import Operation, T, Transaction, log_statement, logger, savepoint_statements
+from ormada.backends.base import AsyncConnection, AsyncPool, Backend, Concurrent, Statement
+from ormada.errors import OrmadaError
+
+
+class AsyncRunner:
+    """What :class:`ormada.Database` does with async connections."""
+
+    name: str
+    backend: Backend
+    _begin: Statement
+    _commit: Statement
+    _rollback: Statement
+    _transaction: ContextVar[Transaction | None]
+
+    def current_transaction(self, is_async: bool) -> Transaction | None:
+        raise NotImplementedError  # Database's
+
+    def async_pool(self) -> AsyncPool:
+        raise NotImplementedError  # Database's
+
+    async def _aexecute(self, connection: AsyncConnection, statement: Statement) -> Any:
+        if not logger.isEnabledFor(logging.DEBUG):
+            return await connection.execute(statement)
+        start = perf_counter()
+        try:
+            return await connection.execute(statement)
+        finally:
+            log_statement(self.name, statement, start)
+
+    async def _adrive(self, connection: AsyncConnection, operation: Operation[T], pool: AsyncPool | None = None) -> T:
+        """Drives ``operation`` on ``connection``. The parts of a :class:`Concurrent` run
+        at the same time where they can (async code given the ``pool``, that is outside a
+        transaction: each but the first on a connection of its own), else one after another."""
+        result: Any = None
+        error: OrmadaError | None = None
+        while True:
+            try:
+                statement = operation.send(result) if error is None else operation.throw(error)
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]
+            error = None
+            try:
+                if isinstance(statement, Concurrent):
+                    result = await self._aconcurrent(connection, statement.operations, pool)  # sync: result = tuple(self._drive(connection, op) for op in statement.operations)
+                else:
+                    result = await self._aexecute(connection, statement)
+            except OrmadaError as exc:
+                result, error = None, exc
+
+    # async only {
+    async def _aconcurrent(self, connection: AsyncConnection, operations: tuple[Operation[Any], ...],
+                           pool: AsyncPool | None) -> tuple[Any, ...]:
+        if pool is None or len(operations) < 2:
+            return tuple([await self._adrive(connection, op) for op in operations])
+
+        async def on_its_own(operation: Operation[Any]) -> Any:
+            own = await pool.acquire()
+            try:
+                return await self._adrive(own, operation, pool)
+            finally:
+                await pool.release(own, broken=own.broken)
+
+        try:
+            async with asyncio.TaskGroup() as group:  # one failing cancels the others
+                tasks = [group.create_task(self._adrive(connection, operations[0], pool)),
+                         *(group.create_task(on_its_own(op)) for op in operations[1:])]
+        except BaseExceptionGroup as failed:
+            raise failed.exceptions[0] from None
+        return tuple(task.result() for task in tasks)
+    # }
+
+    async def arun(self, operation: Operation[T], *, atomic: bool = False) -> T:
+        """Drives an operation; ``atomic`` ones all-or-nothing where the backend has
+        transactions (Cassandra has none: its operations check every value before
+        sending the first statement, and ``ormada.batch()`` makes writes atomic)."""
+        atomic = atomic and self.backend.supports.transactions
+        tx = self.current_transaction(True)
+        if tx is not None:
+            if not atomic:
+                return await self._adrive(tx.connection, operation)
+            async with self.atransaction():
+                return await self._adrive(tx.connection, operation)
+        pool = self.async_pool()
+        connection = await pool.acquire()
+        try:
+            if not atomic:
+                return await self._adrive(connection, operation, pool)
+            await self._aexecute(connection, self._begin)
+            try:
+                result = await self._adrive(connection, operation)
+            except BaseException:
+                await self._asafe_rollback(connection)
+                raise
+            try:
+                await self._aexecute(connection, self._commit)
+            except BaseException:  # a cancel delivered just before COMMIT ran included
+                await self._asafe_rollback(connection)
+                raise
+            return result
+        finally:
+            await pool.release(connection, broken=connection.broken)
+
+    async def _asafe_rollback(self, connection: AsyncConnection) -> None:
+        # On cancel, roll back first, or the pooled connection stays inside the transaction.
+        try:
+            await asyncio.shield(self._aexecute(connection, self._rollback))  # sync: self._execute(connection, self._rollback)
+        except (OrmadaError, asyncio.CancelledError):  # sync: except OrmadaError:  # the connection is gone; its pool discards it
+            logger.debug("rollback failed on %s", self.name, exc_info=True)
+
+    async def astream(self, statement: Statement, chunk_size: int) -> AsyncIterator[Sequence[Sequence[Any]]]:
+        """Yields a read's rows in chunks without loading them all."""
+        tx = self.current_transaction(True)
+        if tx is not None:
+            async for chunk in tx.connection.stream(statement, chunk_size):
+                yield chunk
+            return
+        pool = self.async_pool()
+        connection = await pool.acquire()
+        try:
+            if logger.isEnabledFor(logging.DEBUG):
+                log_statement(self.name, statement, perf_counter())
+            async for chunk in connection.stream(statement, chunk_size):
+                yield chunk
+        finally:
+            await pool.release(connection, broken=connection.broken)
+
+    @asynccontextmanager
+    async def atransaction(self) -> AsyncIterator[Transaction]:
+        """A transaction (a savepoint when nested): committed on success, rolled back on error.
+
+        Every ormada call inside the block, in this task (or thread), uses it.
+        """
+        tx = self.current_transaction(True)
+        if tx is not None:
+            save, release, rollback = savepoint_statements(tx.next_savepoint())
+            await self._aexecute(tx.connection, save)
+            try:
+                yield tx
+            except BaseException:
+                await self._aexecute(tx.connection, rollback)
+                await self._aexecute(tx.connection, release)
+                raise
+            await self._aexecute(tx.connection, release)
+            return
+        pool = self.async_pool()
+        connection = await pool.acquire()
+        tx = Transaction(connection, is_async=True)
+        token = self._transaction.set(tx)
+        try:
+            await self._aexecute(connection, self._begin)
+            try:
+                yield tx
+            except BaseException:
+                await self._asafe_rollback(connection)
+                raise
+            try:
+                await self._aexecute(connection, self._commit)
+            except BaseException:
+                await self._asafe_rollback(connection)
+                raise
+        finally:
+            tx.closed = True
+            self._transaction.reset(token)
+            await pool.release(connection, broken=connection.broken)
