@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ormada import _hydrate as hydrate
 from ormada._relations import set_related
 from ormada.errors import QueryError
-from ormada.query.expressions import Junction, Node
+from ormada.query.expressions import Combined, F, Junction, Node
 from ormada.query.resolve import closest
 from ormada.query.state import Join
 
@@ -98,12 +98,22 @@ class ModelScope:
 
 
 def lookup_paths(node: Node | None) -> list[str]:
-    """The relation paths the lookups of a filter tree cross (``author`` for ``author__name``)."""
+    """The relation paths the lookups of a filter tree cross (``author`` for ``author__name``,
+    or for ``F("author__born")`` in a value)."""
     if node is None:
         return []
     if isinstance(node, Junction):
         return [path for child in node.children for path in lookup_paths(child)]
-    return [node.field.rpartition("__")[0]] if "__" in node.field else []
+    paths = [node.field.rpartition("__")[0]] if "__" in node.field else []
+    return paths + _expression_paths(node.value)
+
+
+def _expression_paths(value: Any) -> list[str]:
+    if isinstance(value, F):
+        return [value.name.rpartition("__")[0]] if "__" in value.name else []
+    if isinstance(value, Combined):
+        return _expression_paths(value.lhs) + _expression_paths(value.rhs)
+    return []
 
 
 def attach(backend: Backend, info: ModelInfo, joins: tuple[Join, ...], columns: tuple[ColumnSchema, ...],

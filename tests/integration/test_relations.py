@@ -327,6 +327,9 @@ async def test_lookups_and_ordering_across_relations(rdb: ormada.Database, api: 
     kindred = await api(Novel, "get", title="Kindred")
     assert await api(Writer.filter(novels=kindred).values_list("name", flat=True), "all") == ["Butler"]
     assert await api(Writer.filter(novels__in=[kindred.id]), "count") == 1
+    # F() across a relation compares with the joined row's column.
+    after_name = Novel.filter(title__gt=ormada.F("writer__name")).values_list("title", flat=True)
+    assert await api(after_name, "all") == ["Kindred"]
     # exclude() across a to-many relation: no related row matches (not "some joined row does not").
     assert await api(Writer.exclude(novels__title="Lathe").values_list("name", flat=True), "all") == ["Butler"]
     assert await api(Writer.filter(~ormada.Q(novels__editor__name="Ed")).values_list("name", flat=True),
@@ -348,6 +351,8 @@ def test_lookup_paths_that_cannot_work_are_query_errors() -> None:
         Writer.filter(novels=Novel(title="t", writer_id=1))
     with pytest.raises(ormada.QueryError, match=r"Writer has no field 'nme'"):
         Novel.order_by("writer__nme")
+    with pytest.raises(ormada.QueryError, match=r"F\('title__name'\) follows 'title', which is not a relation"):
+        Novel.filter(title=ormada.F("title__name"))
 
 
 async def test_async_prefetch_reads_independent_relations_at_the_same_time(rdb: ormada.Database,

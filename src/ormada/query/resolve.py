@@ -165,7 +165,7 @@ def resolve_lookup(model_name: str, table: TableSchema, key: str, value: Any, da
             raise QueryError(f"{model_name}.{name}__range takes (low, high), not {value!r}") from None
         return Lookup(name, op, (validate_value(model_name, column, low), validate_value(model_name, column, high)))
     if isinstance(value, (F, Combined)):
-        check_expression(model_name, table, value)
+        check_expression(model_name, table, value, scope)
         return Lookup(name, op, value)
     return Lookup(name, op, validate_value(model_name, column, value))
 
@@ -224,13 +224,23 @@ def subquery(lookup: str, source: SubquerySource, database: str | None) -> Subqu
     return inner
 
 
-def check_expression(model_name: str, table: TableSchema, value: Any) -> None:
-    """Checks that every ``F`` in an expression names a field."""
+def check_expression(model_name: str, table: TableSchema, value: Any, scope: RelationScope | None = None) -> None:
+    """Checks that every ``F`` in an expression names a field; with ``scope``, also a field
+    across relations (``F("author__born")``)."""
     if isinstance(value, F):
-        column_of(model_name, table, value.name)
+        path, _, last = value.name.rpartition("__")
+        if scope is None or not path or value.name in table.by_name:
+            column_of(model_name, table, value.name)
+            return
+        current: RelationScope | None = scope
+        for step in path.split("__"):
+            current = current.relation(step) if current is not None else None
+            if current is None:
+                raise QueryError(f"{model_name}: F({value.name!r}) follows {step!r}, which is not a relation")
+        column_of(current.model_name, current.table, last)  # type: ignore[union-attr]
     elif isinstance(value, Combined):
-        check_expression(model_name, table, value.lhs)
-        check_expression(model_name, table, value.rhs)
+        check_expression(model_name, table, value.lhs, scope)
+        check_expression(model_name, table, value.rhs, scope)
 
 
 def resolve(model_name: str, table: TableSchema, q: Q | RawLookups, database: str | None = None,

@@ -152,7 +152,7 @@ class WhereCompiler:
         if isinstance(value, (F, Combined)):
             if op not in COMPARE:
                 raise QueryError(f"{info.name}.{field}__{op} cannot compare with an F() expression")
-            return ("L", key, op, self.flatten_expression(owner, name, value, values))
+            return ("L", key, op, self.flatten_expression(owner, name, value, values, joins))
         bounds = self.backend.column_bounds(owner, name)
         if bounds is not None and op in BOUNDED_LOOKUPS and not isinstance(value, Subquery):
             return self._flatten_bounded(key, op, value, bounds, values)
@@ -215,13 +215,20 @@ class WhereCompiler:
             values.append(low(value) if op in ("lt", "gte") else high(value))
         return ("L", field, op, None)
 
-    def flatten_expression(self, info: ModelInfo, field: str, value: Any, values: list[Any]) -> Hashable:
-        """The shape of an ``F``/``Combined`` expression; constants go to ``values``."""
+    def flatten_expression(self, info: ModelInfo, field: str, value: Any, values: list[Any],
+                           joins: tuple[Join, ...] = ()) -> Hashable:
+        """The shape of an ``F``/``Combined`` expression; constants go to ``values``. An
+        ``F`` across relations names the column of the join its path made."""
         if isinstance(value, F):
+            if "__" in value.name and joins:
+                path, _, name = value.name.rpartition("__")
+                index = next((i for i, join in enumerate(joins) if join.path == path), None)
+                if index is not None:
+                    return ("F", (index, name))
             return ("F", value.name)
         if isinstance(value, Combined):
-            return ("C", self.flatten_expression(info, field, value.lhs, values), value.op,
-                    self.flatten_expression(info, field, value.rhs, values))
+            return ("C", self.flatten_expression(info, field, value.lhs, values, joins), value.op,
+                    self.flatten_expression(info, field, value.rhs, values, joins))
         column = info.table.by_name.get(field)
         if column is not None and _kind_of(value) is column.type.kind:
             values.append(self._encode(info, field, value))  # as the same value in a plain filter
