@@ -128,7 +128,8 @@ class Model(BaseModel, metaclass=ModelMeta):
         cls = type(self)
         if not cls.__pydantic_complete__:  # a key whose type waits for its model
             _registry.configure_before_use(cls)
-        related = _relation_values(cls, data) if cls.__ormada_relation_inputs__ & data.keys() else None
+        inputs = cls.__ormada_relation_inputs__
+        related = _relation_values(cls, data) if inputs and not inputs.isdisjoint(data) else None
         try:
             self.__pydantic_validator__.validate_python(data, self_instance=self)
         except ValidationError as exc:

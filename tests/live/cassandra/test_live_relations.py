@@ -71,3 +71,17 @@ def test_what_needs_a_join_is_not_supported(db: Any) -> None:
         CNovel.select_related("writer").filter(writer_id=1).all()
     with pytest.raises(ormada.NotSupported, match=r"a filter or ordering across 'writer' needs a JOIN"):
         CNovel.filter(writer__name="Butler").all()
+
+
+def test_cascades_are_not_supported(db: Any) -> None:
+    class CReview(ormada.Model):
+        id: Annotated[int, PrimaryKey()]
+        novel_writer: Annotated[CWriter, ForeignKey(on_delete="cascade", related_name="+")]
+
+        class Meta:
+            database = "cassandra_live"
+            table = "c_review"
+
+    with pytest.raises(ormada.NotSupported, match=r"CReview\.novel_writer_id: on_delete='CASCADE' cannot be kept "
+                                                  r"on Cassandra"):
+        db.create_all([CReview])

@@ -160,6 +160,15 @@ class CassandraBackend(Backend):
         return list(seen.values())
 
     def create_tables(self, infos: Sequence[ModelInfo], known: Sequence[ModelInfo] = ()) -> list[Statement]:
+        for info in infos:
+            for column in info.table.columns:
+                action = column.foreign_key[2] if column.foreign_key is not None else None
+                if action:
+                    raise NotSupported(
+                        f"{info.name}.{column.name}: on_delete={action!r} cannot be kept on Cassandra, which has "
+                        "no foreign keys; delete the related rows with the row (in one ormada.batch()) and drop "
+                        "on_delete (the key stays a plain column)"
+                    )
         tables = self._tables(infos)
         base_tables = [t for t in tables if t.view_of is None]
         by_name = {t.schema.name: t for t in base_tables}
