@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from ormada._operations import Operation
-from ormada._relations import Relation, related_store, set_related
+from ormada._relations import Relation, RelationAttribute, related_store, set_related
 from ormada.errors import DataError, NotSupported, RelationNotLoaded
 from ormada.query.expressions import Junction, Lookup
 from ormada.query.state import QueryState
@@ -23,19 +23,10 @@ if TYPE_CHECKING:
     from ormada.backends.base import Backend
 
 
-class ManyDescriptor(property):
-    """The attribute of a many-to-many relation (a ``property`` so pydantic leaves it alone)."""
+class ManyDescriptor(RelationAttribute):
+    """The attribute of a many-to-many relation: the loaded list, or else a manager."""
 
-    def __init__(self, relation: Relation) -> None:
-        super().__init__()
-        self.relation = relation
-
-    def __get__(self, instance: BaseModel | None, owner: type | None = None) -> Any:
-        if instance is None:
-            return self
-        store = related_store(instance)
-        if store is not None and self.relation.name in store:
-            return store[self.relation.name]
+    def missing(self, instance: BaseModel) -> Any:
         return ManyManager(instance, self.relation)
 
     def __set__(self, instance: BaseModel, value: Any) -> None:

@@ -176,8 +176,9 @@ class ForwardDescriptor(property):
         return key
 
 
-class ReverseDescriptor(property):
-    """``author.books``: the rows whose key points at this one, once loaded."""
+class RelationAttribute(property):
+    """The attribute of a relation whose rows another query loads: what was loaded, or
+    else :meth:`missing` (a ``property`` subclass, so pydantic leaves it alone)."""
 
     def __init__(self, relation: Relation) -> None:
         super().__init__()
@@ -189,7 +190,14 @@ class ReverseDescriptor(property):
         store = related_store(instance)
         if store is not None and self.relation.name in store:
             return store[self.relation.name]
+        return self.missing(instance)
+
+    def missing(self, instance: BaseModel) -> Any:
         raise _not_loaded(instance, self.relation.name)
+
+
+class ReverseDescriptor(RelationAttribute):
+    """``author.books``: the rows whose key points at this one, once loaded."""
 
     def __set__(self, instance: BaseModel, value: Any) -> None:
         raise AttributeError(
