@@ -74,16 +74,17 @@ class _Writes:
         assert through is not None
         return through.__dict__["__ormada__"]  # type: ignore[no-any-return]
 
-    def add(self, *objs: Any) -> None:
-        """Links these rows (instances or keys); links that exist already are left as they are."""
+    def add(self, *objs: Any, through_defaults: dict[str, Any] | None = None) -> None:
+        """Links these rows (instances or keys); links that exist already are left as they
+        are. ``through_defaults`` fills the other columns of a junction model of your own."""
         db, key, keys = self._plan(objs)
-        db.run(add(db.backend, self._junction(), self.relation, key, keys))
+        db.run(add(db.backend, self._junction(), self.relation, key, keys, through_defaults))
         self._loaded_add(objs)
 
-    async def aadd(self, *objs: Any) -> None:
+    async def aadd(self, *objs: Any, through_defaults: dict[str, Any] | None = None) -> None:
         """The async twin of :meth:`add`."""
         db, key, keys = self._plan(objs)
-        await db.arun(add(db.backend, self._junction(), self.relation, key, keys))
+        await db.arun(add(db.backend, self._junction(), self.relation, key, keys, through_defaults))
         self._loaded_add(objs)
 
     def remove(self, *objs: Any) -> None:
@@ -110,18 +111,19 @@ class _Writes:
         await db.arun(remove(db.backend, self._junction(), self.relation, key, None))
         self._loaded_set(())
 
-    def set(self, objs: Iterable[Any]) -> None:
+    def set(self, objs: Iterable[Any], through_defaults: dict[str, Any] | None = None) -> None:
         """Links exactly these rows: the others are unlinked, the missing ones linked."""
         objs = list(objs)
         db, key, keys = self._plan(objs)
-        db.run(replace_links(db.backend, self._junction(), self.relation, key, keys), atomic=True)
+        db.run(replace_links(db.backend, self._junction(), self.relation, key, keys, through_defaults), atomic=True)
         self._loaded_set(objs)
 
-    async def aset(self, objs: Iterable[Any]) -> None:
+    async def aset(self, objs: Iterable[Any], through_defaults: dict[str, Any] | None = None) -> None:
         """The async twin of :meth:`set`."""
         objs = list(objs)
         db, key, keys = self._plan(objs)
-        await db.arun(replace_links(db.backend, self._junction(), self.relation, key, keys), atomic=True)
+        await db.arun(replace_links(db.backend, self._junction(), self.relation, key, keys, through_defaults),
+                      atomic=True)
         self._loaded_set(objs)
 
     # A loaded list follows the writes; keys given without instances make it unknown.
@@ -212,10 +214,19 @@ def _owner_rows(relation: Relation, key: Any, keys: list[Any] | None, keep: bool
     return QueryState(where=Junction("and", (mine, Junction("and", (targets,), negated=True) if keep else targets)))
 
 
-def add(backend: Backend, junction: ModelInfo, relation: Relation, key: Any, keys: list[Any]) -> Operation:
-    if keys:
-        columns = (relation.through_source, relation.through_target)
-        yield backend.insert(junction, columns, [(key, k) for k in keys], options={"if_not_exists": True})
+def add(backend: Backend, junction: ModelInfo, relation: Relation, key: Any, keys: list[Any],
+        defaults: dict[str, Any] | None = None) -> Operation:
+    if not keys:
+        return None
+    columns: tuple[str, ...] = (relation.through_source, relation.through_target)
+    rows: list[tuple[Any, ...]] = [(key, k) for k in keys]
+    generated = junction.generated_key
+    if defaults or any(f.is_required() for n, f in junction.model.model_fields.items() if n not in columns):
+        # A junction with columns of its own: each link is built (and validated) as its model.
+        links = [junction.model(**{columns[0]: key, columns[1]: k, **(defaults or {})}) for k in keys]
+        columns = tuple(n for n in junction.field_names if n != generated)
+        rows = [tuple(link.__dict__[n] for n in columns) for link in links]
+    yield backend.insert(junction, columns, rows, options={"if_not_exists": True})
     return None
 
 
@@ -225,7 +236,8 @@ def remove(backend: Backend, junction: ModelInfo, relation: Relation, key: Any, 
     return None
 
 
-def replace_links(backend: Backend, junction: ModelInfo, relation: Relation, key: Any, keys: list[Any]) -> Operation:
+def replace_links(backend: Backend, junction: ModelInfo, relation: Relation, key: Any, keys: list[Any],
+                  defaults: dict[str, Any] | None = None) -> Operation:
     yield backend.delete(junction, _owner_rows(relation, key, keys, keep=True))
-    yield from add(backend, junction, relation, key, keys)
+    yield from add(backend, junction, relation, key, keys, defaults)
     return None

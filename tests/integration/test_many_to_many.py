@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import pytest
+from pydantic import ValidationError
 
 import ormada
-from ormada import ManyToMany, Model, PrimaryKey
+from ormada import ForeignKey, ManyToMany, Model, PrimaryKey
 from tests.conftest import Api, database_url
 
 
@@ -129,3 +130,50 @@ async def test_writes_and_reads_that_cannot_work_are_refused(mdb: ormada.Databas
         Album.select_related("labels")
     with pytest.raises(AttributeError, match=r"change it with \.set"):
         saved.labels = []  # type: ignore[assignment]
+
+
+class Band(Model):
+    id: Annotated[int | None, PrimaryKey()] = None
+    name: str
+    members: Annotated[list[Musician], ManyToMany(related_name="bands", through="Membership")] = []
+
+
+class Musician(Model):
+    id: Annotated[int | None, PrimaryKey()] = None
+    name: str
+
+
+class Membership(Model):
+    """A junction of one's own, with a column of its own."""
+
+    id: Annotated[int | None, PrimaryKey()] = None
+    band: Annotated[Band, ForeignKey(on_delete="cascade", related_name="memberships")]
+    musician: Annotated[Musician, ForeignKey(on_delete="cascade", related_name="+")]
+    role: str
+
+    class Meta:
+        unique_together = [("band_id", "musician_id")]
+
+
+async def test_a_junction_model_of_ones_own(backend: str, request: pytest.FixtureRequest, tmp_path: Path,
+                                            api: Api) -> None:
+    database = ormada.connect(database_url(backend, request, tmp_path))
+    models = [Band, Musician, Membership]
+    database.drop_all(models)
+    database.create_all(models)
+    try:
+        band = await api(Band, "create", name="Low")
+        alan, mimi = await api(Musician, "create", name="Alan"), await api(Musician, "create", name="Mimi")
+        if api.is_async:
+            await band.members.aadd(alan, mimi, through_defaults={"role": "vocals"})
+        else:
+            band.members.add(alan, mimi, through_defaults={"role": "vocals"})
+        loaded = await api(Band.prefetch_related("members", "memberships"), "get", id=band.id)
+        assert sorted(m.name for m in loaded.members) == ["Alan", "Mimi"]
+        assert {m.role for m in loaded.memberships} == {"vocals"}
+        with pytest.raises(ValidationError, match="role"):
+            band.members.add(await api(Musician, "create", name="Steve"))  # role is required
+        assert await api(Band.filter(members__name="Mimi"), "count") == 1
+    finally:
+        database.drop_all(models)
+        await database.aclose()
