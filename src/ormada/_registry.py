@@ -293,12 +293,24 @@ def _wire_many() -> None:
         type.__setattr__(target, reverse_name, ManyDescriptor(reverse))
 
 
+class _Relations(dict[str, Relation]):
+    """A model's relations by attribute name; keeps the class's set of their names current."""
+
+    def __init__(self, model: type[BaseModel]) -> None:
+        super().__init__()
+        self.model = model
+
+    def __setitem__(self, name: str, relation: Relation) -> None:
+        super().__setitem__(name, relation)
+        type.__setattr__(self.model, "__ormada_relation_names__", frozenset(self))
+
+
 def relations_of(cls: type[BaseModel]) -> dict[str, Relation]:
     """The relations of a model class by attribute name (those of its reverse sides
     included); the dict grows as models that refer to it are configured."""
     own = cls.__dict__.get("__ormada_relations__")
     if own is None:
-        own = {}
+        own = _Relations(cls)
         type.__setattr__(cls, "__ormada_relations__", own)
     return own
 

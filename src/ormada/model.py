@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic._internal._model_construction import ModelMetaclass, build_lenient_weakvaluedict
 from pydantic._internal._typing_extra import parent_frame_namespace
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError, to_json
 
 from ormada import _operations as ops
 from ormada import _registry
@@ -23,7 +23,7 @@ from ormada._meta import ModelOptions, read_meta
 from ormada._prefetch import plan as prefetch_plan
 from ormada._prefetch import prefetch
 from ormada._registry import info_of
-from ormada._relations import PendingKey, declare, set_related
+from ormada._relations import PendingKey, declare, related_store, set_related
 from ormada.database import Database, get_database
 from ormada.errors import ConfigurationError, DoesNotExist, MultipleObjectsReturned, OrmadaError, QueryError
 from ormada.query.expressions import Q
@@ -102,6 +102,8 @@ class Model(BaseModel, metaclass=ModelMeta):
     __ormada_pending__: ClassVar[tuple[PendingKey, ...]] = ()
     # The forward relations a constructor takes (``Book(author=le_guin)``), by name.
     __ormada_relation_inputs__: ClassVar[frozenset[str]] = frozenset()
+    # Every relation of the model, reverse sides included: the dumps of a model with none skip them.
+    __ormada_relation_names__: ClassVar[frozenset[str]] = frozenset()
     __table_schema__: ClassVar[TableSchema]
     DoesNotExist: ClassVar[type[DoesNotExist]] = DoesNotExist
     MultipleObjectsReturned: ClassVar[type[MultipleObjectsReturned]] = MultipleObjectsReturned
@@ -137,6 +139,25 @@ class Model(BaseModel, metaclass=ModelMeta):
         if related:
             for name, value in related.items():
                 set_related(self, name, value)
+
+    # -- serialising, loaded relations included ---------------------------------------
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:
+        """pydantic's ``model_dump``, with the relations that were loaded (``select_related``,
+        ``prefetch_related``, ``fetch_related``) under their names; unloaded ones are left
+        out, and so is a way back to a row already being dumped (``book.author.books``).
+        ``exclude`` may name relations; ``include`` keeps only the fields it names."""
+        if not type(self).__ormada_relation_names__:
+            return super().model_dump(**kwargs)
+        return _dump(self, kwargs, set())
+
+    def model_dump_json(self, **kwargs: Any) -> str:
+        """pydantic's ``model_dump_json``, with the loaded relations as :meth:`model_dump` has them."""
+        store = related_store(self) if type(self).__ormada_relation_names__ else None
+        if not store:
+            return super().model_dump_json(**kwargs)
+        indent = kwargs.pop("indent", None)
+        kwargs.pop("mode", None)
+        return to_json(self.model_dump(mode="json", **kwargs), indent=indent).decode()
 
     if not TYPE_CHECKING:
         def __getattr__(self, name: str) -> Any:
@@ -475,6 +496,25 @@ class Model(BaseModel, metaclass=ModelMeta):
         db = self.database()
         found = await db.arun(prefetch(db.backend, info_of, [self], prefetch_plan(info_of, self._info(), names)))
         return found[0]  # type: ignore[no-any-return]
+
+
+def _dump(instance: Model, kwargs: dict[str, Any], seen: set[int]) -> dict[str, Any]:
+    """``instance``'s dump with its loaded relations, none of them back to a row in ``seen``."""
+    data = BaseModel.model_dump(instance, **kwargs)
+    store = related_store(instance)
+    if not store:
+        return data
+    seen = seen | {id(instance)}
+    exclude, include = kwargs.get("exclude") or (), kwargs.get("include")
+    nested = {k: v for k, v in kwargs.items() if k not in ("include", "exclude")}
+    for name, value in store.items():
+        if name in exclude or (include is not None and name not in include):
+            continue
+        if isinstance(value, list):
+            data[name] = [_dump(row, nested, seen) for row in value if id(row) not in seen]
+        elif value is None or id(value) not in seen:
+            data[name] = None if value is None else _dump(value, nested, seen)
+    return data
 
 
 def _relation_values(cls: type[Model], data: dict[str, Any]) -> dict[str, Any]:

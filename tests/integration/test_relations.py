@@ -403,3 +403,20 @@ async def test_values_across_relations(rdb: ormada.Database, api: Api) -> None:
     assert await api(Reader.values_list("edited__writer__name", flat=True).distinct(), "all") == ["Le Guin"]
     with pytest.raises(ormada.QueryError, match=r"Writer has no field 'nme'"):
         Novel.values("writer__nme")
+
+
+async def test_loaded_relations_are_in_dumps_and_unloaded_ones_are_left_out(rdb: ormada.Database, api: Api) -> None:
+    await _library(api)
+    novel = await api(Novel.select_related("writer", "editor").prefetch_related("reviews"), "get", title="Lathe")
+    dumped = novel.model_dump()
+    assert dumped["writer"] == {"id": novel.writer_id, "name": "Le Guin"}
+    assert dumped["editor"] is None and dumped["reviews"] == []
+    assert "press" not in dumped  # not loaded: left out, not faked
+    assert "writer" not in novel.model_dump(exclude={"writer"})
+    assert '"writer":{"id":1,"name":"Le Guin"}' in novel.model_dump_json()
+    writer = await api(Writer.prefetch_related("novels"), "get", name="Butler")
+    assert [n["title"] for n in writer.model_dump(mode="json")["novels"]] == ["Kindred"]
+    assert "writer" not in writer.model_dump()["novels"][0]  # no way back to the row being dumped
+    plain = await api(Writer, "get", name="Butler")
+    assert plain.model_dump() == {"id": plain.id, "name": "Butler"}
+    assert plain.model_dump_json() == f'{{"id":{plain.id},"name":"Butler"}}'
