@@ -52,12 +52,20 @@ class Review(Model):
     novel: Annotated[Novel, ForeignKey(related_name="reviews", db_constraint=False)]
 
 
+class Lending(Model):
+    """Two keys to one model: each joined under an alias of its own."""
+
+    id: Annotated[int | None, PrimaryKey()] = None
+    lender: Annotated[Reader, ForeignKey(related_name="lent")]
+    borrower: Annotated[Reader, ForeignKey(related_name="borrowed")]
+
+
 class Passport(Model):
     id: Annotated[int | None, PrimaryKey()] = None
     holder: Annotated[Reader, OneToOne(related_name="passport")]
 
 
-MODELS = [Writer, Press, Reader, Novel, Topic, Passport, Review]
+MODELS = [Writer, Press, Reader, Novel, Topic, Passport, Review, Lending]
 
 
 @pytest.fixture
@@ -289,6 +297,10 @@ async def test_select_related_joins_forward_relations_nested_and_nullable(rdb: o
     assert top.parent is None
     both = await api(Passport.select_related("holder").filter(holder_id=None), "all")
     assert both == []
+    ann, bob = await api(Reader, "create", name="Ann"), await api(Reader, "create", name="Bob")
+    await api(Lending, "create", lender=ann, borrower=bob)
+    loan = (await api(Lending.select_related("lender", "borrower").filter(borrower__name="Bob"), "all"))[0]
+    assert (loan.lender.name, loan.borrower.name) == ("Ann", "Bob")
 
 
 def test_select_related_statement_and_refusals() -> None:
