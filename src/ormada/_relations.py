@@ -138,16 +138,21 @@ class ForwardDescriptor(property):
     def __get__(self, instance: BaseModel | None, owner: type | None = None) -> Any:
         if instance is None:
             return self
+        key = instance.__dict__.get(self.key)
         store = related_store(instance)
         if store is not None and self.name in store:
-            return store[self.name]
-        if instance.__dict__.get(self.key) is None:
+            row = store[self.name]
+            target_key = self.relation.target_key if self.relation is not None else None
+            # A key assigned since (book.author_id = 2) makes the row loaded before stale.
+            if row is None or target_key is None or row.__dict__.get(target_key) == key:
+                return row if key is not None else None
+        if key is None:
             return None  # no key, so nothing to load: known without a query
         raise _not_loaded(instance, self.name)
 
     def __set__(self, instance: BaseModel, value: Any) -> None:
         key = self.key_of(type(instance), value)
-        setattr(instance, self.key, key)  # validated like any assignment; drops the loaded row
+        setattr(instance, self.key, key)  # validated like any assignment
         if isinstance(value, BaseModel) or value is None:
             set_related(instance, self.name, value)
 

@@ -137,7 +137,10 @@ async def test_assign_an_instance_or_a_key_then_save(rdb: ormada.Database, api: 
     await api(novel, "save")
     stored = await api(Novel, "get", id=novel.id)
     assert (stored.writer_id, stored.editor_id) == (second.id, editor.id)
+    stored.writer = second
     stored.writer_id = first.id  # a new key: the row loaded for the old one is dropped
+    with pytest.raises(ormada.RelationNotLoaded):
+        _ = stored.writer
     stored.editor = None
     assert stored.editor_id is None and stored.editor is None
     await api(stored, "save")
