@@ -190,3 +190,52 @@ class CqlOutOfBand:
         select = self.session.prepare(f"SELECT hits FROM {KEYSPACE}.{COUNTERS_TABLE} WHERE id IN ?")
         rows = self.session.execute(select, (list(ids),))
         return sum(int(r[0]) for r in rows)
+
+
+class RelOutOfBand(OutOfBand):
+    """Fills the relations workload's tables once the contender has created them (never timed)."""
+
+    def tables(self) -> set[str]:
+        """The tables that exist now."""
+        if self.target.db == "sqlite":
+            rows = self._run("SELECT name FROM sqlite_master WHERE type = 'table'", fetch=True)
+        else:
+            rows = self._run("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()", fetch=True)
+        return {str(r[0]) for r in rows}
+
+    def drop_all(self, tables: tuple[str, ...]) -> None:
+        """Drop the workload's tables, children first (a previous contender's, on PostgreSQL)."""
+        cascade = " CASCADE" if self.target.db == "postgresql" else ""
+        for table in reversed(tables):
+            self._run(f"DROP TABLE IF EXISTS {table}{cascade}")
+
+    def fill(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        """Insert ``rows`` with their ids as given: executemany on SQLite, COPY on PostgreSQL."""
+        cols = ", ".join(columns)
+        if self.target.db == "sqlite":
+            conn = sqlite3.connect(self.target.sqlite_path, isolation_level=None)
+            try:
+                conn.execute("BEGIN")
+                conn.executemany(f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' * len(columns))})", rows)
+                conn.execute("COMMIT")
+            finally:
+                conn.close()
+            return
+        import psycopg
+
+        copy_sql = f"COPY {table} ({cols}) FROM STDIN".encode()
+        with (psycopg.connect(self.target.url, autocommit=True) as pconn, pconn.transaction(),
+              pconn.cursor().copy(copy_sql) as copy):
+            for row in rows:
+                copy.write_row(row)
+
+    def index(self, table: str, column: str) -> None:
+        """An index on a key column, unless the contender's DDL made one already (a second one is harmless)."""
+        self._run(f"CREATE INDEX IF NOT EXISTS rel_oob_{table}_{column} ON {table} ({column})")
+
+    def columns(self, table: str) -> set[str]:
+        if self.target.db == "sqlite":
+            return {str(r[1]) for r in self._run(f"PRAGMA table_info({table})", fetch=True)}
+        rows = self._run(f"SELECT column_name FROM information_schema.columns WHERE table_name = '{table}'",
+                         fetch=True)
+        return {str(r[0]) for r in rows}

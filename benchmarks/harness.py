@@ -1,10 +1,12 @@
 """Benchmark harness: runs every contender in its own process and writes the results.
 
-Usage: ``python -m benchmarks.harness [--quick] [--only ormada,raw] [--db sqlite,cassandra] [--models small]``.
+Usage: ``python -m benchmarks.harness [--quick] [--only ormada,raw] [--db sqlite,cassandra] [--models small]
+[--workload sql,relations,cassandra]``.
 On SQL databases each contender runs twice per database in a fresh process: once for operations
 A-K on every model (fresh tables, a warm-up, then the repetitions) and once for the streaming read,
-so that its peak memory is measured in a process that did nothing else. Cassandra has a workload of
-its own (``benchmarks.cql_suite``).
+so that its peak memory is measured in a process that did nothing else. The relations workload
+(R1-R6, ``benchmarks.rel_suite``) follows on the same databases, and Cassandra has a workload of its
+own (``benchmarks.cql_suite``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import cql_report, cql_suite, report
+from benchmarks import cql_report, cql_suite, rel_report, rel_suite, report
 from benchmarks.contenders import ContenderSpec, select
 from benchmarks.databases import DATABASES, Target, prepare_postgres, sqlite_dir
 from benchmarks.runner import OPERATIONS
@@ -32,6 +34,7 @@ ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "results"
 README = ROOT.parent / "README.md"
 TIMEOUT_S = {"full": 300, "quick": 120}
+WORKLOADS = ("sql", "relations", "cassandra")
 #: A 1-minute load average above this means something else was using the CPUs during the run.
 BUSY_LOAD = 1.5
 
@@ -50,11 +53,14 @@ def summarize(rates: list[float]) -> dict[str, float]:
 
 
 def run_process(spec: ContenderSpec, target: Target, sizes: str, phase: str, models: list[str]) -> dict[str, Any]:
-    """Run one contender process; a crash or time-out becomes an ``error`` entry, never an abort."""
+    """Run one contender process; a missing venv, crash or time-out becomes an ``error`` entry, never an abort."""
+    python = spec.python()
+    if python is None:
+        return {"error": f"not run: {spec.missing()}"}
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as tmp:
         out = Path(tmp.name)
     cmd = [
-        sys.executable,
+        python,
         "-m",
         "benchmarks.runner",
         f"--contender={spec.module}",
@@ -145,8 +151,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--db", default=",".join(DATABASES), help="comma-separated: sqlite, postgresql, cassandra")
     parser.add_argument("--models", default=",".join(MODELS), help="small, wide or both")
     parser.add_argument("--no-stream", action="store_true", help="skip the streaming read")
+    parser.add_argument("--workload", default=",".join(WORKLOADS),
+                        help="comma-separated: sql (A-K and the stream), relations (R1-R6), cassandra")
     parser.add_argument("--output", default=str(RESULTS),
-                        help="directory for latest.json / latest.md (SQL) and cassandra.json / cassandra.md")
+                        help="directory for latest.json / latest.md (SQL), relations.json / relations.md and "
+                             "cassandra.json / cassandra.md")
     return parser.parse_args(argv)
 
 
@@ -156,19 +165,23 @@ def main(argv: list[str] | None = None) -> int:
     names = {n.strip() for n in args.only.split(",") if n.strip()} or None
     dbs = [d.strip() for d in args.db.split(",") if d.strip()]
     models = [m.strip() for m in args.models.split(",") if m.strip()]
-    unknown = [d for d in dbs if d not in DATABASES] + [m for m in models if m not in MODELS]
+    workloads = [w.strip() for w in args.workload.split(",") if w.strip()]
+    unknown = ([d for d in dbs if d not in DATABASES] + [m for m in models if m not in MODELS]
+               + [w for w in workloads if w not in WORKLOADS])
     if unknown:
-        print(f"unknown database or model: {', '.join(unknown)}", file=sys.stderr)
+        print(f"unknown database, model or workload: {', '.join(unknown)}", file=sys.stderr)
         return 2
     started = time.perf_counter()
     load_before = os.getloadavg()[0]
     sql_dbs = [d for d in dbs if d != "cassandra"]
     paths: list[Path] = []
     sql_summary, cql_lines = "", []
-    if sql_dbs:
+    if sql_dbs and "sql" in workloads:
         sql_paths, sql_summary = run_sql(args, sql_dbs, sizes, names, models, started, load_before)
         paths += sql_paths
-    if "cassandra" in dbs:
+    if sql_dbs and "relations" in workloads:
+        paths += run_relations(args, sql_dbs, sizes, names, started)
+    if "cassandra" in dbs and "cassandra" in workloads:
         cql_started, cql_load = time.perf_counter(), os.getloadavg()[0]
         cql_entries, version = cql_suite.run(names, sizes, started)
         load = {"before": cql_load, "after": os.getloadavg()[0]}
@@ -177,7 +190,8 @@ def main(argv: list[str] | None = None) -> int:
         cql_lines = cql_report.summary_table(cql_entries)
     # Only a whole run of the full suite into the default place speaks for the README.
     complete = (sizes == "full" and names is None and not args.no_stream and set(dbs) == set(DATABASES)
-                and set(models) == set(MODELS) and Path(args.output).resolve() == RESULTS)
+                and set(models) == set(MODELS) and set(workloads) == set(WORKLOADS)
+                and Path(args.output).resolve() == RESULTS)
     if complete:
         text = sql_summary
         if cql_lines:
@@ -208,6 +222,17 @@ def run_sql(args: argparse.Namespace, dbs: list[str], sizes: str, names: set[str
     env = report.environment(pg_version, SIZES[sizes], sizes, time.perf_counter() - started)
     env["load_average"] = {"before": load_before, "after": os.getloadavg()[0]}
     return report.write(Path(args.output), env, entries), report.summary(env, entries)
+
+
+def run_relations(args: argparse.Namespace, dbs: list[str], sizes: str, names: set[str] | None,
+                  started: float) -> list[Path]:
+    """The relations workload on the SQL databases: relations.json / relations.md."""
+    rel_started, rel_load = time.perf_counter(), os.getloadavg()[0]
+    pg_version = prepare_postgres() if "postgresql" in dbs else None
+    entries = rel_suite.run(dbs, names, sizes, started)
+    load = {"before": rel_load, "after": os.getloadavg()[0]}
+    env = rel_report.environment(entries, pg_version, sizes, time.perf_counter() - rel_started, load)
+    return rel_report.write(Path(args.output), env, entries)
 
 
 if __name__ == "__main__":

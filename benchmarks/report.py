@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import subprocess
 import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -12,7 +13,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from benchmarks.contenders import CONTENDERS
+from benchmarks.contenders import CONTENDERS, ContenderSpec
 from benchmarks.databases import sqlite_version
 from benchmarks.runner import OPERATIONS, STREAM
 from benchmarks.workload import MODELS, STREAM_CEILING_MIB, Sizes
@@ -27,6 +28,8 @@ NOTES = (
     "synchronous_commit = off, so single-row commits measure the client, not the disk.",
     "ormada's async SQLite path runs short statements inline on the event loop (no hop to "
     "aiosqlite's thread), which is why it can beat raw aiosqlite there.",
+    "matrx-orm (PostgreSQL, async only) needs Python 3.13 and runs in a venv of its own (benchmarks/.venv313); "
+    "its F reads with get(use_cache=False), since its row cache would otherwise answer without the database.",
     "A, B, I, J, K: one statement per row (A, I, J, K each in its own autocommit transaction; B all in "
     "one transaction). C: the contender's bulk API. D, G, H read the whole table "
     "(WHERE level >= 0); E and F are point reads; rates in rows/s for C, D, G, H, S, else ops/s.",
@@ -53,16 +56,27 @@ def _memory() -> str:
     return "unknown"
 
 
-def _version(dist: str) -> str:
+def _version(dist: str, python: str | None = None) -> str:
+    """A distribution's version here, or in another interpreter's environment (a contender's own venv)."""
+    if python is not None and python != sys.executable:
+        code = f"import importlib.metadata as m; print(m.version({dist!r}))"
+        proc = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=60)
+        return proc.stdout.strip() if proc.returncode == 0 else "not installed"
     try:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
         return "not installed"
 
 
+def _venv_version(dist: str, spec: ContenderSpec) -> str:
+    python = spec.python()
+    return _version(dist, python) if python is not None else f"not installed (no benchmarks/{spec.venv})"
+
+
 def environment(pg_version: str | None, sizes: Sizes, sizes_name: str, seconds: float) -> dict[str, Any]:
     """Everything needed to reproduce or compare a run."""
     sql = [c for c in CONTENDERS if "cassandra" not in c.databases]
+    own_venv = {d: c for c in sql if c.venv for d in c.packages}
     dists = sorted({d for c in sql for d in c.packages} | {"pydantic", "aiosqlite"}, key=str.lower)
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -72,7 +86,7 @@ def environment(pg_version: str | None, sizes: Sizes, sizes_name: str, seconds: 
         "python": sys.version.split()[0],
         "postgresql": pg_version,
         "sqlite": sqlite_version(),
-        "versions": {d: _version(d) for d in dists},
+        "versions": {d: _venv_version(d, own_venv[d]) if d in own_venv else _version(d) for d in dists},
         "sizes": {"name": sizes_name, **asdict(sizes)},
         "stream_ceiling_mib": STREAM_CEILING_MIB,
         "concurrency": 1,

@@ -3,23 +3,31 @@
 # checkout, PostgreSQL and the Cassandra node started if needed, then the harness. Arguments go to
 # the harness:
 #   bash benchmarks/run.sh [--quick] [--only ormada,raw] [--db sqlite,postgresql,cassandra] [--models small|wide]
+#                          [--workload sql,relations,cassandra]
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 venv=benchmarks/.venv
 log=benchmarks/.venv/install.log
+# matrx-orm needs Python 3.13: its contenders run in a venv of their own, made when that interpreter exists.
+venv313=benchmarks/.venv313
+python313=${BENCH_PYTHON313:-/root/.pyenv/versions/3.13.0/bin/python}
 
-# Which databases the harness will run: every one unless --db names some.
+# Which databases and workloads the harness will run: every one unless --db / --workload name some.
 dbs="sqlite,postgresql,cassandra"
+workloads="sql,relations,cassandra"
 prev=""
 for arg in "$@"; do
   case "$arg" in
     --db=*) dbs=${arg#--db=} ;;
+    --workload=*) workloads=${arg#--workload=} ;;
   esac
   if [[ $prev == --db ]]; then dbs=$arg; fi
+  if [[ $prev == --workload ]]; then workloads=$arg; fi
   prev=$arg
 done
 needs() { [[ ",$dbs," == *",$1,"* ]]; }
+runs() { [[ ",$workloads," == *",$1,"* ]]; }
 
 started=$(date +%s)
 if [[ ! -x "$venv/bin/python" ]]; then
@@ -32,6 +40,18 @@ if ! { "$venv/bin/python" -m pip install --disable-pip-version-check -r benchmar
   tail -n 30 "$log" >&2
   echo "install failed; see $log" >&2
   exit 1
+fi
+if needs postgresql; then
+  if [[ -x $python313 ]]; then
+    [[ -x "$venv313/bin/python" ]] || "$python313" -m venv "$venv313"
+    # A failed install is not fatal: the report then shows why matrx-orm did not run.
+    if ! "$venv313/bin/python" -m pip install --disable-pip-version-check -r benchmarks/requirements-matrx.txt \
+         >>"$log" 2>&1; then
+      echo "matrx-orm install into $venv313 failed (see $log); its cells will be reported as errors" >&2
+    fi
+  else
+    echo "no Python 3.13 at $python313: matrx-orm is reported as not run (set BENCH_PYTHON313)" >&2
+  fi
 fi
 echo "installed in $(( $(date +%s) - started )) s"
 
@@ -47,7 +67,7 @@ if needs postgresql; then
   pg_isready -h 127.0.0.1 -p 5432
 fi
 
-if needs cassandra; then
+if needs cassandra && runs cassandra; then
   # Starts the one-node Cassandra on 127.0.0.1:9042 when it is down (a no-op when it is up).
   bash scripts/services.sh cassandra
 fi

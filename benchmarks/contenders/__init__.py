@@ -7,8 +7,14 @@ baseline every ratio is computed against, per database and mode.
 from __future__ import annotations
 
 import importlib
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+BENCHMARKS = Path(__file__).resolve().parent.parent
+#: matrx-orm needs Python 3.13; run.sh makes this venv when that interpreter exists.
+VENV313 = ".venv313"
 
 
 @dataclass(frozen=True)
@@ -21,10 +27,23 @@ class ContenderSpec:
     databases: tuple[str, ...]
     label: str  # shown in tables, e.g. "raw (psycopg)"
     packages: tuple[str, ...]  # distributions whose versions the report lists
+    venv: str = ""  # a venv of its own under benchmarks/ ("" = the harness's own interpreter)
 
     @property
     def key(self) -> str:
         return f"{self.name}-{self.mode}"
+
+    def python(self) -> str | None:
+        """The interpreter its process runs on; None when its venv does not exist."""
+        if not self.venv:
+            return sys.executable
+        path = BENCHMARKS / self.venv / "bin" / "python"
+        return str(path) if path.exists() else None
+
+    def missing(self) -> str:
+        """Why ``python()`` is None, for the report."""
+        return (f"benchmarks/{self.venv} does not exist (run.sh creates it with Python 3.13 from pyenv, "
+                "/root/.pyenv/versions/3.13.0, when that interpreter is there)")
 
     def load(self) -> Any:
         """The module's ``Contender`` class (imported only inside the contender's own process)."""
@@ -49,6 +68,7 @@ CONTENDERS: tuple[ContenderSpec, ...] = (
     ContenderSpec("django", "sync", "django_sync", BOTH, "Django ORM", ("Django",)),
     ContenderSpec("tortoise", "async", "tortoise_async", BOTH, "Tortoise ORM", ("tortoise-orm",)),
     ContenderSpec("piccolo", "async", "piccolo_async", BOTH, "Piccolo", ("piccolo",)),
+    ContenderSpec("matrx", "async", "matrx_async", (PG,), "matrx-orm", ("matrx-orm",), venv=VENV313),
     # Cassandra: the operations of benchmarks.cql_workload, through benchmarks.cql_runner.
     ContenderSpec("raw", "sync", "cassandra_raw_sync", (CQL,), "raw (cassandra-driver)", _DRIVER),
     ContenderSpec("raw", "async", "cassandra_raw_async", (CQL,), "raw (cassandra-driver)", _DRIVER),
@@ -61,10 +81,28 @@ CONTENDERS: tuple[ContenderSpec, ...] = (
     ContenderSpec("caspyorm", "async", "cassandra_caspyorm_async", (CQL,), "caspyorm", ("caspyorm",)),
 )
 
+#: The relations workload (``benchmarks.rel_workload``), through ``benchmarks.rel_runner``.
+REL_CONTENDERS: tuple[ContenderSpec, ...] = (
+    ContenderSpec("raw", "sync", "rel_raw_sqlite3", (SQLITE,), "raw (sqlite3)", ()),
+    ContenderSpec("raw", "sync", "rel_raw_psycopg", (PG,), "raw (psycopg)", ("psycopg",)),
+    ContenderSpec("raw", "async", "rel_raw_aiosqlite", (SQLITE,), "raw (aiosqlite)", ("aiosqlite",)),
+    ContenderSpec("raw", "async", "rel_raw_asyncpg", (PG,), "raw (asyncpg)", ("asyncpg",)),
+    ContenderSpec("ormada", "sync", "rel_ormada_sync", BOTH, "ormada", ("ormada",)),
+    ContenderSpec("ormada", "async", "rel_ormada_async", BOTH, "ormada", ("ormada",)),
+    ContenderSpec("sqlalchemy", "sync", "rel_sqlalchemy_sync", BOTH, "SQLAlchemy ORM", ("SQLAlchemy",)),
+    ContenderSpec("sqlalchemy", "async", "rel_sqlalchemy_async", BOTH, "SQLAlchemy ORM", ("SQLAlchemy",)),
+    ContenderSpec("peewee", "sync", "rel_peewee_sync", BOTH, "peewee", ("peewee",)),
+    ContenderSpec("django", "sync", "rel_django_sync", BOTH, "Django ORM", ("Django",)),
+    ContenderSpec("tortoise", "async", "rel_tortoise_async", BOTH, "Tortoise ORM", ("tortoise-orm",)),
+    ContenderSpec("piccolo", "async", "rel_piccolo_async", BOTH, "Piccolo", ("piccolo",)),
+    ContenderSpec("matrx", "async", "rel_matrx_async", (PG,), "matrx-orm", ("matrx-orm",), venv=VENV313),
+)
 
-def select(names: set[str] | None, db: str) -> list[ContenderSpec]:
-    """Contenders for one database, optionally only those whose ``name`` is in ``names``.
+
+def select(names: set[str] | None, db: str,
+           registry: tuple[ContenderSpec, ...] = CONTENDERS) -> list[ContenderSpec]:
+    """Contenders of ``registry`` for one database, optionally only those whose ``name`` is in ``names``.
 
     The raw baseline always runs, since every ratio needs it.
     """
-    return [c for c in CONTENDERS if db in c.databases and (names is None or c.name in names or c.name == "raw")]
+    return [c for c in registry if db in c.databases and (names is None or c.name in names or c.name == "raw")]
