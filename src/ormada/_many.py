@@ -7,13 +7,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from ormada._operations import Operation
-from ormada._relations import Relation, RelationAttribute, related_store, set_related
+from ormada._relations import Relation, RelationAttribute, forget_related, related_store, saved_key, set_related
 from ormada.errors import DataError, NotSupported, RelationNotLoaded
 from ormada.query.expressions import Junction, Lookup
 from ormada.query.state import QueryState
@@ -50,8 +50,8 @@ class _Writes:
                 f"{type(owner).__name__}.{relation.name}: {db.backend.name} has no many-to-many relations; "
                 "model them as a table per query (e.g. books_by_tag and tags_by_book, written together)"
             )
-        key = owner.__dict__.get(relation.key)
-        if key is None or getattr(owner, "_ormada_row", None) is None:
+        key = saved_key(owner, relation.key)
+        if key is None:
             raise DataError(f"{type(owner).__name__}.{relation.name}: save the {type(owner).__name__} "
                             "before changing its relations")
         keys = []
@@ -60,8 +60,8 @@ class _Writes:
                 if not isinstance(obj, relation.target):
                     raise DataError(f"{type(owner).__name__}.{relation.name} holds {relation.target.__name__} "
                                     f"rows, not {type(obj).__name__}: {obj!r}")
-                value = obj.__dict__.get(relation.target_key)
-                if value is None or getattr(obj, "_ormada_row", None) is None:
+                value = saved_key(obj, relation.target_key)
+                if value is None:
                     raise DataError(f"{type(owner).__name__}.{relation.name}: the {type(obj).__name__} given is "
                                     "not saved yet; save it first")
                 keys.append(value)
@@ -74,57 +74,64 @@ class _Writes:
         assert through is not None
         return through.__dict__["__ormada__"]  # type: ignore[no-any-return]
 
+    def _write(self, kind: str, objs: Sequence[Any], defaults: dict[str, Any] | None,
+               ) -> tuple[Any, Operation, bool, Callable[[], None]]:
+        """A write as the runners take it: the database, the operation, whether it must be
+        atomic, and what to do to a loaded list once it has run. Written once for both modes."""
+        db, key, keys = self._plan(objs)
+        junction, relation, backend = self._junction(), self.relation, db.backend
+        if kind == "add":
+            return db, add(backend, junction, relation, key, keys, defaults), False, lambda: self._loaded_add(objs)
+        if kind == "remove":
+            return db, remove(backend, junction, relation, key, keys), False, lambda: self._loaded_remove(keys)
+        if kind == "clear":
+            return db, remove(backend, junction, relation, key, None), False, lambda: self._loaded_set(())
+        return (db, replace_links(backend, junction, relation, key, keys, defaults), True,
+                lambda: self._loaded_set(objs))
+
+    def _run(self, kind: str, objs: Sequence[Any] = (), defaults: dict[str, Any] | None = None) -> None:
+        db, operation, atomic, done = self._write(kind, objs, defaults)
+        db.run(operation, atomic=atomic)
+        done()
+
+    async def _arun(self, kind: str, objs: Sequence[Any] = (), defaults: dict[str, Any] | None = None) -> None:
+        db, operation, atomic, done = self._write(kind, objs, defaults)
+        await db.arun(operation, atomic=atomic)
+        done()
+
     def add(self, *objs: Any, through_defaults: dict[str, Any] | None = None) -> None:
         """Links these rows (instances or keys); links that exist already are left as they
         are. ``through_defaults`` fills the other columns of a junction model of your own."""
-        db, key, keys = self._plan(objs)
-        db.run(add(db.backend, self._junction(), self.relation, key, keys, through_defaults))
-        self._loaded_add(objs)
+        self._run("add", objs, through_defaults)
 
     async def aadd(self, *objs: Any, through_defaults: dict[str, Any] | None = None) -> None:
         """The async twin of :meth:`add`."""
-        db, key, keys = self._plan(objs)
-        await db.arun(add(db.backend, self._junction(), self.relation, key, keys, through_defaults))
-        self._loaded_add(objs)
+        await self._arun("add", objs, through_defaults)
 
     def remove(self, *objs: Any) -> None:
         """Unlinks these rows (instances or keys)."""
-        db, key, keys = self._plan(objs)
-        db.run(remove(db.backend, self._junction(), self.relation, key, keys))
-        self._loaded_remove(keys)
+        self._run("remove", objs)
 
     async def aremove(self, *objs: Any) -> None:
         """The async twin of :meth:`remove`."""
-        db, key, keys = self._plan(objs)
-        await db.arun(remove(db.backend, self._junction(), self.relation, key, keys))
-        self._loaded_remove(keys)
+        await self._arun("remove", objs)
 
     def clear(self) -> None:
         """Unlinks every row."""
-        db, key, _ = self._plan(())
-        db.run(remove(db.backend, self._junction(), self.relation, key, None))
-        self._loaded_set(())
+        self._run("clear")
 
     async def aclear(self) -> None:
         """The async twin of :meth:`clear`."""
-        db, key, _ = self._plan(())
-        await db.arun(remove(db.backend, self._junction(), self.relation, key, None))
-        self._loaded_set(())
+        await self._arun("clear")
 
     def set(self, objs: Iterable[Any], through_defaults: dict[str, Any] | None = None) -> None:
-        """Links exactly these rows: the others are unlinked, the missing ones linked."""
-        objs = list(objs)
-        db, key, keys = self._plan(objs)
-        db.run(replace_links(db.backend, self._junction(), self.relation, key, keys, through_defaults), atomic=True)
-        self._loaded_set(objs)
+        """Links exactly these rows: the others are unlinked, the missing ones linked, in one
+        transaction."""
+        self._run("set", list(objs), through_defaults)
 
     async def aset(self, objs: Iterable[Any], through_defaults: dict[str, Any] | None = None) -> None:
         """The async twin of :meth:`set`."""
-        objs = list(objs)
-        db, key, keys = self._plan(objs)
-        await db.arun(replace_links(db.backend, self._junction(), self.relation, key, keys, through_defaults),
-                      atomic=True)
-        self._loaded_set(objs)
+        await self._arun("set", list(objs), through_defaults)
 
     # A loaded list follows the writes; keys given without instances make it unknown.
     def _loaded(self) -> RelatedList | None:
@@ -137,7 +144,7 @@ class _Writes:
         if loaded is None:
             return
         if not all(isinstance(o, BaseModel) for o in objs):
-            _forget(self.owner, self.relation.name)
+            forget_related(self.owner, self.relation.name)
             return
         have = {o.__dict__.get(self.relation.target_key) for o in loaded}
         for obj in objs:
@@ -155,13 +162,7 @@ class _Writes:
         if all(isinstance(o, BaseModel) for o in objs):
             set_related(self.owner, self.relation.name, RelatedList(objs, self.owner, self.relation))
         else:
-            _forget(self.owner, self.relation.name)
-
-
-def _forget(owner: BaseModel, name: str) -> None:
-    store = related_store(owner)
-    if store is not None:
-        store.pop(name, None)
+            forget_related(self.owner, self.relation.name)
 
 
 class ManyManager(_Writes):

@@ -107,12 +107,8 @@ def _load(backend: Backend, target: ModelInfo, instances: Sequence[BaseModel], n
     # Reverse: the rows hold the key, which refers to the owners' field.
     owner_field, row_field = ((relation.key, relation.target_key) if forward else
                               (relation.target_key, relation.key))
-    keys = list(dict.fromkeys(v for x in instances if (v := x.__dict__.get(owner_field)) is not None))
-    rows: list[BaseModel] = []
-    for start in range(0, len(keys), _KEYS_PER_QUERY):
-        batch = Lookup(row_field, "in", keys[start:start + _KEYS_PER_QUERY])
-        where = batch if node.state.where is None else Junction("and", (node.state.where, batch))
-        rows.extend((yield from fetch(backend, target, node.state.evolve(where=where))))
+    rows: list[BaseModel] = yield from _read_by(backend, target, node.state, row_field,
+                                                _keys(instances, owner_field))
     if forward:
         by_key = {row.__dict__[row_field]: row for row in rows}
         for instance in instances:
@@ -138,19 +134,11 @@ def _load_many(backend: Backend, info_of: InfoOf, instances: Sequence[BaseModel]
     relation = node.relation
     assert relation.through is not None
     junction, target = info_of(relation.through), info_of(relation.target)
-    keys = list(dict.fromkeys(v for x in instances if (v := x.__dict__.get(relation.key)) is not None))
-    links: list[tuple[Any, Any]] = []
-    columns = (relation.through_source, relation.through_target)
-    for start in range(0, len(keys), _KEYS_PER_QUERY):
-        of_owners = Lookup(relation.through_source, "in", keys[start:start + _KEYS_PER_QUERY])
-        state = QueryState(where=of_owners, columns=columns, shape="tuples")
-        links.extend((yield from fetch(backend, junction, state)))
+    pairs = QueryState(columns=(relation.through_source, relation.through_target), shape="tuples")
+    links: list[tuple[Any, Any]] = yield from _read_by(backend, junction, pairs, relation.through_source,
+                                                       _keys(instances, relation.key))
     far = list(dict.fromkeys(link[1] for link in links))
-    rows: list[BaseModel] = []
-    for start in range(0, len(far), _KEYS_PER_QUERY):
-        wanted = Lookup(relation.target_key, "in", far[start:start + _KEYS_PER_QUERY])
-        narrowed = wanted if node.state.where is None else Junction("and", (node.state.where, wanted))
-        rows.extend((yield from fetch(backend, target, node.state.evolve(where=narrowed))))
+    rows: list[BaseModel] = yield from _read_by(backend, target, node.state, relation.target_key, far)
     position = {row.__dict__[relation.target_key]: (i, row) for i, row in enumerate(rows)}
     groups: dict[Any, list[tuple[int, BaseModel]]] = {}
     for source, key in links:
@@ -159,6 +147,21 @@ def _load_many(backend: Backend, info_of: InfoOf, instances: Sequence[BaseModel]
     for instance in instances:
         mine = sorted(groups.get(instance.__dict__.get(relation.key), []), key=lambda pair: pair[0])
         set_related(instance, name, RelatedList((row for _, row in mine), instance, relation))
+    return rows
+
+
+def _keys(instances: Sequence[BaseModel], field: str) -> list[Any]:
+    """The distinct values of ``field`` on ``instances``, None left out, in order."""
+    return list(dict.fromkeys(v for x in instances if (v := x.__dict__.get(field)) is not None))
+
+
+def _read_by(backend: Backend, info: ModelInfo, state: QueryState, field: str, keys: list[Any]) -> Operation:
+    """The rows of ``state`` whose ``field`` is one of ``keys``, one IN list per batch."""
+    rows: list[Any] = []
+    for start in range(0, len(keys), _KEYS_PER_QUERY):
+        batch = Lookup(field, "in", keys[start:start + _KEYS_PER_QUERY])
+        where = batch if state.where is None else Junction("and", (state.where, batch))
+        rows.extend((yield from fetch(backend, info, state.evolve(where=where))))
     return rows
 
 

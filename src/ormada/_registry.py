@@ -358,6 +358,4 @@ def _add_relations(info: ModelInfo) -> None:
 
 
 def _single_key(target: type[BaseModel]) -> str:
-    keys = [name for name, f in target.model_fields.items()
-            if any(isinstance(x, (m.PrimaryKey, m.PartitionKey)) for x in f.metadata)]
-    return keys[0] if len(keys) == 1 else "id"
+    return m.key_field(target.model_fields) or "id"

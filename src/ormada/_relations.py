@@ -108,6 +108,13 @@ def set_related(instance: BaseModel, name: str, value: Any) -> None:
     store[name] = value
 
 
+def saved_key(instance: BaseModel, field: str) -> Any:
+    """The value of ``field`` on an instance that is stored, or None while it is not saved
+    (no value yet, or never written or read): what a relation may store for it."""
+    key = instance.__dict__.get(field)
+    return None if key is None or getattr(instance, "_ormada_row", None) is None else key
+
+
 def forget_related(instance: BaseModel, name: str) -> None:
     store = related_store(instance)
     if store is not None:
@@ -174,8 +181,8 @@ class ForwardDescriptor(property):
             raise DataError(f"{model.__name__}.{self.name} takes a {expected} (or its key), "
                             f"not a {type(value).__name__}: {value!r}")
         target_key = self.relation.target_key if self.relation is not None else _pk_field(target)
-        key = value.__dict__.get(target_key)
-        if key is None or getattr(value, "_ormada_row", None) is None:
+        key = saved_key(value, target_key)
+        if key is None:
             raise DataError(f"{model.__name__}.{self.name}: the {type(value).__name__} assigned is not saved yet; "
                             "save it first (a key it does not have cannot be stored)")
         return key
@@ -409,14 +416,13 @@ def _key_field_info(target: type[BaseModel], marker: m.ForeignKey) -> FieldInfo:
 
 
 def _pk_field(target: type[BaseModel]) -> str:
-    keys = [name for name, f in target.model_fields.items()
-            if any(isinstance(x, (m.PrimaryKey, m.PartitionKey)) for x in f.metadata)]
-    if len(keys) != 1:
+    name = m.key_field(target.model_fields)
+    if name is None:
         raise ConfigurationError(
-            f"ForeignKey to {target.__name__}: its primary key has {len(keys)} fields; "
+            f"ForeignKey to {target.__name__}: its primary key is not one field; "
             "a foreign key refers to a one-field key (give ForeignKey(column=...) a unique field)"
         )
-    return keys[0]
+    return name
 
 
 def _non_optional(annotation: Any) -> Any:

@@ -296,9 +296,7 @@ def _fk_target(model_name: str, field: str, fk: m.ForeignKey) -> tuple[str, str]
     fields: dict[str, FieldInfo] = getattr(target, "model_fields", {})
     if not isinstance(options, ModelOptions) or options.abstract:
         raise ConfigurationError(f"{model_name}.{field}: ForeignKey target {target!r} is not a model or 'table.column'")
-    keys = [name for name, f in fields.items()
-            if any(isinstance(x, (m.PrimaryKey, m.PartitionKey)) for x in f.metadata)]
-    name = fk.column or (keys[0] if len(keys) == 1 else "id")
+    name = fk.column or m.key_field(fields) or "id"
     referenced = fields.get(name)
     if referenced is None:
         raise ConfigurationError(f"{model_name}.{field}: ForeignKey refers to {target.__name__}.{name}, "

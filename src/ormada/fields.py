@@ -11,12 +11,16 @@ also teach pydantic the same constraint, so bad values fail at construction.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import annotated_types
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import CoreSchema
+
+if TYPE_CHECKING:
+    from pydantic.fields import FieldInfo
 
 OnDelete = Literal["CASCADE", "SET NULL", "RESTRICT", "NO ACTION", "SET DEFAULT"]
 
@@ -200,3 +204,10 @@ class Vector(Marker):
     """A fixed-length vector of floats (``vector<float, n>`` on Cassandra)."""
 
     dimensions: int
+
+
+def key_field(fields: Mapping[str, FieldInfo]) -> str | None:
+    """The one field of ``fields`` marked as the key (``PrimaryKey()`` or ``PartitionKey()``),
+    which a foreign key refers to by default; None when there are none or several."""
+    keys = [name for name, f in fields.items() if any(isinstance(x, (PrimaryKey, PartitionKey)) for x in f.metadata)]
+    return keys[0] if len(keys) == 1 else None

@@ -480,7 +480,7 @@ class Model(BaseModel, metaclass=ModelMeta):
             QueryError: a name is not a relation of the model.
         """
         db = self.database()
-        return db.run(prefetch(db.backend, info_of, [self], prefetch_plan(info_of, self._info(), names)))[0]  # type: ignore[no-any-return]
+        return db.run(self._fetch_related(db, names))[0]  # type: ignore[no-any-return]
 
     def fetch_all_related(self) -> Self:
         """Loads every relation of this instance: its foreign keys, the rows that refer to
@@ -494,8 +494,10 @@ class Model(BaseModel, metaclass=ModelMeta):
     async def afetch_related(self, *names: str | Prefetch) -> Self:
         """The async twin of :meth:`fetch_related`."""
         db = self.database()
-        found = await db.arun(prefetch(db.backend, info_of, [self], prefetch_plan(info_of, self._info(), names)))
-        return found[0]  # type: ignore[no-any-return]
+        return (await db.arun(self._fetch_related(db, names)))[0]  # type: ignore[no-any-return]
+
+    def _fetch_related(self, db: Database, names: tuple[str | Prefetch, ...]) -> ops.Operation:
+        return prefetch(db.backend, info_of, [self], prefetch_plan(info_of, self._info(), names))
 
 
 def _dump(instance: Model, kwargs: dict[str, Any], seen: set[int]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from ormada.errors import QueryError
 from ormada.query.cql_options import CqlOptions
 from ormada.query.expressions import Junction, Lookup, Node, Q, RawLookups, is_expression
 from ormada.query.resolve import check_expression, column_of, conjoin, resolve, validate_value
-from ormada.query.state import EVERY_ROW, OrderBy, Prefetch, QueryState, Subquery
+from ormada.query.state import EVERY_ROW, Join, OrderBy, Prefetch, QueryState, Subquery
 
 if TYPE_CHECKING:
     from typing import Self
@@ -80,9 +80,7 @@ class QuerySet(CqlOptions, Generic[M]):
         and Q object. A lookup across a reverse relation (``books__year=1969``) joins its
         rows, so an owner matching through several appears once per row: add ``distinct()``."""
         node = self._node(q, lookups)
-        if node is None:
-            return self._clone()
-        return self._narrowed(conjoin(self.state.where, node) if self.state.where is not None else node, node)
+        return self._clone() if node is None else self._narrowed(node)
 
     def exclude(self, *q: Q, **lookups: Any) -> Self:
         """Rows that do not match the lookups taken together."""
@@ -91,21 +89,19 @@ class QuerySet(CqlOptions, Generic[M]):
             return self._clone()
         negated = Junction("and", (node,), negated=True) if not isinstance(node, Junction) else \
             Junction(node.connector, node.children, not node.negated)
-        return self._narrowed(conjoin(self.state.where, negated) if self.state.where is not None else negated,
-                              negated)
+        return self._narrowed(negated)
 
-    def _narrowed(self, where: Node, new: Node) -> Self:
-        """A copy filtering by ``where``, with the joins that ``new``'s lookups cross.
+    def _narrowed(self, new: Node) -> Self:
+        """A copy filtering by ``new`` too, with the joins its lookups cross.
 
         A lookup under a negation (``exclude``, ``~Q``) that crosses a to-many relation
         becomes ``key NOT IN (SELECT …)``: "no related row matches", not "some joined
         row does not"."""
         if self._info.relations:
-            where, new = self._negated_to_many(where), self._negated_to_many(new)
+            new = self._negated_to_many(new)
         paths = lookup_paths(new)
-        if not paths:
-            return self._clone(where=where)
-        return self._clone(where=where, joins=resolve_joins(info_of, self._info, paths, self.state.joins, False))
+        joins = resolve_joins(info_of, self._info, paths, self.state.joins, False) if paths else self.state.joins
+        return self._clone(where=conjoin(self.state.where, new), joins=joins)
 
     def _negated_to_many(self, node: Node, negated: bool = False) -> Node:
         if isinstance(node, Junction):
@@ -128,7 +124,7 @@ class QuerySet(CqlOptions, Generic[M]):
                     source, column = relation.through, relation.through_source
                     rest = f"{relation.through_target.removesuffix('_id')}__{rest}"
                 inner: QuerySet[Any] = QuerySet(source)
-                inner = inner._narrowed(Lookup(rest, node.op, node.value), Lookup(rest, node.op, node.value))
+                inner = inner._narrowed(Lookup(rest, node.op, node.value))
                 inner = inner._clone(columns=(column,), shape="flat")
                 outer = "__".join([*steps[:depth], relation.target_key if relation.through is None else relation.key])
                 return Lookup(outer, "in", inner.as_subquery(f"{self._info.name}.{node.field}"))
@@ -137,22 +133,8 @@ class QuerySet(CqlOptions, Generic[M]):
 
     def order_by(self, *fields: str) -> Self:
         """Sorts by the fields given (``"-year"`` for descending); replaces earlier ordering."""
-        info = self._info
-        order = []
-        paths = []
-        for name in fields:
-            descending, field = name.startswith("-"), name.lstrip("-+")
-            path, _, last = field.rpartition("__")
-            if path and last not in info.table.by_name and field not in info.table.by_name:
-                target = resolve_joins(info_of, info, [path], (), False)[-1].target  # the path's end
-                column_of(target.name, target.table, last)
-                paths.append(path)
-            else:
-                column_of(info.name, info.table, field)
-            order.append(OrderBy(field, descending))
-        if not paths:
-            return self._clone(order_by=tuple(order))
-        return self._clone(order_by=tuple(order), joins=resolve_joins(info_of, info, paths, self.state.joins, False))
+        order = tuple(OrderBy(name.lstrip("-+"), name.startswith("-")) for name in fields)
+        return self._clone(order_by=order, joins=self._joins_for(tuple(item.field for item in order)))
 
     def _default_order(self) -> tuple[OrderBy, ...]:
         """The key order ``first()``/``last()`` use when none is set; a backend with a
@@ -240,19 +222,26 @@ class QuerySet(CqlOptions, Generic[M]):
         return self._read_values(fields, "flat" if flat else "tuples")
 
     def _read_values(self, fields: tuple[str, ...], shape: str) -> QuerySet[Any]:
+        return self._clone(columns=fields or None, shape=shape, joins=self._joins_for(fields))
+
+    def _joins_for(self, fields: tuple[str, ...]) -> tuple[Join, ...]:
+        """The query's joins with those that fields across relations (``author__name``)
+        need; every field is checked, on its own model.
+
+        Raises:
+            QueryError: a field or a relation on a path does not exist.
+        """
         info = self._info
         paths = [f.rpartition("__")[0] for f in fields if f not in info.table.by_name and "__" in f]
-        if not paths:
-            return self._clone(columns=self._columns(fields) or None, shape=shape)
-        joins = resolve_joins(info_of, info, paths, self.state.joins, False)
-        by_path = {join.path: join.target for join in joins}
+        joins = resolve_joins(info_of, info, paths, self.state.joins, False) if paths else self.state.joins
+        ends = {join.path: join.target for join in joins}
         for name in fields:
             path, _, last = name.rpartition("__")
-            if path in by_path and name not in info.table.by_name:
-                column_of(by_path[path].name, by_path[path].table, last)
+            if name not in info.table.by_name and path in ends:
+                column_of(ends[path].name, ends[path].table, last)
             else:
                 column_of(info.name, info.table, name)
-        return self._clone(columns=fields, shape=shape, joins=joins)
+        return joins
 
     def distinct(self) -> Self:
         """Drops duplicate rows (of the selected columns)."""

@@ -176,25 +176,28 @@ def _across(model_name: str, table: TableSchema, name: str, op: str, value: Any,
     forward = scope.forward_key(name)
     if forward is not None and op in ("", "exact", "in", "isnull"):
         key_field, target_key = forward
-        if op == "in" and isinstance(value, Iterable) and not hasattr(value, "as_subquery"):
-            value = [_key_of(model_name, name, v, target_key) for v in value]
-        elif op != "isnull":
-            value = _key_of(model_name, name, value, target_key)
+        value = _keys_of(model_name, name, op, value, target_key)
         return resolve_lookup(model_name, table, f"{key_field}__{op}" if op else key_field, value, database)
     related = scope.relation(name)
     if related is None:
         return None
     if op in ("", "exact", "in") and related.key is not None:  # tags=<Tag> means tags__id=<its key>
-        if op == "in" and isinstance(value, Iterable) and not hasattr(value, "as_subquery"):
-            value = [_key_of(model_name, name, v, related.key) for v in value]
-        elif op != "in":
-            value = _key_of(model_name, name, value, related.key)
+        value = _keys_of(model_name, name, op, value, related.key)
         op = f"{related.key}__{op}" if op else related.key
     if not op:
         raise QueryError(f"{model_name}.{name} leads to many {related.model_name} rows; filter on one of their "
                          f"fields ({name}__<field>=…)")
     inner = resolve_lookup(related.model_name, related.table, op, value, database, related)
     return Lookup(f"{name}__{inner.field}", inner.op, inner.value)
+
+
+def _keys_of(model_name: str, name: str, op: str, value: Any, target_key: str) -> Any:
+    """A lookup's value on a relation, each instance in it replaced by the key it stands for."""
+    if op == "isnull" or hasattr(value, "as_subquery"):
+        return value
+    if op == "in" and isinstance(value, Iterable):
+        return [_key_of(model_name, name, v, target_key) for v in value]
+    return _key_of(model_name, name, value, target_key)
 
 
 def _key_of(model_name: str, name: str, value: Any, target_key: str) -> Any:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ormada.backends._sql.tables import build_table
-from ormada.backends._sql.where import Binds, DialectHooks, Scope, WhereCompiler
+from ormada.backends._sql.where import Binds, DialectHooks, Scope, WhereCompiler, column_key
 from ormada.backends.base import Compiled, KeyedSelect, Statement
 from ormada.errors import ConfigurationError, NotSupported, QueryError
 from ormada.query.expressions import Combined, F, Junction, Lookup
@@ -70,19 +70,12 @@ def _repeated_row(one: tuple[str, tuple[Position, ...]], width: int,
     return text.replace(f"VALUES {group}", "VALUES " + ", ".join([group] * n_rows)), ()
 
 
-def _column_key(joins: tuple[Join, ...], field: str) -> str | tuple[int, str]:
-    """Where a field a read names is: the queried table's column, or a joined one's."""
-    if "__" not in field or not joins:
-        return field
-    path, _, name = field.rpartition("__")
-    return next(((i, name) for i, join in enumerate(joins) if join.path == path), field)
-
-
 def _joined_column(joins: tuple[Join, ...], field: str) -> ColumnSchema:
     """The column a path (``author__name``) reads, named by the path (as the rows' keys are)."""
-    path, _, name = field.rpartition("__")
-    target: ModelInfo = next(join.target for join in joins if join.path == path)
-    return replace(target.table.by_name[name], name=field)
+    key = column_key(joins, field)
+    assert isinstance(key, tuple), field  # the QuerySet made a join for every path it reads
+    target: ModelInfo = joins[key[0]].target
+    return replace(target.table.by_name[key[1]], name=field)
 
 
 def _filters_only(joins: tuple[Join, ...]) -> tuple[Join, ...]:
@@ -144,7 +137,7 @@ class SqlCompiler(WhereCompiler):
         scope: Any = table
         if joins:
             scope = self._scope(table, joins)
-        query = sa.select(*(scope.c[_column_key(joins, name)] for name in columns))
+        query = sa.select(*(scope.c[column_key(joins, name)] for name in columns))
         if joins:
             query = self._joined(query, scope, joins)
         if where is not None:
@@ -152,7 +145,7 @@ class SqlCompiler(WhereCompiler):
         if distinct:
             query = query.distinct()
         for item in order:
-            column = scope.c[_column_key(joins, item.field)]
+            column = scope.c[column_key(joins, item.field)]
             query = query.order_by(column.desc() if item.descending else column.asc())
         if window[0]:
             query = query.limit(binds(sa.Integer()))

@@ -102,6 +102,15 @@ class DialectHooks(Protocol):
     def collection_match(self, column: sa.ColumnElement[Any], op: str, binds: Binds, kind: str) -> Any: ...
 
 
+def column_key(joins: tuple[Join, ...], field: str) -> str | tuple[int, str]:
+    """Where a field a statement names is: the queried table's column (its name), or a
+    joined table's (``author__name``: the join's index and ``name``)."""
+    if "__" not in field or not joins:
+        return field
+    path, _, name = field.rpartition("__")
+    return next(((i, name) for i, join in enumerate(joins) if join.path == path), field)
+
+
 class Scope:
     """The columns a statement's clauses name: the queried table's by field name, and a
     joined table's by ``(join index, field name)``; used where a table would be
@@ -182,9 +191,9 @@ class WhereCompiler:
     @staticmethod
     def _joined_field(joins: tuple[Join, ...], field: str) -> tuple[int, ModelInfo, str]:
         """The join a path lookup reads (its index and model) and the field on it."""
-        path, _, name = field.rpartition("__")
-        index = next(i for i, join in enumerate(joins) if join.path == path)
-        return index, joins[index].target, name
+        key = column_key(joins, field)
+        assert isinstance(key, tuple), field  # the QuerySet made a join for every path it filters on
+        return key[0], joins[key[0]].target, key[1]
 
     def _subquery_shape(self, sub: Subquery, values: list[Any]) -> Hashable:
         """The shape of ``field__in=<QuerySet>``; the inner query's values are appended in
@@ -220,12 +229,7 @@ class WhereCompiler:
         """The shape of an ``F``/``Combined`` expression; constants go to ``values``. An
         ``F`` across relations names the column of the join its path made."""
         if isinstance(value, F):
-            if "__" in value.name and joins:
-                path, _, name = value.name.rpartition("__")
-                index = next((i for i, join in enumerate(joins) if join.path == path), None)
-                if index is not None:
-                    return ("F", (index, name))
-            return ("F", value.name)
+            return ("F", column_key(joins, value.name))
         if isinstance(value, Combined):
             return ("C", self.flatten_expression(info, field, value.lhs, values, joins), value.op,
                     self.flatten_expression(info, field, value.rhs, values, joins))
