@@ -21,6 +21,7 @@ from ormada.backends._sql.where import Binds, DialectHooks, Scope, WhereCompiler
 from ormada.backends.base import Compiled, KeyedSelect, Statement
 from ormada.errors import ConfigurationError, NotSupported, QueryError
 from ormada.query.expressions import Combined, F, Junction, Lookup
+from ormada.query.shape import QueryShape
 from ormada.query.state import Join, QueryState
 
 if TYPE_CHECKING:
@@ -78,20 +79,15 @@ def _joined_column(joins: tuple[Join, ...], field: str) -> ColumnSchema:
     return replace(target.table.by_name[key[1]], name=field)
 
 
-def _filters_only(joins: tuple[Join, ...]) -> tuple[Join, ...]:
-    """The joins of a read that counts or picks keys: none of their columns are read."""
-    return tuple(replace(join, select=False) if join.select else join for join in joins)
-
-
 class SqlCompiler(WhereCompiler):
     """Compiles and caches statements for one SQL backend and dialect."""
 
     def __init__(self, backend: DialectHooks, dialect: sa.Dialect) -> None:
         self.backend = backend
         self.dialect = dialect
-        self._cache: dict[Hashable, tuple[str, tuple[Position, ...]]] = {}
+        self._cache: dict[QueryShape, tuple[str, tuple[Position, ...]]] = {}
+        self._raw: dict[str, tuple[str, tuple[int, ...], tuple[str, ...]]] = {}
         self._tables: dict[ModelInfo, sa.Table] = {}
-        self._raw_names: dict[str, tuple[str, ...]] = {}
         self._row_encoders: dict[tuple[ModelInfo, tuple[str, ...]], tuple[tuple[int, Any], ...]] = {}
         self._keyed: dict[tuple[ModelInfo, tuple[str, ...]], KeyedSelect | None] = {}
 
@@ -109,7 +105,7 @@ class SqlCompiler(WhereCompiler):
         return table
 
     # -- the cache -------------------------------------------------------
-    def _compiled(self, key: Hashable, build: Callable[[Binds], Any]) -> tuple[str, tuple[Position, ...]]:
+    def _compiled(self, key: QueryShape, build: Callable[[Binds], Any]) -> tuple[str, tuple[Position, ...]]:
         entry = self._cache.get(key)
         if entry is None:
             construct = build(Binds())
@@ -125,33 +121,38 @@ class SqlCompiler(WhereCompiler):
             self._cache[key] = entry
         return entry
 
-    def _statement(self, key: Hashable, build: Callable[[Binds], Any], values: Sequence[Any],
+    def _statement(self, key: QueryShape, build: Callable[[Binds], Any], values: Sequence[Any],
                    fetch: Any = "rows") -> Statement:
         text, order = self._compiled(key, build)
         return Statement(text, _ordered(values, order), fetch)
 
-    def _select_construct(self, info: ModelInfo, columns: tuple[str, ...], where: Any, order: Any,
-                          distinct: bool, window: tuple[bool, bool], binds: Binds,
-                          joins: tuple[Join, ...] = ()) -> sa.Select[Any]:
+    def _select_construct(self, info: ModelInfo, shape: QueryShape, binds: Binds) -> sa.Select[Any]:
+        """The SELECT a shape describes; counts, existence probes and key sub-selects pass
+        a shape of their own (``shape._replace(...)``)."""
         table = self.table(info)
-        scope: Any = table
-        if joins:
-            scope = self._scope(table, joins)
-        query = sa.select(*(scope.c[column_key(joins, name)] for name in columns))
+        joins = shape.joins
+        scope: Any = self._scope(table, joins) if joins else table
+        query = sa.select(*(scope.c[column_key(joins, name)] for name in shape.columns or info.field_names))
         if joins:
             query = self._joined(query, scope, joins)
-        if where is not None:
-            query = query.where(self.build_where(scope, where, binds))
-        if distinct:
+        if shape.where is not None:
+            query = query.where(self.build_where(scope, shape.where, binds))
+        if shape.distinct:
             query = query.distinct()
-        for item in order:
+        for item in shape.order:
             column = scope.c[column_key(joins, item.field)]
             query = query.order_by(column.desc() if item.descending else column.asc())
-        if window[0]:
+        if shape.limited:
             query = query.limit(binds(sa.Integer()))
-        if window[1]:
+        if shape.offset:
             query = query.offset(binds(sa.Integer()))
         return query
+
+    def _keys(self, info: ModelInfo, shape: QueryShape, columns: tuple[str, ...], *,
+              ordered: bool = False, distinct: bool = False) -> QueryShape:
+        """The shape of the inner SELECT that counts, existence probes and narrowed writes
+        read: ``columns`` (keys, mostly) under the same filters, joins and window."""
+        return shape._replace(columns=columns, order=shape.order if ordered else (), distinct=distinct)
 
     def _scope(self, table: sa.Table, joins: tuple[Join, ...]) -> Scope:
         """The queried table and each join's table under an alias of its own (a model
@@ -177,18 +178,9 @@ class SqlCompiler(WhereCompiler):
                          values: list[Any]) -> tuple[str, tuple[Position, ...], tuple[str, ...]]:
         """The compiled text and parameter order of a read, and the columns it reads;
         its values are appended to ``values``."""
-        where = self._where_shape(info, state, values)
-        window = self._window_shape(state, values)
-        columns = state.columns or info.field_names
-        joins = state.joins if state.shape == "models" else _filters_only(state.joins)
-        key = ("select", info, where, state.order_by, columns, state.distinct, window, joins)
-
-        def build(binds: Binds) -> Any:
-            return self._select_construct(info, columns, where, state.order_by, state.distinct, window, binds,
-                                          joins)
-
-        text, order = self._compiled(key, build)
-        return text, order, columns
+        shape = self._read_shape("select", info, state, values)
+        text, order = self._compiled(shape, lambda binds: self._select_construct(info, shape, binds))
+        return text, order, state.columns or info.field_names
 
     def select(self, info: ModelInfo, state: QueryState) -> Compiled:
         values: list[Any] = []
@@ -235,91 +227,78 @@ class SqlCompiler(WhereCompiler):
 
     def count(self, info: ModelInfo, state: QueryState) -> Statement:
         values: list[Any] = []
-        where = self._where_shape(info, state, values)
-        window = self._window_shape(state, values)
-        columns = state.columns or info.field_names
-        joins = state.joins
-        key = ("count", info, where, columns if state.distinct else None, state.distinct, window, joins)
+        shape = self._read_shape("count", info, state, values)
 
         def build(binds: Binds) -> Any:
-            if state.distinct or window != (False, False) or joins:
-                inner = self._select_construct(info, columns if state.distinct else info.pk or columns,
-                                               where, (), state.distinct, window, binds, _filters_only(joins))
-                return sa.select(sa.func.count()).select_from(inner.subquery())
+            if shape.distinct or shape.limited or shape.offset or shape.joins:
+                columns = shape.columns or info.field_names
+                keys = self._keys(info, shape, columns if shape.distinct else info.pk or columns,
+                                  distinct=shape.distinct)
+                return sa.select(sa.func.count()).select_from(self._select_construct(info, keys, binds).subquery())
             table = self.table(info)
             query = sa.select(sa.func.count()).select_from(table)
-            return query.where(self.build_where(table, where, binds)) if where is not None else query
+            return query.where(self.build_where(table, shape.where, binds)) if shape.where is not None else query
 
-        return self._statement(key, build, values)
+        return self._statement(shape, build, values)
 
     def exists(self, info: ModelInfo, state: QueryState) -> Statement:
         values: list[Any] = []
-        where = self._where_shape(info, state, values)
-        window = self._window_shape(state, values)
-        joins = state.joins
-        key = ("exists", info, where, window, joins)
+        shape = self._read_shape("exists", info, state, values)
 
         def build(binds: Binds) -> Any:
             one: Any = sa.literal_column("1")
-            inner = self._select_construct(info, info.pk or info.field_names[:1], where, (), False, window, binds,
-                                           _filters_only(joins))
-            if window == (False, False) and not joins:
+            inner = self._select_construct(info, self._keys(info, shape, info.pk or info.field_names[:1]), binds)
+            if not (shape.limited or shape.offset or shape.joins):
                 return inner.with_only_columns(one).select_from(self.table(info)).limit(one)
             return sa.select(one).select_from(inner.subquery()).limit(one)
 
-        return self._statement(key, build, values)
+        return self._statement(shape, build, values)
 
     # -- writes ------------------------------------------------------------
-    def _narrowed(self, info: ModelInfo, state: QueryState, binds: Binds, where: Any,
-                  window: tuple[bool, bool]) -> Any:
+    def _narrowed(self, info: ModelInfo, shape: QueryShape, binds: Binds) -> Any:
         """The WHERE of an UPDATE/DELETE; a window (limit/offset) becomes a key sub-select."""
         table = self.table(info)
-        if window == (False, False) and not state.order_by and not state.joins:
-            return None if where is None else self.build_where(table, where, binds)
+        if not (shape.limited or shape.offset or shape.order or shape.joins):
+            return None if shape.where is None else self.build_where(table, shape.where, binds)
         if not info.pk:
             raise NotSupported(f"{info.name} has no primary key, so update()/delete() cannot take a slice "
                                "or filter across relations")
         # A slice, or a filter across relations, picks the keys in a sub-select.
-        inner = self._select_construct(info, info.pk, where, state.order_by, False, window, binds,
-                                       _filters_only(state.joins))
+        inner = self._select_construct(info, self._keys(info, shape, info.pk, ordered=True), binds)
         keys = sa.tuple_(*(table.c[name] for name in info.pk)) if len(info.pk) > 1 else table.c[info.pk[0]]
         return keys.in_(inner.subquery().select())
 
     def update(self, info: ModelInfo, state: QueryState, assignments: dict[str, Any]) -> Statement:
         values: list[Any] = []
-        shapes: list[tuple[str, Hashable]] = []
+        sets: list[tuple[str, Hashable]] = []
         for name, value in assignments.items():
             if isinstance(value, (F, Combined)):
-                shapes.append((name, self.flatten_expression(info, name, value, values)))
+                sets.append((name, self.flatten_expression(info, name, value, values)))
             else:
                 values.append(self._encode(info, name, value))
-                shapes.append((name, ("V",)))
-        where = self._where_shape(info, state, values)
-        window = self._window_shape(state, values)
-        key = ("update", info, tuple(shapes), where, state.order_by, window, state.joins)
+                sets.append((name, ("V",)))
+        shape = self._read_shape("update", info, state, values, write=tuple(sets))
 
         def build(binds: Binds) -> Any:
             table = self.table(info)
-            sets = {table.c[name]: (binds(table.c[name].type) if shape == ("V",)
-                                    else self.build_expression(table, shape, binds)) for name, shape in shapes}
-            query = sa.update(table).values(sets)
-            clause = self._narrowed(info, state, binds, where, window)
+            query = sa.update(table).values({
+                table.c[name]: (binds(table.c[name].type) if expression == ("V",)
+                                else self.build_expression(table, expression, binds)) for name, expression in sets})
+            clause = self._narrowed(info, shape, binds)
             return query.where(clause) if clause is not None else query
 
-        return self._statement(key, build, values, "rowcount")
+        return self._statement(shape, build, values, "rowcount")
 
     def delete(self, info: ModelInfo, state: QueryState) -> Statement:
         values: list[Any] = []
-        where = self._where_shape(info, state, values)
-        window = self._window_shape(state, values)
-        key = ("delete", info, where, state.order_by, window, state.joins)
+        shape = self._read_shape("delete", info, state, values)
 
         def build(binds: Binds) -> Any:
             query = sa.delete(self.table(info))
-            clause = self._narrowed(info, state, binds, where, window)
+            clause = self._narrowed(info, shape, binds)
             return query.where(clause) if clause is not None else query
 
-        return self._statement(key, build, values, "rowcount")
+        return self._statement(shape, build, values, "rowcount")
 
     def _encoded_rows(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]]) -> list[Any]:
         key = (info, columns)
@@ -345,7 +324,7 @@ class SqlCompiler(WhereCompiler):
 
     def _insert_compiled(self, info: ModelInfo, columns: tuple[str, ...], n_rows: int, returning: tuple[str, ...],
                          skip_existing: bool) -> tuple[str, tuple[Position, ...]]:
-        key = ("insert", info, columns, n_rows, returning, skip_existing)
+        key = QueryShape("insert", info, columns=columns, write=(n_rows, returning, skip_existing))
         if n_rows > 1 and columns and self.dialect.paramstyle == "qmark" and key not in self._cache:
             # SQLAlchemy compiles an n-row VALUES list in time growing with n (1,000 rows of
             # 31 columns: 0.56 s on first use); with ``?`` markers the one-row text says it all.
@@ -393,7 +372,7 @@ class SqlCompiler(WhereCompiler):
         width = len(columns)
         flat = self._encoded_rows(info, columns, rows)
         values = [flat[j::width] for j in range(width)]
-        key = ("insert_columns", info, columns, returning)
+        key = QueryShape("insert_columns", info, columns=columns, write=returning)
 
         def build(binds: Binds) -> Any:
             table = self.table(info)
@@ -407,7 +386,7 @@ class SqlCompiler(WhereCompiler):
     def upsert(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
                conflict: tuple[str, ...], update: tuple[str, ...], returning: tuple[str, ...] = ()) -> Statement:
         values = self._encoded_rows(info, columns, rows)
-        key = ("upsert", info, columns, len(rows), conflict, update, returning)
+        key = QueryShape("upsert", info, columns=columns, write=(len(rows), conflict, update, returning))
 
         def build(binds: Binds) -> Any:
             table = self.table(info)
@@ -422,7 +401,7 @@ class SqlCompiler(WhereCompiler):
 
     def update_rows(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]]) -> Statement:
         names = (*columns, *info.pk)
-        key = ("update_rows", info, columns)
+        key = QueryShape("update_rows", info, columns=columns)
 
         def build(binds: Binds) -> Any:
             table = self.table(info)
@@ -484,23 +463,23 @@ class SqlCompiler(WhereCompiler):
         return Statement(str(construct.compile(dialect=self.dialect)).strip(), (), "none")
 
     def raw(self, text: str, params: Sequence[Any] | dict[str, Any] | None) -> Statement:
+        """Raw SQL with named parameters (``:name``), its text compiled once by the dialect
+        (raw text has no query shape, so it is cached by the text itself)."""
         if params is not None and not isinstance(params, dict):
             raise QueryError("raw SQL takes named parameters: execute('... WHERE id = :id', {'id': 1})")
-        names: dict[str, int] = {}
-        key = ("raw", text)
-        entry = self._cache.get(key)
+        entry = self._raw.get(text)
         if entry is None:
             compiled = sa.text(text).compile(dialect=self.dialect)
             positions = tuple(compiled.positiontup or ())
+            names: dict[str, int] = {}
             for name in positions:
                 names.setdefault(name, len(names))
-            self._cache[key] = entry = (str(compiled), tuple(names[n] for n in positions))
-            self._raw_names[text] = tuple(names)
-        ordered_names = self._raw_names[text]
+            if len(self._raw) >= CACHE_SIZE:
+                del self._raw[next(iter(self._raw))]
+            self._raw[text] = entry = (str(compiled), tuple(names[n] for n in positions), tuple(names))
+        compiled_text, order, ordered_names = entry
         given = params or {}
         missing = [n for n in ordered_names if n not in given]
         if missing:
             raise QueryError(f"raw SQL names parameters {missing} that were not given")
-        values = [given[n] for n in ordered_names]
-        return Statement(entry[0], _ordered(values, entry[1]), "auto")
-
+        return Statement(compiled_text, _ordered([given[n] for n in ordered_names], order), "auto")

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from ormada.backends.base import Encoder
 from ormada.errors import NotSupported, QueryError
 from ormada.query.expressions import Combined, F, Junction, Node
+from ormada.query.shape import QueryShape, read_shape
 from ormada.query.state import Join, QueryState, Subquery
 from ormada.schema import Kind
 
@@ -133,9 +134,7 @@ class WhereCompiler:
     def table(self, info: ModelInfo) -> sa.Table:
         raise NotImplementedError  # SqlCompiler's
 
-    def _select_construct(self, info: ModelInfo, columns: tuple[str, ...], where: Any, order: Any,
-                          distinct: bool, window: tuple[bool, bool], binds: Binds,
-                          joins: tuple[Join, ...] = ()) -> sa.Select[Any]:
+    def _select_construct(self, info: ModelInfo, shape: QueryShape, binds: Binds) -> sa.Select[Any]:
         raise NotImplementedError  # SqlCompiler's
 
     # -- flattening --------------------------------------------------------
@@ -195,15 +194,13 @@ class WhereCompiler:
         assert isinstance(key, tuple), field  # the QuerySet made a join for every path it filters on
         return key[0], joins[key[0]].target, key[1]
 
-    def _subquery_shape(self, sub: Subquery, values: list[Any]) -> Hashable:
+    def _subquery_shape(self, sub: Subquery, values: list[Any]) -> QueryShape:
         """The shape of ``field__in=<QuerySet>``; the inner query's values are appended in
         the order its parameters are made (filters, then the window)."""
-        inner: ModelInfo = sub.target
-        where = self._where_shape(inner, sub.state, values)
-        window = self._window_shape(sub.state, values)
-        # Order changes which rows a window keeps, and nothing else: IN ignores it.
-        order = sub.state.order_by if window != (False, False) else ()
-        return ("S", inner, sub.column, where, order, sub.state.distinct, window, sub.state.joins)
+        state = sub.state
+        if state.limit is None and not state.offset:
+            state = state.evolve(order_by=())  # order changes which rows a window keeps, and nothing else
+        return self._read_shape("subquery", sub.target, state.evolve(columns=(sub.column,)), values)
 
     @staticmethod
     def _flatten_bounded(field: Hashable, op: str, value: Any, bounds: tuple[Any, Any],
@@ -264,7 +261,7 @@ class WhereCompiler:
         column = table.c[field]
         if op == "isnull":
             return column.is_(None) if extra else column.is_not(None)
-        if op == "in" and isinstance(extra, tuple):
+        if op == "in" and isinstance(extra, QueryShape):
             return column.in_(self._build_subquery(extra, binds, negated))
         if isinstance(extra, tuple):  # compared with an F() expression
             return COMPARE[op](column, self.build_expression(table, extra, binds))
@@ -292,17 +289,17 @@ class WhereCompiler:
             return column.like(binds(sa.String()))
         raise QueryError(f"unknown lookup {op!r}")  # pragma: no cover - resolve() checks names
 
-    def _build_subquery(self, shape: Any, binds: Binds, negated: bool) -> Any:
-        _, info, name, where, order, distinct, window, joins = shape
+    def _build_subquery(self, shape: QueryShape, binds: Binds, negated: bool) -> Any:
+        info: ModelInfo = shape.model  # type: ignore[assignment]
+        name = shape.columns[0] if shape.columns else ""
         # Not correlated: on the outer query's own table, SQLAlchemy would drop the inner FROM.
-        query = self._select_construct(info, (name,), where, order, distinct, window, binds,
-                                       joins).correlate(None)
+        query = self._select_construct(info, shape, binds).correlate(None)
         column = self.table(info).c[name]
         if not negated or not column.nullable:
             return query
         # NOT IN over a list holding NULL is NULL, never true: leave the NULLs out, after the
         # window, which counts them.
-        if window == (False, False):
+        if not (shape.limited or shape.offset):
             return query.where(column.is_not(None))
         rows = query.subquery()
         return sa.select(rows.c[name]).where(rows.c[name].is_not(None))
@@ -316,12 +313,13 @@ class WhereCompiler:
             return ARITHMETIC[shape[2]](left, right)
         return binds()
 
-    def _where_shape(self, info: ModelInfo, state: QueryState, values: list[Any]) -> Hashable:
-        return None if state.where is None else self.flatten(info, state.where, values, state.joins)
-
-    def _window_shape(self, state: QueryState, values: list[Any]) -> tuple[bool, bool]:
+    def _read_shape(self, kind: str, info: ModelInfo, state: QueryState, values: list[Any],
+                    write: Hashable = None) -> QueryShape:
+        """The shape of a statement built from ``state``; its values are appended to
+        ``values`` in the order its parameters are made (filters, then the window)."""
+        where = None if state.where is None else self.flatten(info, state.where, values, state.joins)
         if state.limit is not None:
             values.append(state.limit)
         if state.offset:
             values.append(state.offset)
-        return state.limit is not None, bool(state.offset)
+        return read_shape(kind, info, state, where, write=write)

@@ -26,6 +26,7 @@ from ormada.backends.cassandra.where import (
 )
 from ormada.errors import NotSupported, QueryError
 from ormada.query.expressions import Lookup
+from ormada.query.shape import QueryShape, read_shape
 from ormada.query.state import QueryState
 from ormada.schema import ColumnSchema, Kind
 
@@ -157,13 +158,11 @@ def _distinct(table: CqlTable, state: QueryState, columns: tuple[ColumnSchema, .
     return "DISTINCT "
 
 
-def _shape(kind: str, table: CqlTable, state: QueryState, lookups: list[Lookup]) -> tuple[Any, ...]:
+def _shape(kind: str, table: CqlTable, state: QueryState, lookups: list[Lookup]) -> QueryShape:
     opts = state.options
-    return (
-        kind, lookup_shape(lookups), state.columns, state.order_by, state.limit is not None, state.distinct,
-        bool(opts.get("allow_filtering")), opts.get("per_partition_limit") is not None,
-        opts.get("ann_of", (None,))[0],
-    )
+    options = (bool(opts.get("allow_filtering")), opts.get("per_partition_limit") is not None,
+               opts.get("ann_of", (None,))[0])
+    return read_shape(kind, id(table), state, lookup_shape(lookups), options=options)
 
 
 def _build_select(table: CqlTable, state: QueryState, lookups: list[Lookup], kind: str) -> Template:
@@ -230,8 +229,7 @@ def compile_read(cache: TemplateCache, table: CqlTable, state: QueryState, kind:
     if kind == "count" and (state.distinct or state.limit is not None
                             or state.options.get("per_partition_limit") is not None):
         return _tally(cache, table, state, database)
-    key = (id(table), *_shape(kind, table, state, lookups))
-    template = cache.get(key, lambda: _build_select(table, state, lookups, kind))
+    template = cache.get(_shape(kind, table, state, lookups), lambda: _build_select(table, state, lookups, kind))
     statement = bind(template, _values(state, lookups, kind), database=database, options=state.options,
                      read=kind == "select", idempotent=True)
     if not template.paged and (statement.page or statement.fetch_size is not None):

@@ -20,6 +20,7 @@ from ormada.backends.base import Fetch, Statement
 from ormada.backends.cassandra.codecs import Codec
 from ormada.backends.cassandra.where import Marker
 from ormada.errors import QueryError
+from ormada.query.shape import QueryShape
 from ormada.schema import ColumnSchema
 
 
@@ -200,9 +201,9 @@ class TemplateCache:
 
     def __init__(self, maxsize: int = 1024) -> None:
         self.maxsize = maxsize
-        self._items: OrderedDict[Any, Template] = OrderedDict()
+        self._items: OrderedDict[QueryShape, Template] = OrderedDict()
 
-    def get(self, key: Any, build: Callable[[], Template]) -> Template:
+    def get(self, key: QueryShape, build: Callable[[], Template]) -> Template:
         """The cached template for ``key``, building (and caching) it on a miss."""
         try:
             self._items.move_to_end(key)

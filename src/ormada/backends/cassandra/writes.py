@@ -23,9 +23,10 @@ from ormada.backends.cassandra.statements import (
 )
 from ormada.backends.cassandra.tables import CqlTable
 from ormada.backends.cassandra.types import cql_type
-from ormada.backends.cassandra.where import Marker, render_write
+from ormada.backends.cassandra.where import Marker, lookup_shape, render_write
 from ormada.errors import NotSupported, QueryError
 from ormada.query.expressions import Combined, F, Lookup, is_expression
+from ormada.query.shape import QueryShape
 from ormada.schema import ColumnSchema, Kind
 
 CONDITION_OPS = {"exact": "=", "ne": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "in": "IN"}
@@ -123,7 +124,7 @@ def compile_insert(cache: TemplateCache, table: CqlTable, columns: tuple[str, ..
                         write=True, conditional=if_not_exists)
 
     # The columns are checked when their template is built, so a cached one is known good.
-    template = cache.get((id(table), "insert", columns, if_not_exists, using), build)
+    template = cache.get(QueryShape("insert", id(table), columns=columns, options=(if_not_exists, using)), build)
     # Left-out values and empty collections are bound unset: a null (or an empty
     # non-frozen collection) would write a tombstone.
     multicell = table.multicell
@@ -211,7 +212,8 @@ def compile_update_rows(cache: TemplateCache, table: CqlTable, columns: tuple[st
         return Template(text, (*using_markers, *markers, *key_markers, *cond_markers),
                         fetch="rowcount", write=True, counter=increments, conditional=bool(cond))
 
-    template = cache.get((id(table), "update_rows", columns, using, cond_shape, increments), build)
+    shape = QueryShape("update_rows", id(table), columns=columns, options=(using, cond_shape), write=increments)
+    template = cache.get(shape, build)
     width = len(columns) + len(keys)  # partition values come first among the key values
     values = [[*using_values, *r[:width], *cond_values] for r in rows]
     if len(values) == 1:
@@ -334,7 +336,7 @@ def compile_update(cache: TemplateCache, table: CqlTable, lookups: list[Lookup],
     cond, cond_markers, cond_values, cond_shape = _conditions(table, options)
     # The SET texts, not the field names, key the template: ``items=[0] + F("items")`` and
     # ``items=F("items") + [9]`` (or ``hits=F("hits") - 1`` and ``+ 1``) share a field but not a statement.
-    shape = (id(table), "update", texts, where.text, using, cond_shape)
+    shape = QueryShape("update", id(table), where=where.text, options=(using, cond_shape), write=texts)
 
     def build() -> Template:
         text = f"UPDATE {table.name}{using} SET {', '.join(texts)} WHERE {where.text}{cond}"
@@ -395,7 +397,7 @@ def compile_delete(cache: TemplateCache, table: CqlTable, lookups: list[Lookup],
             raise NotSupported(f"{table.model_name}.{c}: a key column cannot be deleted alone; delete the row")
     using, using_markers, using_values = _using(options, allow_ttl=False)
     cond, cond_markers, cond_values, cond_shape = _conditions(table, options)
-    shape = (id(table), "delete", cols, tuple((lk.field, lk.op) for lk in lookups), using, cond_shape)
+    shape = QueryShape("delete", id(table), where=lookup_shape(lookups), columns=cols, options=(using, cond_shape))
 
     def build() -> Template:
         head = f"DELETE {', '.join(table.ident(c) for c in cols)} FROM" if cols else "DELETE FROM"
