@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel
+
 from ormada._many import RelatedList
 from ormada._operations import Operation, fetch
 from ormada._relations import Relation, related_store, set_related
@@ -20,12 +22,10 @@ from ormada.query.resolve import closest
 from ormada.query.state import EVERY_ROW, Prefetch, QueryState
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
-
     from ormada._info import ModelInfo
     from ormada.backends.base import Backend
 
-InfoOf = Callable[[type["BaseModel"]], "ModelInfo"]
+InfoOf = Callable[[type[BaseModel]], "ModelInfo"]
 # Keys per IN list: far below every backend's parameter limit, and small enough that a
 # database plans each batch as well as a short list.
 _KEYS_PER_QUERY = 2_000
@@ -165,7 +165,15 @@ def _read_by(backend: Backend, info: ModelInfo, state: QueryState, field: str, k
     return rows
 
 
-def loaded(instance: BaseModel, name: str) -> bool:
-    """Whether the relation ``name`` of ``instance`` is loaded."""
+def path_loaded(instance: BaseModel, path: str) -> bool:
+    """Whether every step of ``path`` (``"books__tags"``) is loaded: the first relation on
+    ``instance`` and each next one on every row the step before loaded."""
+    name, _, rest = path.partition("__")
     store = related_store(instance)
-    return store is not None and name in store
+    if store is None or name not in store:
+        return False
+    if not rest:
+        return True
+    value = store[name]
+    rows = [] if value is None else [value] if isinstance(value, BaseModel) else value
+    return all(path_loaded(row, rest) for row in rows)

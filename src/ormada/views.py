@@ -32,7 +32,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, create_model
 
-from ormada._prefetch import loaded
+from ormada._prefetch import path_loaded
 from ormada.errors import ConfigurationError, QueryError
 from ormada.model import Model
 from ormada.query.queryset import QuerySet
@@ -121,7 +121,7 @@ class ModelView:
 
     @classmethod
     def _missing(cls, instance: Model) -> list[str]:
-        return [path for path in cls.prefetch if not loaded(instance, path.split("__")[0])]
+        return [path for path in cls.prefetch if not path_loaded(instance, path)]
 
     # -- computed fields -----------------------------------------------------------
     @classmethod

@@ -58,6 +58,16 @@ class SyncPoemView(ModelView):
         return poem.title.upper()
 
 
+class PoetView(ModelView):
+    """A poet with the themes of every poem: a nested relation path."""
+
+    model = Poet
+    prefetch = ["poems__themes"]
+
+    def themes(self, poet: Poet) -> list[str]:
+        return sorted({theme.name for poem in poet.poems for theme in poem.themes})
+
+
 JUNCTION = Poem.__ormada__.relations["themes"].through
 MODELS = [Poet, Theme, Poem, JUNCTION]
 
@@ -129,3 +139,18 @@ def test_views_that_cannot_work_are_refused_where_they_are_defined() -> None:
             prefetch = ["themse"]
     with pytest.raises(ormada.QueryError, match=r"PoemView is a view of Poem, not of Poet"):
         Poet.query().view(PoemView)
+
+
+async def test_a_view_loads_the_missing_steps_of_a_nested_path(vdb: ormada.Database, api: Api,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    poet = await api(Poet, "create", name="Szymborska")
+    poem = await api(Poem, "create", title="Nothing Twice", poet=poet)
+    love = await api(Theme, "create", name="love")
+    await api(poem.themes, "add", love)
+    fetched = await api(Poet, "get", id=poet.id)
+    await api(fetched, "fetch_related", "poems")  # the first step is loaded, the second is not
+    with caplog.at_level(logging.WARNING, logger="ormada.views"):
+        view = await PoetView.aapply(fetched) if api.is_async else PoetView.apply(fetched)
+    assert view.themes == ["love"]  # type: ignore[attr-defined]
+    assert [p["title"] for p in view.model_dump()["poems"]] == ["Nothing Twice"]
+    assert caplog.text == ""
