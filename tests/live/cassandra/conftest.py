@@ -58,10 +58,20 @@ def keyspace() -> Iterator[str]:
     _require_node()
     name = f"ormada_live_{uuid.uuid4().hex[:8]}"
     db = ormada.connect(f"cassandra://{HOSTS}/{name}", name="cassandra_live")
-    db.run(_one(db.backend.create_keyspace(replication_factor=1)))
+    db.run(_one(_schema_change(db.backend.create_keyspace(replication_factor=1))))
     yield name
-    db.run(_one(db.backend.drop_keyspace()))
+    db.run(_one(_schema_change(db.backend.drop_keyspace())))
     db.close()
+
+
+# Creating or dropping a keyspace waits for the node to flush and agree on the schema,
+# which on a loaded two-core machine has taken longer than the driver's 10 s default.
+SCHEMA_CHANGE_TIMEOUT = 120.0
+
+
+def _schema_change(statement: Any) -> Any:
+    statement.timeout = SCHEMA_CHANGE_TIMEOUT
+    return statement
 
 
 def _one(statement: Any) -> Any:
