@@ -370,6 +370,15 @@ def test_lookup_paths_that_cannot_work_are_query_errors() -> None:
         Novel.filter(title=ormada.F("title__name"))
 
 
+async def test_update_refuses_f_across_a_relation_and_changes_nothing(rdb: ormada.Database, api: Api) -> None:
+    writer = await api(Writer, "create", name="Le Guin")
+    await api(Novel, "create", title="Lathe", writer=writer)
+    with pytest.raises(ormada.QueryError, match=r"Novel\.update\(title=\.\.\.\): F\('writer__name'\) reads across "
+                                                r"a relation, which an UPDATE cannot join; filter across"):
+        await api(Novel.filter(writer__name="Le Guin"), "update", title=ormada.F("writer__name") + "!")
+    assert [n.title for n in await api.list(Novel.query())] == ["Lathe"]
+
+
 async def test_async_prefetch_reads_independent_relations_at_the_same_time(rdb: ormada.Database,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """Outside a transaction each relation of a level is read on a pooled connection of its

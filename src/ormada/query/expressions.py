@@ -143,3 +143,12 @@ class Combined(_Arithmetic):
 def is_expression(value: object) -> bool:
     """Whether ``value`` refers to columns rather than being a plain value."""
     return isinstance(value, (F, Combined))
+
+
+def references(value: object) -> list[F]:
+    """The ``F`` references inside an expression, left to right (none for a plain value)."""
+    if isinstance(value, F):
+        return [value]
+    if isinstance(value, Combined):
+        return [*references(value.lhs), *references(value.rhs)]
+    return []

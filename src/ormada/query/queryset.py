@@ -16,7 +16,7 @@ from ormada.database import get_database
 from ormada.errors import QueryError
 from ormada.query.cql_options import CqlOptions
 from ormada.query.expressions import Junction, Lookup, Node, Q, RawLookups, is_expression
-from ormada.query.resolve import check_expression, column_of, conjoin, resolve, validate_value
+from ormada.query.resolve import check_assigned_expression, column_of, conjoin, resolve, validate_value
 from ormada.query.state import EVERY_ROW, Join, OrderBy, Prefetch, QueryState, Subquery
 
 if TYPE_CHECKING:
@@ -435,7 +435,7 @@ class QuerySet(CqlOptions, Generic[M]):
                     raise QueryError(f"{info.name}.{name} is not optional; it cannot be set to None")
                 checked[key] = None
             else:
-                check_expression(info.name, info.table, value)
+                check_assigned_expression(info.name, info.table, key, value)
                 checked[key] = validate_value(info.name, column, value)
         return checked
 

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from pydantic import TypeAdapter, ValidationError
 
 from ormada.errors import QueryError
-from ormada.query.expressions import Combined, F, Junction, Lookup, Node, Q, RawLookups, is_expression
+from ormada.query.expressions import Combined, F, Junction, Lookup, Node, Q, RawLookups, is_expression, references
 from ormada.query.state import Subquery, SubquerySource
 from ormada.schema import ColumnSchema, Kind, TableSchema
 
@@ -244,6 +244,17 @@ def check_expression(model_name: str, table: TableSchema, value: Any, scope: Rel
     elif isinstance(value, Combined):
         check_expression(model_name, table, value.lhs, scope)
         check_expression(model_name, table, value.rhs, scope)
+
+
+def check_assigned_expression(model_name: str, table: TableSchema, field: str, value: Any) -> None:
+    """Checks the value of ``update(field=value)``: every ``F`` in it names a field of the model itself."""
+    for ref in references(value):
+        if "__" in ref.name and ref.name not in table.by_name:
+            # An UPDATE cannot join (Django refuses these too): say so, not "no such field".
+            raise QueryError(f"{model_name}.update({field}=...): {ref!r} reads across a relation, which an "
+                             f"UPDATE cannot join; filter across the relation instead "
+                             f"({ref.name.split('__')[0]}__...=...) or change the rows one by one")
+    check_expression(model_name, table, value)
 
 
 def resolve(model_name: str, table: TableSchema, q: Q | RawLookups, database: str | None = None,
