@@ -79,6 +79,13 @@ def _joined_column(joins: tuple[Join, ...], field: str) -> ColumnSchema:
     return replace(target.table.by_name[key[1]], name=field)
 
 
+def _inner(shape: QueryShape, columns: tuple[str, ...], *, ordered: bool = False,
+           distinct: bool = False) -> QueryShape:
+    """The shape of the inner SELECT that counts, existence probes and narrowed writes
+    read: ``columns`` (keys, mostly) under the same filters, joins and window."""
+    return shape._replace(columns=columns, order=shape.order if ordered else (), distinct=distinct)
+
+
 class SqlCompiler(WhereCompiler):
     """Compiles and caches statements for one SQL backend and dialect."""
 
@@ -147,12 +154,6 @@ class SqlCompiler(WhereCompiler):
         if shape.offset:
             query = query.offset(binds(sa.Integer()))
         return query
-
-    def _keys(self, info: ModelInfo, shape: QueryShape, columns: tuple[str, ...], *,
-              ordered: bool = False, distinct: bool = False) -> QueryShape:
-        """The shape of the inner SELECT that counts, existence probes and narrowed writes
-        read: ``columns`` (keys, mostly) under the same filters, joins and window."""
-        return shape._replace(columns=columns, order=shape.order if ordered else (), distinct=distinct)
 
     def _scope(self, table: sa.Table, joins: tuple[Join, ...]) -> Scope:
         """The queried table and each join's table under an alias of its own (a model
@@ -232,7 +233,7 @@ class SqlCompiler(WhereCompiler):
         def build(binds: Binds) -> Any:
             if shape.distinct or shape.limited or shape.offset or shape.joins:
                 columns = shape.columns or info.field_names
-                keys = self._keys(info, shape, columns if shape.distinct else info.pk or columns,
+                keys = _inner(shape, columns if shape.distinct else info.pk or columns,
                                   distinct=shape.distinct)
                 return sa.select(sa.func.count()).select_from(self._select_construct(info, keys, binds).subquery())
             table = self.table(info)
@@ -247,7 +248,7 @@ class SqlCompiler(WhereCompiler):
 
         def build(binds: Binds) -> Any:
             one: Any = sa.literal_column("1")
-            inner = self._select_construct(info, self._keys(info, shape, info.pk or info.field_names[:1]), binds)
+            inner = self._select_construct(info, _inner(shape, info.pk or info.field_names[:1]), binds)
             if not (shape.limited or shape.offset or shape.joins):
                 return inner.with_only_columns(one).select_from(self.table(info)).limit(one)
             return sa.select(one).select_from(inner.subquery()).limit(one)
@@ -264,7 +265,7 @@ class SqlCompiler(WhereCompiler):
             raise NotSupported(f"{info.name} has no primary key, so update()/delete() cannot take a slice "
                                "or filter across relations")
         # A slice, or a filter across relations, picks the keys in a sub-select.
-        inner = self._select_construct(info, self._keys(info, shape, info.pk, ordered=True), binds)
+        inner = self._select_construct(info, _inner(shape, info.pk, ordered=True), binds)
         keys = sa.tuple_(*(table.c[name] for name in info.pk)) if len(info.pk) > 1 else table.c[info.pk[0]]
         return keys.in_(inner.subquery().select())
 
