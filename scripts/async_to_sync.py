@@ -61,6 +61,17 @@ PAIRS = (
             "arun": "run",
         },
     ),
+    Pair(
+        SRC / "backends" / "cassandra" / "_executor_async.py", SRC / "backends" / "cassandra" / "_executor_sync.py",
+        "The sync executor: a connection and a pool over the backend's shared driver session.",
+        {
+            "AsyncCassandraConnection": "CassandraConnection",
+            "CassandraAsyncPool": "CassandraSyncPool",
+            "asession": "session",
+            "aprepared": "prepared",
+            "await_built": "wait_built",
+        },
+    ),
 )
 
 
