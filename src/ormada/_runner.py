@@ -4,7 +4,8 @@ transactions they run in.
 This file is the source of the sync runner, ``_runner_sync.py``, which
 ``scripts/async_to_sync.py`` writes from it (``make lint`` fails when that file is
 stale). A line ending in ``# sync: <code>`` becomes ``<code>`` there (``# sync: -``
-drops it), and the lines between ``# async only {`` and ``# }`` are left out.
+drops it), the lines between ``# async only {`` and ``# }`` are left out, and the
+script's renames apply to code only, never to strings or comments.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from ormada.errors import OrmadaError
 
 
 class AsyncRunner:
-    """What :class:`ormada.Database` does with async connections."""
+    """What :class:`ormada.Database` does with async connections."""  # sync: """What :class:`ormada.Database` does with sync connections."""
 
     name: str
     backend: Backend
@@ -94,7 +95,7 @@ class AsyncRunner:
         transactions (Cassandra has none: its operations check every value before
         sending the first statement, and ``ormada.batch()`` makes writes atomic)."""
         atomic = atomic and self.backend.supports.transactions
-        tx = self.current_transaction(True)
+        tx = self.current_transaction(True)  # sync: tx = self.current_transaction(False)
         if tx is not None:
             if not atomic:
                 return await self._adrive(tx.connection, operation)
@@ -129,7 +130,7 @@ class AsyncRunner:
 
     async def astream(self, statement: Statement, chunk_size: int) -> AsyncIterator[Sequence[Sequence[Any]]]:
         """Yields a read's rows in chunks without loading them all."""
-        tx = self.current_transaction(True)
+        tx = self.current_transaction(True)  # sync: tx = self.current_transaction(False)
         if tx is not None:
             async for chunk in tx.connection.stream(statement, chunk_size):
                 yield chunk
@@ -150,7 +151,7 @@ class AsyncRunner:
 
         Every ormada call inside the block, in this task (or thread), uses it.
         """
-        tx = self.current_transaction(True)
+        tx = self.current_transaction(True)  # sync: tx = self.current_transaction(False)
         if tx is not None:
             save, release, rollback = savepoint_statements(tx.next_savepoint())
             await self._aexecute(tx.connection, save)
@@ -164,7 +165,7 @@ class AsyncRunner:
             return
         pool = self.async_pool()
         connection = await pool.acquire()
-        tx = Transaction(connection, is_async=True)
+        tx = Transaction(connection, is_async=True)  # sync: tx = Transaction(connection, is_async=False)
         token = self._transaction.set(tx)
         try:
             await self._aexecute(connection, self._begin)

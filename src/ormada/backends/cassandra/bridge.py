@@ -10,6 +10,7 @@ of a paged read.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -79,6 +80,22 @@ class ResponseBridge:
 async def resolve(future: Any) -> Any:
     """Awaits a single-page ResponseFuture."""
     return await ResponseBridge(future).result()
+
+
+async def every_row(pages: ResponseBridge, first: Any) -> list[Any]:
+    """The rows of a read's first page (``first``, already awaited) and of every page after it."""
+    rows = list(first or ())
+    while pages.has_more_pages:
+        rows += await pages.next_page() or ()
+    return rows
+
+
+async def rows_of(futures: Sequence[Any]) -> list[Any]:
+    """Each ResponseFuture's rows (``[]`` for a write), awaited side by side."""
+    bridges = [ResponseBridge(f) for f in futures]
+    # gather() makes a task per awaitable: a single request is awaited directly.
+    results = [await bridges[0].result()] if len(bridges) == 1 else await asyncio.gather(*(b.result() for b in bridges))
+    return [r if isinstance(r, list) else [] for r in results]
 
 
 async def prepare(session: Any, text: str) -> Any:
