@@ -103,10 +103,16 @@ def test_like_sai_keys_token_and_refusals(db: Any) -> None:
     assert Reading.filter(note__contains="hot").exists()
     assert Reading.filter(level__gte=5).exists()
     assert Reading.filter(kind="k").exists()
-    everything = sum(len(Reading.query().options(**s.options).all()) for s in scan_states(Reading.query().state, 4))
-    assert everything == len(Reading.query().all())
+    scanned = [row for s in scan_states(Reading.query().state, 4) for row in Reading.query().options(**s.options).all()]
+    assert _keys(scanned) == _keys(Reading.query().all())  # every row once, none twice
     with pytest.raises(NotSupported):
         Reading.filter(value__gt=1).all()
+
+
+def _keys(rows: list[Any]) -> list[tuple[Any, ...]]:
+    # Sensor s5's one row holds only a cell written with a 1 s TTL (test above): it may
+    # expire between two reads, so it is left out of comparisons of whole-table reads.
+    return sorted((r.sensor, r.day, r.at) for r in rows if r.sensor != "s5")
 
 
 def test_paging_state_resumes(db: Any) -> None:
