@@ -12,9 +12,11 @@ from collections.abc import AsyncIterator, Callable, Generator, Iterator, Mappin
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from ormada.errors import QueryError
+from ormada.errors import NotSupported, QueryError
 
 if TYPE_CHECKING:
+    import sqlalchemy as sa
+
     from ormada._info import ModelInfo
     from ormada._url import DatabaseURL
     from ormada.query.state import QueryState
@@ -114,6 +116,7 @@ class Capabilities:
     json_contains: bool = True
     rowcount: bool = True  # writes report how many rows they touched
     max_params: int = 32_000
+    metadata: bool = True  # keeps its tables as SQLAlchemy metadata (what Alembic compares)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -276,13 +279,31 @@ class Backend(ABC):
         """Updates ``columns`` of each row found by primary key; each row is the new
         values followed by the primary-key values."""
 
-    @abstractmethod
-    def create_tables(self, infos: Sequence[ModelInfo], known: Sequence[ModelInfo] = ()) -> list[Statement]:
-        """DDL that creates the tables and indexes (if they do not exist), in dependency order;
-        ``known`` are the database's other models, which the tables may refer to."""
+    def metadata(self, infos: Sequence[ModelInfo], metadata: sa.MetaData | None = None) -> sa.MetaData:
+        """The complete SQLAlchemy metadata of a database's models: a table for each table
+        they map, with its keys, foreign keys, unique constraints and indexes.
+
+        Backends whose ``supports.metadata`` is true implement it.
+
+        Args:
+            infos: Every model bound to the database, in definition order.
+            metadata: What an earlier call returned, brought up to date in place.
+
+        Raises:
+            NotSupported: the database has no SQL schema for SQLAlchemy to describe.
+        """
+        raise NotSupported(f"{self.name} keeps no SQLAlchemy metadata")
 
     @abstractmethod
-    def drop_tables(self, infos: Sequence[ModelInfo], known: Sequence[ModelInfo] = ()) -> list[Statement]:
+    def create_tables(self, infos: Sequence[ModelInfo], known: Sequence[ModelInfo] = (),
+                      metadata: sa.MetaData | None = None) -> list[Statement]:
+        """DDL that creates the tables and indexes (if they do not exist), in dependency order;
+        ``known`` are the database's other models, which the tables may refer to, and
+        ``metadata`` the database's own (from :meth:`metadata`), which the DDL is compiled from."""
+
+    @abstractmethod
+    def drop_tables(self, infos: Sequence[ModelInfo], known: Sequence[ModelInfo] = (),
+                    metadata: sa.MetaData | None = None) -> list[Statement]:
         """DDL that drops the tables (if they exist), dependants first."""
 
     @abstractmethod
