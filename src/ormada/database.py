@@ -244,10 +244,10 @@ class Database(AsyncRunner, SyncRunner):
             ConfigurationError: a model of this database names a related model that does
                 not exist.
         """
-        self._infos()  # models still waiting for a related model in another module are configured now
         if self._metadata is None:
             raise NotSupported(f"{self.name!r} ({self.backend.name}) keeps no SQLAlchemy metadata for Alembic; "
                                "plan Cassandra schema changes with db.backend.migrate_schema")
+        self._infos()  # models still waiting for a related model in another module join it now
         return self._metadata
 
     def _model_configured(self, info: ModelInfo) -> None:

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable, Generator, Iterator, Mappin
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from ormada.errors import NotSupported, QueryError
+from ormada.errors import QueryError
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -279,11 +279,12 @@ class Backend(ABC):
         """Updates ``columns`` of each row found by primary key; each row is the new
         values followed by the primary-key values."""
 
+    @abstractmethod
     def metadata(self, infos: Sequence[ModelInfo], metadata: sa.MetaData | None = None) -> sa.MetaData:
         """The complete SQLAlchemy metadata of a database's models: a table for each table
-        they map, with its keys, foreign keys, unique constraints and indexes.
-
-        Backends whose ``supports.metadata`` is true implement it.
+        they map, with its keys, foreign keys, unique constraints and indexes (what
+        Alembic's autogenerate compares); a backend whose ``supports.metadata`` is false
+        refuses.
 
         Args:
             infos: Every model bound to the database, in definition order.
@@ -292,7 +293,6 @@ class Backend(ABC):
         Raises:
             NotSupported: the database has no SQL schema for SQLAlchemy to describe.
         """
-        raise NotSupported(f"{self.name} keeps no SQLAlchemy metadata")
 
     @abstractmethod
     def create_tables(self, infos: Sequence[ModelInfo], known: Sequence[ModelInfo] = (),
