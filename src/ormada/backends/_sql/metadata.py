@@ -122,8 +122,16 @@ def schema_tables(infos: Sequence[ModelInfo], known: Sequence[ModelInfo],
     chosen = owners(known)
     chosen.update((info.table.name, info) for info in infos)
     one_off = sa.MetaData()
-    for info in chosen.values():
-        build_table(info.table, one_off)
+    # Only the tables that foreign keys lead to from ``infos``: the others neither resolve a
+    # reference nor change the order the wanted tables are created in.
+    pending = [info.table.name for info in infos]
+    while pending:
+        name = pending.pop()
+        owner = chosen.get(name)
+        if owner is None or name in one_off.tables:
+            continue
+        build_table(owner.table, one_off)
+        pending += [c.foreign_key[0] for c in owner.table.columns if c.foreign_key is not None]
     return one_off, {one_off.tables[info.table.name] for info in infos}
 
 
