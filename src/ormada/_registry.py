@@ -13,6 +13,8 @@ from __future__ import annotations
 import difflib
 import sys
 import typing
+import weakref
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Annotated, Any
 
@@ -35,6 +37,9 @@ _waiting: dict[type[BaseModel], list[PendingKey]] = {}
 _by_name: dict[str, list[type[BaseModel]]] = {}
 # Many-to-many fields whose junction or target is not configured yet: (owner, field, junction).
 _many_waiting: list[tuple[type[BaseModel], ManyDecl, Any]] = []
+# Told of each model as it is configured. Databases sit above the registry and keep their
+# metadata current through these; held weakly, since a database may go while its models stay.
+_listeners: list[weakref.WeakMethod[Callable[[ModelInfo], None]]] = []
 
 
 def define(cls: type[BaseModel], options: ModelOptions, pending: list[PendingKey]) -> None:
@@ -75,6 +80,26 @@ def configure(*models: type[BaseModel], database: str | None = None) -> None:
                     f"{cls.__name__}.{key.field.removesuffix('_id')}: the related model "
                     f"{key.marker.target!r} is not defined{_closest(str(key.marker.target))}"
                 )
+
+
+def on_configured(callback: Callable[[ModelInfo], None]) -> None:
+    """Calls ``callback`` with the info of every model configured from now on, for as long
+    as the object it is a method of lives (the registry holds it weakly).
+
+    Args:
+        callback: A bound method; it runs inside the class statement of the model (or
+            the use that configures it), so it must not raise.
+    """
+    _listeners.append(weakref.WeakMethod(callback))
+
+
+def _tell(info: ModelInfo) -> None:
+    """Passes a newly configured model to the listeners that are still alive."""
+    for ref in list(_listeners):  # a listener may configure models itself, telling the others meanwhile
+        callback = ref()
+        if callback is not None:
+            callback(info)
+    _listeners[:] = [ref for ref in _listeners if ref() is not None]
 
 
 def configured(database: str | None = None) -> list[ModelInfo]:
@@ -214,6 +239,7 @@ def _finish(cls: type[BaseModel], options: ModelOptions) -> None:
     type.__setattr__(cls, "__ormada__", info)
     _add_relations(info)
     _configured.append(info)
+    _tell(info)
     for decl in cls.__dict__.get("__ormada_many__", ()):
         _many_waiting.append((cls, decl, decl.marker.through or _define_junction(cls, options, decl)))
     _wire_many()

@@ -18,15 +18,16 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ormada._info import ModelInfo
-from ormada._registry import configure, configured, info_of
+from ormada._registry import configure, configured, info_of, on_configured
 from ormada._runner import AsyncRunner
 from ormada._runner_sync import SyncRunner
 from ormada._transactions import Operation, Transaction, owner
 from ormada._url import DatabaseURL, parse_url
 from ormada.backends.base import AsyncPool, Backend, Statement, SyncPool
-from ormada.errors import ConfigurationError, TransactionError
+from ormada.errors import ConfigurationError, NotSupported, TransactionError
 
 if TYPE_CHECKING:
+    import sqlalchemy as sa
     from pydantic import BaseModel
 
 
@@ -94,6 +95,12 @@ class Database(AsyncRunner, SyncRunner):
         self._begin = Statement(self.backend.begin_statement, (), "none", quick=True)
         self._commit = Statement(self.backend.commit_statement, (), "none", quick=True)
         self._rollback = Statement(self.backend.rollback_statement, (), "none", quick=True)
+        # Built now from the models configured so far, and kept current as models are bound
+        # to this database later (the registry tells every live database of each one).
+        self._metadata: sa.MetaData | None = None
+        if self.backend.supports.metadata:
+            self._metadata = self.backend.metadata(configured(name))
+            on_configured(self._model_configured)
 
     def __repr__(self) -> str:
         return f"<Database {self.name!r} {self.url}>"
@@ -220,6 +227,33 @@ class Database(AsyncRunner, SyncRunner):
         """The async twin of :meth:`execute_statement`."""
         return await self.arun(_single(statement))
 
+    @property
+    def metadata(self) -> sa.MetaData:
+        """The SQLAlchemy metadata of every model bound to this database: each table they map
+        (many-to-many junctions included) with its keys, foreign keys, unique constraints
+        and indexes, as :meth:`create_all` creates them. Alembic's autogenerate compares it
+        with the live database (``target_metadata = db.metadata``).
+
+        It is one object for the database's life: models bound later add their tables to it.
+        Of two models mapping one table (a narrow projection and the full model), the one
+        with more columns defines it.
+
+        Raises:
+            NotSupported: the backend keeps no SQL metadata (Cassandra: use
+                ``db.backend.migrate_schema``).
+            ConfigurationError: a model of this database names a related model that does
+                not exist.
+        """
+        if self._metadata is None:
+            raise NotSupported(f"{self.name!r} ({self.backend.name}) keeps no SQLAlchemy metadata for Alembic; "
+                               "plan Cassandra schema changes with db.backend.migrate_schema")
+        self._infos()  # models still waiting for a related model in another module join it now
+        return self._metadata
+
+    def _model_configured(self, info: ModelInfo) -> None:
+        if info.database == self.name and self._metadata is not None:
+            self.backend.metadata(configured(self.name), self._metadata)
+
     def models(self) -> list[type[BaseModel]]:
         """The concrete models bound to this database (``Meta.database``)."""
         return [info.model for info in self._infos()]
@@ -232,8 +266,8 @@ class Database(AsyncRunner, SyncRunner):
         known = self._infos()  # what foreign keys may refer to
         infos = [info_of(m) for m in models] if models is not None else known
         if not drop:
-            return self.backend.create_tables(infos, known)
-        return self.backend.drop_tables(infos, known)
+            return self.backend.create_tables(infos, known, self._metadata)
+        return self.backend.drop_tables(infos, known, self._metadata)
 
     def create_all(self, models: Sequence[type[BaseModel]] | None = None, *, dry_run: bool = False) -> list[Statement]:
         """Creates the tables and indexes of the models bound to this database (or of

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from ormada.errors import QueryError
 
 if TYPE_CHECKING:
+    import sqlalchemy as sa
+
     from ormada._info import ModelInfo
     from ormada._url import DatabaseURL
     from ormada.query.state import QueryState
@@ -114,6 +116,7 @@ class Capabilities:
     json_contains: bool = True
     rowcount: bool = True  # writes report how many rows they touched
     max_params: int = 32_000
+    metadata: bool = True  # keeps its tables as SQLAlchemy metadata (what Alembic compares)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -277,12 +280,30 @@ class Backend(ABC):
         values followed by the primary-key values."""
 
     @abstractmethod
-    def create_tables(self, infos: Sequence[ModelInfo], known: Sequence[ModelInfo] = ()) -> list[Statement]:
-        """DDL that creates the tables and indexes (if they do not exist), in dependency order;
-        ``known`` are the database's other models, which the tables may refer to."""
+    def metadata(self, infos: Sequence[ModelInfo], metadata: sa.MetaData | None = None) -> sa.MetaData:
+        """The complete SQLAlchemy metadata of a database's models: a table for each table
+        they map, with its keys, foreign keys, unique constraints and indexes (what
+        Alembic's autogenerate compares); a backend whose ``supports.metadata`` is false
+        refuses.
+
+        Args:
+            infos: Every model bound to the database, in definition order.
+            metadata: What an earlier call returned, brought up to date in place.
+
+        Raises:
+            NotSupported: the database has no SQL schema for SQLAlchemy to describe.
+        """
 
     @abstractmethod
-    def drop_tables(self, infos: Sequence[ModelInfo], known: Sequence[ModelInfo] = ()) -> list[Statement]:
+    def create_tables(self, infos: Sequence[ModelInfo], known: Sequence[ModelInfo] = (),
+                      metadata: sa.MetaData | None = None) -> list[Statement]:
+        """DDL that creates the tables and indexes (if they do not exist), in dependency order;
+        ``known`` are the database's other models, which the tables may refer to, and
+        ``metadata`` the database's own (from :meth:`metadata`), which the DDL is compiled from."""
+
+    @abstractmethod
+    def drop_tables(self, infos: Sequence[ModelInfo], known: Sequence[ModelInfo] = (),
+                    metadata: sa.MetaData | None = None) -> list[Statement]:
         """DDL that drops the tables (if they exist), dependants first."""
 
     @abstractmethod

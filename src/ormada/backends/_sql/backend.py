@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from ormada.backends._sql import codecs
 from ormada.backends._sql.compiler import SqlCompiler
+from ormada.backends._sql.metadata import build_metadata, create_statements, drop_statements, schema_tables
 from ormada.backends._sql.where import TEXT_PATTERNS, Binds, like_escape
 from ormada.backends.base import Backend, Compiled, Decoder, Encoder, KeyedSelect, Statement
 from ormada.errors import NotSupported
@@ -141,11 +142,17 @@ class SqlBackend(Backend):
         self._refuse_options(info, options)
         return self.compiler.update_rows(info, columns, rows)
 
-    def create_tables(self, infos: Sequence[ModelInfo], known: Sequence[ModelInfo] = ()) -> list[Statement]:
-        return self.compiler.create_tables(infos, known)
+    # -- schema ------------------------------------------------------------
+    def metadata(self, infos: Sequence[ModelInfo], metadata: sa.MetaData | None = None) -> sa.MetaData:
+        return build_metadata(infos, metadata)
 
-    def drop_tables(self, infos: Sequence[ModelInfo], known: Sequence[ModelInfo] = ()) -> list[Statement]:
-        return self.compiler.drop_tables(infos, known)
+    def create_tables(self, infos: Sequence[ModelInfo], known: Sequence[ModelInfo] = (),
+                      metadata: sa.MetaData | None = None) -> list[Statement]:
+        return create_statements(*schema_tables(infos, known, metadata), self.compiler.dialect)
+
+    def drop_tables(self, infos: Sequence[ModelInfo], known: Sequence[ModelInfo] = (),
+                    metadata: sa.MetaData | None = None) -> list[Statement]:
+        return drop_statements(*schema_tables(infos, known, metadata), self.compiler.dialect)
 
     def explain(self, statement: Statement) -> Statement:
         return Statement(self.explain_prefix + statement.text, statement.params, "rows")

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from ormada.backends._sql.tables import build_table
 from ormada.backends._sql.where import Binds, DialectHooks, Scope, WhereCompiler, column_key
 from ormada.backends.base import Compiled, KeyedSelect, Statement
-from ormada.errors import ConfigurationError, NotSupported, QueryError
+from ormada.errors import NotSupported, QueryError
 from ormada.query.expressions import Combined, F, Junction, Lookup
 from ormada.query.shape import QueryShape
 from ormada.query.state import Join, QueryState
@@ -417,52 +417,7 @@ class SqlCompiler(WhereCompiler):
             params.append(_ordered(flat, order))
         return Statement(text, params, "rowcount", many=True)
 
-    # -- DDL and raw SQL -----------------------------------------------------
-    def _schema(self, infos: Sequence[ModelInfo], known: Sequence[ModelInfo]) -> tuple[sa.MetaData, set[sa.Table]]:
-        """One metadata holding a table per name for ``infos`` (the tables wanted) and
-        ``known`` (the database's other models, which foreign keys may refer to), built
-        whole for each call, so the dependency order never rests on earlier queries.
-
-        Raises:
-            ConfigurationError: two of ``infos`` define one table differently.
-        """
-        metadata = sa.MetaData()
-        owners: dict[str, ModelInfo] = {}
-        wanted: set[sa.Table] = set()
-        for info in [*infos, *known]:
-            name = info.table.name
-            if name in owners:
-                first = owners[name]
-                if info.table != first.table and info in infos and first in infos:
-                    raise ConfigurationError(
-                        f"{first.name} and {info.name} both map table {name!r} with different columns, keys or "
-                        f"types; create it from one of them (the other may be a narrower view of it)"
-                    )
-                continue
-            owners[name] = info
-            table = build_table(info.table, metadata)
-            if info in infos:
-                wanted.add(table)
-        return metadata, wanted
-
-    def create_tables(self, infos: Sequence[ModelInfo], known: Sequence[ModelInfo] = ()) -> list[Statement]:
-        metadata, wanted = self._schema(infos, known)
-        statements = []
-        for table in metadata.sorted_tables:
-            if table in wanted:
-                statements.append(self._ddl(sa.schema.CreateTable(table, if_not_exists=True)))
-                for index in sorted(table.indexes, key=lambda ix: ix.name or ""):
-                    statements.append(self._ddl(sa.schema.CreateIndex(index, if_not_exists=True)))
-        return statements
-
-    def drop_tables(self, infos: Sequence[ModelInfo], known: Sequence[ModelInfo] = ()) -> list[Statement]:
-        metadata, wanted = self._schema(infos, known)
-        return [self._ddl(sa.schema.DropTable(t, if_exists=True)) for t in reversed(metadata.sorted_tables)
-                if t in wanted]
-
-    def _ddl(self, construct: Any) -> Statement:
-        return Statement(str(construct.compile(dialect=self.dialect)).strip(), (), "none")
-
+    # -- raw SQL ---------------------------------------------------------------
     def raw(self, text: str, params: Sequence[Any] | dict[str, Any] | None) -> Statement:
         """Raw SQL with named parameters (``:name``), its text compiled once by the dialect
         (raw text has no query shape, so it is cached by the text itself)."""

@@ -30,6 +30,8 @@ from ormada.backends.cassandra.writes import compile_delete, compile_insert, com
 from ormada.errors import ConfigurationError, NotSupported
 
 if TYPE_CHECKING:
+    import sqlalchemy as sa
+
     from ormada._info import ModelInfo
     from ormada._url import DatabaseURL
     from ormada.query.state import QueryState
@@ -44,7 +46,7 @@ class CassandraBackend(Backend):
     name = "cassandra"
     supports = Capabilities(
         returning=False, savepoints=False, transactions=False, joins=False, or_filters=False, upsert=True,
-        server_side_cursors=True, json_contains=False, rowcount=False, max_params=65_535,
+        server_side_cursors=True, json_contains=False, rowcount=False, max_params=65_535, metadata=False,
         extra={"ttl": True, "lwt": True, "batches": True, "counters": True, "paging_state": True,
                "natural_order": True, "decode_nulls": True},
     )
@@ -159,7 +161,16 @@ class CassandraBackend(Backend):
             seen.setdefault((table.keyspace, table.schema.name), table)
         return list(seen.values())
 
-    def create_tables(self, infos: Sequence[ModelInfo], known: Sequence[ModelInfo] = ()) -> list[Statement]:
+    def metadata(self, infos: Sequence[ModelInfo], metadata: sa.MetaData | None = None) -> sa.MetaData:
+        """Refused: Alembic and SQLAlchemy cannot describe CQL tables (clustering order,
+        collections, materialized views); :meth:`migrate_schema` plans Cassandra's schema changes."""
+        raise NotSupported(
+            "Cassandra has no SQLAlchemy metadata for Alembic to compare; plan schema changes with "
+            "db.run(db.backend.migrate_schema(infos, dry_run=True))"
+        )
+
+    def create_tables(self, infos: Sequence[ModelInfo], known: Sequence[ModelInfo] = (),
+                      metadata: sa.MetaData | None = None) -> list[Statement]:
         for info in infos:
             for column in info.table.columns:
                 action = column.foreign_key[2] if column.foreign_key is not None else None
@@ -186,7 +197,8 @@ class CassandraBackend(Backend):
             out.append(ddl.create_view(view, base))
         return out
 
-    def drop_tables(self, infos: Sequence[ModelInfo], known: Sequence[ModelInfo] = ()) -> list[Statement]:
+    def drop_tables(self, infos: Sequence[ModelInfo], known: Sequence[ModelInfo] = (),
+                    metadata: sa.MetaData | None = None) -> list[Statement]:
         tables = self._tables(infos)
         views: list[Statement] = [ddl.drop_table(t) for t in tables if t.view_of is not None]
         return views + [ddl.drop_table(t) for t in tables if t.view_of is None]
