@@ -102,43 +102,55 @@ INSTANCE_SLOTS = {"set_dict": "__dict__", "set_fields_set": "__pydantic_fields_s
                   **SNAPSHOT_SLOTS, "set_related": "_ormada_related"}
 
 
+def instance_code(model: type[BaseModel], row_layout: RowLayout, var: str,
+                  tag: str = "") -> tuple[list[str], dict[str, Any]]:
+    """The straight-line statements that build one instance of ``model`` into the local
+    ``var`` from a row unpacked into ``v<i>`` locals (``row_layout.start`` on), recording
+    ``row`` as its snapshot; and the names they need in scope, suffixed with ``tag`` so
+    that several models can share one generated loop. The relation slot is left to the
+    caller."""
+    names = row_layout.names
+    private = getattr(model, "__private_attributes__", None) or {}
+    items = [f"{name!r}: {src}" for name, src in zip(names, _value_sources(row_layout), strict=True)]
+    # Pydantic only ever adds to the set of fields set, and an instance loaded with
+    # every field already holds them all, so such instances can share one set; a
+    # partial load (only/defer) gets its own, since assigning a missing field adds it.
+    fields_value = f"fields_set{tag}" if set(names) >= set(model.model_fields) else f"fields_set{tag}.copy()"
+    private_value = f"{{k: v.get_default() for k, v in private{tag}.items()}}" if private else "None"
+    lines = [f"{var} = new{tag}(model{tag})",
+             f"set_dict{tag}({var}, {{{', '.join(items)}}})",
+             f"set_fields_set{tag}({var}, {fields_value})",
+             f"set_extra{tag}({var}, None)",
+             f"set_private{tag}({var}, {private_value})",
+             f"set_row{tag}({var}, row)",
+             f"set_layout{tag}({var}, row_layout{tag})"]
+    scope: dict[str, Any] = {f"d{row_layout.start + i}": d for i, _, d in row_layout.converted}
+    scope.update({local + tag: slot_setter(model, slot) for local, slot in INSTANCE_SLOTS.items()})
+    scope.update({f"new{tag}": model.__new__, f"model{tag}": model, f"fields_set{tag}": set(names),
+                  f"private{tag}": private, f"row_layout{tag}": row_layout})
+    return lines, scope
+
+
 def _generate_hydrate(model: type[BaseModel], row_layout: RowLayout) -> Callable[[Sequence[Any]], list[Any]]:
     """Writes the row loop for one model and column set as straight-line code:
     the row is unpacked into locals and the field dict is a literal, which runs
     about twice as fast as a generic loop over the columns (measured on 20,000 rows)."""
-    names = row_layout.names
-    private = getattr(model, "__private_attributes__", None) or {}
-    items = [f"{name!r}: {src}" for name, src in zip(names, _value_sources(row_layout), strict=True)]
-    unpack = "".join(f"v{i}, " for i in range(len(names)))
-    # Pydantic only ever adds to the set of fields set, and an instance loaded with
-    # every field already holds them all, so such instances can share one set; a
-    # partial load (only/defer) gets its own, since assigning a missing field adds it.
-    fields_value = "fields_set" if set(names) >= set(model.model_fields) else "fields_set.copy()"
-    private_value = "{k: v.get_default() for k, v in private.items()}" if private else "None"
+    lines, scope = instance_code(model, row_layout, "instance")
     # A model with relations starts with none loaded: reading an unset slot would go
     # through __getattr__ (10,000 joined rows: 76 ms of the 140 a two-level read took).
-    no_related = "set_related(instance, None)" if getattr(model, "__ormada_relation_names__", None) else ""
+    if getattr(model, "__ormada_relation_names__", None):
+        lines.append("set_related(instance, None)")
+    unpack = "".join(f"v{i}, " for i in range(len(row_layout.names)))
+    body = "".join(f"\n        {line}" for line in lines)
     source = f"""
 def hydrate(rows):
     out = []
     append = out.append
     for row in rows:
-        {unpack} = row
-        instance = new(model)
-        set_dict(instance, {{{", ".join(items)}}})
-        set_fields_set(instance, {fields_value})
-        set_extra(instance, None)
-        set_private(instance, {private_value})
-        set_row(instance, row)
-        set_layout(instance, row_layout)
-        {no_related}
+        {unpack} = row{body}
         append(instance)
     return out
 """
-    scope: dict[str, Any] = {f"d{i}": d for i, _, d in row_layout.converted}
-    scope.update({local: slot_setter(model, slot) for local, slot in INSTANCE_SLOTS.items()})
-    scope.update(new=model.__new__, model=model, fields_set=set(names), private=private,
-                 row_layout=row_layout)
     exec(compile(source, f"<ormada hydrate {model.__name__}>", "exec"), scope)
     return scope["hydrate"]  # type: ignore[no-any-return]
 
@@ -205,10 +217,11 @@ def shape_rows(backend: Backend, info: ModelInfo, shape: str, columns: tuple[Col
 
 
 def _value_sources(row_layout: RowLayout) -> list[str]:
-    """For generated row loops: the expression giving each column's field value from ``v<i>``."""
-    decoders = {i for i, _, _ in row_layout.converted}
+    """For generated row loops: the expression giving each column's field value from
+    ``v<i>`` (``i`` counted in the whole row, from ``row_layout.start``)."""
+    decoders = {row_layout.start + i for i, _, _ in row_layout.converted}
     return [f"v{i}" if i not in decoders else f"d{i}(v{i})" if row_layout.decode_nulls
-            else f"None if v{i} is None else d{i}(v{i})" for i in range(len(row_layout.names))]
+            else f"None if v{i} is None else d{i}(v{i})" for i in range(row_layout.start, row_layout.stop)]
 
 
 def _generate_rows(row_layout: RowLayout, shape: str) -> Callable[[Sequence[Any]], list[Any]]:

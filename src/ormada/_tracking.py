@@ -29,21 +29,27 @@ SNAPSHOT_SLOTS = {"set_row": "_ormada_row", "set_layout": "_ormada_layout"}
 
 
 class RowLayout:
-    """The columns of a row, their decoders, and the positions that need decoding."""
+    """The columns of a row, their decoders, and the positions that need decoding.
 
-    __slots__ = ("converted", "decode_nulls", "decoders", "names")
+    ``start``: where the first column sits in the row. An instance read through a JOIN
+    keeps the whole joined row as its snapshot, its own columns from ``start`` on, so
+    that hydration allocates no slice per model and row.
+    """
+
+    __slots__ = ("converted", "decode_nulls", "decoders", "names", "start", "stop")
 
     def __init__(self, names: tuple[str, ...], decoders: tuple[Decoder | None, ...],
-                 decode_nulls: bool = False) -> None:
+                 decode_nulls: bool = False, start: int = 0) -> None:
         self.names = names
         self.decoders = decoders
         self.converted = tuple((i, names[i], d) for i, d in enumerate(decoders) if d is not None)
         # Cassandra reads an empty collection back as null: its decoders turn that into [] / {}.
         self.decode_nulls = decode_nulls
+        self.start, self.stop = start, start + len(names)
 
     def decode(self, row: Sequence[Any]) -> list[Any]:
-        """The row's values as the fields hold them."""
-        values = list(row)
+        """The values of the row's columns as the fields hold them."""
+        values = list(row[self.start:self.stop])
         for i, _, decode in self.converted:
             value = values[i]
             if value is not None or self.decode_nulls:
@@ -104,8 +110,9 @@ def changed_fields(instance: BaseModel) -> list[str]:
     row = instance._ormada_row  # type: ignore[attr-defined]
     changed = []
     decoders = row_layout.decoders
+    start = row_layout.start
     for i, name in enumerate(row_layout.names):
-        original = row[i]
+        original = row[start + i]
         decode = decoders[i]
         if decode is not None and (original is not None or row_layout.decode_nulls):
             original = decode(original)
