@@ -1,10 +1,11 @@
-"""Turning rows into model instances, dicts or tuples, and tracking what changed.
+"""Turning rows into model instances, dicts or tuples.
 
 Rows coming back from the database are trusted: instances are built without
 running pydantic validation, through the same internal slots pydantic fills.
 Only columns whose driver value differs from the field's Python value pass
-through a decoder. Each instance keeps a reference to the row it came from, so
-``save()`` can work out which fields changed without copying anything at load.
+through a decoder. Each instance records the row it came from as its change-tracking
+snapshot (:mod:`ormada._tracking`), so ``save()`` can work out which fields changed
+without copying anything at load.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import uuid
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from enum import Enum
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
+from ormada._tracking import SNAPSHOT_SLOTS, RowLayout, record, slot_setter
 from ormada.backends.base import Backend, Decoder
 from ormada.schema import ColumnSchema
 
@@ -28,29 +29,6 @@ if TYPE_CHECKING:
     from ormada._info import ModelInfo
 
 _set = object.__setattr__
-
-
-class RowLayout:
-    """The columns of a row, their decoders, and the positions that need decoding."""
-
-    __slots__ = ("converted", "decode_nulls", "decoders", "names")
-
-    def __init__(self, names: tuple[str, ...], decoders: tuple[Decoder | None, ...],
-                 decode_nulls: bool = False) -> None:
-        self.names = names
-        self.decoders = decoders
-        self.converted = tuple((i, names[i], d) for i, d in enumerate(decoders) if d is not None)
-        # Cassandra reads an empty collection back as null: its decoders turn that into [] / {}.
-        self.decode_nulls = decode_nulls
-
-    def decode(self, row: Sequence[Any]) -> list[Any]:
-        """The row's values as the fields hold them."""
-        values = list(row)
-        for i, _, decode in self.converted:
-            value = values[i]
-            if value is not None or self.decode_nulls:
-                values[i] = decode(value)
-        return values
 
 
 def _names(columns: tuple[ColumnSchema, ...]) -> tuple[str, ...]:
@@ -103,17 +81,6 @@ def _null_as_default(info: ModelInfo, column: ColumnSchema, decode: Decoder | No
     return lambda v: fresh() if v is None else decode(v)
 
 
-def snapshot_layout(backend: Backend, info: ModelInfo, names: tuple[str, ...]) -> RowLayout:
-    """The layout of a snapshot made from field values after a write: mutable
-    values are kept as encoded JSON, so later changes in place are still seen."""
-    key = (info, "snapshot", names)
-    cached = backend.caches.get(key)
-    if cached is None:
-        decoders = tuple(backend.decoder(info.table.by_name[n]) if n in info.mutable_fields else None for n in names)
-        cached = backend.caches[key] = RowLayout(names, decoders)
-    return cached
-
-
 def hydrator(backend: Backend, info: ModelInfo,
              columns: tuple[ColumnSchema, ...]) -> Callable[[Sequence[Any]], list[Any]]:
     """A function turning a list of rows into model instances (cached per column set)."""
@@ -132,54 +99,58 @@ def hydrator(backend: Backend, info: ModelInfo,
 # What the generated row loop writes on each instance, by the local name it uses.
 INSTANCE_SLOTS = {"set_dict": "__dict__", "set_fields_set": "__pydantic_fields_set__",
                   "set_extra": "__pydantic_extra__", "set_private": "__pydantic_private__",
-                  "set_row": "_ormada_row", "set_layout": "_ormada_layout", "set_related": "_ormada_related"}
+                  **SNAPSHOT_SLOTS, "set_related": "_ormada_related"}
 
 
-def _slot_setter(model: type[BaseModel], name: str) -> Callable[[Any, Any], None]:
-    """The ``__set__`` of the slot descriptor behind ``name``: what ``object.__setattr__``
-    ends up calling, without looking the name up through the class hierarchy on every
-    row (20,000 rows, six slots each: 12.0 ms to 8.5 ms)."""
-    descriptor = next(klass.__dict__[name] for klass in model.__mro__ if name in klass.__dict__)
-    return descriptor.__set__  # type: ignore[no-any-return]
+def instance_code(model: type[BaseModel], row_layout: RowLayout, var: str,
+                  tag: str = "") -> tuple[list[str], dict[str, Any]]:
+    """The straight-line statements that build one instance of ``model`` into the local
+    ``var`` from a row unpacked into ``v<i>`` locals (``row_layout.start`` on), recording
+    ``row`` as its snapshot; and the names they need in scope, suffixed with ``tag`` so
+    that several models can share one generated loop. The relation slot is left to the
+    caller."""
+    names = row_layout.names
+    private = getattr(model, "__private_attributes__", None) or {}
+    items = [f"{name!r}: {src}" for name, src in zip(names, _value_sources(row_layout), strict=True)]
+    # Pydantic only ever adds to the set of fields set, and an instance loaded with
+    # every field already holds them all, so such instances can share one set; a
+    # partial load (only/defer) gets its own, since assigning a missing field adds it.
+    fields_value = f"fields_set{tag}" if set(names) >= set(model.model_fields) else f"fields_set{tag}.copy()"
+    private_value = f"{{k: v.get_default() for k, v in private{tag}.items()}}" if private else "None"
+    lines = [f"{var} = new{tag}(model{tag})",
+             f"set_dict{tag}({var}, {{{', '.join(items)}}})",
+             f"set_fields_set{tag}({var}, {fields_value})",
+             f"set_extra{tag}({var}, None)",
+             f"set_private{tag}({var}, {private_value})",
+             f"set_row{tag}({var}, row)",
+             f"set_layout{tag}({var}, row_layout{tag})"]
+    scope: dict[str, Any] = {f"d{row_layout.start + i}": d for i, _, d in row_layout.converted}
+    scope.update({local + tag: slot_setter(model, slot) for local, slot in INSTANCE_SLOTS.items()})
+    scope.update({f"new{tag}": model.__new__, f"model{tag}": model, f"fields_set{tag}": set(names),
+                  f"private{tag}": private, f"row_layout{tag}": row_layout})
+    return lines, scope
 
 
 def _generate_hydrate(model: type[BaseModel], row_layout: RowLayout) -> Callable[[Sequence[Any]], list[Any]]:
     """Writes the row loop for one model and column set as straight-line code:
     the row is unpacked into locals and the field dict is a literal, which runs
     about twice as fast as a generic loop over the columns (measured on 20,000 rows)."""
-    names = row_layout.names
-    private = getattr(model, "__private_attributes__", None) or {}
-    items = [f"{name!r}: {src}" for name, src in zip(names, _value_sources(row_layout), strict=True)]
-    unpack = "".join(f"v{i}, " for i in range(len(names)))
-    # Pydantic only ever adds to the set of fields set, and an instance loaded with
-    # every field already holds them all, so such instances can share one set; a
-    # partial load (only/defer) gets its own, since assigning a missing field adds it.
-    fields_value = "fields_set" if set(names) >= set(model.model_fields) else "fields_set.copy()"
-    private_value = "{k: v.get_default() for k, v in private.items()}" if private else "None"
+    lines, scope = instance_code(model, row_layout, "instance")
     # A model with relations starts with none loaded: reading an unset slot would go
     # through __getattr__ (10,000 joined rows: 76 ms of the 140 a two-level read took).
-    no_related = "set_related(instance, None)" if getattr(model, "__ormada_relation_names__", None) else ""
+    if getattr(model, "__ormada_relation_names__", None):
+        lines.append("set_related(instance, None)")
+    unpack = "".join(f"v{i}, " for i in range(len(row_layout.names)))
+    body = "".join(f"\n        {line}" for line in lines)
     source = f"""
 def hydrate(rows):
     out = []
     append = out.append
     for row in rows:
-        {unpack} = row
-        instance = new(model)
-        set_dict(instance, {{{", ".join(items)}}})
-        set_fields_set(instance, {fields_value})
-        set_extra(instance, None)
-        set_private(instance, {private_value})
-        set_row(instance, row)
-        set_layout(instance, row_layout)
-        {no_related}
+        {unpack} = row{body}
         append(instance)
     return out
 """
-    scope: dict[str, Any] = {f"d{i}": d for i, _, d in row_layout.converted}
-    scope.update({local: _slot_setter(model, slot) for local, slot in INSTANCE_SLOTS.items()})
-    scope.update(new=model.__new__, model=model, fields_set=set(names), private=private,
-                 row_layout=row_layout)
     exec(compile(source, f"<ormada hydrate {model.__name__}>", "exec"), scope)
     return scope["hydrate"]  # type: ignore[no-any-return]
 
@@ -227,8 +198,7 @@ def _polymorphic(root: type[BaseModel], row_layout: RowLayout,
             _set(instance, "__class__", klass)
             _set(instance, "__dict__", values)
             _set(instance, "__pydantic_fields_set__", set(values))
-            _set(instance, "_ormada_row", tuple(row[i] for i in keep))
-            _set(instance, "_ormada_layout", sub_layout)
+            record(instance, tuple(row[i] for i in keep), sub_layout)
         return out
 
     return hydrate_polymorphic
@@ -247,10 +217,11 @@ def shape_rows(backend: Backend, info: ModelInfo, shape: str, columns: tuple[Col
 
 
 def _value_sources(row_layout: RowLayout) -> list[str]:
-    """For generated row loops: the expression giving each column's field value from ``v<i>``."""
-    decoders = {i for i, _, _ in row_layout.converted}
+    """For generated row loops: the expression giving each column's field value from
+    ``v<i>`` (``i`` counted in the whole row, from ``row_layout.start``)."""
+    decoders = {row_layout.start + i for i, _, _ in row_layout.converted}
     return [f"v{i}" if i not in decoders else f"d{i}(v{i})" if row_layout.decode_nulls
-            else f"None if v{i} is None else d{i}(v{i})" for i in range(len(row_layout.names))]
+            else f"None if v{i} is None else d{i}(v{i})" for i in range(row_layout.start, row_layout.stop)]
 
 
 def _generate_rows(row_layout: RowLayout, shape: str) -> Callable[[Sequence[Any]], list[Any]]:
@@ -273,87 +244,3 @@ def _generate_rows(row_layout: RowLayout, shape: str) -> Callable[[Sequence[Any]
     scope: dict[str, Any] = {f"d{i}": d for i, _, d in row_layout.converted}
     exec(compile(source, f"<ormada rows {shape}>", "exec"), scope)
     return scope["convert"]  # type: ignore[no-any-return]
-
-
-def is_persisted(instance: BaseModel) -> bool:
-    """Whether the instance was loaded from or written to the database."""
-    return getattr(instance, "_ormada_layout", None) is not None
-
-
-def loaded_names(instance: BaseModel) -> tuple[str, ...] | None:
-    """The fields the instance holds from the database, or None for a new instance."""
-    row_layout: RowLayout | None = getattr(instance, "_ormada_layout", None)
-    return None if row_layout is None else row_layout.names
-
-
-def original_values(instance: BaseModel) -> dict[str, Any]:
-    """The field values as last read from or written to the database."""
-    row_layout: RowLayout | None = getattr(instance, "_ormada_layout", None)
-    if row_layout is None:
-        return {}
-    return dict(zip(row_layout.names, row_layout.decode(instance._ormada_row), strict=True))  # type: ignore[attr-defined]
-
-
-def changed_fields(instance: BaseModel) -> list[str]:
-    """The loaded fields whose value differs from what the database holds."""
-    row_layout: RowLayout | None = getattr(instance, "_ormada_layout", None)
-    if row_layout is None:
-        return []
-    current = instance.__dict__
-    row = instance._ormada_row  # type: ignore[attr-defined]
-    changed = []
-    decoders = row_layout.decoders
-    for i, name in enumerate(row_layout.names):
-        original = row[i]
-        decode = decoders[i]
-        if decode is not None and (original is not None or row_layout.decode_nulls):
-            original = decode(original)
-        if current[name] != original:
-            changed.append(name)
-    return changed
-
-
-def mark_saved(backend: Backend, info: ModelInfo, instance: BaseModel, names: tuple[str, ...]) -> None:
-    """Records the instance's current values of ``names`` as what the database holds."""
-    row_layout = snapshot_layout(backend, info, names)
-    values = instance.__dict__
-    row = []
-    for name in names:
-        value = values[name]
-        if name in info.mutable_fields and value is not None:
-            encode = backend.encoder(info, info.table.by_name[name])
-            value = encode(value) if encode is not None else value
-        row.append(value)
-    _set(instance, "_ormada_row", tuple(row))
-    _set(instance, "_ormada_layout", row_layout)
-
-
-def mark_all_saved(backend: Backend, info: ModelInfo, instances: Sequence[BaseModel], names: tuple[str, ...]) -> None:
-    """:func:`mark_saved` for many instances at once (bulk writes)."""
-    if len(names) < 2:
-        for instance in instances:
-            mark_saved(backend, info, instance, names)
-        return
-    row_layout = snapshot_layout(backend, info, names)
-    pick = itemgetter(*names)
-    encoders = [(i, encode) for i, n in enumerate(names)
-                if n in info.mutable_fields and (encode := backend.encoder(info, info.table.by_name[n])) is not None]
-    set_row, set_layout = _slot_setter(info.model, "_ormada_row"), _slot_setter(info.model, "_ormada_layout")
-    if not encoders:  # the common case gets a loop of its own: it runs once per row
-        for instance in instances:
-            set_row(instance, pick(instance.__dict__))
-            set_layout(instance, row_layout)
-        return
-    for instance in instances:
-        row = list(pick(instance.__dict__))
-        for i, encode in encoders:
-            if row[i] is not None:
-                row[i] = encode(row[i])
-        set_row(instance, tuple(row))
-        set_layout(instance, row_layout)
-
-
-def mark_new(instance: BaseModel) -> None:
-    """Forgets that the instance is stored (after it was deleted)."""
-    _set(instance, "_ormada_row", None)
-    _set(instance, "_ormada_layout", None)

@@ -11,6 +11,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ormada import _hydrate as hydrate
+from ormada import _tracking as tracking
 from ormada._joins import attach
 from ormada.backends.base import Backend, Concurrent, KeyedSelect, Statement
 from ormada.errors import ConditionFailed, IntegrityError, MultipleObjectsReturned, NotSupported, QueryError
@@ -55,7 +56,7 @@ def pk_filter(info: ModelInfo, values: dict[str, Any]) -> Node:
 def _require_pk(info: ModelInfo, instance: BaseModel, action: str) -> dict[str, Any]:
     if not info.pk:
         raise QueryError(f"{info.name} has no primary key, so an instance cannot {action}")
-    original = hydrate.original_values(instance)
+    original = tracking.original_values(instance)
     values = {name: original.get(name, instance.__dict__.get(name)) for name in info.pk}
     missing = [name for name, value in values.items() if value is None]
     if missing:
@@ -163,7 +164,7 @@ def insert(backend: Backend, info: ModelInfo, instance: BaseModel, options: dict
         raise _condition_failed(info, pk_filter(info, {k: values[k] for k in info.pk}), options)
     if returning:
         _assign_generated(instance, returning[0], result[0][0])
-    hydrate.mark_saved(backend, info, instance, info.field_names)
+    tracking.mark_saved(backend, info, instance, info.field_names)
     return instance
 
 
@@ -179,7 +180,7 @@ def insert_new(backend: Backend, info: ModelInfo, instance: BaseModel, if_not_ex
         return False
     if returning:
         _assign_generated(instance, returning[0], result[0][0])
-    hydrate.mark_saved(backend, info, instance, info.field_names)
+    tracking.mark_saved(backend, info, instance, info.field_names)
     return True
 
 
@@ -195,9 +196,9 @@ def _assign_generated(instance: BaseModel, name: str, value: Any) -> None:
 
 
 def save(backend: Backend, info: ModelInfo, instance: BaseModel, options: dict[str, Any] | None = None) -> Operation:
-    if not hydrate.is_persisted(instance):
+    if not tracking.is_persisted(instance):
         return (yield from insert(backend, info, instance, options))
-    changed = tuple(hydrate.changed_fields(instance))
+    changed = tuple(tracking.changed_fields(instance))
     if not changed:
         return instance
     yield from update_fields(backend, info, instance, changed, options)
@@ -214,8 +215,8 @@ def update_fields(backend: Backend, info: ModelInfo, instance: BaseModel, names:
         raise _condition_failed(info, state.where, options)
     if backend.supports.rowcount and count == 0:
         raise info.does_not_exist(f"{info.name} with {describe(state.where)} no longer exists; nothing was updated")
-    loaded = hydrate.loaded_names(instance) or info.field_names
-    hydrate.mark_saved(backend, info, instance, loaded)
+    loaded = tracking.loaded_names(instance) or info.field_names
+    tracking.mark_saved(backend, info, instance, loaded)
     return instance
 
 
@@ -223,7 +224,7 @@ def delete_instance(backend: Backend, info: ModelInfo, instance: BaseModel,
                     options: dict[str, Any] | None = None) -> Operation:
     keys = _require_pk(info, instance, "be deleted")
     count = yield quick(backend.delete(info, QueryState(where=pk_filter(info, keys), options=dict(options or {}))))
-    hydrate.mark_new(instance)
+    tracking.mark_new(instance)
     return count
 
 
@@ -236,8 +237,7 @@ def refresh(backend: Backend, info: ModelInfo, instance: BaseModel) -> Operation
     row_layout = hydrate.layout(backend, info, compiled.columns)
     instance.__dict__.update(zip(row_layout.names, row_layout.decode(rows[0]), strict=True))
     instance.__pydantic_fields_set__.update(row_layout.names)
-    object.__setattr__(instance, "_ormada_row", rows[0])
-    object.__setattr__(instance, "_ormada_layout", row_layout)
+    tracking.record(instance, rows[0], row_layout)
     return instance
 
 
@@ -302,7 +302,7 @@ def bulk_create(backend: Backend, info: ModelInfo, instances: Sequence[BaseModel
                 for obj in members:
                     obj.__dict__[generated.name] = None
         raise
-    hydrate.mark_all_saved(backend, info, instances, info.field_names)
+    tracking.mark_all_saved(backend, info, instances, info.field_names)
     return list(instances)
 
 
@@ -379,7 +379,7 @@ def bulk_update(backend: Backend, info: ModelInfo, instances: Sequence[BaseModel
     for statement in _checked_first(backend, (backend.update_rows(info, names, b) for b in _batches(rows, size))):
         total += yield statement
     for instance in instances:
-        hydrate.mark_saved(backend, info, instance, hydrate.loaded_names(instance) or info.field_names)
+        tracking.mark_saved(backend, info, instance, tracking.loaded_names(instance) or info.field_names)
     return total
 
 
@@ -409,7 +409,7 @@ def upsert(backend: Backend, info: ModelInfo, instances: Sequence[BaseModel], co
         if generated:
             for obj, row in zip(batch, result, strict=True):
                 _assign_generated(obj, generated[0], row[0])
-    hydrate.mark_all_saved(backend, info, instances, info.field_names)
+    tracking.mark_all_saved(backend, info, instances, info.field_names)
     return list(instances)
 
 
@@ -460,7 +460,7 @@ def update_or_create(backend: Backend, info: ModelInfo, state: QueryState, looku
         found = result[0]
     for name, value in (defaults or {}).items():
         setattr(found, name, value)
-    changed = tuple(hydrate.changed_fields(found))
+    changed = tuple(tracking.changed_fields(found))
     if changed:
         yield from update_fields(backend, info, found, changed)
     return found, False

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from ormada import IntegrityError, NotSupported, QueryError
-from ormada import _hydrate as hydrate
 from ormada import _operations as ops
+from ormada import _tracking as tracking
 from ormada.backends.base import Capabilities
 from ormada.backends.sqlite import SqliteBackend
 from ormada.query.state import QueryState
@@ -39,7 +39,7 @@ def test_fetch_hydrates_rows() -> None:
     assert driven.texts == [f"{SELECT_BOOKS} WHERE books.year = ?"]
     (found,) = driven.result
     assert found == Book(id=1, title="Dune", year=1965, tags=["sf"])
-    assert hydrate.is_persisted(found)
+    assert tracking.is_persisted(found)
 
 
 @pytest.mark.parametrize(("shape", "expected"), [
@@ -94,7 +94,7 @@ def test_keyed_get_sends_what_the_general_path_sends() -> None:
     assert driven.texts == general.texts
     assert driven.statements[0].params == general.statements[0].params == [1, 2, 0]
     assert driven.statements[0].quick  # one row by primary key
-    assert driven.result.title == "Dune" and hydrate.is_persisted(driven.result)
+    assert driven.result.title == "Dune" and tracking.is_persisted(driven.result)
 
 
 def test_keyed_get_of_other_fields_is_not_quick_and_reports_like_get() -> None:
@@ -136,7 +136,7 @@ def test_insert_assigns_the_generated_key() -> None:
     assert driven.texts == ["INSERT INTO books (title, year, author_id, tags) VALUES (?, ?, ?, ?) RETURNING id"]
     assert driven.statements[0].params == ["Dune", 1965, None, "[]"]
     assert new.id == 7
-    assert hydrate.is_persisted(new)
+    assert tracking.is_persisted(new)
 
 
 def test_insert_with_a_given_key_returns_nothing() -> None:
@@ -182,7 +182,7 @@ def test_delete_instance_forgets_it_was_stored() -> None:
     driven = drive(ops.delete_instance(backend, book, instance), 1)
     assert driven.texts == ["DELETE FROM books WHERE books.id = ?"]
     assert driven.result == 1
-    assert not hydrate.is_persisted(instance)
+    assert not tracking.is_persisted(instance)
 
 
 def test_delete_of_a_new_instance_needs_its_key() -> None:
@@ -212,7 +212,7 @@ def test_bulk_create_inserts_in_batches_inside_a_savepoint() -> None:
     assert driven.statements[1].params == ["a", 2000, None, "[]", "b", 2001, None, "[]"]
     assert [b.id for b in books] == [10, 11, 12]
     assert driven.result == books
-    assert all(hydrate.is_persisted(b) for b in books)
+    assert all(tracking.is_persisted(b) for b in books)
 
 
 def test_bulk_create_sends_rows_with_keys_before_rows_whose_key_is_generated() -> None:
@@ -243,7 +243,7 @@ def test_bulk_create_names_the_row_that_was_refused() -> None:
         operation.send(None)
     # Nothing was written, so no instance keeps a key the database handed out.
     assert [b.id for b in books] == [None, None, None]
-    assert not any(hydrate.is_persisted(b) for b in books)
+    assert not any(tracking.is_persisted(b) for b in books)
 
 
 def test_bulk_create_refuses_other_models() -> None:

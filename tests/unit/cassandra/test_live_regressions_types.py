@@ -12,7 +12,7 @@ from cassandra.cqltypes import DateType, DurationType
 from cassandra.util import Duration
 
 import ormada
-from ormada import DataError, Indexed, NotSupported, PrimaryKey, _hydrate
+from ormada import DataError, Indexed, NotSupported, PrimaryKey, _hydrate, _tracking
 from ormada._url import parse_url
 from ormada.backends.cassandra import CqlStatement, codecs, ddl, migrate
 from ormada.backends.cassandra.executor import SessionHolder, changes_schema
@@ -146,13 +146,13 @@ def _polymorphic_rows(backend: Any) -> tuple[Any, list[Any]]:
 
 def test_rows_read_through_the_base_track_only_their_class_fields(backend: Any) -> None:
     _, (click, purchase, base) = _polymorphic_rows(backend)
-    assert _hydrate.loaded_names(click) == ("id", "at", "type", "x", "y")
-    assert _hydrate.loaded_names(purchase) == ("id", "at", "type", "amount")
-    assert _hydrate.loaded_names(base) == ("id", "at", "type")
-    assert _hydrate.changed_fields(click) == []
+    assert _tracking.loaded_names(click) == ("id", "at", "type", "x", "y")
+    assert _tracking.loaded_names(purchase) == ("id", "at", "type", "amount")
+    assert _tracking.loaded_names(base) == ("id", "at", "type")
+    assert _tracking.changed_fields(click) == []
     click.x = 30
-    assert _hydrate.changed_fields(click) == ["x"]
-    assert _hydrate.original_values(purchase) == {"id": UID, "at": AT, "type": "purchase", "amount": Decimal("1.5")}
+    assert _tracking.changed_fields(click) == ["x"]
+    assert _tracking.original_values(purchase) == {"id": UID, "at": AT, "type": "purchase", "amount": Decimal("1.5")}
 
 
 def test_subclass_writes_by_key_leave_the_discriminator_out(backend: Any, check: Any) -> None:
