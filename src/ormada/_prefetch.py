@@ -89,13 +89,33 @@ def prefetch(backend: Backend, info_of: InfoOf, instances: Sequence[BaseModel], 
 def _branch(backend: Backend, info_of: InfoOf, instances: Sequence[BaseModel], name: str, node: _Node) -> Operation:
     """One relation, then the relations below it, on what it loaded."""
     relation = node.relation
-    if relation.kind == "m2m":
+    already = _loaded_forward(instances, name, node)
+    if already is not None:
+        loaded = already
+    elif relation.kind == "m2m":
         loaded = yield from _load_many(backend, info_of, instances, name, node)
     else:
         loaded = yield from _load(backend, info_of(relation.target), instances, name, node)
     if node.children and loaded:
         yield from prefetch(backend, info_of, loaded, node.children)
     return loaded
+
+
+def _loaded_forward(instances: Sequence[BaseModel], name: str, node: _Node) -> list[BaseModel] | None:
+    """The related rows of a forward relation every instance holds already (``select_related``
+    read them), so that ``prefetch_related`` goes on below them instead of reading them again
+    (and dropping what was joined under them); None when they must be read."""
+    if node.relation.kind != "forward" or node.state is not EVERY_ROW:
+        return None
+    rows: dict[int, BaseModel] = {}
+    for instance in instances:
+        store = related_store(instance)
+        if store is None or name not in store:
+            return None
+        row = store[name]
+        if row is not None:
+            rows[id(row)] = row
+    return list(rows.values())
 
 
 def _load(backend: Backend, target: ModelInfo, instances: Sequence[BaseModel], name: str,
