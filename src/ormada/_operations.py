@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ormada import _hydrate as hydrate
 from ormada import _tracking as tracking
 from ormada._joins import attach
-from ormada.backends.base import Backend, Concurrent, KeyedSelect, Statement
+from ormada.backends.base import Backend, Compiled, Concurrent, KeyedSelect, Statement
 from ormada.errors import ConditionFailed, IntegrityError, MultipleObjectsReturned, NotSupported, QueryError
 from ormada.query.expressions import Junction, Lookup, Node
 from ormada.query.state import QueryState
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from ormada._info import ModelInfo
+    from ormada.schema import ColumnSchema
 
 Operation = Generator[Statement | Concurrent, Any, Any]
 T = TypeVar("T")
@@ -67,7 +68,15 @@ def _require_pk(info: ModelInfo, instance: BaseModel, action: str) -> dict[str, 
 # -- reads -----------------------------------------------------------------------
 
 def _check_joins(backend: Backend, info: ModelInfo, state: QueryState) -> None:
-    if not state.joins or backend.supports.joins:
+    if not state.joins:
+        return
+    if state.columns is not None and state.shape == "models":
+        for join in state.joins:
+            if join.select and join.parent < 0 and join.on_parent not in state.columns:
+                # Without the key, every row's relation would read as None: refuse, as Django does.
+                raise QueryError(f"{info.name}: only()/defer() leave out {join.on_parent!r}, which "
+                                 f"select_related({join.path!r}) follows; load it too")
+    if backend.supports.joins:
         return
     selected = [repr(join.path) for join in state.joins if join.select]
     if selected:
@@ -80,13 +89,25 @@ def _check_joins(backend: Backend, info: ModelInfo, state: QueryState) -> None:
                        "this model's table")
 
 
-def fetch(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
+def read(backend: Backend, info: ModelInfo, state: QueryState) -> Compiled:
+    """The compiled read of ``state``, refused where the backend cannot join."""
     _check_joins(backend, info, state)
-    compiled = backend.select(info, state)
-    rows = yield compiled.statement
+    return backend.select(info, state)
+
+
+def rows_as_asked(backend: Backend, info: ModelInfo, state: QueryState, columns: tuple[ColumnSchema, ...],
+                  rows: Sequence[Any]) -> list[Any]:
+    """Rows of a read of ``state`` as the QuerySet asked for them: instances (with their
+    ``select_related`` rows attached), dicts, tuples or single values."""
     if state.shape == "models" and any(join.select for join in state.joins):
-        return attach(backend, info, state.joins, compiled.columns, rows)
-    return hydrate.shape_rows(backend, info, state.shape, compiled.columns, rows)
+        return attach(backend, info, state.joins, columns, rows)
+    return hydrate.shape_rows(backend, info, state.shape, columns, rows)
+
+
+def fetch(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
+    compiled = read(backend, info, state)
+    rows = yield compiled.statement
+    return rows_as_asked(backend, info, state, compiled.columns, rows)
 
 
 def get(backend: Backend, info: ModelInfo, state: QueryState, missing_ok: bool = False) -> Operation:

@@ -370,6 +370,32 @@ def test_lookup_paths_that_cannot_work_are_query_errors() -> None:
         Novel.filter(title=ormada.F("title__name"))
 
 
+@pytest.mark.parametrize("in_transaction", [False, True])
+async def test_iterator_reads_joined_rows_and_prefetches_chunk_by_chunk(rdb: ormada.Database, api: Api,
+                                                                         in_transaction: bool) -> None:
+    for name in ("Le Guin", "Butler", "Jemisin"):
+        writer = await api(Writer, "create", name=name)
+        for k in (1, 2):
+            await api(Novel, "create", title=f"{name} {k}", writer=writer)
+
+    async def read() -> tuple[list[Any], list[Any]]:
+        novels = await api.iterate(Novel.select_related("writer").order_by("id"), 2)
+        writers = await api.iterate(Writer.prefetch_related("novels").order_by("id"), 2)
+        return novels, writers
+
+    if in_transaction:
+        async with api.transaction(rdb):
+            novels, writers = await read()
+    else:
+        novels, writers = await read()
+    assert [(n.title, n.writer.name) for n in novels][:3] == [("Le Guin 1", "Le Guin"), ("Le Guin 2", "Le Guin"),
+                                                              ("Butler 1", "Butler")]
+    assert len(novels) == 6
+    assert [sorted(n.title for n in w.novels) for w in writers] == [
+        ["Le Guin 1", "Le Guin 2"], ["Butler 1", "Butler 2"], ["Jemisin 1", "Jemisin 2"]]
+    assert all(n.writer is w for w in writers for n in w.novels)  # each row knows its owner
+
+
 async def test_update_refuses_f_across_a_relation_and_changes_nothing(rdb: ormada.Database, api: Api) -> None:
     writer = await api(Writer, "create", name="Le Guin")
     await api(Novel, "create", title="Lathe", writer=writer)

@@ -5,6 +5,7 @@ related instances it builds."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -144,6 +145,12 @@ async def test_partial_loads_with_joins(sdb: ormada.Database, api: Api) -> None:
     assert tracking.changed_fields(works[0]) == ["name"]
     await api(works[0], "save")
     assert (await api(Work, "get", id=works[0].id)).tags == ["a"]  # not loaded, so not written
+    # Leaving out the key select_related follows would make every relation read as None.
+    with pytest.raises(ormada.QueryError, match=r"Work: only\(\)/defer\(\) leave out 'author_id', which "
+                                                r"select_related\('author'\) follows; load it too"):
+        await api(Work.select_related("author").only("name"), "all")
+    with pytest.raises(ormada.QueryError, match=r"leave out 'author_id'"):
+        await api.iterate(Work.defer("author_id").select_related("author"), 10)
 
 
 async def test_polymorphic_targets(sdb: ormada.Database, api: Api) -> None:
@@ -182,3 +189,19 @@ async def test_saving_a_joined_instance_writes_only_what_changed(sdb: ormada.Dat
     land = author.land
     await api(land, "refresh")
     assert land.name == "Oz" and tracking.changed_fields(land) == []
+
+
+async def test_prefetch_goes_on_below_what_select_related_read(sdb: ormada.Database, api: Api,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    await _works(api)
+    query = Work.select_related("author__land").prefetch_related("author__works").order_by("id")
+    with caplog.at_level(logging.DEBUG, logger="ormada"):
+        works = await api(query, "all")
+    reads = [r.getMessage() for r in caplog.records if "SELECT" in r.getMessage()]
+    assert len(reads) == 2  # the joined read, then the authors' works: no second read of the authors
+    assert [w.author.land.name for w in works] == ["Erewhon", "Erewhon", "Erewhon"]  # kept, not dropped
+    assert [sorted(x.name for x in w.author.works) for w in works] == [["One", "Two"], ["One", "Two"], ["Three"]]
+    # A Prefetch with a query of its own reads the relation again, as asked.
+    again = await api(Work.select_related("author").prefetch_related(
+        ormada.Prefetch("author", Person.filter(born__isnull=False))).order_by("id"), "all")
+    assert [w.author.name if w.author else None for w in again] == ["Ann", "Ann", None]

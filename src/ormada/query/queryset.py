@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Generator, Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from ormada import _hydrate as hydrate
 from ormada import _operations as ops
 from ormada._joins import ModelScope, lookup_paths, resolve_joins
 from ormada._prefetch import plan as prefetch_plan
@@ -465,11 +464,12 @@ class QuerySet(CqlOptions, Generic[M]):
         """Streams the rows ``chunk_size`` at a time (server-side cursor where there is one)."""
         if self.state.limit == 0:
             return
-        db = self._db
-        info = self._info
-        compiled = db.backend.select(info, self.state)
+        db, info, state = self._db, self._info, self.state
+        compiled = ops.read(db.backend, info, state)
         for rows in db.stream(compiled.statement, chunk_size):
-            yield from hydrate.shape_rows(db.backend, info, self.state.shape, compiled.columns, rows)
+            chunk = ops.rows_as_asked(db.backend, info, state, compiled.columns, rows)
+            # Relations are prefetched chunk by chunk, so memory stays bounded (Django's way).
+            yield from db.run(_then_prefetch(db, info, state, _answered(chunk)))
 
     def get_or_create(self, defaults: dict[str, Any] | None = None, **lookups: Any) -> tuple[M, bool]:
         """The matching row, or a new one made from the lookups and ``defaults``;
@@ -541,11 +541,11 @@ class QuerySet(CqlOptions, Generic[M]):
         """The async twin of :meth:`iterator`."""
         if self.state.limit == 0:
             return
-        db = self._db
-        info = self._info
-        compiled = db.backend.select(info, self.state)
+        db, info, state = self._db, self._info, self.state
+        compiled = ops.read(db.backend, info, state)
         async for rows in db.astream(compiled.statement, chunk_size):
-            for item in hydrate.shape_rows(db.backend, info, self.state.shape, compiled.columns, rows):
+            chunk = ops.rows_as_asked(db.backend, info, state, compiled.columns, rows)
+            for item in await db.arun(_then_prefetch(db, info, state, _answered(chunk))):
                 yield item
 
     async def aget_or_create(self, defaults: dict[str, Any] | None = None, **lookups: Any) -> tuple[M, bool]:
