@@ -179,8 +179,10 @@ def main(argv: list[str] | None = None) -> int:
     if sql_dbs and "sql" in workloads:
         sql_paths, sql_summary = run_sql(args, sql_dbs, sizes, names, models, started, load_before)
         paths += sql_paths
+    rel_lines: list[str] = []
     if sql_dbs and "relations" in workloads:
-        paths += run_relations(args, sql_dbs, sizes, names, started)
+        rel_paths, rel_lines = run_relations(args, sql_dbs, sizes, names, started)
+        paths += rel_paths
     if "cassandra" in dbs and "cassandra" in workloads:
         cql_started, cql_load = time.perf_counter(), os.getloadavg()[0]
         cql_entries, version = cql_suite.run(names, sizes, started)
@@ -194,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
                 and Path(args.output).resolve() == RESULTS)
     if complete:
         text = sql_summary
+        if rel_lines:
+            text += "\n\n**Relations** (" + rel_report.LEGEND + ")\n\n" + "\n".join(rel_lines)
         if cql_lines:
             text += "\n\n**Cassandra** (time ratio to cassandra-driver, lower is better; in brackets the best " \
                     "other mapper)\n\n" + "\n".join(cql_lines)
@@ -225,14 +229,15 @@ def run_sql(args: argparse.Namespace, dbs: list[str], sizes: str, names: set[str
 
 
 def run_relations(args: argparse.Namespace, dbs: list[str], sizes: str, names: set[str] | None,
-                  started: float) -> list[Path]:
-    """The relations workload on the SQL databases: relations.json / relations.md."""
+                  started: float) -> tuple[list[Path], list[str]]:
+    """The relations workload on the SQL databases: relations.json / relations.md, and the
+    README's summary lines."""
     rel_started, rel_load = time.perf_counter(), os.getloadavg()[0]
     pg_version = prepare_postgres() if "postgresql" in dbs else None
     entries = rel_suite.run(dbs, names, sizes, started)
     load = {"before": rel_load, "after": os.getloadavg()[0]}
     env = rel_report.environment(entries, pg_version, sizes, time.perf_counter() - rel_started, load)
-    return rel_report.write(Path(args.output), env, entries)
+    return rel_report.write(Path(args.output), env, entries), rel_report.summary_table(entries)
 
 
 if __name__ == "__main__":

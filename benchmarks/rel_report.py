@@ -124,6 +124,12 @@ def _ratio(entry: dict[str, Any], op: str) -> float | None:
     return cell.get("ratio") if isinstance(cell, dict) else None
 
 
+# What the summary's cells mean (the report and the README both print it).
+LEGEND = ("throughput ratio to the raw driver running the same SQL, in brackets the best of the other mappers in "
+          "the same database and mode; ⚠ marks an operation where that mapper is ahead of ormada. R6 overlap: "
+          "ormada's all-three ÷ slowest-alone time (1.00 = the three loads overlap completely)")
+
+
 def summary_table(entries: list[dict[str, Any]]) -> list[str]:
     """ormada's ratio to the raw driver per operation, the best other mapper's in brackets (⚠ when it
     is ahead), one line per database and mode; the R6 column adds ormada's overlap ratio."""
@@ -179,10 +185,7 @@ def markdown(env: dict[str, Any], entries: list[dict[str, Any]]) -> str:
         "",
         "## Summary: ormada's throughput ratio to the raw driver",
         "",
-        "In brackets the best of the other mappers in the same database and mode; ⚠ marks an operation where "
-        "that mapper is ahead of ormada. R6 overlap: ormada's all-three ÷ slowest-alone time (1.00 = the three "
-        "loads overlap completely). "
-        + " ".join(f"{o.key}: {o.title}." for o in REL_OPERATIONS),
+        LEGEND[0].upper() + LEGEND[1:] + ". " + " ".join(f"{o.key}: {o.title}." for o in REL_OPERATIONS),
         "",
         *summary_table(entries),
         "",
