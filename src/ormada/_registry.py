@@ -371,6 +371,14 @@ def _add_relations(info: ModelInfo) -> None:
             continue
         reverse_name = marker.related_name or f"{cls.__name__.lower()}_set"
         one = isinstance(marker, m.OneToOne)
+        inherited = relations_of(target).get(reverse_name)
+        base = inherited.target.__dict__.get("__ormada__") if inherited is not None else None
+        if inherited is not None and inherited.key == name and issubclass(cls, inherited.target) and \
+                isinstance(base, ModelInfo) and base.table.name == info.table.name:
+            # A subclass on its base's table inherits the key and the relation: the base's
+            # reverse side already reads its rows (as the subclass, through a polymorphic base).
+            forward.partner = inherited
+            continue
         if reverse_name in target.model_fields or reverse_name in relations_of(target) or (
                 reverse_name in vars(target)):
             raise ConfigurationError(

@@ -61,7 +61,28 @@ class Tile(Model):
     shape: Annotated[Shape, ForeignKey(related_name="tiles")]
 
 
-MODELS = [Land, Person, Work, Section, Shape, Square, Tile]
+class Keeper(Model):
+    id: Annotated[int | None, PrimaryKey()] = None
+    name: str
+
+
+class Animal(Model):
+    """Polymorphic with a relation; its subclass shares the table and so the relation."""
+
+    __discriminator__ = "kind"
+    id: Annotated[int | None, PrimaryKey()] = None
+    kind: str = "animal"
+    keeper: Annotated[Keeper, ForeignKey(related_name="animals")]
+
+
+class Hound(Animal):
+    __discriminator_value__ = "hound"
+
+    class Meta:
+        table = "animal"
+
+
+MODELS = [Land, Person, Work, Section, Shape, Square, Tile, Keeper, Animal]
 
 
 @pytest.fixture
@@ -205,3 +226,14 @@ async def test_prefetch_goes_on_below_what_select_related_read(sdb: ormada.Datab
     again = await api(Work.select_related("author").prefetch_related(
         ormada.Prefetch("author", Person.filter(born__isnull=False))).order_by("id"), "all")
     assert [w.author.name if w.author else None for w in again] == ["Ann", "Ann", None]
+
+
+async def test_a_polymorphic_subclass_on_its_base_table_shares_the_relation(sdb: ormada.Database, api: Api) -> None:
+    keeper = await api(Keeper, "create", name="Kay")
+    await api(Hound, "create", keeper=keeper)
+    await api(Animal, "create", keeper=keeper)
+    hound = await api(Hound.select_related("keeper"), "get", kind="hound")
+    assert hound.keeper.name == "Kay"
+    animals = (await api(Keeper.prefetch_related("animals"), "get", id=keeper.id)).animals
+    assert sorted(type(a).__name__ for a in animals) == ["Animal", "Hound"]
+    assert all(a.keeper.name == "Kay" for a in animals)
