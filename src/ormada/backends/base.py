@@ -12,13 +12,14 @@ from collections.abc import AsyncIterator, Callable, Generator, Iterator, Mappin
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from ormada.errors import QueryError
+from ormada.errors import NotSupported, QueryError
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
     from ormada._info import ModelInfo
     from ormada._url import DatabaseURL
+    from ormada.query.aggregates import AggregateSpec
     from ormada.query.state import QueryState
     from ormada.schema import ColumnSchema
 
@@ -236,6 +237,17 @@ class Backend(ABC):
     @abstractmethod
     def select(self, info: ModelInfo, state: QueryState) -> Compiled:
         """The read a QuerySet describes."""
+
+    def aggregate(self, info: ModelInfo, state: QueryState,
+                  specs: tuple[AggregateSpec, ...]) -> tuple[Statement, tuple[Decoder, ...]]:
+        """The one-row read of ``specs`` over the rows ``state`` selects, and the decoder
+        of each value it returns (a backend's value becomes the aggregate's Python type).
+
+        Raises:
+            NotSupported: the backend cannot compute one of them.
+        """
+        raise NotSupported(f"{info.name}.aggregate(): {self.name} computes no aggregates; "
+                           "read the values and aggregate them in Python")
 
     def keyed_select(self, info: ModelInfo, fields: tuple[str, ...]) -> KeyedSelect | None:
         """A cached plan for ``filter(f1=v1, …)[:2]`` reading whole rows, where every name

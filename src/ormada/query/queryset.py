@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Generator, Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from ormada import _aggregating as aggregating
 from ormada import _operations as ops
 from ormada._joins import ModelScope, lookup_paths, resolve_joins
 from ormada._prefetch import plan as prefetch_plan
@@ -13,6 +14,7 @@ from ormada._registry import info_of
 from ormada.backends.base import Statement
 from ormada.database import get_database
 from ormada.errors import QueryError
+from ormada.query.aggregates import Aggregate
 from ormada.query.cql_options import CqlOptions
 from ormada.query.expressions import Junction, Lookup, Node, Q, RawLookups, is_expression
 from ormada.query.resolve import check_assigned_expression, column_of, conjoin, resolve, validate_value
@@ -403,6 +405,20 @@ class QuerySet(CqlOptions, Generic[M]):
         qs = self.filter(*q, **lookups) if q or lookups else self
         return _then_prefetch(db, info, qs.state, ops.get(db.backend, info, qs.state, missing_ok))
 
+    def aggregate(self, *args: Aggregate, **named: Aggregate) -> dict[str, Any]:
+        """The aggregates of the matching rows in one statement, by name:
+        ``aggregate(total=Sum("amount"), n=Count("id"))``; a positional one is keyed
+        ``amount__sum``. Over no rows, Count gives 0 and the others None."""
+        db = self._db
+        return db.run(self._aggregate(db, args, named))
+
+    def _aggregate(self, db: Database, args: tuple[Aggregate, ...], named: dict[str, Aggregate]) -> ops.Operation:
+        info = self._info
+        wanted = aggregating.named_aggregates(info.name, args, named)
+        specs, joins = aggregating.resolve_aggregates(info_of, info, self.state.joins, wanted,
+                                                      lambda q: self._node((q,), {}))
+        return aggregating.aggregate(db.backend, info, self.state.evolve(joins=joins), specs)
+
     def count(self) -> int:
         """How many rows match."""
         db = self._db
@@ -521,6 +537,11 @@ class QuerySet(CqlOptions, Generic[M]):
         """The async twin of :meth:`count`."""
         db = self._db
         return await db.arun(self._count(db))
+
+    async def aaggregate(self, *args: Aggregate, **named: Aggregate) -> dict[str, Any]:
+        """The async twin of :meth:`aggregate`."""
+        db = self._db
+        return await db.arun(self._aggregate(db, args, named))
 
     async def aexists(self) -> bool:
         """The async twin of :meth:`exists`."""

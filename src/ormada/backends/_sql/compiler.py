@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from ormada.backends._sql.aggregates import AggregateCompiler
 from ormada.backends._sql.tables import build_table
-from ormada.backends._sql.where import Binds, DialectHooks, Scope, WhereCompiler, column_key
+from ormada.backends._sql.where import Binds, DialectHooks, Scope, column_key
 from ormada.backends.base import Compiled, KeyedSelect, Statement
 from ormada.errors import NotSupported, QueryError
 from ormada.query.expressions import Combined, F, Junction, Lookup
@@ -86,7 +87,7 @@ def _inner(shape: QueryShape, columns: tuple[str, ...], *, ordered: bool = False
     return shape._replace(columns=columns, order=shape.order if ordered else (), distinct=distinct)
 
 
-class SqlCompiler(WhereCompiler):
+class SqlCompiler(AggregateCompiler):
     """Compiles and caches statements for one SQL backend and dialect."""
 
     def __init__(self, backend: DialectHooks, dialect: sa.Dialect) -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
 
-from ormada.backends.base import Encoder
+from ormada.backends.base import Capabilities, Decoder, Encoder
 from ormada.errors import NotSupported, QueryError
 from ormada.query.expressions import Combined, F, Junction, Node
 from ormada.query.shape import QueryShape, read_shape
@@ -25,6 +25,7 @@ from ormada.schema import Kind
 
 if TYPE_CHECKING:
     from ormada._info import ModelInfo
+    from ormada.schema import ColumnSchema
 
 ARITHMETIC = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: a / b}
 COMPARE = {
@@ -85,6 +86,11 @@ class Binds:
 
 class DialectHooks(Protocol):
     """What the SQL compiler asks of its backend (``SqlBackend`` and its dialects)."""
+
+    name: str
+    supports: Capabilities
+
+    def decoder(self, column: ColumnSchema) -> Decoder | None: ...
 
     def dialect_insert(self, table: sa.Table) -> Any: ...
 

@@ -1,0 +1,129 @@
+"""``aggregate()``: aggregates resolved against a model (fields, relations, filters, the
+joins they cross) and the sans-I/O operation that reads them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ormada._joins import InfoOf, lookup_paths, resolve_joins
+from ormada._operations import Operation, check_joins
+from ormada.errors import QueryError
+from ormada.query.aggregates import NUMERIC_KINDS, Aggregate, AggregateSpec
+from ormada.query.expressions import Node, Q
+from ormada.query.resolve import column_of
+from ormada.query.state import Join, QueryState
+
+if TYPE_CHECKING:
+    from ormada._info import ModelInfo
+    from ormada.backends.base import Backend
+
+FilterOf = Callable[[Q], "Node | None"]
+
+
+def named_aggregates(model: str, args: Sequence[Any], named: Mapping[str, Any]) -> dict[str, Aggregate]:
+    """The aggregates of ``aggregate(*args, **named)`` by result key; a positional one is
+    keyed ``field__function`` (``amount__sum``).
+
+    Raises:
+        QueryError: something that is not an aggregate, or two with one key.
+    """
+    out: dict[str, Aggregate] = {}
+    for item in (*args, *named.values()):
+        if not isinstance(item, Aggregate):
+            raise QueryError(f"{model}.aggregate() takes aggregates such as Sum('field') or Count('id'), "
+                             f"not {item!r}")
+    for item in args:
+        if item.default_name in out:
+            raise QueryError(f"{model}.aggregate(): two aggregates named {item.default_name!r}; name them")
+        out[item.default_name] = item
+    for name, item in named.items():
+        if name in out:
+            raise QueryError(f"{model}.aggregate(): two aggregates named {name!r}")
+        out[name] = item
+    if not out:
+        raise QueryError(f"{model}.aggregate() needs at least one aggregate, e.g. aggregate(n=Count('*'))")
+    return out
+
+
+def resolve_aggregates(info_of: InfoOf, info: ModelInfo, joins: tuple[Join, ...], aggregates: Mapping[str, Aggregate],
+                       filter_of: FilterOf) -> tuple[tuple[AggregateSpec, ...], tuple[Join, ...]]:
+    """Each aggregate as the column path it reads, with the joins its field and filter cross
+    added to ``joins``.
+
+    A relation name (``Count("books")``) reads the related rows' primary key; a path
+    (``Sum("books__pages")``) reads the field at its end, joining as lookups do (a reverse
+    relation by LEFT JOIN, so an owner with no rows counts 0).
+
+    Raises:
+        QueryError: an unknown field or relation, or Sum/Avg/StdDev/Variance of a
+            field that does not hold numbers (naming the model, the field and its kind).
+    """
+    specs = []
+    for name, aggregate in aggregates.items():
+        what = f"{info.name}: {name}={aggregate!r}"
+        field, column = aggregate.field, None
+        if field == "*":
+            if aggregate.function != "count":
+                raise QueryError(f"{what}: only Count takes '*'")
+        else:
+            path, owner, last = _split(info_of, info, field)
+            if path:
+                joins = _joined(info_of, info, [path], joins, what)
+            target = owner.relations.get(last) if last not in owner.table.by_name else None
+            if target is not None:  # a relation: its rows' key
+                path = f"{path}__{last}" if path else last
+                joins = _joined(info_of, info, [path], joins, what)
+                owner = info_of(target.target)
+                last = owner.pk[0] if len(owner.pk) == 1 else target.key
+            try:
+                column = column_of(owner.name, owner.table, last)
+            except QueryError as exc:
+                raise QueryError(f"{what}: {exc.args[0]}") from None
+            field = f"{path}__{last}" if path else last
+            if aggregate.numeric and column.type.kind not in NUMERIC_KINDS:
+                raise QueryError(f"{what}: {type(aggregate).__name__} needs a numeric field, and "
+                                 f"{owner.name}.{last} holds {column.type.kind.value}; "
+                                 "use Count, Min or Max, or aggregate a number")
+        node = None
+        if aggregate.filter is not None:
+            node = filter_of(aggregate.filter)
+            paths = lookup_paths(node)
+            if paths:
+                joins = _joined(info_of, info, paths, joins, what)
+        specs.append(AggregateSpec(name, aggregate.function, field, None if column is None else column.type.kind,
+                                   column, aggregate.distinct, aggregate.sample, node))
+    return tuple(specs), joins
+
+
+def _split(info_of: InfoOf, info: ModelInfo, field: str) -> tuple[str, ModelInfo, str]:
+    """The relation path of a field path, the model at its end and the last name
+    (``books__pages`` -> ``books``, Book, ``pages``)."""
+    parts = field.split("__")
+    current = info
+    for depth, name in enumerate(parts[:-1]):
+        relation = current.relations.get(name)
+        if relation is None:
+            column_of(current.name, current.table, name)  # names the closest field
+            raise QueryError(f"{current.name}.{name} is a field, not a relation; {field!r} cannot go past it")
+        current = info_of(relation.target)
+        if depth == len(parts) - 2:
+            break
+    return "__".join(parts[:-1]), current, parts[-1]
+
+
+def _joined(info_of: InfoOf, info: ModelInfo, paths: list[str], joins: tuple[Join, ...],
+            what: str) -> tuple[Join, ...]:
+    try:
+        return resolve_joins(info_of, info, paths, joins, False)
+    except QueryError as exc:
+        raise QueryError(f"{what}: {exc.args[0]}") from None
+
+
+def aggregate(backend: Backend, info: ModelInfo, state: QueryState, specs: tuple[AggregateSpec, ...]) -> Operation:
+    """The aggregates of the rows ``state`` selects, as a dict keyed by their names."""
+    check_joins(backend, info, state)
+    statement, decoders = backend.aggregate(info, state, specs)
+    rows = yield statement
+    row = rows[0] if rows else (None,) * len(specs)
+    return {spec.name: decode(value) for spec, decode, value in zip(specs, decoders, row, strict=True)}
