@@ -10,7 +10,7 @@ from ormada._joins import InfoOf, lookup_paths, resolve_joins
 from ormada._operations import Operation, check_joins
 from ormada.errors import QueryError
 from ormada.query.aggregates import NUMERIC_KINDS, Aggregate, AggregateSpec
-from ormada.query.expressions import Node, Q
+from ormada.query.expressions import Junction, Lookup, Node, Q
 from ormada.query.resolve import column_of
 from ormada.query.state import Join, QueryState
 
@@ -127,3 +127,73 @@ def aggregate(backend: Backend, info: ModelInfo, state: QueryState, specs: tuple
     rows = yield statement
     row = rows[0] if rows else (None,) * len(specs)
     return {spec.name: decode(value) for spec, decode, value in zip(specs, decoders, row, strict=True)}
+
+
+HAVING_OPS = frozenset(("exact", "gt", "gte", "lt", "lte", "in", "range", "isnull"))
+
+
+def annotated(info_of: InfoOf, info: ModelInfo, state: QueryState, named: Mapping[str, Any],
+              filter_of: FilterOf) -> dict[str, Any]:
+    """The changes ``annotate(**named)`` makes to ``state``: the annotations, the joins they
+    cross and, after ``values(...)``, the fields to group by (which the dicts then hold).
+
+    Raises:
+        QueryError: a name that is a field, a relation or an annotation already, or
+            something that is not an aggregate.
+    """
+    if not named:
+        raise QueryError(f"{info.name}.annotate() needs name=aggregate, e.g. annotate(n=Count('books'))")
+    taken = {spec.name for spec in state.annotations}
+    for name, item in named.items():
+        if not isinstance(item, Aggregate):
+            raise QueryError(f"{info.name}.annotate({name}={item!r}): annotations are aggregates "
+                             "such as Count('books') or Sum('books__pages')")
+        if name in info.table.by_name or name in info.relations:
+            what = "field" if name in info.table.by_name else "relation"
+            raise QueryError(f"{info.name}.annotate({name}={item!r}): the name clashes with the {what} "
+                             f"{info.name}.{name}; pick another name")
+        if name in taken:
+            raise QueryError(f"{info.name}.annotate(): {name!r} is annotated already")
+    specs, joins = resolve_aggregates(info_of, info, state.joins, named, filter_of)
+    changes: dict[str, Any] = {"annotations": state.annotations + specs, "joins": joins}
+    if state.shape != "models" and state.columns is not None:
+        if state.group_by is None:  # values(...) first: group by those fields
+            changes["group_by"] = tuple(name for name in state.columns if name not in taken)
+        changes["columns"] = state.columns + tuple(named)
+    return changes
+
+
+def annotation_names(state: QueryState) -> frozenset[str]:
+    return frozenset(spec.name for spec in state.annotations)
+
+
+def split_having(info: ModelInfo, state: QueryState, lookups: dict[str, Any],
+                 negated: bool) -> tuple[Node | None, dict[str, Any]]:
+    """The lookups on annotations (HAVING) apart from the others (WHERE).
+
+    Raises:
+        QueryError: a lookup an annotation cannot take, or ``exclude()`` mixing both kinds
+            (NOT (a AND b) splits into neither part).
+    """
+    names = annotation_names(state)
+    having: list[Node] = []
+    rest: dict[str, Any] = {}
+    for key, value in lookups.items():
+        name, _, op = key.partition("__")
+        if name not in names:
+            rest[key] = value
+            continue
+        op = op or "exact"
+        if op not in HAVING_OPS:
+            raise QueryError(f"{info.name}: the annotation {name!r} takes the lookups {', '.join(sorted(HAVING_OPS))}, "
+                             f"not {op!r}")
+        having.append(Lookup(name, op, value))
+    if not having:
+        return state.having, rest
+    if negated and rest:
+        raise QueryError(f"{info.name}.exclude(): exclude annotations ({', '.join(n.field for n in having)}) "  # type: ignore[union-attr]
+                         "and fields in separate exclude() calls")
+    node: Node = having[0] if len(having) == 1 else Junction("and", tuple(having))
+    if negated:
+        node = Junction("and", (node,), negated=True)
+    return node if state.having is None else Junction("and", (state.having, node)), rest

@@ -125,3 +125,80 @@ async def test_bad_aggregates_are_refused_before_anything_is_sent(shops: ormada.
         Sale.query().aggregate(Sum("*"))
     with pytest.raises(NotSupported, match="sliced or distinct"):
         Sale.query()[:2].aggregate(Sum("qty", filter=Q(item="pen")))
+
+
+# -- annotate() ----------------------------------------------------------------------
+
+async def test_annotations_are_attributes_usable_in_filter_and_order_by(shops: ormada.Database, api: Api) -> None:
+    qs = Shop.annotate(n=Count("sales"), money=Sum("sales__amount")).order_by("-n", "name")
+    found = await api(qs, "all")
+    assert [(s.name, s.n, s.money) for s in found] == [
+        ("north", 2, Decimal("0.3")), ("south", 1, Decimal("0.3")), ("empty", 0, None)]
+    assert isinstance(found[0].n, int) and isinstance(found[0].money, Decimal)
+    # Not fields: model_dump() and save() leave them out.
+    assert found[0].model_dump() == {"id": found[0].id, "name": "north"}
+    found[0].name = "north2"
+    await api(found[0], "save")
+    assert (await api(Shop, "get", id=found[0].id)).name == "north2"
+    busy = qs.filter(n__gte=1)
+    assert [s.name for s in await api(busy, "all")] == ["north2", "south"]
+    assert await api(busy, "count") == 2 and await api(qs, "count") == 3
+    assert await api(qs.filter(n__gt=5), "exists") is False and await api(busy, "exists") is True
+    assert [s.name for s in await api(qs.exclude(n=0).filter(name__startswith="s"), "all")] == ["south"]
+    assert [s.name for s in await api(qs.filter(n__in=[0, 1]), "all")] == ["south", "empty"]
+    assert await api(busy[1:], "count") == 1
+
+
+async def test_filtered_annotations_and_values(shops: ormada.Database, api: Api) -> None:
+    qs = Shop.annotate(pens=Count("sales", filter=Q(sales__item="pen")), qty=Sum("sales__qty"))
+    rows = await api(qs.filter(qty__gt=0).order_by("pens").values("name", "pens"), "all")
+    assert rows == [{"name": "south", "pens": 0}, {"name": "north", "pens": 2}]
+    assert await api(qs.order_by("name").values_list("name", "qty"), "all") == [
+        ("empty", None), ("north", 3), ("south", 3)]
+    assert await api(qs.filter(pens__gte=1).values_list("name", flat=True), "all") == ["north"]
+
+
+async def test_values_then_annotate_groups_by_the_fields(shops: ormada.Database, api: Api) -> None:
+    qs = Sale.query().values("item").annotate(total=Sum("amount"), n=Count("id"))
+    assert await api(qs.order_by("item"), "all") == [
+        {"item": "ink", "total": Decimal("0.3"), "n": 1},
+        {"item": "pad", "total": Decimal("10.05"), "n": 1},
+        {"item": "pen", "total": Decimal("0.3"), "n": 2}]
+    assert await api(qs.filter(n__gt=1), "all") == [{"item": "pen", "total": Decimal("0.3"), "n": 2}]
+    assert await api(qs, "count") == 3
+    assert await api(qs.order_by("-total").values_list("item", flat=True)[:1], "all") == ["pad"]
+
+
+async def test_bad_annotations_are_refused(shops: ormada.Database) -> None:
+    with pytest.raises(QueryError, match=r"Shop.annotate\(name=Count\('sales'\)\): the name clashes with the field "
+                                         r"Shop.name"):
+        Shop.annotate(name=Count("sales"))
+    with pytest.raises(QueryError, match=r"clashes with the relation Shop\.sales"):
+        Shop.annotate(sales=Count("sales"))
+    with pytest.raises(QueryError, match=r"Sum needs a numeric field, and Sale\.item holds text"):
+        Shop.annotate(s=Sum("sales__item"))
+    with pytest.raises(QueryError, match="annotations are aggregates"):
+        Shop.annotate(n=3)
+    with pytest.raises(QueryError, match="annotated already"):
+        Shop.annotate(n=Count("sales")).annotate(n=Sum("sales__qty"))
+    with pytest.raises(QueryError, match="takes the lookups"):
+        Shop.annotate(n=Count("sales")).filter(n__startswith=1)
+    with pytest.raises(QueryError, match="separate exclude"):
+        Shop.annotate(n=Count("sales")).exclude(n=1, name="x")
+
+
+def test_the_readme_example_prints_what_it_says(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import contextlib
+    import io
+    import re
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index("<!-- aggregates-example -->"):].split("```python\n", 1)[1].split("```", 1)[0]
+    expected = [line[2:] for line in block.splitlines() if line.startswith("# ")]
+    # Its models are its own; under a name of their own so they stay apart from the tests'.
+    code = re.sub(r"\b(Writer|Novel)\b", r"Readme\1", block)
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "README.md", "exec", dont_inherit=True), {"__name__": "readme_aggregates"})
+    assert out.getvalue().splitlines() == expected

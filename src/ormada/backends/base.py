@@ -64,10 +64,12 @@ class Statement:
 
 @dataclass(frozen=True, slots=True)
 class Compiled:
-    """A compiled read: the statement and the columns its rows hold, in order."""
+    """A compiled read: the statement and the columns its rows hold, in order; after
+    them, the annotations' values, read by ``annotations`` (their decoders)."""
 
     statement: Statement
     columns: tuple[ColumnSchema, ...]
+    annotations: tuple[Callable[[Any], Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +110,7 @@ class Capabilities:
     """What a backend can do; shared code branches on these, never on a backend's name."""
 
     returning: bool = True
+    group_by: bool = True  # annotate(): aggregates per group
     savepoints: bool = True
     transactions: bool = True
     joins: bool = True

@@ -25,10 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from ormada.backends._sql.where import Binds, Scope, WhereCompiler, column_key
+from ormada.backends._sql.where import COMPARE, Binds, Scope, WhereCompiler, column_key
 from ormada.backends.base import Decoder, Statement
 from ormada.errors import NotSupported
 from ormada.query.aggregates import AggregateSpec
+from ormada.query.expressions import Junction, Node
 from ormada.query.shape import QueryShape
 from ormada.query.state import Join, QueryState
 from ormada.schema import Kind
@@ -109,7 +110,10 @@ class AggregateCompiler(WhereCompiler):
         key = "*" if spec.field == "*" else column_key(state.joins, spec.field)
         return (spec.function, key, spec.kind, spec.distinct, spec.sample, where)
 
-    def _aggregate_column(self, scope: Any, item: Any, binds: Binds, extra: dict[str, Any]) -> Any:
+    def _aggregate_column(self, scope: Any, item: Any, binds: Binds, extra: dict[str, Any],
+                          comparable: bool = False) -> Any:
+        """An aggregate's expression; ``comparable``: one HAVING and ORDER BY can compare
+        (not SQLite's exact decimal sum, a text)."""
         function, key, kind, distinct, sample, where = item
         condition = None if where is None else self.build_where(scope, where, binds)
         if key == "*":
@@ -123,7 +127,7 @@ class AggregateCompiler(WhereCompiler):
             call = fn(argument.distinct() if distinct else argument)
             return call.filter(condition) if condition is not None else call
 
-        if function in ("sum", "avg") and kind is Kind.DECIMAL and extra.get("decimal_text_sum"):
+        if function in ("sum", "avg") and kind is Kind.DECIMAL and extra.get("decimal_text_sum") and not comparable:
             return call(sa.func.group_concat, value)
         if function in ("stddev", "variance"):
             if extra.get("variance", True):
@@ -178,3 +182,95 @@ def _decimal_avg(text: Any) -> Decimal | None:
         return None
     parts = _decimals(text)
     return sum(parts, Decimal(0)) / len(parts)
+
+
+class AnnotationCompiler(AggregateCompiler):
+    """``annotate()``: aggregates per group in a SELECT, its GROUP BY and HAVING."""
+
+    def flatten_annotations(self, info: ModelInfo, state: QueryState, values: list[Any]) -> Hashable:
+        extra = self.backend.supports.extra
+        shapes = tuple((spec.name, self._aggregate_shape(info, spec, values, state, extra))
+                       for spec in state.annotations)
+        for item in state.order_by:
+            spec = next((s for s in state.annotations if s.name == item.field), None)
+            if spec is not None and spec.filter is not None and _text_sum(spec, extra):
+                raise NotSupported(f"{info.name}.order_by({item.field!r}): {self.backend.name} sorts a decimal "
+                                   f"{spec.function} with filter= only approximately; sort the rows in Python")
+        return shapes
+
+    def flatten_having(self, info: ModelInfo, state: QueryState, node: Node, values: list[Any]) -> Hashable:
+        if isinstance(node, Junction):
+            return ("J", node.connector, node.negated,
+                    tuple(self.flatten_having(info, state, child, values) for child in node.children))
+        index, spec = next((i, s) for i, s in enumerate(state.annotations) if s.name == node.field)
+        if spec.filter is not None:  # HAVING repeats the aggregate, and with it its filter's values
+            self.flatten(info, spec.filter, values, state.joins)
+        decimal_as_float = _text_sum(spec, self.backend.supports.extra)
+
+        def bound(value: Any) -> Any:
+            # SQLite compares the float sum with a float: a Decimal would be bound as text.
+            return float(value) if decimal_as_float and isinstance(value, Decimal) else value
+
+        if node.op == "isnull":
+            return ("H", index, node.op, bool(node.value))
+        if node.op == "in":
+            values.extend(bound(v) for v in node.value)
+            return ("H", index, node.op, len(node.value))
+        if node.op == "range":
+            values.extend((bound(node.value[0]), bound(node.value[1])))
+        else:
+            values.append(bound(node.value))
+        return ("H", index, node.op, None)
+
+    def annotation_columns(self, scope: Any, shape: QueryShape, binds: Binds) -> dict[str, Any]:
+        """Each annotation's expression by name, labelled; built first, as its values come first."""
+        extra = self.backend.supports.extra
+        assert isinstance(shape.annotations, tuple)
+        return {name: self._aggregate_column(scope, item, binds, extra).label(f"ormada_a{i}")
+                for i, (name, item) in enumerate(shape.annotations)}
+
+    def grouped(self, info: ModelInfo, query: sa.Select[Any], scope: Any, shape: QueryShape,
+                labels: dict[str, Any], binds: Binds) -> sa.Select[Any]:
+        """``query`` with the annotations read last, grouped, and filtered by HAVING."""
+        joins = shape.joins
+        if shape.group_by is not None:
+            keys = [scope.c[column_key(joins, name)] for name in shape.group_by]
+        else:  # one group per row of the model, and whatever else the row reads
+            keys = [scope.c[name] for name in info.field_names]
+            keys += [c for c in query.selected_columns if not any(c is k for k in keys)]
+        query = query.add_columns(*labels.values()).group_by(*keys)
+        if shape.having is not None:
+            query = query.having(self._build_having(scope, shape, shape.having, binds))
+        return query
+
+    def order_key(self, scope: Any, shape: QueryShape, labels: dict[str, Any], name: str, binds: Binds) -> Any:
+        """What ORDER BY an annotation sorts by: its label, or where the value read is not
+        comparable (SQLite's exact decimal sums are text), the plain aggregate."""
+        assert isinstance(shape.annotations, tuple)
+        item = next(item for n, item in shape.annotations if n == name)
+        extra = self.backend.supports.extra
+        if item[2] is Kind.DECIMAL and item[0] in ("sum", "avg") and extra.get("decimal_text_sum"):
+            return self._aggregate_column(scope, item, binds, self.backend.supports.extra, comparable=True)
+        return labels[name]
+
+    def _build_having(self, scope: Any, shape: QueryShape, node: Any, binds: Binds) -> Any:
+        if node[0] == "J":
+            _, connector, negated, children = node
+            parts = [self._build_having(scope, shape, child, binds) for child in children]
+            clause = sa.and_(*parts) if connector == "and" else sa.or_(*parts)
+            return sa.not_(clause) if negated else clause
+        _, index, op, arity = node
+        assert isinstance(shape.annotations, tuple)
+        value = self._aggregate_column(scope, shape.annotations[index][1], binds, self.backend.supports.extra,
+                                       comparable=True)
+        if op == "isnull":
+            return value.is_(None) if arity else value.is_not(None)
+        if op == "in":
+            return value.in_([binds() for _ in range(arity)]) if arity else sa.false()
+        if op == "range":
+            return value.between(binds(), binds())
+        return COMPARE[op](value, binds())
+
+
+def _text_sum(spec: AggregateSpec, extra: dict[str, Any]) -> bool:
+    return spec.kind is Kind.DECIMAL and spec.function in ("sum", "avg") and bool(extra.get("decimal_text_sum"))

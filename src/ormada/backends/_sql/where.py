@@ -322,10 +322,22 @@ class WhereCompiler:
     def _read_shape(self, kind: str, info: ModelInfo, state: QueryState, values: list[Any],
                     write: Hashable = None) -> QueryShape:
         """The shape of a statement built from ``state``; its values are appended to
-        ``values`` in the order its parameters are made (filters, then the window)."""
+        ``values`` in the order its parameters are made (annotations, filters, the filter
+        on annotations, then the window)."""
+        annotations = having = None
+        if state.annotations:
+            annotations = self.flatten_annotations(info, state, values)
         where = None if state.where is None else self.flatten(info, state.where, values, state.joins)
+        if state.having is not None:
+            having = self.flatten_having(info, state, state.having, values)
         if state.limit is not None:
             values.append(state.limit)
         if state.offset:
             values.append(state.offset)
-        return read_shape(kind, info, state, where, write=write)
+        return read_shape(kind, info, state, where, write=write, annotations=annotations, having=having)
+
+    def flatten_annotations(self, info: ModelInfo, state: QueryState, values: list[Any]) -> Hashable:
+        raise NotImplementedError  # AggregateCompiler's
+
+    def flatten_having(self, info: ModelInfo, state: QueryState, node: Node, values: list[Any]) -> Hashable:
+        raise NotImplementedError  # AggregateCompiler's
