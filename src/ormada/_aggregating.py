@@ -125,7 +125,13 @@ def aggregate(backend: Backend, info: ModelInfo, state: QueryState, specs: tuple
     check_joins(backend, info, state)
     statement, decoders = backend.aggregate(info, state, specs)
     rows = yield statement
-    row = rows[0] if rows else (None,) * len(specs)
+    row = tuple(rows[0]) if rows else (None,) * len(specs)
+    if len(row) > len(specs):
+        # A trailing row count, from a backend whose aggregates over no rows read 0 (CQL's
+        # sum and avg): over no rows, all but Count are None.
+        if not row[-1]:
+            row = tuple(0 if spec.function == "count" else None for spec in specs)
+        row = row[:len(specs)]
     return {spec.name: decode(value) for spec, decode, value in zip(specs, decoders, row, strict=True)}
 
 
