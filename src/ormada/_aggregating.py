@@ -120,6 +120,14 @@ def _joined(info_of: InfoOf, info: ModelInfo, paths: list[str], joins: tuple[Joi
         raise QueryError(f"{what}: {exc.args[0]}") from None
 
 
+def planned(backend: Backend, info_of: InfoOf, info: ModelInfo, state: QueryState, args: Sequence[Any],
+            named: Mapping[str, Any], filter_of: FilterOf) -> Operation:
+    """The operation of ``aggregate(*args, **named)`` on the rows ``state`` selects."""
+    wanted = named_aggregates(info.name, args, named)
+    specs, joins = resolve_aggregates(info_of, info, state.joins, wanted, filter_of)
+    return aggregate(backend, info, state.evolve(joins=joins), specs)
+
+
 def aggregate(backend: Backend, info: ModelInfo, state: QueryState, specs: tuple[AggregateSpec, ...]) -> Operation:
     """The aggregates of the rows ``state`` selects, as a dict keyed by their names."""
     check_joins(backend, info, state)
@@ -181,6 +189,8 @@ def split_having(info: ModelInfo, state: QueryState, lookups: dict[str, Any],
         QueryError: a lookup an annotation cannot take, or ``exclude()`` mixing both kinds
             (NOT (a AND b) splits into neither part).
     """
+    if not state.annotations:
+        return state.having, lookups
     names = annotation_names(state)
     having: list[Node] = []
     rest: dict[str, Any] = {}

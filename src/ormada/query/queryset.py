@@ -96,17 +96,13 @@ class QuerySet(CqlOptions, Generic[M]):
 
     def _having(self, lookups: dict[str, Any], negated: bool) -> tuple[Self, dict[str, Any]]:
         """Lookups on annotations (``n__gt=2``) filter groups (HAVING); the rest, rows."""
-        if not self.state.annotations:
-            return self, lookups
         having, rest = aggregating.split_having(self._info, self.state, lookups, negated)
         return (self if having is self.state.having else self._clone(having=having)), rest
 
     def annotate(self, **named: Aggregate) -> Self:
-        """Each row with aggregates over its related rows, as attributes (or dict keys):
-        ``Author.annotate(n=Count("books")).filter(n__gt=2).order_by("-n")``. After
-        ``values("genre")``, rows are grouped by those fields instead."""
-        return self._clone(**aggregating.annotated(info_of, self._info, self.state, named,
-                                                   lambda q: self._node((q,), {})))
+        """Rows with aggregates as attributes or keys (``annotate(n=Count("books")).filter(n__gt=2)``);
+        after ``values("genre")``, grouped by those fields."""
+        return self._clone(**aggregating.annotated(info_of, self._info, self.state, named, self._filter_of))
 
     def _narrowed(self, new: Node) -> Self:
         """A copy filtering by ``new`` too, with the joins its lookups cross.
@@ -424,18 +420,16 @@ class QuerySet(CqlOptions, Generic[M]):
         return then_prefetch(db.backend, info_of, info, qs.state, ops.get(db.backend, info, qs.state, missing_ok))
 
     def aggregate(self, *args: Aggregate, **named: Aggregate) -> dict[str, Any]:
-        """The aggregates of the matching rows in one statement, by name:
-        ``aggregate(total=Sum("amount"), n=Count("id"))``; a positional one is keyed
-        ``amount__sum``. Over no rows, Count gives 0 and the others None."""
+        """The aggregates of the matching rows by name (``aggregate(total=Sum("amount"))``; a
+        positional one is keyed ``amount__sum``); over no rows Count gives 0, the others None."""
         db = self._db
         return db.run(self._aggregate(db, args, named))
 
     def _aggregate(self, db: Database, args: tuple[Aggregate, ...], named: dict[str, Aggregate]) -> ops.Operation:
-        info = self._info
-        wanted = aggregating.named_aggregates(info.name, args, named)
-        specs, joins = aggregating.resolve_aggregates(info_of, info, self.state.joins, wanted,
-                                                      lambda q: self._node((q,), {}))
-        return aggregating.aggregate(db.backend, info, self.state.evolve(joins=joins), specs)
+        return aggregating.planned(db.backend, info_of, self._info, self.state, args, named, self._filter_of)
+
+    def _filter_of(self, q: Q) -> Node | None:  # an aggregate's filter=Q(...), resolved as filter() does
+        return self._node((q,), {})  # type: ignore[no-any-return]
 
     def count(self) -> int:
         """How many rows match."""
