@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ormada.errors import QueryError
 from ormada.query.state import QueryState
 
 if TYPE_CHECKING:
+    from ormada._info import ModelInfo
     from ormada.schema import ColumnSchema
 
 Shaper = Callable[[str, Sequence[Any]], list[Any]]
@@ -51,3 +53,15 @@ def annotated_rows(state: QueryState, columns: tuple[ColumnSchema, ...], decoder
     if state.shape == "flat":
         return [next(iter(item.values())) for item in merged]
     return [tuple(item.values()) for item in merged]
+
+
+def refuse_annotated(info: ModelInfo, state: QueryState, action: str) -> None:
+    """Writes read no annotations: refuse rather than drop them silently.
+
+    Raises:
+        QueryError: ``state`` has annotations.
+    """
+    if state.annotations:
+        names = ", ".join(spec.name for spec in state.annotations)
+        raise QueryError(f"{info.name}.{action}() of a QuerySet annotated with {names}: filter by keys instead, "
+                         f"{info.name}.filter(pk__in=...) with the keys read first")

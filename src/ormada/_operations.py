@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ormada import _hydrate as hydrate
 from ormada import _tracking as tracking
-from ormada._annotated import annotated_rows
+from ormada._annotated import annotated_rows, refuse_annotated
 from ormada._joins import attach
 from ormada.backends.base import Backend, Compiled, Concurrent, KeyedSelect, Statement
 from ormada.errors import ConditionFailed, IntegrityError, MultipleObjectsReturned, NotSupported, QueryError
@@ -177,11 +177,13 @@ def exists(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
 
 
 def update(backend: Backend, info: ModelInfo, state: QueryState, values: dict[str, Any]) -> Operation:
+    refuse_annotated(info, state, "update")
     _check_joins(backend, info, state)
     return (yield backend.update(info, state, values))
 
 
 def delete(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
+    refuse_annotated(info, state, "delete")
     _check_joins(backend, info, state)
     return (yield backend.delete(info, state))
 

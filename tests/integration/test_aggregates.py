@@ -202,3 +202,17 @@ def test_the_readme_example_prints_what_it_says(tmp_path: Path, monkeypatch: pyt
     with contextlib.redirect_stdout(out):
         exec(compile(code, "README.md", "exec", dont_inherit=True), {"__name__": "readme_aggregates"})
     assert out.getvalue().splitlines() == expected
+
+
+async def test_counts_exists_and_refused_writes_of_filtered_annotations(shops: ormada.Database, api: Api) -> None:
+    qs = Sale.annotate(pens=Count("id", filter=Q(item="pen")))  # no join, its only value in the SELECT
+    assert await api(qs, "count") == 4 and await api(qs, "exists") is True
+    assert await api(qs.filter(pens=1), "count") == 2
+    with pytest.raises(QueryError, match=r"Sale\.update\(\) of a QuerySet annotated with pens"):
+        await api(qs, "update", qty=1)
+    with pytest.raises(QueryError, match=r"Sale\.delete\(\) of a QuerySet annotated with pens"):
+        await api(qs, "delete")
+    with pytest.raises(QueryError, match="a subquery reads one column and no annotations"):
+        await api(Shop.filter(id__in=Shop.annotate(n=Count("sales")).filter(n__gt=1)), "all")
+    rows = await api(Shop.annotate(n=Count("sales")).order_by("name").values_list("name", "n"), "all")
+    assert rows == [("empty", 0), ("north", 2), ("south", 1)]

@@ -238,6 +238,8 @@ class AnnotationCompiler(AggregateCompiler):
         else:  # one group per row of the model, and whatever else the row reads
             keys = [scope.c[name] for name in info.field_names]
             keys += [c for c in query.selected_columns if not any(c is k for k in keys)]
+        # Read in every SELECT built with them (counts' and probes' sub-selects too): their
+        # filters' values are bound there. Sub-selects of keys and writes refuse annotations.
         query = query.add_columns(*labels.values()).group_by(*keys)
         if shape.having is not None:
             query = query.having(self._build_having(scope, shape, shape.having, binds))

@@ -264,7 +264,8 @@ class SqlCompiler(AnnotationCompiler):
             one: Any = sa.literal_column("1")
             inner = self._select_construct(info, _inner(shape, shape.group_by or info.pk or info.field_names[:1]),
                                            binds)
-            if not (shape.limited or shape.offset or shape.joins):
+            # Annotations' values stay bound in the sub-select (with_only_columns would drop them).
+            if not (shape.limited or shape.offset or shape.joins or shape.annotations):
                 return inner.with_only_columns(one).select_from(self.table(info)).limit(one)
             return sa.select(one).select_from(inner.subquery()).limit(one)
 

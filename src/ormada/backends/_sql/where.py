@@ -204,6 +204,9 @@ class WhereCompiler:
         """The shape of ``field__in=<QuerySet>``; the inner query's values are appended in
         the order its parameters are made (filters, then the window)."""
         state = sub.state
+        if state.annotations:  # its GROUP BY would pick the keys, its annotations would be dropped
+            raise QueryError(f"{sub!r}: a subquery reads one column and no annotations; "
+                             "drop annotate() from it, or read its keys first")
         if state.limit is None and not state.offset:
             state = state.evolve(order_by=())  # order changes which rows a window keeps, and nothing else
         return self._read_shape("subquery", sub.target, state.evolve(columns=(sub.column,)), values)
