@@ -43,6 +43,7 @@ from ormada.fields import (
     Vector,
 )
 from ormada.model import DeferredFieldError, Model
+from ormada.query.aggregates import Avg, Count, Max, Min, StdDev, Sum, Variance
 from ormada.query.expressions import F, Q
 from ormada.query.queryset import QuerySet
 from ormada.query.state import Prefetch
@@ -63,6 +64,13 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "Variance",
+    "Sum",
+    "StdDev",
+    "Min",
+    "Max",
+    "Count",
+    "Avg",
     "BigInt",
     "ClusteringKey",
     "Column",

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ormada import _hydrate as hydrate
 from ormada import _tracking as tracking
+from ormada._annotated import annotated_rows, refuse_annotated
 from ormada._joins import attach
 from ormada.backends.base import Backend, Compiled, Concurrent, KeyedSelect, Statement
 from ormada.errors import ConditionFailed, IntegrityError, MultipleObjectsReturned, NotSupported, QueryError
@@ -26,6 +27,12 @@ if TYPE_CHECKING:
 
 Operation = Generator[Statement | Concurrent, Any, Any]
 T = TypeVar("T")
+
+
+def answered(result: Any) -> Operation:
+    """An operation whose result is known without sending anything."""
+    yield from ()
+    return result
 
 
 def describe(node: Node | None) -> str:
@@ -68,6 +75,11 @@ def _require_pk(info: ModelInfo, instance: BaseModel, action: str) -> dict[str, 
 # -- reads -----------------------------------------------------------------------
 
 def _check_joins(backend: Backend, info: ModelInfo, state: QueryState) -> None:
+    if state.annotations and not backend.supports.group_by:
+        names = ", ".join(spec.name for spec in state.annotations)
+        raise NotSupported(f"{info.name}.annotate({names}): {backend.name} has no GROUP BY or per-row aggregates "
+                           "across rows; keep the aggregate in a table of its own, maintained on write (a table "
+                           "per query, or a counter column), or read the rows and aggregate them in Python")
     if not state.joins:
         return
     if state.columns is not None and state.shape == "models":
@@ -89,6 +101,9 @@ def _check_joins(backend: Backend, info: ModelInfo, state: QueryState) -> None:
                        "this model's table")
 
 
+check_joins = _check_joins  # for operations built in modules of their own (aggregates)
+
+
 def read(backend: Backend, info: ModelInfo, state: QueryState) -> Compiled:
     """The compiled read of ``state``, refused where the backend cannot join."""
     _check_joins(backend, info, state)
@@ -96,9 +111,15 @@ def read(backend: Backend, info: ModelInfo, state: QueryState) -> Compiled:
 
 
 def rows_as_asked(backend: Backend, info: ModelInfo, state: QueryState, columns: tuple[ColumnSchema, ...],
-                  rows: Sequence[Any]) -> list[Any]:
+                  rows: Sequence[Any], annotations: tuple[Callable[[Any], Any], ...] = ()) -> list[Any]:
     """Rows of a read of ``state`` as the QuerySet asked for them: instances (with their
-    ``select_related`` rows attached), dicts, tuples or single values."""
+    ``select_related`` rows attached, and their annotations read by ``annotations``),
+    dicts, tuples or single values."""
+    if annotations:
+        def plain(shape: str, plain_rows: Sequence[Any]) -> list[Any]:
+            return rows_as_asked(backend, info, state.evolve(shape=shape, annotations=()), columns, plain_rows)
+
+        return annotated_rows(state, columns, annotations, rows, plain)
     if state.shape == "models" and any(join.select for join in state.joins):
         return attach(backend, info, state.joins, columns, rows)
     return hydrate.shape_rows(backend, info, state.shape, columns, rows)
@@ -107,7 +128,7 @@ def rows_as_asked(backend: Backend, info: ModelInfo, state: QueryState, columns:
 def fetch(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
     compiled = read(backend, info, state)
     rows = yield compiled.statement
-    return rows_as_asked(backend, info, state, compiled.columns, rows)
+    return rows_as_asked(backend, info, state, compiled.columns, rows, compiled.annotations)
 
 
 def get(backend: Backend, info: ModelInfo, state: QueryState, missing_ok: bool = False) -> Operation:
@@ -156,11 +177,13 @@ def exists(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
 
 
 def update(backend: Backend, info: ModelInfo, state: QueryState, values: dict[str, Any]) -> Operation:
+    refuse_annotated(info, state, "update")
     _check_joins(backend, info, state)
     return (yield backend.update(info, state, values))
 
 
 def delete(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
+    refuse_annotated(info, state, "delete")
     _check_joins(backend, info, state)
     return (yield backend.delete(info, state))
 

@@ -197,3 +197,20 @@ def path_loaded(instance: BaseModel, path: str) -> bool:
     value = store[name]
     rows = [] if value is None else [value] if isinstance(value, BaseModel) else value
     return all(path_loaded(row, rest) for row in rows)
+
+
+def then_prefetch(backend: Backend, info_of: InfoOf, info: ModelInfo, state: QueryState,
+                  read: Operation) -> Operation:
+    """``read``, then the relations ``state`` asks for, loaded onto its instances."""
+    if not state.prefetch or state.shape != "models":
+        return read
+    return _prefetched(backend, info_of, info, state, read)
+
+
+def _prefetched(backend: Backend, info_of: InfoOf, info: ModelInfo, state: QueryState,
+                read: Operation) -> Operation:
+    found = yield from read
+    instances = found if isinstance(found, list) else [found] if found is not None else []
+    if instances:
+        yield from prefetch(backend, info_of, instances, plan(info_of, info, state.prefetch))
+    return found

@@ -197,6 +197,11 @@ class Model(BaseModel, metaclass=ModelMeta):
         return cls.query().exclude(*q, **lookups)
 
     @classmethod
+    def annotate(cls, **aggregates: Any) -> QuerySet[Self]:
+        """``QuerySet`` of every row with aggregates as attributes; see :meth:`QuerySet.annotate`."""
+        return cls.query().annotate(**aggregates)
+
+    @classmethod
     def order_by(cls, *fields: str) -> QuerySet[Self]:
         """``QuerySet`` of every row, sorted."""
         return cls.query().order_by(*fields)

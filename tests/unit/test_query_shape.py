@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import pytest
 
 import ormada
-from ormada import ForeignKey, Model, PrimaryKey
+from ormada import Count, ForeignKey, Model, PrimaryKey
 from ormada.query.shape import NOT_IN_STATEMENT, QueryShape, read_shape
 from ormada.query.state import QueryState
 
@@ -59,6 +59,10 @@ CHANGES: dict[str, Callable[[SimpleNamespace], tuple[QueryState, QueryState]]] =
     "distinct": lambda m: (base(m).state, base(m).distinct().state),
     "joins": lambda m: (base(m).state, base(m).select_related("writer").state),
     "prefetch": lambda m: (base(m).state, base(m).prefetch_related("writer").state),
+    "annotations": lambda m: (base(m).state, base(m).annotate(n=Count("id")).state),
+    "group_by": lambda m: (base(m).annotate(n=Count("id")).state,
+                           base(m).annotate(n=Count("id")).state.evolve(group_by=("title",))),
+    "having": lambda m: (base(m).annotate(n=Count("id")).state, base(m).annotate(n=Count("id")).filter(n__gt=1).state),
     # What rows become changes the text only through the joined columns it reads.
     "shape": lambda m: (base(m).state, base(m).state.evolve(shape="tuples")),
 }

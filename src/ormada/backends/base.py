@@ -12,13 +12,14 @@ from collections.abc import AsyncIterator, Callable, Generator, Iterator, Mappin
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from ormada.errors import QueryError
+from ormada.errors import NotSupported, QueryError
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
     from ormada._info import ModelInfo
     from ormada._url import DatabaseURL
+    from ormada.query.aggregates import AggregateSpec
     from ormada.query.state import QueryState
     from ormada.schema import ColumnSchema
 
@@ -63,10 +64,12 @@ class Statement:
 
 @dataclass(frozen=True, slots=True)
 class Compiled:
-    """A compiled read: the statement and the columns its rows hold, in order."""
+    """A compiled read: the statement and the columns its rows hold, in order; after
+    them, the annotations' values, read by ``annotations`` (their decoders)."""
 
     statement: Statement
     columns: tuple[ColumnSchema, ...]
+    annotations: tuple[Callable[[Any], Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +110,7 @@ class Capabilities:
     """What a backend can do; shared code branches on these, never on a backend's name."""
 
     returning: bool = True
+    group_by: bool = True  # annotate(): aggregates per group
     savepoints: bool = True
     transactions: bool = True
     joins: bool = True
@@ -236,6 +240,17 @@ class Backend(ABC):
     @abstractmethod
     def select(self, info: ModelInfo, state: QueryState) -> Compiled:
         """The read a QuerySet describes."""
+
+    def aggregate(self, info: ModelInfo, state: QueryState,
+                  specs: tuple[AggregateSpec, ...]) -> tuple[Statement, tuple[Decoder, ...]]:
+        """The one-row read of ``specs`` over the rows ``state`` selects, and the decoder
+        of each value it returns (a backend's value becomes the aggregate's Python type).
+
+        Raises:
+            NotSupported: the backend cannot compute one of them.
+        """
+        raise NotSupported(f"{info.name}.aggregate(): {self.name} computes no aggregates; "
+                           "read the values and aggregate them in Python")
 
     def keyed_select(self, info: ModelInfo, fields: tuple[str, ...]) -> KeyedSelect | None:
         """A cached plan for ``filter(f1=v1, …)[:2]`` reading whole rows, where every name

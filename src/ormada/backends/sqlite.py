@@ -57,7 +57,13 @@ class SqliteBackend(SqlBackend):
     """SQLite through sqlite3 (sync) and aiosqlite (async)."""
 
     name = "sqlite"
-    supports = Capabilities(server_side_cursors=False, max_params=32_000)
+    supports = Capabilities(server_side_cursors=False, max_params=32_000, extra={
+        # FILTER (WHERE …) on aggregates came in SQLite 3.30; before it, CASE WHEN.
+        "aggregate_filter": sqlite3.sqlite_version_info >= (3, 30, 0),
+        # Decimals are stored as floats: sum them exactly in Python (backends/_sql/aggregates.py).
+        "decimal_text_sum": True,
+        "variance": False,  # no var_pop/stddev_pop
+    })
     begin_statement = "BEGIN IMMEDIATE"  # take the write lock up front: no deadlock on lock upgrade
     encoders = codecs.SQLITE_ENCODERS
     decoders = codecs.SQLITE_DECODERS

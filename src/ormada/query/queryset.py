@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Generator, Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from ormada import _aggregating as aggregating
 from ormada import _operations as ops
 from ormada._joins import ModelScope, lookup_paths, resolve_joins
 from ormada._prefetch import plan as prefetch_plan
-from ormada._prefetch import prefetch
+from ormada._prefetch import then_prefetch
 from ormada._registry import info_of
 from ormada.backends.base import Statement
 from ormada.database import get_database
 from ormada.errors import QueryError
+from ormada.query.aggregates import Aggregate
 from ormada.query.cql_options import CqlOptions
 from ormada.query.expressions import Junction, Lookup, Node, Q, RawLookups, is_expression
 from ormada.query.resolve import check_assigned_expression, column_of, conjoin, resolve, validate_value
@@ -78,17 +80,29 @@ class QuerySet(CqlOptions, Generic[M]):
         """Rows matching every lookup (``year__gte=1960``, ``author__name__icontains="le"``)
         and Q object. A lookup across a reverse relation (``books__year=1969``) joins its
         rows, so an owner matching through several appears once per row: add ``distinct()``."""
-        node = self._node(q, lookups)
-        return self._clone() if node is None else self._narrowed(node)
+        base, lookups = self._having(lookups, False)
+        node = base._node(q, lookups)
+        return base._clone() if node is None else base._narrowed(node)
 
     def exclude(self, *q: Q, **lookups: Any) -> Self:
         """Rows that do not match the lookups taken together."""
-        node = self._node(q, lookups)
+        base, lookups = self._having(lookups, True)
+        node = base._node(q, lookups)
         if node is None:
-            return self._clone()
+            return base._clone()
         negated = Junction("and", (node,), negated=True) if not isinstance(node, Junction) else \
             Junction(node.connector, node.children, not node.negated)
-        return self._narrowed(negated)
+        return base._narrowed(negated)
+
+    def _having(self, lookups: dict[str, Any], negated: bool) -> tuple[Self, dict[str, Any]]:
+        """Lookups on annotations (``n__gt=2``) filter groups (HAVING); the rest, rows."""
+        having, rest = aggregating.split_having(self._info, self.state, lookups, negated)
+        return (self if having is self.state.having else self._clone(having=having)), rest
+
+    def annotate(self, **named: Aggregate) -> Self:
+        """Rows with aggregates as attributes or keys (``annotate(n=Count("books")).filter(n__gt=2)``);
+        after ``values("genre")``, grouped by those fields."""
+        return self._clone(**aggregating.annotated(info_of, self._info, self.state, named, self._filter_of))
 
     def _narrowed(self, new: Node) -> Self:
         """A copy filtering by ``new`` too, with the joins its lookups cross.
@@ -231,6 +245,8 @@ class QuerySet(CqlOptions, Generic[M]):
             QueryError: a field or a relation on a path does not exist.
         """
         info = self._info
+        if self.state.annotations:  # annotation names are no fields
+            fields = tuple(f for f in fields if f not in aggregating.annotation_names(self.state))
         paths = [f.rpartition("__")[0] for f in fields if f not in info.table.by_name and "__" in f]
         joins = resolve_joins(info_of, info, paths, self.state.joins, False) if paths else self.state.joins
         ends = {join.path: join.target for join in joins}
@@ -315,7 +331,7 @@ class QuerySet(CqlOptions, Generic[M]):
     # -- inspecting ----------------------------------------------------------
     def statement(self) -> Statement:
         """Exactly what the read will send: ``.text`` and ``.params``. Nothing is sent."""
-        return self._db.backend.select(self._info, self.state).statement
+        return ops.read(self._db.backend, self._info, self.state).statement
 
     def explain(self) -> str:
         """The database's plan for this query, as text."""
@@ -334,8 +350,8 @@ class QuerySet(CqlOptions, Generic[M]):
         """The read of ``state``; with ``limit(0)`` the answer (no rows) is known without
         asking, and CQL refuses ``LIMIT 0``."""
         if state.limit == 0:
-            return _answered([])
-        return _then_prefetch(db, self._info, state, ops.fetch(db.backend, self._info, state))
+            return ops.answered([])
+        return then_prefetch(db.backend, info_of, self._info, state, ops.fetch(db.backend, self._info, state))
 
     def all(self) -> list[M]:
         """Every matching row."""
@@ -401,7 +417,19 @@ class QuerySet(CqlOptions, Generic[M]):
                 else:
                     return ops.keyed_get(db.backend, info, plan, checked, missing_ok)
         qs = self.filter(*q, **lookups) if q or lookups else self
-        return _then_prefetch(db, info, qs.state, ops.get(db.backend, info, qs.state, missing_ok))
+        return then_prefetch(db.backend, info_of, info, qs.state, ops.get(db.backend, info, qs.state, missing_ok))
+
+    def aggregate(self, *args: Aggregate, **named: Aggregate) -> dict[str, Any]:
+        """The aggregates of the matching rows by name (``aggregate(total=Sum("amount"))``; a
+        positional one is keyed ``amount__sum``); over no rows Count gives 0, the others None."""
+        db = self._db
+        return db.run(self._aggregate(db, args, named))
+
+    def _aggregate(self, db: Database, args: tuple[Aggregate, ...], named: dict[str, Aggregate]) -> ops.Operation:
+        return aggregating.planned(db.backend, info_of, self._info, self.state, args, named, self._filter_of)
+
+    def _filter_of(self, q: Q) -> Node | None:  # an aggregate's filter=Q(...), resolved as filter() does
+        return self._node((q,), {})  # type: ignore[no-any-return]
 
     def count(self) -> int:
         """How many rows match."""
@@ -409,10 +437,10 @@ class QuerySet(CqlOptions, Generic[M]):
         return db.run(self._count(db))  # type: ignore[no-any-return]
 
     def _count(self, db: Database) -> ops.Operation:
-        return _answered(0) if self.state.limit == 0 else ops.count(db.backend, self._info, self.state)
+        return ops.answered(0) if self.state.limit == 0 else ops.count(db.backend, self._info, self.state)
 
     def _exists(self, db: Database) -> ops.Operation:
-        return _answered(False) if self.state.limit == 0 else ops.exists(db.backend, self._info, self.state)
+        return ops.answered(False) if self.state.limit == 0 else ops.exists(db.backend, self._info, self.state)
 
     def exists(self) -> bool:
         """Whether any row matches."""
@@ -467,9 +495,9 @@ class QuerySet(CqlOptions, Generic[M]):
         db, info, state = self._db, self._info, self.state
         compiled = ops.read(db.backend, info, state)
         for rows in db.stream(compiled.statement, chunk_size):
-            chunk = ops.rows_as_asked(db.backend, info, state, compiled.columns, rows)
+            chunk = ops.rows_as_asked(db.backend, info, state, compiled.columns, rows, compiled.annotations)
             # Relations are prefetched chunk by chunk, so memory stays bounded (Django's way).
-            yield from db.run(_then_prefetch(db, info, state, _answered(chunk)))
+            yield from db.run(then_prefetch(db.backend, info_of, info, state, ops.answered(chunk)))
 
     def get_or_create(self, defaults: dict[str, Any] | None = None, **lookups: Any) -> tuple[M, bool]:
         """The matching row, or a new one made from the lookups and ``defaults``;
@@ -522,6 +550,11 @@ class QuerySet(CqlOptions, Generic[M]):
         db = self._db
         return await db.arun(self._count(db))
 
+    async def aaggregate(self, *args: Aggregate, **named: Aggregate) -> dict[str, Any]:
+        """The async twin of :meth:`aggregate`."""
+        db = self._db
+        return await db.arun(self._aggregate(db, args, named))
+
     async def aexists(self) -> bool:
         """The async twin of :meth:`exists`."""
         db = self._db
@@ -544,8 +577,8 @@ class QuerySet(CqlOptions, Generic[M]):
         db, info, state = self._db, self._info, self.state
         compiled = ops.read(db.backend, info, state)
         async for rows in db.astream(compiled.statement, chunk_size):
-            chunk = ops.rows_as_asked(db.backend, info, state, compiled.columns, rows)
-            for item in await db.arun(_then_prefetch(db, info, state, _answered(chunk))):
+            chunk = ops.rows_as_asked(db.backend, info, state, compiled.columns, rows, compiled.annotations)
+            for item in await db.arun(then_prefetch(db.backend, info_of, info, state, ops.answered(chunk))):
                 yield item
 
     async def aget_or_create(self, defaults: dict[str, Any] | None = None, **lookups: Any) -> tuple[M, bool]:
@@ -559,27 +592,6 @@ class QuerySet(CqlOptions, Generic[M]):
         qs = self.filter(**lookups)
         db = self._db
         return await db.arun(ops.update_or_create(db.backend, self._info, qs.state, lookups, defaults), atomic=True)
-
-
-def _then_prefetch(db: Database, info: ModelInfo, state: QueryState, read: ops.Operation) -> ops.Operation:
-    """``read``, then the relations ``state`` asks for, loaded onto its instances."""
-    if not state.prefetch or state.shape != "models":
-        return read
-    return _prefetched(db, info, state, read)
-
-
-def _prefetched(db: Database, info: ModelInfo, state: QueryState, read: ops.Operation) -> ops.Operation:
-    found = yield from read
-    instances = found if isinstance(found, list) else [found] if found is not None else []
-    if instances:
-        yield from prefetch(db.backend, info_of, instances, prefetch_plan(info_of, info, state.prefetch))
-    return found
-
-
-def _answered(result: Any) -> Generator[Statement, Any, Any]:
-    """An operation whose result is known without sending anything."""
-    yield from ()
-    return result
 
 
 def _explain(db: Database, qs: QuerySet[Any]) -> Generator[Statement, Any, Any]:

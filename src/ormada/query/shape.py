@@ -38,6 +38,10 @@ class QueryShape(NamedTuple):
             ``USING TTL``, ``IF`` conditions…), as the backend reduces them.
         write: What a write sets: the shapes of ``update()``'s assignments, or an
             insert's row count, RETURNING columns and conflict handling.
+        annotations: The aggregates computed per group, as the backend flattened them
+            (function, column, filter shape), or None.
+        group_by: The fields grouped by (``values(...).annotate(...)``); None for the model's.
+        having: The filter on annotations, flattened as ``where`` is.
     """
 
     kind: str
@@ -51,6 +55,9 @@ class QueryShape(NamedTuple):
     offset: bool = False
     options: Hashable = None
     write: Hashable = None
+    annotations: Hashable = None
+    group_by: tuple[str, ...] | None = None
+    having: Hashable = None
 
 
 # The fields of QueryState that never reach a statement's text, and why.
@@ -61,7 +68,8 @@ NOT_IN_STATEMENT = {
 
 
 def read_shape(kind: str, model: Hashable, state: QueryState, where: Hashable, *,
-               options: Hashable = None, write: Hashable = None) -> QueryShape:
+               options: Hashable = None, write: Hashable = None, annotations: Hashable = None,
+               having: Hashable = None) -> QueryShape:
     """The shape of a statement built from ``state`` (a read, or an update/delete filtered by it).
 
     Args:
@@ -71,13 +79,17 @@ def read_shape(kind: str, model: Hashable, state: QueryState, where: Hashable, *
         where: The backend's flattening of ``state.where`` (it collects the values in the same walk).
         options: The backend's reduction of ``state.options`` to what changes its text.
         write: For an update, the shapes of its assignments.
+        annotations / having: The backend's flattening of ``state.annotations`` and
+            ``state.having``; without them, the state's own (plain data, hashable).
     """
     joins = state.joins
     if joins and (state.shape != "models" or kind != "select"):
         joins = filtering_only(joins)
     # tuple.__new__ skips the named tuple's own __new__, a Python frame on every statement sent.
     return _new(QueryShape, (kind, model, where, joins, state.columns, state.order_by, state.distinct,
-                             state.limit is not None, bool(state.offset), options, write))
+                             state.limit is not None, bool(state.offset), options, write,
+                             annotations if annotations is not None else (state.annotations or None),
+                             state.group_by, having if having is not None else state.having))
 
 
 _new = tuple.__new__

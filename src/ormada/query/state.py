@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from ormada.query.aggregates import AggregateSpec
 from ormada.query.expressions import Node
 
 ResultShape = Literal["models", "dicts", "tuples", "flat"]
@@ -35,6 +36,12 @@ class QueryState:
             :class:`Prefetch`; never part of the statement.
         joins: The forward relations read in the same statement (``select_related``),
             parents before children.
+        annotations: Aggregates computed per row (``annotate``), read after the row's
+            columns; each row is then a group.
+        group_by: The fields rows are grouped by when ``values(...)`` came before
+            ``annotate``; None groups by the queried model's columns (one group per row).
+        having: The filter on annotations (``filter(n__gt=2)`` after ``annotate(n=...)``),
+            lookups naming annotations; applied to groups.
     """
 
     where: Node | None = None
@@ -47,6 +54,9 @@ class QueryState:
     options: dict[str, Any] = field(default_factory=dict)
     prefetch: tuple[str | Prefetch, ...] = ()
     joins: tuple[Join, ...] = ()
+    annotations: tuple[AggregateSpec, ...] = ()
+    group_by: tuple[str, ...] | None = None
+    having: Node | None = None
 
     def evolve(self, **changes: Any) -> QueryState:
         """A copy with ``changes`` applied (``dataclasses.replace`` costs several times more)."""
@@ -141,7 +151,8 @@ class SubquerySource(Protocol):
 
 
 _set = object.__setattr__
-_FIELDS = ("where", "order_by", "limit", "offset", "columns", "shape", "distinct", "options", "prefetch", "joins")
+_FIELDS = ("where", "order_by", "limit", "offset", "columns", "shape", "distinct", "options", "prefetch", "joins",
+           "annotations", "group_by", "having")
 
 # The state of ``Model.query()``; shared, so "no filter, nothing set" is an identity test.
 EVERY_ROW = QueryState(options={})

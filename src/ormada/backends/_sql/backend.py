@@ -17,6 +17,7 @@ from ormada.errors import NotSupported
 if TYPE_CHECKING:
     from ormada._info import ModelInfo
     from ormada._url import DatabaseURL
+    from ormada.query.aggregates import AggregateSpec
     from ormada.query.state import QueryState
     from ormada.schema import ColumnSchema
 
@@ -109,6 +110,11 @@ class SqlBackend(Backend):
 
     def keyed_select(self, info: ModelInfo, fields: tuple[str, ...]) -> KeyedSelect | None:
         return self.compiler.keyed_select(info, fields)
+
+    def aggregate(self, info: ModelInfo, state: QueryState,
+                  specs: tuple[AggregateSpec, ...]) -> tuple[Statement, tuple[Decoder, ...]]:
+        self._refuse_options(info, state.options)
+        return self.compiler.aggregate(info, state, specs)
 
     def count(self, info: ModelInfo, state: QueryState) -> Statement:
         return self.compiler.count(info, state)

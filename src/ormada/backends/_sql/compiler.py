@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from ormada.backends._sql.aggregates import AnnotationCompiler
 from ormada.backends._sql.tables import build_table
-from ormada.backends._sql.where import Binds, DialectHooks, Scope, WhereCompiler, column_key
+from ormada.backends._sql.where import Binds, DialectHooks, Scope, column_key
 from ormada.backends.base import Compiled, KeyedSelect, Statement
 from ormada.errors import NotSupported, QueryError
 from ormada.query.expressions import Combined, F, Junction, Lookup
@@ -86,7 +87,7 @@ def _inner(shape: QueryShape, columns: tuple[str, ...], *, ordered: bool = False
     return shape._replace(columns=columns, order=shape.order if ordered else (), distinct=distinct)
 
 
-class SqlCompiler(WhereCompiler):
+class SqlCompiler(AnnotationCompiler):
     """Compiles and caches statements for one SQL backend and dialect."""
 
     def __init__(self, backend: DialectHooks, dialect: sa.Dialect) -> None:
@@ -139,15 +140,21 @@ class SqlCompiler(WhereCompiler):
         table = self.table(info)
         joins = shape.joins
         scope: Any = self._scope(table, joins) if joins else table
-        query = sa.select(*(scope.c[column_key(joins, name)] for name in shape.columns or info.field_names))
+        # Annotations are built first (their filters' values come first) and read last.
+        labels = self.annotation_columns(scope, shape, binds) if shape.annotations else {}
+        query = sa.select(*(scope.c[column_key(joins, name)] for name in shape.columns or info.field_names
+                            if name not in labels))
         if joins:
             query = self._joined(query, scope, joins)
         if shape.where is not None:
             query = query.where(self.build_where(scope, shape.where, binds))
+        if labels:  # after WHERE: HAVING's values come after the filters'
+            query = self.grouped(info, query, scope, shape, labels, binds)
         if shape.distinct:
             query = query.distinct()
         for item in shape.order:
-            column = scope.c[column_key(joins, item.field)]
+            column = (self.order_key(scope, shape, labels, item.field, binds) if item.field in labels
+                      else scope.c[column_key(joins, item.field)])
             query = query.order_by(column.desc() if item.descending else column.asc())
         if shape.limited:
             query = query.limit(binds(sa.Integer()))
@@ -181,14 +188,20 @@ class SqlCompiler(WhereCompiler):
         its values are appended to ``values``."""
         shape = self._read_shape("select", info, state, values)
         text, order = self._compiled(shape, lambda binds: self._select_construct(info, shape, binds))
-        return text, order, state.columns or info.field_names
+        columns = state.columns or info.field_names
+        if state.annotations:
+            names = {spec.name for spec in state.annotations}
+            columns = tuple(name for name in columns if name not in names)
+        return text, order, columns
 
     def select(self, info: ModelInfo, state: QueryState) -> Compiled:
         values: list[Any] = []
         text, order, columns = self._select_compiled(info, state, values)
         table = info.table.by_name
+        extra = self.backend.supports.extra
         return Compiled(Statement(text, _ordered(values, order)),
-                        tuple(table[name] if name in table else _joined_column(state.joins, name) for name in columns))
+                        tuple(table[name] if name in table else _joined_column(state.joins, name) for name in columns),
+                        tuple(self._aggregate_decoder(spec, extra) for spec in state.annotations))
 
     def keyed_select(self, info: ModelInfo, fields: tuple[str, ...]) -> KeyedSelect | None:
         """The plan of ``select`` for ``filter(f1=…, f2=…)`` with limit 2 on whole rows,
@@ -231,10 +244,11 @@ class SqlCompiler(WhereCompiler):
         shape = self._read_shape("count", info, state, values)
 
         def build(binds: Binds) -> Any:
-            if shape.distinct or shape.limited or shape.offset or shape.joins:
+            if shape.distinct or shape.limited or shape.offset or shape.joins or shape.annotations:
                 columns = shape.columns or info.field_names
-                keys = _inner(shape, columns if shape.distinct else info.pk or columns,
-                                  distinct=shape.distinct)
+                # One row per group: a key column of each (grouped fields, or the primary key).
+                keys = _inner(shape, columns if shape.distinct else shape.group_by or info.pk or columns,
+                              distinct=shape.distinct)
                 return sa.select(sa.func.count()).select_from(self._select_construct(info, keys, binds).subquery())
             table = self.table(info)
             query = sa.select(sa.func.count()).select_from(table)
@@ -248,8 +262,10 @@ class SqlCompiler(WhereCompiler):
 
         def build(binds: Binds) -> Any:
             one: Any = sa.literal_column("1")
-            inner = self._select_construct(info, _inner(shape, info.pk or info.field_names[:1]), binds)
-            if not (shape.limited or shape.offset or shape.joins):
+            inner = self._select_construct(info, _inner(shape, shape.group_by or info.pk or info.field_names[:1]),
+                                           binds)
+            # Annotations' values stay bound in the sub-select (with_only_columns would drop them).
+            if not (shape.limited or shape.offset or shape.joins or shape.annotations):
                 return inner.with_only_columns(one).select_from(self.table(info)).limit(one)
             return sa.select(one).select_from(inner.subquery()).limit(one)
 

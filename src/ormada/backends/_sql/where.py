@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
 
-from ormada.backends.base import Encoder
+from ormada.backends.base import Capabilities, Decoder, Encoder
 from ormada.errors import NotSupported, QueryError
 from ormada.query.expressions import Combined, F, Junction, Node
 from ormada.query.shape import QueryShape, read_shape
@@ -25,6 +25,7 @@ from ormada.schema import Kind
 
 if TYPE_CHECKING:
     from ormada._info import ModelInfo
+    from ormada.schema import ColumnSchema
 
 ARITHMETIC = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: a / b}
 COMPARE = {
@@ -85,6 +86,11 @@ class Binds:
 
 class DialectHooks(Protocol):
     """What the SQL compiler asks of its backend (``SqlBackend`` and its dialects)."""
+
+    name: str
+    supports: Capabilities
+
+    def decoder(self, column: ColumnSchema) -> Decoder | None: ...
 
     def dialect_insert(self, table: sa.Table) -> Any: ...
 
@@ -198,6 +204,9 @@ class WhereCompiler:
         """The shape of ``field__in=<QuerySet>``; the inner query's values are appended in
         the order its parameters are made (filters, then the window)."""
         state = sub.state
+        if state.annotations:  # its GROUP BY would pick the keys, its annotations would be dropped
+            raise QueryError(f"{sub!r}: a subquery reads one column and no annotations; "
+                             "drop annotate() from it, or read its keys first")
         if state.limit is None and not state.offset:
             state = state.evolve(order_by=())  # order changes which rows a window keeps, and nothing else
         return self._read_shape("subquery", sub.target, state.evolve(columns=(sub.column,)), values)
@@ -316,10 +325,22 @@ class WhereCompiler:
     def _read_shape(self, kind: str, info: ModelInfo, state: QueryState, values: list[Any],
                     write: Hashable = None) -> QueryShape:
         """The shape of a statement built from ``state``; its values are appended to
-        ``values`` in the order its parameters are made (filters, then the window)."""
+        ``values`` in the order its parameters are made (annotations, filters, the filter
+        on annotations, then the window)."""
+        annotations = having = None
+        if state.annotations:
+            annotations = self.flatten_annotations(info, state, values)
         where = None if state.where is None else self.flatten(info, state.where, values, state.joins)
+        if state.having is not None:
+            having = self.flatten_having(info, state, state.having, values)
         if state.limit is not None:
             values.append(state.limit)
         if state.offset:
             values.append(state.offset)
-        return read_shape(kind, info, state, where, write=write)
+        return read_shape(kind, info, state, where, write=write, annotations=annotations, having=having)
+
+    def flatten_annotations(self, info: ModelInfo, state: QueryState, values: list[Any]) -> Hashable:
+        raise NotImplementedError  # AggregateCompiler's
+
+    def flatten_having(self, info: ModelInfo, state: QueryState, node: Node, values: list[Any]) -> Hashable:
+        raise NotImplementedError  # AggregateCompiler's

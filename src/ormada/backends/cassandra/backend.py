@@ -21,19 +21,21 @@ from ormada.backends.base import (
     SyncPool,
 )
 from ormada.backends.cassandra import codecs, ddl, migrate
-from ormada.backends.cassandra.compiler import compile_read, keyed_read, where_lookups
+from ormada.backends.cassandra.compiler import compile_aggregate, compile_read, keyed_read, where_lookups
 from ormada.backends.cassandra.executor import CassandraAsyncPool, CassandraSyncPool, SessionHolder
 from ormada.backends.cassandra.statements import CqlStatement, TemplateCache
 from ormada.backends.cassandra.tables import CqlTable, build_table
 from ormada.backends.cassandra.types import user_types
 from ormada.backends.cassandra.writes import compile_delete, compile_insert, compile_update, compile_update_rows
 from ormada.errors import ConfigurationError, NotSupported
+from ormada.schema import Kind
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
     from ormada._info import ModelInfo
     from ormada._url import DatabaseURL
+    from ormada.query.aggregates import AggregateSpec
     from ormada.query.state import QueryState
     from ormada.schema import ColumnSchema
 
@@ -45,7 +47,8 @@ class CassandraBackend(Backend):
 
     name = "cassandra"
     supports = Capabilities(
-        returning=False, savepoints=False, transactions=False, joins=False, or_filters=False, upsert=True,
+        returning=False, group_by=False, savepoints=False, transactions=False, joins=False, or_filters=False,
+        upsert=True,
         server_side_cursors=True, json_contains=False, rowcount=False, max_params=65_535, metadata=False,
         extra={"ttl": True, "lwt": True, "batches": True, "counters": True, "paging_state": True,
                "natural_order": True, "decode_nulls": True},
@@ -90,6 +93,11 @@ class CassandraBackend(Backend):
                 del self._keyed[next(iter(self._keyed))]
             plan = self._keyed[key] = keyed_read(self.table(info), fields, info.name, info.database)
             return plan
+
+    def aggregate(self, info: ModelInfo, state: QueryState,
+                  specs: tuple[AggregateSpec, ...]) -> tuple[Statement, tuple[Decoder, ...]]:
+        statement = compile_aggregate(self.templates, self.table(info), state, specs, info.database)
+        return statement, tuple(_aggregate_decoder(self, spec) for spec in specs)
 
     def count(self, info: ModelInfo, state: QueryState) -> Statement:
         return _named(info, compile_read(self.templates, self.table(info), state, "count", info.database)[0])
@@ -258,3 +266,14 @@ def _named(info: ModelInfo, statement: CqlStatement) -> CqlStatement:
     """The statement, marked with its model so that a refusal from the server names it."""
     statement.model = info.name
     return statement
+
+
+def _aggregate_decoder(backend: CassandraBackend, spec: AggregateSpec) -> Decoder:
+    if spec.function == "count":
+        return lambda v: 0 if v is None else int(v)
+    if spec.function == "sum" and spec.kind is not Kind.DECIMAL and spec.kind is not Kind.FLOAT64:
+        return lambda v: None if v is None else int(v)
+    if spec.function == "avg" and spec.kind is not Kind.DECIMAL:
+        return lambda v: None if v is None else float(v)
+    decode = backend.decoder(spec.column) if spec.column is not None else None
+    return (lambda v: v) if decode is None else (lambda v: None if v is None else decode(v))

@@ -25,6 +25,7 @@ from ormada.backends.cassandra.where import (
     token_lookups,
 )
 from ormada.errors import NotSupported, QueryError
+from ormada.query.aggregates import AggregateSpec
 from ormada.query.expressions import Lookup
 from ormada.query.shape import QueryShape, read_shape
 from ormada.query.state import QueryState
@@ -277,3 +278,55 @@ def keyed_read(table: CqlTable, fields: tuple[str, ...], model: str, database: s
     # The values come per call, in the order of ``fields``, which is the markers' order.
     template = _build_select(table, QueryState(), [Lookup(name, "exact", None) for name in fields], "select")
     return CqlKeyedSelect(template.text, template.encode, template.columns, True, template.types, model, database)
+
+
+# CQL's sum() and avg() keep the column's type: an int sum may overflow and an int mean is
+# truncated, so those read the values as varint / double.
+_SUM_AS = {Kind.INT16: "varint", Kind.INT32: "varint", Kind.INT64: "varint"}
+_AVG_AS = {Kind.INT16: "double", Kind.INT32: "double", Kind.INT64: "double", Kind.FLOAT64: "double"}
+
+
+def _selector(table: CqlTable, spec: AggregateSpec) -> str:
+    if spec.field == "*":
+        return "count(*)"
+    column = table.ident(spec.field)
+    cast = (_SUM_AS if spec.function == "sum" else _AVG_AS if spec.function == "avg" else {}).get(spec.kind)  # type: ignore[arg-type]
+    return f"{spec.function}(CAST({column} AS {cast}))" if cast else f"{spec.function}({column})"
+
+
+def compile_aggregate(cache: TemplateCache, table: CqlTable, state: QueryState, specs: tuple[AggregateSpec, ...],
+                      database: str | None) -> CqlStatement:
+    """``SELECT count(*), sum(…) … FROM … WHERE …``: CQL's own aggregates over the rows the
+    query's WHERE allows, then ``count(*)`` (CQL sums no rows to 0, which is read as None).
+
+    Raises:
+        NotSupported: what CQL cannot aggregate (StdDev/Variance, distinct=, filter=, fields
+            across relations, a limited or distinct query), saying what to do instead.
+    """
+    model = table.model_name
+    _check_read(table, state)
+    for spec in specs:
+        why = ("CQL has no such aggregate" if spec.function in ("stddev", "variance") else
+               "CQL aggregates take no DISTINCT" if spec.distinct else
+               "CQL aggregates take no FILTER" if spec.filter is not None else
+               "CQL has no joins" if "__" in spec.field else None)
+        if why is not None:
+            raise NotSupported(f"{model}.aggregate({spec.name}): {why}; read the values (values_list(..., "
+                               "flat=True)) and aggregate them in Python, or keep the figure in a counter table")
+    if state.distinct or state.limit is not None or state.options.get("per_partition_limit") is not None:
+        raise NotSupported(f"{model}.aggregate(): CQL aggregates every row the WHERE matches, whatever a "
+                           "LIMIT or DISTINCT says; read the rows and aggregate them in Python")
+    lookups = where_lookups(table, state)
+    key = _shape("aggregate", table, state, lookups)._replace(
+        write=tuple((spec.function, spec.field, spec.kind) for spec in specs))
+
+    def build() -> Template:
+        select = _build_select(table, state.evolve(order_by=()), lookups, "count")
+        head = "SELECT " + ", ".join(_selector(table, spec) for spec in specs) + ", count(*)"
+        return Template(head + select.text.removeprefix("SELECT count(*)"), select.markers, (), "rows")
+
+    template = cache.get(key, build)
+    statement = bind(template, _values(state, lookups, "aggregate"), database=database, options=state.options,
+                     read=True, idempotent=True)
+    statement.model = model
+    return statement
