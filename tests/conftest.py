@@ -27,8 +27,24 @@ PG_PORT = int(os.environ.get("ORMADA_PG_PORT", "5432"))
 PG_URL = f"postgresql://postgres@{PG_HOST}:{PG_PORT}/test"
 PG_START = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start (or: make services)"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+MY_HOST = os.environ.get("ORMADA_MYSQL_HOST", "127.0.0.1")
+MY_PORT = int(os.environ.get("ORMADA_MYSQL_PORT", "3306"))
+MY_START = "make services (or: sudo bash scripts/services.sh mariadb)"
 
-BACKENDS = ["sqlite", "postgresql"]
+BACKENDS = ["sqlite", "postgresql", "mysql"]
+
+# Test modules that do not run on MySQL/MariaDB yet, each with the reason; the list
+# is what is left to do for that backend.
+MYSQL_NOT_YET: dict[str, str] = {
+    "test_column_names": "its raw SQL quotes identifiers with double quotes, which MySQL reads as strings "
+                         "(without ANSI_QUOTES), and it has no MySQL DDL for its legacy tables",
+    "test_metadata": "Alembic compares through a SQLAlchemy engine URL, which has no MySQL driver mapping yet",
+    "test_raw_statements": "execute_script() needs multi-statement support (off on MySQL connections); "
+                           "execute() of two statements is not refused yet",
+    "test_sqlite_datetimes": "writes datetimes as text with offsets, which MySQL's DATETIME refuses",
+    "test_subqueries": "MariaDB and MySQL refuse LIMIT inside an IN subquery; the SELECT compiler does not "
+                       "rewrite it into a derived table yet",
+}
 MODES = ["sync", "async"]
 
 
@@ -65,9 +81,39 @@ def pg_schema() -> Iterator[str]:
             admin.execute(f'DROP SCHEMA "{name}" CASCADE')
 
 
+def _mysql_admin() -> Any:
+    import pymysql
+
+    return pymysql.connect(host=MY_HOST, port=MY_PORT, user="root", password="", autocommit=True,
+                           connect_timeout=5)
+
+
+@pytest.fixture
+def mysql_database() -> Iterator[str]:
+    """A fresh MySQL/MariaDB database (what PostgreSQL calls a schema), dropped afterwards."""
+    import pymysql
+
+    try:
+        admin = _mysql_admin()
+    except pymysql.err.OperationalError as exc:
+        unreachable(f"MariaDB on {MY_HOST}:{MY_PORT}", MY_START, exc)
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with admin, admin.cursor() as cursor:
+        cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+        try:
+            yield name
+        finally:
+            cursor.execute(f"DROP DATABASE `{name}`")
+
+
 def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'test.db'}"
+    if backend == "mysql":
+        module = request.node.module.__name__.rsplit(".", 1)[-1]
+        if module in MYSQL_NOT_YET:  # pragma: no cover - deselected by pytest_collection_modifyitems
+            pytest.fail(f"{module} does not run on MySQL yet: {MYSQL_NOT_YET[module]}")
+        return f"mysql://root@{MY_HOST}:{MY_PORT}/{request.getfixturevalue('mysql_database')}"
     schema = request.getfixturevalue("pg_schema")
     return f"{PG_URL}?schema={schema}"
 
@@ -132,3 +178,14 @@ class Api:
 @pytest.fixture(params=MODES)
 def api(request: pytest.FixtureRequest) -> Api:
     return Api(str(request.param))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leaves out the MySQL runs of the modules in :data:`MYSQL_NOT_YET`, visibly."""
+    left_out = [item for item in items if getattr(item, "callspec", None) is not None
+                and item.callspec.params.get("backend") == "mysql"
+                and item.module is not None and item.module.__name__.rsplit(".", 1)[-1] in MYSQL_NOT_YET]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        chosen = set(map(id, left_out))
+        items[:] = [item for item in items if id(item) not in chosen]

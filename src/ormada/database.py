@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 BACKENDS = {
     "sqlite": "ormada.backends.sqlite:SqliteBackend",
     "postgresql": "ormada.backends.postgresql:PostgresBackend",
+    "mysql": "ormada.backends.mysql:MysqlBackend",
     "cassandra": "ormada.backends.cassandra:CassandraBackend",
 }
 

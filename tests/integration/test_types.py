@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -65,6 +67,10 @@ def expected(row: dict[str, Any]) -> dict[str, Any]:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(row=values)
 async def test_values_round_trip(db: ormada.Database, api: Api, row: dict[str, Any]) -> None:
+    if row["f"] is not None and math.isinf(row["f"]) and not db.backend.supports.float_infinity:
+        with pytest.raises(ormada.DataError, match=r"Everything\.f: -?inf cannot be stored"):
+            await api(Everything, "create", **row)
+        row = {**row, "f": None}
     created = await api(Everything, "create", **row)
     loaded = await api(Everything, "get", id=created.id)
     dumped = loaded.model_dump()
@@ -79,6 +85,17 @@ async def test_values_round_trip(db: ormada.Database, api: Api, row: dict[str, A
         if row[field] is not None:
             assert await api(Everything.filter(id=created.id, **{field: row[field]}), "exists")
     assert await api(loaded, "save") is loaded
+
+
+async def test_infinite_floats_round_trip_or_are_refused(db: ormada.Database, api: Api) -> None:
+    for value in (math.inf, -math.inf):
+        if db.backend.supports.float_infinity:
+            created = await api(Everything, "create", f=value)
+            assert (await api(Everything, "get", id=created.id)).f == value
+        else:
+            with pytest.raises(ormada.DataError, match=r"Everything\.f: -?inf cannot be stored"):
+                await api(Everything, "create", f=value)
+    assert await api(Everything.filter(f=1.5), "count") == 0
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

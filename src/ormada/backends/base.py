@@ -119,6 +119,7 @@ class Capabilities:
     server_side_cursors: bool = False
     json_contains: bool = True
     rowcount: bool = True  # writes report how many rows they touched
+    float_infinity: bool = True  # float columns hold inf and -inf (MySQL's DOUBLE does not)
     max_params: int = 32_000
     metadata: bool = True  # keeps its tables as SQLAlchemy metadata (what Alembic compares)
     extra: dict[str, Any] = field(default_factory=dict)

@@ -48,6 +48,18 @@ class SqlBackend(Backend):
         """The dialect's INSERT construct that knows ON CONFLICT."""
         raise NotImplementedError
 
+    def insert_skipping(self, table: sa.Table) -> Any:
+        """An INSERT that skips rows whose key is taken (``ON CONFLICT DO NOTHING``)."""
+        return self.dialect_insert(table).on_conflict_do_nothing()
+
+    def insert_updating(self, table: sa.Table, values: Any, conflict: tuple[str, ...],
+                        update: tuple[str, ...]) -> Any:
+        """An INSERT of ``values`` that updates the ``update`` columns of a row whose
+        ``conflict`` columns collide (``ON CONFLICT … DO UPDATE``)."""
+        query = self.dialect_insert(table).values(values)
+        return query.on_conflict_do_update(index_elements=[table.c[c] for c in conflict],
+                                           set_={c: query.excluded[c] for c in update})
+
     # -- values ----------------------------------------------------------
     def encoder(self, info: ModelInfo, column: ColumnSchema) -> Encoder | None:
         return codecs.make_encoder(self.encoders, info.name, column)

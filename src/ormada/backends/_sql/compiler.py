@@ -354,7 +354,7 @@ class SqlCompiler(AnnotationCompiler):
 
         def build(binds: Binds) -> Any:
             table = self.table(info)
-            query = self.backend.dialect_insert(table).on_conflict_do_nothing() if skip_existing else sa.insert(table)
+            query = self.backend.insert_skipping(table) if skip_existing else sa.insert(table)
             if columns:
                 query = query.values(self._insert_values(info, columns, n_rows, binds))
             elif n_rows != 1:
@@ -407,11 +407,9 @@ class SqlCompiler(AnnotationCompiler):
 
         def build(binds: Binds) -> Any:
             table = self.table(info)
-            query = self.backend.dialect_insert(table).values(self._insert_values(info, columns, len(rows), binds))
             # A no-op update where none is asked for, so RETURNING yields every row.
-            targets = update or conflict[:1]
-            query = query.on_conflict_do_update(index_elements=[table.c[c] for c in conflict],
-                                                set_={c: query.excluded[c] for c in targets})
+            query = self.backend.insert_updating(table, self._insert_values(info, columns, len(rows), binds),
+                                                 conflict, update or conflict[:1])
             return query.returning(*(table.c[n] for n in returning)) if returning else query
 
         return self._statement(key, build, values, "rows" if returning else "rowcount")

@@ -5,10 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.types import UserDefinedType
 
 from ormada.schema import ColumnSchema, Kind, LogicalType, TableSchema
+
+# MySQL and MariaDB: the two names SQLAlchemy's dialect goes by.
+MYSQL = ("mysql", "mariadb")
+# A key on TEXT needs a prefix length on MySQL, so an unbounded text column that is part
+# of a key or index is a VARCHAR there: 255 utf8mb4 characters (1,020 bytes) fit InnoDB's
+# 3,072-byte key limit several times over.
+MYSQL_KEYED_TEXT = 255
 
 JSON_KINDS = frozenset({Kind.JSON, Kind.LIST, Kind.SET, Kind.MAP, Kind.TUPLE, Kind.USER_TYPE, Kind.VECTOR})
 
@@ -25,8 +32,9 @@ class NamedType(UserDefinedType[Any]):
         return self.name
 
 
-def sa_type(ltype: LogicalType, generated: bool = False) -> sa.types.TypeEngine[Any]:
-    """The SQLAlchemy type for a logical type; dialects render it."""
+def sa_type(ltype: LogicalType, generated: bool = False, keyed: bool = False) -> sa.types.TypeEngine[Any]:
+    """The SQLAlchemy type for a logical type; dialects render it. ``keyed``: the column
+    is part of a key or an index."""
     if ltype.db_type is not None:
         return NamedType(ltype.db_type)
     kind = ltype.kind
@@ -40,21 +48,26 @@ def sa_type(ltype: LogicalType, generated: bool = False) -> sa.types.TypeEngine[
     if kind is Kind.FLOAT64:
         return sa.Double()
     if kind is Kind.DECIMAL:
-        return sa.Numeric(ltype.precision, ltype.scale, asdecimal=True)
+        numeric = sa.Numeric(ltype.precision, ltype.scale, asdecimal=True)
+        # MySQL's bare DECIMAL is DECIMAL(10, 0), which would round every fraction away.
+        return numeric if ltype.precision is not None else numeric.with_variant(mysql.DECIMAL(65, 30), *MYSQL)
     if kind is Kind.BOOL:
         return sa.Boolean()
     if kind is Kind.TEXT:
-        return sa.String(ltype.max_length) if ltype.max_length else sa.Text()
+        if ltype.max_length:
+            return sa.String(ltype.max_length)
+        return sa.Text().with_variant(sa.String(MYSQL_KEYED_TEXT) if keyed else mysql.LONGTEXT(), *MYSQL)
     if kind is Kind.BYTES:
-        return sa.LargeBinary()
+        return sa.LargeBinary().with_variant(mysql.LONGBLOB(), *MYSQL)
     if kind in (Kind.UUID, Kind.TIMEUUID):
-        return sa.Uuid(as_uuid=True)
+        # MySQL has no UUID type (MariaDB's arrived in 10.7): the canonical 36-character text.
+        return sa.Uuid(as_uuid=True).with_variant(sa.CHAR(36), *MYSQL)
     if kind is Kind.DATE:
         return sa.Date()
     if kind is Kind.TIME:
-        return sa.Time()
-    if kind is Kind.DATETIME:
-        return sa.DateTime(timezone=ltype.timezone)
+        return sa.Time().with_variant(mysql.TIME(fsp=6), *MYSQL)
+    if kind is Kind.DATETIME:  # MySQL keeps whole seconds unless asked for microseconds
+        return sa.DateTime(timezone=ltype.timezone).with_variant(mysql.DATETIME(fsp=6), *MYSQL)
     if kind is Kind.INET:
         return sa.String(45).with_variant(postgresql.INET(), "postgresql")
     if kind is Kind.DURATION:  # microseconds on SQLite, INTERVAL on PostgreSQL
@@ -70,9 +83,10 @@ def sa_type(ltype: LogicalType, generated: bool = False) -> sa.types.TypeEngine[
     raise AssertionError(f"no SQL type for {kind}")  # pragma: no cover - every kind is listed
 
 
-def sa_column(column: ColumnSchema) -> sa.Column[Any]:
+def sa_column(column: ColumnSchema, keyed: bool = False) -> sa.Column[Any]:
     """The SQLAlchemy column for a schema column."""
     args: list[Any] = []
+    keyed = keyed or column.key is not None or column.unique or column.indexed or column.foreign_key is not None
     if column.foreign_key is not None:
         table, target, on_delete = column.foreign_key
         # The target is a column name, which may differ from the field (the key) it belongs to.
@@ -83,7 +97,7 @@ def sa_column(column: ColumnSchema) -> sa.Column[Any]:
     # names (and the dialect quotes) the column.
     return sa.Column(
         column.column_name,
-        sa_type(column.type, column.generated),
+        sa_type(column.type, column.generated, keyed),
         *args,
         primary_key=column.key is not None,
         nullable=column.nullable and column.key is None,
@@ -101,7 +115,11 @@ def build_table(schema: TableSchema, metadata: sa.MetaData) -> sa.Table:
     if existing is not None:
         return existing
     # RETURNING is asked for explicitly, never added behind the caller's back.
-    table = sa.Table(schema.name, metadata, *(sa_column(c) for c in schema.columns), implicit_returning=False)
+    in_indexes = {name for index in schema.indexes for name in index.columns}
+    # utf8mb4_bin on MySQL/MariaDB: text compares as on PostgreSQL and SQLite, so ``exact``
+    # and unique keys are case-sensitive (the i… lookups fold case themselves).
+    table = sa.Table(schema.name, metadata, *(sa_column(c, c.name in in_indexes) for c in schema.columns),
+                     implicit_returning=False, mysql_charset="utf8mb4", mysql_collate="utf8mb4_bin")
     for column in schema.columns:
         if column.unique and column.unique_name is not None:
             table.append_constraint(sa.UniqueConstraint(table.c[column.name], name=column.unique_name))

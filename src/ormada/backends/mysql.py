@@ -1,0 +1,284 @@
+"""MySQL and MariaDB: PyMySQL for sync, asyncmy for async.
+
+Both drivers take the same ``%s`` text, which SQLAlchemy's MySQL dialect renders.
+Every connection runs in strict mode (``STRICT_ALL_TABLES``: a value that does not fit
+is an error, never truncated), in UTC, with ``utf8mb4``; tables are ``utf8mb4_bin``
+(see :mod:`ormada.backends._sql.tables`), so text compares case-sensitively, as on
+PostgreSQL and SQLite.
+
+Where the two servers differ the backend learns it at connect, as data: MariaDB from
+10.5 has ``INSERT … RETURNING``; elsewhere generated keys come from the driver's
+``lastrowid``, for a multi-row INSERT as the first key and the row count when the
+server hands out consecutive keys (``innodb_autoinc_lock_mode`` 0 or 1), row by row
+otherwise. UUIDs are stored as ``CHAR(36)``, their canonical text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import json
+import math
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql as mysql_dialect
+
+from ormada.backends._mysql_io import (
+    SERVER_QUERY,
+    AsyncmyConnection,
+    PyMysqlConnection,
+    ServerInfo,
+    first_line,
+    server_info,
+)
+from ormada.backends._options import positive_number, read_options, text, whole_number
+from ormada.backends._pool import DEFAULT_ACQUIRE_TIMEOUT, SimpleAsyncPool, SimpleSyncPool
+from ormada.backends._sql import codecs
+from ormada.backends._sql.backend import SqlBackend
+from ormada.backends._sql.where import Binds
+from ormada.backends.base import AsyncConnection, Capabilities, Encoder, Statement, SyncConnection
+from ormada.errors import ConfigurationError, ConnectionFailed, DataError, NotSupported
+from ormada.schema import ColumnSchema, Kind, LogicalType
+
+if TYPE_CHECKING:
+    from ormada._info import ModelInfo
+    from ormada._url import DatabaseURL
+
+# Set on every connection: strict for all tables (not only transactional ones), no zero dates.
+SQL_MODE = "STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
+INIT_COMMAND = f"SET SESSION sql_mode = '{SQL_MODE}', time_zone = '+00:00'"
+UTC = dt.UTC
+
+
+def _drivers_missing(exc: ImportError) -> ConfigurationError:
+    return ConfigurationError(f"MySQL/MariaDB needs its drivers: pip install 'ormada[mysql]' ({exc})")
+
+
+def _datetime_encoder(ltype: LogicalType) -> codecs.Codec:
+    # DATETIME holds no offset: aware values are stored in UTC, naive ones as they are.
+    if ltype.timezone:
+        return lambda v: v if v.tzinfo is None else v.astimezone(UTC).replace(tzinfo=None)
+    return lambda v: v if v.tzinfo is None else v.replace(tzinfo=None)
+
+
+def _datetime_decoder(ltype: LogicalType) -> codecs.Codec:
+    if ltype.timezone:
+        return lambda v: v.replace(tzinfo=UTC)
+    return lambda v: v
+
+
+def _time_decoder(_: LogicalType) -> codecs.Codec:
+    # The drivers read TIME as a timedelta (MySQL's TIME is a duration of up to 838 hours).
+    def decode(value: Any) -> dt.time:
+        if isinstance(value, dt.timedelta):
+            return (dt.datetime.min + value).time()
+        return value  # type: ignore[no-any-return]
+
+    return decode
+
+
+def _decimal_decoder(ltype: LogicalType) -> codecs.Codec:
+    if ltype.scale is not None:
+        return codecs._decimal_decoder(ltype)
+
+    # A DECIMAL without a scale of its own is DECIMAL(65, 30): the padding zeros go.
+    def decode(value: Any) -> Decimal:
+        text = str(value)
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return Decimal(text)
+
+    return decode
+
+
+def _finite_check(model: str, field: str) -> codecs.Codec:
+    """Refuses inf, -inf (and NaN), which MySQL's DOUBLE cannot hold, naming the field."""
+
+    def check(value: float) -> float:
+        if math.isfinite(value):
+            return value
+        raise DataError(f"{model}.{field}: {value!r} cannot be stored, as MySQL and MariaDB floats hold "
+                        "finite numbers only")
+
+    return check
+
+
+ENCODERS: dict[Kind, Any] = {
+    Kind.DATETIME: _datetime_encoder,
+    Kind.UUID: lambda _: str,
+    Kind.TIMEUUID: lambda _: str,
+    Kind.ENUM: codecs.enum_encoder,
+    Kind.INET: lambda _: str,
+    Kind.DURATION: lambda _: lambda v: v // dt.timedelta(microseconds=1),
+}
+
+DECODERS: dict[Kind, Any] = {
+    Kind.BOOL: lambda _: bool,
+    Kind.DECIMAL: _decimal_decoder,
+    Kind.UUID: lambda _: lambda v: uuid.UUID(v) if isinstance(v, str) else uuid.UUID(v.decode()),
+    Kind.TIMEUUID: lambda _: lambda v: uuid.UUID(v) if isinstance(v, str) else uuid.UUID(v.decode()),
+    Kind.DATETIME: _datetime_decoder,
+    Kind.TIME: _time_decoder,
+    Kind.ENUM: codecs.enum_decoder,
+    Kind.FLOAT64: lambda _: float,
+    Kind.INET: lambda _: ipaddress.ip_address,
+    Kind.DURATION: lambda _: lambda v: dt.timedelta(microseconds=v),
+}
+
+
+class MysqlBackend(SqlBackend):
+    """MySQL 8 and MariaDB (10.5 and later for RETURNING)."""
+
+    name = "mysql"
+    # Until a connection tells otherwise, the MySQL 8 common ground: no RETURNING.
+    supports = Capabilities(returning=False, float_infinity=False, max_params=32_000)
+    encoders = ENCODERS
+    decoders = DECODERS
+
+    def __init__(self, url: DatabaseURL) -> None:
+        super().__init__(url)
+        options = read_options(url, {"pool_size": whole_number, "pool_timeout": positive_number,
+                                     "connect_timeout": positive_number, "returning": text})
+        self.pool_size: int = options.get("pool_size", 10)
+        self.pool_timeout: float = options.get("pool_timeout", DEFAULT_ACQUIRE_TIMEOUT)
+        self.connect_timeout: float = options.get("connect_timeout", 10.0)
+        # ``?returning=off`` keeps to what MySQL 8 can do, on a MariaDB that could do more.
+        self._allow_returning = options.get("returning", "on").lower() not in ("off", "false", "0", "no")
+        self.server: ServerInfo | None = None
+
+    def encoder(self, info: ModelInfo, column: ColumnSchema) -> Encoder | None:
+        if column.type.kind is Kind.FLOAT64 and column.type.db_type is None:
+            return _finite_check(info.name, column.name)
+        return super().encoder(info, column)
+
+    def make_dialect(self) -> sa.Dialect:
+        return mysql_dialect.dialect(paramstyle="format")
+
+    def dialect_insert(self, table: sa.Table) -> Any:
+        return mysql_dialect.insert(table)
+
+    def _learn(self, server: ServerInfo) -> None:
+        """Takes in what the first connection found out about the server."""
+        if self.server == server:
+            return
+        self.server = server
+        returning = server.returning and self._allow_returning
+        self.supports = replace(type(self).supports, returning=returning)
+        # The dialect renders RETURNING only once told the server has it.
+        self.compiler.dialect.insert_returning = returning
+
+    # -- writes --------------------------------------------------------------
+    def insert_skipping(self, table: sa.Table) -> Any:
+        # A no-op update of the key instead of INSERT IGNORE, which would also turn
+        # strict mode's errors (a value too long, a missing foreign key) into warnings.
+        query = mysql_dialect.insert(table)
+        key = next(iter(table.primary_key.columns or table.c))
+        return query.on_duplicate_key_update({key.key: key})
+
+    def insert_updating(self, table: sa.Table, values: Any, conflict: tuple[str, ...],
+                        update: tuple[str, ...]) -> Any:
+        # MySQL has no conflict target: any unique key that collides updates the row.
+        query = mysql_dialect.insert(table).values(values)
+        return query.on_duplicate_key_update({c: query.inserted[c] for c in update})
+
+    def insert(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
+               returning: tuple[str, ...] = (), options: Mapping[str, Any] | None = None) -> Statement:
+        if not returning or self.supports.returning:
+            return super().insert(info, columns, rows, returning, options)
+        if len(rows) > 1 and not (self.server is not None and self.server.consecutive_keys):
+            statement = self.compiler.insert_each(info, columns, rows, ())
+        else:
+            statement = super().insert(info, columns, rows, (), options)
+        statement.fetch = "lastrowid"
+        return statement
+
+    def upsert(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
+               conflict: tuple[str, ...], update: tuple[str, ...], returning: tuple[str, ...] = ()) -> Statement:
+        if not returning or self.supports.returning:
+            return super().upsert(info, columns, rows, conflict, update, returning)
+        if returning[0] not in columns:  # generated keys to read back, of inserted and updated rows alike
+            raise NotSupported(
+                f"{info.name}.upsert() of rows without their {returning[0]!r} needs INSERT … RETURNING, which "
+                f"this server lacks (MariaDB has it from 10.5, MySQL not at all); give the rows their keys, "
+                "or use update_or_create()")
+        # The rows carry their keys, so nothing needs reading back.
+        return super().upsert(info, columns, rows, conflict, update, ())
+
+    # -- JSON lookups --------------------------------------------------------
+    def collection_item(self, info: ModelInfo, field: str, op: str, value: Any) -> Any:
+        column = info.table.by_name[field]
+        if op == "json_contains":
+            return codecs.json_adapter(Any).dump_json(value).decode()
+        if op == "contains_key":
+            return "$." + json.dumps(str(value))
+        items = column.type.items
+        item_type = items[-1].python_type if items else Any
+        return codecs.json_adapter(list[item_type]).dump_json([value]).decode()  # type: ignore[valid-type]
+
+    def collection_match(self, column: sa.ColumnElement[Any], op: str, binds: Binds, kind: str) -> Any:
+        if op == "contains_key":
+            return sa.func.json_contains_path(column, sa.literal_column("'one'"), binds(sa.String()))
+        if kind == Kind.MAP.value:  # a value among the map's values
+            return sa.func.json_contains(sa.func.json_extract(column, sa.literal_column("'$.*'")),
+                                         binds(sa.String()))
+        return sa.func.json_contains(column, binds(sa.String()))
+
+    # -- connections -----------------------------------------------------
+    def _connect_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "host": self.url.host or "localhost",
+            "port": self.url.port or 3306,
+            "user": self.url.username or "root",
+            "password": self.url.password or "",
+            "database": self.url.database,
+            "charset": "utf8mb4",
+            "autocommit": True,
+            "init_command": INIT_COMMAND,
+            "connect_timeout": self.connect_timeout,
+        }
+        return {k: v for k, v in kwargs.items() if v is not None}
+
+    def sync_pool(self) -> SimpleSyncPool:
+        try:
+            import pymysql
+        except ImportError as exc:
+            raise _drivers_missing(exc) from exc
+
+        def connect() -> SyncConnection:
+            try:
+                connection = pymysql.connect(**self._connect_kwargs())
+                with connection.cursor() as cursor:
+                    cursor.execute(SERVER_QUERY)
+                    server = server_info(cursor.fetchone())
+            except (pymysql.err.Error, OSError) as exc:
+                raise ConnectionFailed(f"could not connect to {self.url}: {first_line(exc)}") from None
+            self._learn(server)
+            return PyMysqlConnection(connection, server, str(self.url))
+
+        return SimpleSyncPool(connect, self.pool_size, str(self.url), self.pool_timeout)
+
+    def async_pool(self) -> SimpleAsyncPool:
+        try:
+            import asyncmy
+            from asyncmy import errors
+        except ImportError as exc:
+            raise _drivers_missing(exc) from exc
+
+        async def connect() -> AsyncConnection:
+            try:
+                connection = await asyncmy.connect(**self._connect_kwargs())
+                async with connection.cursor() as cursor:
+                    await cursor.execute(SERVER_QUERY)
+                    server = server_info(await cursor.fetchone())
+            except (errors.Error, OSError, TimeoutError) as exc:
+                raise ConnectionFailed(f"could not connect to {self.url}: {first_line(exc)}") from None
+            self._learn(server)
+            return AsyncmyConnection(connection, server, str(self.url))
+
+        return SimpleAsyncPool(connect, self.pool_size, str(self.url), self.pool_timeout)
+
