@@ -136,7 +136,10 @@ class MysqlBackend(SqlBackend):
 
     name = "mysql"
     # Until a connection tells otherwise, the MySQL 8 common ground: no RETURNING.
-    supports = Capabilities(returning=False, float_infinity=False, max_params=32_000)
+    supports = Capabilities(returning=False, float_infinity=False, max_params=32_000, extra={
+        "aggregate_filter": False,  # no FILTER (WHERE …) on aggregates: CASE WHEN
+        "variance_of_double": True,  # stddev/variance of integers and decimals come back rounded otherwise
+    })
     encoders = ENCODERS
     decoders = DECODERS
 

@@ -133,6 +133,9 @@ class AggregateCompiler(WhereCompiler):
             if extra.get("variance", True):
                 fn = {("stddev", False): sa.func.stddev_pop, ("stddev", True): sa.func.stddev_samp,
                       ("variance", False): sa.func.var_pop, ("variance", True): sa.func.var_samp}[function, sample]
+                if extra.get("variance_of_double"):
+                    # MariaDB gives the variance of exact values as a DECIMAL of four places.
+                    value = value * sa.literal_column("1e0")
                 return call(fn, value)
             x = sa.cast(value, sa.Float())
             n = call(sa.func.count, x)
