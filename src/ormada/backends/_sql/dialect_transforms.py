@@ -94,12 +94,10 @@ class SqliteTransforms:
 
     def json_has_values(self, path: tuple[str | int, ...], op: str, keys: tuple[str, ...],
                         model: str, field: str) -> list[Any]:
-        base = sqlite_json_path(path, model, field)
-        return [base + _sqlite_step(key, model, field) for key in keys]
+        return [_sqlite_step(key, model, field) for key in keys]
 
     def json_has(self, column: Any, path: Any, op: str, n: int, binds: Bind) -> Any:
-        # The document's own path is bound but unused: each key's full path follows it.
-        tests = [sa.func.json_type(column, binds(sa.String())).is_not(None) for _ in range(n)]
+        tests = [sa.func.json_type(column, path.concat(binds(sa.String()))).is_not(None) for _ in range(n)]
         if not tests:
             return sa.true() if op == "has_keys" else sa.false()
         return sa.or_(*tests) if op == "has_any_keys" else sa.and_(*tests)
@@ -196,7 +194,7 @@ class PostgresTransforms:
         return [str(step) for step in path] if path else None  # the whole document needs no path
 
     def json_at(self, column: Any, path: Any) -> Any:
-        return column if path is None else column.op("#>")(path)
+        return column if path is None else column.op("#>", return_type=pg.JSONB())(path)
 
     def json_typed(self, column: Any, path: Any, kind: str | None) -> Any:
         value = self.json_at(column, path)
@@ -206,7 +204,7 @@ class PostgresTransforms:
 
     def json_operand(self, column: Any, path: Any, kind: str) -> Any:
         if kind == "string":  # as text, compared by the database's collation
-            return column.op("#>>")(path if path is not None else sa.literal_column("'{}'"))
+            return column.op("#>>", return_type=sa.Text())(path if path is not None else sa.literal_column("'{}'"))
         return self.json_at(column, path)  # JSONB compares numbers as numbers
 
     def json_scalar(self, value: Any, kind: str) -> Any:

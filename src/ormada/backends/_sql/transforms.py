@@ -191,6 +191,8 @@ class TransformCompiler:
         """A lookup on a value inside a JSON document: the path first, then the values."""
         dialect: TransformDialect = self.backend.transforms
         op, value, path = lookup.op, lookup.value, lookup.path
+        if op == "in" and not value:  # matches nothing, and binds nothing: no path either
+            return ("L", key, ("key", False, op), ())
         bound = dialect.json_path(path, info.name, name)
         if bound is not None:
             values.append(bound)
