@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Hashable
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -208,7 +209,11 @@ class PostgresTransforms:
         return self.json_at(column, path)  # JSONB compares numbers as numbers
 
     def json_scalar(self, value: Any, kind: str) -> Any:
-        return value if kind == "string" else json_adapter(Any).dump_json(value).decode()
+        if kind == "string":
+            return value
+        if isinstance(value, Decimal):  # its text is a JSON number; pydantic would dump a string
+            return str(value)
+        return json_adapter(Any).dump_json(value).decode()
 
     def json_scalar_type(self, kind: str) -> Any:
         return sa.Text() if kind == "string" else pg.JSONB()
