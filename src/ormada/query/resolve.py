@@ -118,8 +118,7 @@ def resolve_lookup(model_name: str, table: TableSchema, key: str, value: Any, da
         return Lookup(name, "exact", validate_value(model_name, column, value))  # the common case, first
     op = op or "exact"
     if op not in ALL_LOOKUPS and is_transform(column, op):
-        return resolve_transform(model_name, column, op, value, ALL_LOOKUPS,
-                                 lambda v: validate_value(model_name, column, v))
+        return resolve_transform(model_name, column, op, value, ALL_LOOKUPS)
     if "__" in op:
         raise QueryError(
             f"{model_name}.{name}: lookup {op!r} is not supported; {name} is a field, not a relation "

@@ -9,7 +9,7 @@ carries the transform and, for JSON, the keys; backends compile it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -98,13 +98,11 @@ def not_a_transform(model: str, column: ColumnSchema, part: str, lookups: Iterab
                       f"{column.name} holds {column.type.kind.value}{advice}")
 
 
-def resolve_transform(model: str, column: ColumnSchema, part: str, value: Any, lookups: tuple[str, ...],
-                      validate: Callable[[Any], Any]) -> Lookup:
+def resolve_transform(model: str, column: ColumnSchema, part: str, value: Any, lookups: tuple[str, ...]) -> Lookup:
     """The Lookup of ``field__<part>=value`` when ``part`` starts with a transform.
 
     Args:
         lookups: The lookups the field takes without a transform (for error hints).
-        validate: Converts a value to the field's own type (for comparisons with it).
 
     Raises:
         QueryError: an unknown or misplaced transform or comparison, or a bad value.
