@@ -118,6 +118,21 @@ def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
     return f"{PG_URL}?schema={schema}"
 
 
+@asynccontextmanager
+async def models_database(backend: str, request: pytest.FixtureRequest, tmp_path: Path,
+                          models: list[Any]) -> AsyncIterator[ormada.Database]:
+    """The default database on a fresh SQLite file or server schema holding just ``models``'
+    tables (dropped first, in case another test left them), dropped again afterwards."""
+    database = ormada.connect(database_url(backend, request, tmp_path))
+    database.drop_all(models)
+    database.create_all(models)
+    try:
+        yield database
+    finally:
+        database.drop_all(models)
+        await database.aclose()
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)

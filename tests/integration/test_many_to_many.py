@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 import ormada
 from ormada import ForeignKey, ManyToMany, Model, PrimaryKey
-from tests.conftest import Api, database_url
+from tests.conftest import Api, database_url, models_database
 
 
 class Label(Model):
@@ -38,12 +38,8 @@ MODELS = [Label, Genre, Album, *JUNCTIONS]
 
 @pytest.fixture
 async def mdb(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Any:
-    database = ormada.connect(database_url(backend, request, tmp_path))
-    database.drop_all(MODELS)
-    database.create_all(MODELS)
-    yield database
-    database.drop_all(MODELS)
-    await database.aclose()
+    async with models_database(backend, request, tmp_path, MODELS) as database:
+        yield database
 
 
 async def write(api: Api, manager: Any, name: str, *args: Any) -> Any:

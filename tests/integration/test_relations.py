@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 import ormada
 from ormada import Column, ForeignKey, Model, OneToOne, PrimaryKey
-from tests.conftest import Api, database_url
+from tests.conftest import Api, models_database
 
 
 class Writer(Model):
@@ -70,12 +70,8 @@ MODELS = [Writer, Press, Reader, Novel, Topic, Passport, Review, Lending]
 
 @pytest.fixture
 async def rdb(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Any:
-    database = ormada.connect(database_url(backend, request, tmp_path))
-    database.drop_all(MODELS)
-    database.create_all(MODELS)
-    yield database
-    database.drop_all(MODELS)
-    await database.aclose()
+    async with models_database(backend, request, tmp_path, MODELS) as database:
+        yield database
 
 
 def test_a_relation_field_becomes_its_key_field_and_an_attribute() -> None:

@@ -14,7 +14,7 @@ import pytest
 import ormada
 from ormada import ForeignKey, Model, PrimaryKey
 from ormada import _tracking as tracking
-from tests.conftest import Api, database_url
+from tests.conftest import Api, models_database
 
 
 class Land(Model):
@@ -87,12 +87,8 @@ MODELS = [Land, Person, Work, Section, Shape, Square, Tile, Keeper, Animal]
 
 @pytest.fixture
 async def sdb(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Any:
-    database = ormada.connect(database_url(backend, request, tmp_path))
-    database.drop_all(MODELS)
-    database.create_all(MODELS)
-    yield database
-    database.drop_all(MODELS)
-    await database.aclose()
+    async with models_database(backend, request, tmp_path, MODELS) as database:
+        yield database
 
 
 async def _works(api: Api) -> tuple[Person, Person, Person]:

@@ -11,7 +11,7 @@ import pytest
 
 import ormada
 from ormada import ForeignKey, ManyToMany, Model, ModelView, PrimaryKey
-from tests.conftest import Api, database_url
+from tests.conftest import Api, models_database
 
 
 class Poet(Model):
@@ -74,12 +74,8 @@ MODELS = [Poet, Theme, Poem, JUNCTION]
 
 @pytest.fixture
 async def vdb(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Any:
-    database = ormada.connect(database_url(backend, request, tmp_path))
-    database.drop_all(MODELS)
-    database.create_all(MODELS)
-    yield database
-    database.drop_all(MODELS)
-    await database.aclose()
+    async with models_database(backend, request, tmp_path, MODELS) as database:
+        yield database
 
 
 def test_the_output_model_and_its_json_schema() -> None:
