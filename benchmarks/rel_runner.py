@@ -87,7 +87,10 @@ class RelRun:
             if op.key == "R6":
                 self.results[op.key] = self._three(started)
                 return
-            method, expected = getattr(self.c, op.method), self.data.expected[op.key]
+            method = getattr(self.c, op.method, None)
+            if method is None:
+                raise NotSupported(f"{op.method}() is not written for this contender")
+            expected = self.data.expected[op.key]
             times = [self.call(method, args, expected) for _ in range(self.reps + 1)][1:]
             self.results[op.key] = {"rates": [expected[0] / t for t in times], "times": times,
                                     "rows": expected[0], "seconds": time.perf_counter() - started}

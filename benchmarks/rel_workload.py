@@ -1,4 +1,4 @@
-"""The relations workload: seven tables, their sizes, the operations R1-R6 and deterministic rows.
+"""The relations workload: eight tables, their sizes, the operations R1-R8 and deterministic rows.
 
 Every contender maps the same tables (its own DDL, the same names and key columns)::
 
@@ -9,6 +9,7 @@ Every contender maps the same tables (its own DDL, the same names and key column
     rel_book_tag (book_id -> rel_book, tag_id -> rel_tag)       the many-to-many junction
     rel_award   (id, name, author_id -> rel_author)
     rel_address (id, city, author_id -> rel_author)
+    rel_sale    (id, book_id -> rel_book, region, amount NUMERIC(12, 2))
 
 The harness fills them once per contender process, untimed and through the plain driver, so every
 contender reads the same rows. Each operation returns ``(rows, checksum)``: how many parent rows it
@@ -36,6 +37,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "rel_book_tag": ("book_id", "tag_id"),
     "rel_award": ("id", "name", "author_id"),
     "rel_address": ("id", "city", "author_id"),
+    "rel_sale": ("id", "book_id", "region", "amount"),
 }
 TABLES = tuple(COLUMNS)
 #: The key columns the harness indexes when a contender's DDL did not (PostgreSQL does not index
@@ -70,6 +72,9 @@ REL_OPERATIONS: tuple[RelOperation, ...] = (
     RelOperation("R4", "prefetch_m2m", "prefetch many-to-many (book -> tags)"),
     RelOperation("R5", "filter_across", "filter across a relation (author name prefix) -> objects"),
     RelOperation("R6", "prefetch_three", "prefetch three relations of the same authors at once", async_only=True),
+    RelOperation("R7", "aggregate_groups", "aggregate with group by (SUM and COUNT of sales per region)",
+                 unit="groups"),
+    RelOperation("R8", "annotate_count", "annotate a Count across a relation (books per author)"),
 )
 
 
@@ -86,6 +91,8 @@ class RelSizes:
     tags_per_book: int
     awards_per_author: int
     addresses_per_author: int
+    sales: int  # rows R7 aggregates
+    regions: int  # groups R7 returns
 
     @property
     def books(self) -> int:
@@ -94,9 +101,9 @@ class RelSizes:
 
 REL_SIZES: dict[str, RelSizes] = {
     "full": RelSizes(repetitions=5, countries=20, authors=1_000, books_per_author=10, tags=50, tag_books=1_000,
-                     tags_per_book=3, awards_per_author=5, addresses_per_author=5),
+                     tags_per_book=3, awards_per_author=5, addresses_per_author=5, sales=100_000, regions=50),
     "quick": RelSizes(repetitions=3, countries=5, authors=50, books_per_author=4, tags=10, tag_books=50,
-                      tags_per_book=3, awards_per_author=2, addresses_per_author=2),
+                      tags_per_book=3, awards_per_author=2, addresses_per_author=2, sales=2_000, regions=10),
 }
 
 _ALPHABET = string.ascii_lowercase + " "
@@ -118,13 +125,14 @@ class RelData:
     book_tags: list[tuple[int, int]]
     awards: list[tuple[int, str, int]]
     addresses: list[tuple[int, str, int]]
+    sales: list[tuple[int, int, int, str]]  # amounts as text ("12.34"), exact for every driver
 
     def rows(self, table: str) -> list[tuple[object, ...]]:
         """The rows of one table of ``TABLES``."""
         by_table: dict[str, list[tuple[object, ...]]] = {
             "rel_country": list(self.countries), "rel_author": list(self.authors), "rel_book": list(self.books),
             "rel_tag": list(self.tags), "rel_book_tag": list(self.book_tags), "rel_award": list(self.awards),
-            "rel_address": list(self.addresses),
+            "rel_address": list(self.addresses), "rel_sale": list(self.sales),
         }
         return by_table[table]
 
@@ -147,6 +155,11 @@ class RelData:
         for name, count in singles.items():
             out[f"R6.{name}"] = (len(self.authors), count)
         out["R6"] = (len(self.authors), sum(singles.values()))
+        cents: dict[int, int] = {}
+        for sale in self.sales:
+            cents[sale[2]] = cents.get(sale[2], 0) + int(sale[3].replace(".", ""))
+        out["R7"] = (len(cents), sum(cents.values()) + len(self.sales))
+        out["R8"] = (len(self.authors), len(self.books))
         return out
 
 
@@ -166,4 +179,7 @@ def make_data(sizes: RelSizes, seed: int = 20_24) -> RelData:
               for i in range(1, sizes.authors * sizes.awards_per_author + 1)]
     addresses = [(i, _text(rng, 4, 20), (i - 1) % sizes.authors + 1)
                  for i in range(1, sizes.authors * sizes.addresses_per_author + 1)]
-    return RelData(sizes, countries, authors, books, tags, book_tags, awards, addresses)
+    # Amounts from 1.00 to 999.99, two places, written as text so no driver rounds them on the way in.
+    sales = [(i, rng.randint(1, sizes.books), rng.randint(1, sizes.regions), f"{rng.randint(100, 99_999) / 100:.2f}")
+             for i in range(1, sizes.sales + 1)]
+    return RelData(sizes, countries, authors, books, tags, book_tags, awards, addresses, sales)

@@ -7,7 +7,10 @@ defines) is told to use ``rel_book_tag``, so the harness fills it like every oth
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Any
+
+from pydantic import Field
 
 import ormada
 from ormada import ForeignKey, Model, PrimaryKey, Text
@@ -80,7 +83,17 @@ class Address(Model):
         table = "rel_address"
 
 
-MODELS: list[Any] = [Country, Author, Book, Tag, Award, Address]
+class Sale(Model):
+    id: Annotated[int | None, PrimaryKey()] = None
+    book: Annotated[Book, ForeignKey(related_name="sales")]
+    region: int
+    amount: Annotated[Decimal, Field(max_digits=12, decimal_places=2)]
+
+    class Meta:
+        table = "rel_sale"
+
+
+MODELS: list[Any] = [Country, Author, Book, Tag, Award, Address, Sale]
 #: Cells the harness reports as n/a without calling them.
 UNSUPPORTED: dict[str, str] = {} if ManyToMany is not None else {"R4": NO_M2M}
 

@@ -23,7 +23,8 @@ def ddl(db: str) -> tuple[str, ...]:
     """Fresh tables with foreign keys (the harness adds the key indexes)."""
     pk = _PK[db]
     drop = " CASCADE" if db == "postgresql" else ""
-    tables = ("rel_book_tag", "rel_address", "rel_award", "rel_book", "rel_tag", "rel_author", "rel_country")
+    tables = ("rel_sale", "rel_book_tag", "rel_address", "rel_award", "rel_book", "rel_tag", "rel_author",
+              "rel_country")
     return (
         *(f"DROP TABLE IF EXISTS {t}{drop}" for t in tables),
         f"CREATE TABLE rel_country (id {pk}, name VARCHAR(255) NOT NULL)",
@@ -38,6 +39,8 @@ def ddl(db: str) -> tuple[str, ...]:
         "author_id INTEGER NOT NULL REFERENCES rel_author (id))",
         f"CREATE TABLE rel_address (id {pk}, city VARCHAR(255) NOT NULL, "
         "author_id INTEGER NOT NULL REFERENCES rel_author (id))",
+        f"CREATE TABLE rel_sale (id {pk}, book_id INTEGER NOT NULL REFERENCES rel_book (id), "
+        "region INTEGER NOT NULL, amount NUMERIC(12, 2) NOT NULL)",
     )
 
 
@@ -53,6 +56,8 @@ class RelSQL:
     tags_in: str  # (book_id, tag id, tag name) of some books, through the junction
     filter_across: str  # books whose author's name is LIKE p1
     related_in: dict[str, str]  # R6: books / awards / addresses of some authors
+    sales_by_region: str  # R7: (region, total, count)
+    authors_book_count: str  # R8: author columns + the number of their books
 
 
 def build(db: str, ph: Callable[[int], str]) -> RelSQL:
@@ -79,6 +84,9 @@ def build(db: str, ph: Callable[[int], str]) -> RelSQL:
                       f"WHERE a.name LIKE {ph(1)}",
         related_in={name: f"SELECT {cols} FROM {table} WHERE {key_in('author_id')}"
                     for name, (table, cols) in RELATED.items()},
+        sales_by_region="SELECT region, SUM(amount), COUNT(id) FROM rel_sale GROUP BY region",
+        authors_book_count="SELECT a.id, a.name, a.country_id, COUNT(b.id) FROM rel_author a "
+                           "LEFT OUTER JOIN rel_book b ON b.author_id = a.id GROUP BY a.id, a.name, a.country_id",
     )
 
 

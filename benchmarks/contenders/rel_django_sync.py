@@ -2,7 +2,9 @@
 
 R1 ``select_related("author")``, R2 ``select_related("author__country")``, R3
 ``prefetch_related("books")``, R4 ``filter(id__lte=n).prefetch_related("tags")`` (Django's own
-through table, named ``rel_book_tag``), R5 ``filter(author__name__startswith=p)``. A prefetched
+through table, named ``rel_book_tag``), R5 ``filter(author__name__startswith=p)``, R7
+``Sale.objects.values("region").annotate(total=Sum("amount"), n=Count("id"))``, R8
+``Author.objects.annotate(n=Count("books"))``. A prefetched
 relation is read with ``.all()``, which answers from the prefetch cache.
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from benchmarks.contenders._relcheck import r1, r2, r5
+from benchmarks.contenders._relcheck import r1, r2, r5, r7, r8
 from benchmarks.contenders.django_sync import _configure
 from benchmarks.databases import Target
 from benchmarks.rel_workload import Check
@@ -37,7 +39,10 @@ def _models() -> dict[str, Any]:
                  tags=models.ManyToManyField(tag, db_table="rel_book_tag", related_name="books"))
     award = model("Award", "rel_award", name=name(), author=fk(author, "awards"))
     address = model("Address", "rel_address", city=name(), author=fk(author, "addresses"))
-    return {"country": country, "author": author, "tag": tag, "book": book, "award": award, "address": address}
+    sale = model("Sale", "rel_sale", book=fk(book, "sales"), region=models.IntegerField(),
+                 amount=models.DecimalField(max_digits=12, decimal_places=2))
+    return {"country": country, "author": author, "tag": tag, "book": book, "award": award, "address": address,
+            "sale": sale}
 
 
 def _attached(owners: list[Any], name: str) -> Check:
@@ -79,3 +84,14 @@ class Contender:
 
     def filter_across(self, prefix: str) -> Check:
         return r5(list(self.m["book"].objects.filter(author__name__startswith=prefix)))
+
+    def aggregate_groups(self) -> Check:
+        from django.db.models import Count, Sum
+
+        groups = self.m["sale"].objects.values("region").annotate(total=Sum("amount"), n=Count("id"))
+        return r7([(g["region"], g["total"], g["n"]) for g in groups])
+
+    def annotate_count(self) -> Check:
+        from django.db.models import Count
+
+        return r8(list(self.m["author"].objects.annotate(n=Count("books"))))

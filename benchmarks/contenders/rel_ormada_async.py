@@ -13,10 +13,12 @@ from benchmarks.contenders._rel_ormada_models import (
     UNSUPPORTED,
     Author,
     Book,
+    Sale,
 )
-from benchmarks.contenders._relcheck import r1, r2, r5, related
+from benchmarks.contenders._relcheck import r1, r2, r5, r7, r8, related
 from benchmarks.databases import Target
 from benchmarks.rel_workload import R6_RELATIONS, Check
+from ormada import Count, Sum
 
 
 class Contender:
@@ -58,3 +60,10 @@ class Contender:
     async def prefetch_three(self) -> Check:
         authors = await Author.prefetch_related(*R6_RELATIONS)
         return len(authors), sum(related(authors, name)[1] for name in R6_RELATIONS)
+
+    async def aggregate_groups(self) -> Check:
+        groups = await Sale.values("region").annotate(total=Sum("amount"), n=Count("id"))
+        return r7([(g["region"], g["total"], g["n"]) for g in groups])
+
+    async def annotate_count(self) -> Check:
+        return r8(await Author.annotate(n=Count("books")))

@@ -14,10 +14,12 @@ from benchmarks.contenders._rel_ormada_models import (
     UNSUPPORTED,
     Author,
     Book,
+    Sale,
 )
-from benchmarks.contenders._relcheck import r1, r2, r5, related
+from benchmarks.contenders._relcheck import r1, r2, r5, r7, r8, related
 from benchmarks.databases import Target
 from benchmarks.rel_workload import Check
+from ormada import Count, Sum
 
 
 class Contender:
@@ -52,3 +54,10 @@ class Contender:
 
     def filter_across(self, prefix: str) -> Check:
         return r5(Book.filter(author__name__startswith=prefix).all())
+
+    def aggregate_groups(self) -> Check:
+        groups = Sale.values("region").annotate(total=Sum("amount"), n=Count("id")).all()
+        return r7([(g["region"], g["total"], g["n"]) for g in groups])
+
+    def annotate_count(self) -> Check:
+        return r8(Author.annotate(n=Count("books")).all())

@@ -4,7 +4,9 @@ R1 ``Book.select(Book, Author).join(Author)``, R2 the same with ``.join(Country)
 ``prefetch(Author.select(), Book.select())``, R4 ``prefetch(books, BookTag.select(),
 Tag.select())`` through an explicit junction model (peewee's ManyToManyField has no prefetch of
 its own), R5 ``Book.select().join(Author).where(Author.name.startswith(p))``. peewee's prefetch
-selects the related rows with a sub-select of the parents' query, not a key list.
+selects the related rows with a sub-select of the parents' query, not a key list. R7
+``Sale.select(Sale.region, fn.SUM(...), fn.COUNT(...)).group_by(Sale.region)``, R8
+``Author.select(Author, fn.COUNT(Book.id)).join(Book, LEFT_OUTER).group_by(Author)``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 import peewee as pw
 from playhouse.postgres_ext import PostgresqlExtDatabase
 
-from benchmarks.contenders._relcheck import r1, r2, r5, related
+from benchmarks.contenders._relcheck import r1, r2, r5, r7, r8, related
 from benchmarks.databases import Target
 from benchmarks.rel_workload import Check
 
@@ -38,8 +40,10 @@ def _models(db: pw.Database) -> dict[str, Any]:
                   author=pw.ForeignKeyField(author, backref="awards"))
     address = model("Address", "rel_address", id=pw.AutoField(), city=pw.CharField(max_length=255),
                     author=pw.ForeignKeyField(author, backref="addresses"))
+    sale = model("Sale", "rel_sale", id=pw.AutoField(), book=pw.ForeignKeyField(book, backref="sales"),
+                 region=pw.IntegerField(), amount=pw.DecimalField(max_digits=12, decimal_places=2))
     return {"country": country, "author": author, "tag": tag, "book": book, "book_tag": book_tag,
-            "award": award, "address": address}
+            "award": award, "address": address, "sale": sale}
 
 
 class Contender:
@@ -78,3 +82,14 @@ class Contender:
     def filter_across(self, prefix: str) -> Check:
         book, author = self.m["book"], self.m["author"]
         return r5(list(book.select().join(author).where(author.name.startswith(prefix))))
+
+    def aggregate_groups(self) -> Check:
+        sale = self.m["sale"]
+        query = sale.select(sale.region, pw.fn.SUM(sale.amount), pw.fn.COUNT(sale.id)).group_by(sale.region)
+        return r7(list(query.tuples()))
+
+    def annotate_count(self) -> Check:
+        author, book = self.m["author"], self.m["book"]
+        query = (author.select(author, pw.fn.COUNT(book.id).alias("n"))
+                 .join(book, pw.JOIN.LEFT_OUTER).group_by(author.id, author.name, author.country))
+        return r8(list(query))

@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 
 from benchmarks.contenders._rawsql import dollar
+from benchmarks.contenders._relcheck import r7
 from benchmarks.contenders._relsql import attached, build, ddl, group
 from benchmarks.databases import Target
 from benchmarks.rel_workload import R6_RELATIONS, Check
@@ -73,3 +74,10 @@ class Contender:
         keys = [a[0] for a in authors]
         loaded = await asyncio.gather(*(self._related(name, keys) for name in R6_RELATIONS))
         return len(authors), sum(attached(authors, groups) for groups in loaded)
+
+    async def aggregate_groups(self) -> Check:
+        return r7(await self.conn.fetch(self.sql.sales_by_region))
+
+    async def annotate_count(self) -> Check:
+        rows = await self.conn.fetch(self.sql.authors_book_count)
+        return len(rows), sum(r[3] for r in rows)

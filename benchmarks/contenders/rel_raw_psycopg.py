@@ -11,6 +11,7 @@ from typing import Any
 import psycopg
 
 from benchmarks.contenders._rawsql import pyformat
+from benchmarks.contenders._relcheck import r7
 from benchmarks.contenders._relsql import attached, build, ddl, group
 from benchmarks.databases import Target
 from benchmarks.rel_workload import Check
@@ -53,3 +54,10 @@ class Contender:
     def filter_across(self, prefix: str) -> Check:
         rows = self.conn.execute(self.sql.filter_across, (prefix + "%",)).fetchall()
         return len(rows), sum(r[2] for r in rows)
+
+    def aggregate_groups(self) -> Check:
+        return r7(self.conn.execute(self.sql.sales_by_region).fetchall())
+
+    def annotate_count(self) -> Check:
+        rows = self.conn.execute(self.sql.authors_book_count).fetchall()
+        return len(rows), sum(r[3] for r in rows)

@@ -10,6 +10,7 @@ import sqlite3
 from typing import Any
 
 from benchmarks.contenders._rawsql import qmark
+from benchmarks.contenders._relcheck import r7
 from benchmarks.contenders._relsql import attached, batches, build, ddl, group, in_list
 from benchmarks.databases import Target
 from benchmarks.rel_workload import Check
@@ -58,3 +59,10 @@ class Contender:
     def filter_across(self, prefix: str) -> Check:
         rows = self.conn.execute(self.sql.filter_across, (prefix + "%",)).fetchall()
         return len(rows), sum(r[2] for r in rows)
+
+    def aggregate_groups(self) -> Check:
+        return r7(self.conn.execute(self.sql.sales_by_region).fetchall())
+
+    def annotate_count(self) -> Check:
+        rows = self.conn.execute(self.sql.authors_book_count).fetchall()
+        return len(rows), sum(r[3] for r in rows)

@@ -3,16 +3,17 @@
 One Session per operation. R1 ``joinedload(Book.author)``, R2 ``joinedload(Book.author)
 .joinedload(Author.country)``, R3 ``selectinload(Author.books)``, R4 ``selectinload(Book.tags)``
 (a SELECT IN through the junction), R5 ``select(Book).join(Book.author).where(Author.name
-.startswith(p))``.
+.startswith(p))``, R7 ``select(Sale.region, func.sum(...), func.count(...)).group_by(Sale.region)``,
+R8 ``select(Author, func.count(Book.id)).outerjoin(Author.books).group_by(...)``.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Select, create_engine, select
+from sqlalchemy import Select, create_engine, func, select
 from sqlalchemy.orm import joinedload, selectinload, sessionmaker
 
-from benchmarks.contenders._rel_sqlalchemy_models import Author, Base, Book
-from benchmarks.contenders._relcheck import r1, r2, r5, related
+from benchmarks.contenders._rel_sqlalchemy_models import Author, Base, Book, Sale
+from benchmarks.contenders._relcheck import r1, r2, r5, r7, related
 from benchmarks.contenders._sqlalchemy_models import url
 from benchmarks.databases import Target
 from benchmarks.rel_workload import Check
@@ -20,6 +21,9 @@ from benchmarks.rel_workload import Check
 R1 = select(Book).options(joinedload(Book.author))
 R2 = select(Book).options(joinedload(Book.author).joinedload(Author.country))
 R3 = select(Author).options(selectinload(Author.books))
+R7 = select(Sale.region, func.sum(Sale.amount), func.count(Sale.id)).group_by(Sale.region)
+R8 = (select(Author, func.count(Book.id)).outerjoin(Author.books)
+      .group_by(Author.id, Author.name, Author.country_id))
 
 
 def r4(max_book_id: int) -> Select[tuple[Book]]:
@@ -63,3 +67,12 @@ class Contender:
 
     def filter_across(self, prefix: str) -> Check:
         return r5(self._all(r5_query(prefix)))
+
+    def aggregate_groups(self) -> Check:
+        with self.Session() as s:
+            return r7([tuple(row) for row in s.execute(R7)])
+
+    def annotate_count(self) -> Check:
+        with self.Session() as s:
+            rows = s.execute(R8).all()
+        return len(rows), sum(n for _, n in rows)

@@ -3,8 +3,9 @@
 R1 ``Book.all().select_related("author")``, R2 ``select_related("author__country")``, R3
 ``Author.all().prefetch_related("books")``, R4 ``prefetch_related("tags")`` through a Tortoise
 many-to-many on ``rel_book_tag``, R5 ``Book.filter(author__name__startswith=p)``, R6
-``prefetch_related("books", "awards", "addresses")``. The models live in a generated module, as in
-``tortoise_async``.
+``prefetch_related("books", "awards", "addresses")``, R7 ``Sale.annotate(total=Sum("amount"),
+n=Count("id")).group_by("region").values_list(...)``, R8 ``Author.annotate(n=Count("books"))``.
+The models live in a generated module, as in ``tortoise_async``.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import types
 from typing import Any
 
 from tortoise import Tortoise, fields
+from tortoise.functions import Count, Sum
 from tortoise.models import Model
 
-from benchmarks.contenders._relcheck import r1, r2, r5
+from benchmarks.contenders._relcheck import r1, r2, r5, r7, r8
 from benchmarks.databases import Target
 from benchmarks.rel_workload import R6_RELATIONS, Check
 
@@ -44,6 +46,8 @@ def _module() -> types.ModuleType:
                                       backward_key="book_id", related_name="books"))
     model("Award", "rel_award", name=fields.CharField(max_length=255), author=fk("Author", "awards"))
     model("Address", "rel_address", city=fields.CharField(max_length=255), author=fk("Author", "addresses"))
+    model("Sale", "rel_sale", book=fk("Book", "sales"), region=fields.IntField(),
+          amount=fields.DecimalField(max_digits=12, decimal_places=2))
     sys.modules[_MODULE] = module
     return module
 
@@ -92,3 +96,10 @@ class Contender:
     async def prefetch_three(self) -> Check:
         authors = await self.m.Author.all().prefetch_related(*R6_RELATIONS)
         return len(authors), sum(_attached(authors, name)[1] for name in R6_RELATIONS)
+
+    async def aggregate_groups(self) -> Check:
+        query = self.m.Sale.annotate(total=Sum("amount"), n=Count("id")).group_by("region")
+        return r7(await query.values_list("region", "total", "n"))
+
+    async def annotate_count(self) -> Check:
+        return r8(await self.m.Author.annotate(n=Count("books")))
