@@ -19,6 +19,7 @@ from typing import Any
 import asyncpg
 
 from benchmarks.contenders import _matrx
+from benchmarks.contenders._relcheck import r7
 from benchmarks.contenders._relsql import ddl
 from benchmarks.databases import Target
 from benchmarks.rel_workload import Check
@@ -30,7 +31,7 @@ NO_PREFETCH = ("prefetch_related() is recorded but never executed; relations loa
 
 def _models() -> dict[str, Any]:
     from matrx_orm import Model
-    from matrx_orm.core.fields import CharField, ForeignKey, IntegerField
+    from matrx_orm.core.fields import CharField, DecimalField, ForeignKey, IntegerField
 
     def model(cls_name: str, table: str, /, **members: Any) -> Any:
         namespace = {"__module__": __name__, "_table_name": table, "_database": _matrx.DATABASE,
@@ -42,7 +43,9 @@ def _models() -> dict[str, Any]:
                    country_id=ForeignKey(country, "id", related_name="authors"))
     book = model("Book", "rel_book", title=CharField(max_length=255),
                  author_id=ForeignKey(author, "id", related_name="books"))
-    return {"country": country, "author": author, "book": book}
+    sale = model("Sale", "rel_sale", book_id=ForeignKey(book, "id", related_name="sales"), region=IntegerField(),
+                 amount=DecimalField(max_digits=12, decimal_places=2))
+    return {"country": country, "author": author, "book": book, "sale": sale}
 
 
 class Contender:
@@ -86,3 +89,10 @@ class Contender:
         on = ColumnComparison(F("rel_author.id"), "=", F("rel_book.author_id"))
         books = await book.filter().join(author, on=on).filter(Like(F("rel_author.name"), prefix + "%")).all()
         return len(books), sum(b.author_id for b in books)
+
+    async def aggregate_groups(self) -> Check:
+        from matrx_orm.core.expressions import Count, Sum
+
+        query = self.m["sale"].filter().annotate(total=Sum("amount"), n=Count("id")).group_by("region")
+        groups = await query.values("region", "total", "n")
+        return r7([(g["region"], g["total"], g["n"]) for g in groups])
