@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_WORKERS ?= auto
 
-.PHONY: demo test lint typecheck services services-stop bench clean
+.PHONY: demo test lint typecheck services services-stop graphviz bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,12 +28,16 @@ services:
 services-stop:
 	bash scripts/services.sh stop
 
+# Graphviz's dot draws the SVG/PNG diagrams (scripts/graphviz.sh installs it where safe).
+graphviz:
+	bash scripts/graphviz.sh
+
 lint: $(VENV)/.installed-dev
 	$(BIN)/python scripts/async_to_sync.py --check
 	$(BIN)/ruff check src tests examples
 	$(BIN)/mypy src
 
-test: $(VENV)/.installed-dev services lint
+test: $(VENV)/.installed-dev services graphviz lint
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --cov=ormada --cov-report=term --cov-fail-under=90 tests
 
 bench:

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import cql_report, cql_suite, rel_report, rel_suite, report
+from benchmarks import charts, cql_report, cql_suite, rel_report, rel_suite, report
 from benchmarks.contenders import ContenderSpec, select
 from benchmarks.databases import DATABASES, Target, prepare_postgres, sqlite_dir
 from benchmarks.runner import OPERATIONS
@@ -203,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
                     "other mapper)\n\n" + "\n".join(cql_lines)
         if report.update_readme(README, text):
             paths.append(README)
+    paths += charts.write(Path(args.output))
     print(f"wrote {', '.join(str(p) for p in paths)} in {time.perf_counter() - started:.0f} s")
     load_after = os.getloadavg()[0]
     if max(load_before, load_after) > BUSY_LOAD:

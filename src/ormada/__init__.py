@@ -5,6 +5,7 @@ from ormada._registry import configure
 from ormada._transactions import Transaction
 from ormada.backends.base import Statement
 from ormada.database import Database, connect, get_database
+from ormada.diagrams import diagram
 from ormada.errors import (
     ConditionFailed,
     ConfigurationError,
@@ -64,6 +65,7 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "diagram",
     "Variance",
     "Sum",
     "StdDev",
