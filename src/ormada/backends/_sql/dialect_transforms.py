@@ -1,0 +1,237 @@
+"""How SQLite and PostgreSQL read date parts and values inside JSON documents: the
+:class:`~ormada.backends._sql.transforms.TransformDialect` of each SQL backend."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Hashable
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
+
+from ormada.backends._sql.codecs import json_adapter
+from ormada.backends._sql.transforms import Bind
+from ormada.errors import NotSupported
+from ormada.query.transforms import json_kind
+
+_ONE: sa.ColumnClause[Any] = sa.literal_column("1")
+
+
+# -- SQLite ---------------------------------------------------------------------------
+#
+# strftime() and date() read every text form of a timestamp ("T" or " ", any number of
+# fractional digits, "Z" or an offset, which they convert to UTC), so a date part is
+# right whatever client wrote the text; a range on the text is not where an offset is
+# stored, hence exact_ranges = False.
+
+SQLITE_PARTS = {"year": "%Y", "month": "%m", "day": "%d", "hour": "%H", "minute": "%M", "week_day": "%w"}
+# json_type() names, by the JSON type of the value compared.
+SQLITE_JSON_TYPES = {"null": ("null",), "boolean": ("true", "false"), "number": ("integer", "real"),
+                     "string": ("text",), "object": ("object",), "array": ("array",)}
+
+
+def sqlite_json_path(path: tuple[str | int, ...], model: str, field: str) -> str:
+    """SQLite's JSON path text: ``$."a"[0]``; keys are quoted, so any key but one
+    holding a double quote (which SQLite's paths cannot name) is found."""
+    text = "$"
+    for step in path:
+        text += _sqlite_step(step, model, field)
+    return text
+
+
+def _sqlite_step(step: str | int, model: str, field: str) -> str:
+    if isinstance(step, int):
+        return f"[{step}]"
+    if '"' in step:
+        raise NotSupported(f"{model}.{field}: SQLite's JSON paths cannot name the key {step!r}, which holds a "
+                           "double quote; rename the key, or use PostgreSQL")
+    return f'."{step}"'
+
+
+class SqliteTransforms:
+    """Date parts through strftime(), JSON values through json_extract() and json_type()."""
+
+    exact_ranges = False
+    path_type = sa.String()
+
+    def date_part(self, column: Any, part: str) -> Any:
+        if part == "date":
+            return sa.func.date(column)
+        # %w comes from the julian day, rounded to the millisecond (23:59:59.9996 on a Sunday
+        # gives Monday); of the date alone it is exact.
+        source = sa.func.date(column) if part == "week_day" else column
+        extracted = sa.cast(sa.func.strftime(sa.literal_column(f"'{SQLITE_PARTS[part]}'"), source), sa.Integer)
+        return extracted + _ONE if part == "week_day" else extracted  # %w: 0 = Sunday
+
+    def date_value(self, value: dt.date) -> Any:
+        return value.isoformat()
+
+    def json_path(self, path: tuple[str | int, ...], model: str, field: str) -> Any:
+        return sqlite_json_path(path, model, field)
+
+    def json_at(self, column: Any, path: Any) -> Any:
+        return sa.func.json_extract(column, path)
+
+    def json_typed(self, column: Any, path: Any, kind: str | None) -> Any:
+        found = sa.func.json_type(column, path)
+        if kind is None:
+            return found.is_not(None)
+        names: list[sa.ColumnClause[Any]] = [sa.literal_column(f"'{name}'") for name in SQLITE_JSON_TYPES[kind]]
+        return found == names[0] if len(names) == 1 else found.in_(names)
+
+    def json_operand(self, column: Any, path: Any, kind: str) -> Any:
+        # json_extract() gives SQL values: integers and reals, text, 1 and 0 for booleans.
+        return sa.func.json_extract(column, path)
+
+    def json_scalar(self, value: Any, kind: str) -> Any:
+        if kind == "number" and not isinstance(value, (int, float)):
+            return float(value)  # a Decimal: sqlite3 binds none
+        return int(value) if kind == "boolean" else value
+
+    def json_scalar_type(self, kind: str) -> Any:
+        return None
+
+    def json_has_values(self, path: tuple[str | int, ...], op: str, keys: tuple[str, ...],
+                        model: str, field: str) -> list[Any]:
+        return [_sqlite_step(key, model, field) for key in keys]
+
+    def json_has(self, column: Any, path: Any, op: str, n: int, binds: Bind) -> Any:
+        tests = [sa.func.json_type(column, path.concat(binds(sa.String()))).is_not(None) for _ in range(n)]
+        if not tests:
+            return sa.true() if op == "has_keys" else sa.false()
+        return sa.or_(*tests) if op == "has_any_keys" else sa.and_(*tests)
+
+    # Containment as JSONB's @> defines it, written with json_type()/json_extract() and
+    # json_each(): an object holds each key given with a value holding the one given; an
+    # array holds, for each item given, some item holding it; a scalar is equal (and, at
+    # the top, may also be an item of an array). The shape is the value's structure; keys
+    # and scalars are bound.
+    def json_contains_values(self, path: tuple[str | int, ...], value: Any, values: list[Any],
+                             model: str, field: str) -> Hashable:
+        kind = json_kind(f"{model}.{field}__contains", value)
+        return ("top", self._structure(value, kind, values, model, field))
+
+    def _structure(self, value: Any, kind: str, values: list[Any], model: str, field: str) -> Hashable:
+        owner = f"{model}.{field}__contains"
+        if kind == "object":
+            parts = []
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    raise NotSupported(f"{owner}: JSON object keys are strings, not {key!r}")
+                values.append(_sqlite_step(key, model, field))
+                parts.append(self._structure(item, json_kind(owner, item), values, model, field))
+            return ("object", tuple(parts))
+        if kind == "array":
+            return ("array", tuple(self._structure(item, json_kind(owner, item), values, model, field)
+                                   for item in value))
+        if kind != "null":
+            values.append(self.json_scalar(value, kind))
+        return kind
+
+    def json_contains(self, column: Any, path: Any, shape: Any, binds: Bind) -> Any:
+        _, structure = shape
+        if isinstance(structure, str) and structure not in ("object", "array"):
+            each = sa.func.json_each(column, path).table_valued("fullkey")
+            # Bound once, used in both branches: the value itself, or an item of the array there.
+            scalar = binds() if structure != "null" else None
+            return sa.or_(self._scalar(column, path, structure, scalar),
+                          sa.and_(sa.func.json_type(column, path) == sa.literal_column("'array'"),
+                                  sa.exists(sa.select(_ONE).select_from(each)
+                                            .where(self._scalar(column, each.c.fullkey, structure, scalar)))))
+        return self._holds(column, path, structure, binds)
+
+    def _holds(self, column: Any, path: Any, structure: Any, binds: Bind) -> Any:
+        kind = structure if isinstance(structure, str) else structure[0]
+        if kind == "object":
+            tests = [self.json_typed(column, path, "object")]
+            for part in structure[1]:
+                tests.append(self._holds(column, path.concat(binds(sa.String())), part, binds))
+            return sa.and_(*tests)
+        if kind == "array":
+            tests = [self.json_typed(column, path, "array")]
+            for part in structure[1]:
+                each = sa.func.json_each(column, path).table_valued("fullkey")
+                inner = self._holds(column, each.c.fullkey, part, binds)
+                tests.append(sa.exists(sa.select(_ONE).select_from(each).where(inner)))
+            return sa.and_(*tests)
+        return self._scalar(column, path, kind, None if kind == "null" else binds())
+
+    def _scalar(self, column: Any, path: Any, kind: str, bound: Any) -> Any:
+        typed = self.json_typed(column, path, kind)
+        if bound is None:
+            return typed
+        return sa.and_(typed, sa.func.json_extract(column, path) == bound)
+
+
+# -- PostgreSQL -------------------------------------------------------------------------
+#
+# JSON columns are JSONB: #> reads the value at a path (a text[] bound as one parameter),
+# #>> its text, and @>, ?, ?& and ?| are the operators a GIN index serves. EXTRACT and
+# ::date read timestamptz in the session's time zone, which ormada sets to UTC.
+
+PG_JSON_TYPES = {"null": "null", "boolean": "boolean", "number": "number", "string": "string",
+                 "object": "object", "array": "array"}
+
+
+class PostgresTransforms:
+    """Date parts through EXTRACT, JSON values through JSONB's operators."""
+
+    exact_ranges = True
+    path_type = pg.ARRAY(sa.Text())
+
+    def date_part(self, column: Any, part: str) -> Any:
+        if part == "date":
+            return sa.cast(column, sa.Date)
+        if part == "week_day":
+            return sa.extract("dow", column) + _ONE  # dow: 0 = Sunday
+        return sa.extract(part, column)
+
+    def date_value(self, value: dt.date) -> Any:
+        return value
+
+    def json_path(self, path: tuple[str | int, ...], model: str, field: str) -> Any:
+        return [str(step) for step in path] if path else None  # the whole document needs no path
+
+    def json_at(self, column: Any, path: Any) -> Any:
+        return column if path is None else column.op("#>", return_type=pg.JSONB())(path)
+
+    def json_typed(self, column: Any, path: Any, kind: str | None) -> Any:
+        value = self.json_at(column, path)
+        if kind is None:
+            return value.is_not(None)
+        return sa.func.jsonb_typeof(value) == sa.literal_column(f"'{PG_JSON_TYPES[kind]}'")
+
+    def json_operand(self, column: Any, path: Any, kind: str) -> Any:
+        if kind == "string":  # as text, compared by the database's collation
+            return column.op("#>>", return_type=sa.Text())(path if path is not None else sa.literal_column("'{}'"))
+        return self.json_at(column, path)  # JSONB compares numbers as numbers
+
+    def json_scalar(self, value: Any, kind: str) -> Any:
+        if kind == "string":
+            return value
+        if isinstance(value, Decimal):  # its text is a JSON number; pydantic would dump a string
+            return str(value)
+        return json_adapter(Any).dump_json(value).decode()
+
+    def json_scalar_type(self, kind: str) -> Any:
+        return sa.Text() if kind == "string" else pg.JSONB()
+
+    def json_has_values(self, path: tuple[str | int, ...], op: str, keys: tuple[str, ...],
+                        model: str, field: str) -> list[Any]:
+        return [keys[0]] if op == "has_key" else [list(keys)]
+
+    def json_has(self, column: Any, path: Any, op: str, n: int, binds: Bind) -> Any:
+        value = self.json_at(column, path)
+        if op == "has_key":
+            return value.op("?", is_comparison=True)(binds(sa.Text()))
+        return value.op("?&" if op == "has_keys" else "?|", is_comparison=True)(binds(self.path_type))
+
+    def json_contains_values(self, path: tuple[str | int, ...], value: Any, values: list[Any],
+                             model: str, field: str) -> Hashable:
+        values.append(json_adapter(Any).dump_json(value).decode())
+        return "jsonb"
+
+    def json_contains(self, column: Any, path: Any, shape: Any, binds: Bind) -> Any:
+        return self.json_at(column, path).op("@>", is_comparison=True)(binds(pg.JSONB()))
