@@ -167,6 +167,9 @@ async def test_sqlite_text_of_other_clients(tmp_path: object, api: Api) -> None:
         "z_fraction": "2023-12-31 23:59:59.9Z",
         "milliseconds": "2024-01-01 00:00:00.540",
         "old_ormada": "2024-03-01 00:00:00.000000+00:00",
+        # SQLite's date functions would round these fractions up to the next second.
+        "last_of_2024": "2024-12-31 23:59:59.9999999",
+        "minute_end": "2000-12-31T23:59:59.999500+05:30",  # 18:29:59.9995 UTC
     }
     with sqlite3.connect(path) as conn:
         conn.executemany("INSERT INTO tr_events (label, created) VALUES (?, ?)", list(texts.items()))
@@ -178,6 +181,9 @@ async def test_sqlite_text_of_other_clients(tmp_path: object, api: Api) -> None:
                 {label for label, when in read.items() if when.year == year}
         assert await labels(api, Event.filter(created__date=dt.date(2025, 1, 1))) == {"offset_next_year"}
         assert await labels(api, Event.filter(created__month=6, created__hour=23)) == {"t_separator"}
+        assert await labels(api, Event.filter(created__date=dt.date(2024, 12, 31), created__week_day=3,
+                                              created__minute=59)) == {"last_of_2024"}
+        assert await labels(api, Event.filter(created__hour=18, created__minute=29)) == {"minute_end"}
     finally:
         await database.aclose()
 
@@ -186,6 +192,11 @@ async def test_sqlite_text_of_other_clients(tmp_path: object, api: Api) -> None:
 
 instants = st.datetimes(min_value=dt.datetime(1900, 1, 2), max_value=dt.datetime(2100, 12, 30),
                         timezones=st.just(UTC))
+# The last millisecond of a day (of a year, on 31 December), where a fraction rounded up
+# would be read as the next day.
+day_ends = st.builds(lambda day, micro: dt.datetime.combine(day, dt.time(23, 59, 59, micro), UTC),
+                     st.dates(min_value=dt.date(1900, 1, 2), max_value=dt.date(2100, 12, 30)),
+                     st.integers(min_value=999_000, max_value=999_999))
 offsets = st.sampled_from(["", "Z", "+00:00", "+05:30", "-02:00", "+14:00", "-12:00"])
 
 
@@ -199,13 +210,14 @@ def client_text(when: dt.datetime, separator: str, digits: int, offset: str) -> 
         zone = dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
         local, suffix = when.astimezone(zone).replace(tzinfo=None), offset
     text = local.isoformat(separator, "seconds")
-    if digits:
-        text += "." + f"{local.microsecond:06d}"[:digits]
+    if digits:  # past six digits, nines: more than a microsecond, which Python's reading drops
+        text += "." + f"{local.microsecond:06d}{'9' * 6}"[:digits]
     return text + suffix
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=st.lists(st.tuples(instants, st.sampled_from(["T", " "]), st.sampled_from([0, 3, 6]), offsets),
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(st.one_of(instants, day_ends), st.sampled_from(["T", " "]),
+                               st.integers(min_value=0, max_value=12), offsets),
                      min_size=1, max_size=6))
 async def test_sqlite_year_and_date_agree_with_python_for_any_text(
         tmp_path: object, api: Api, rows: list[tuple[dt.datetime, str, int, str]]) -> None:
@@ -228,9 +240,10 @@ async def test_sqlite_year_and_date_agree_with_python_for_any_text(
                 {label for label, other in read.items() if other.date() == when.date()}
             assert await labels(api, Event.filter(created__date__lt=when.date())) == \
                 {label for label, other in read.items() if other.date() < when.date()}
-            assert await labels(api, Event.filter(created__week_day=week_day(when), created__hour=when.hour)) == \
+            assert await labels(api, Event.filter(created__week_day=week_day(when), created__hour=when.hour,
+                                                  created__minute=when.minute)) == \
                 {label for label, other in read.items()
-                 if week_day(other) == week_day(when) and other.hour == when.hour}
+                 if week_day(other) == week_day(when) and other.hour == when.hour and other.minute == when.minute}
     finally:
         await database.aclose()
 

@@ -21,15 +21,28 @@ _ONE: sa.ColumnClause[Any] = sa.literal_column("1")
 
 # -- SQLite ---------------------------------------------------------------------------
 #
-# strftime() and date() read every text form of a timestamp ("T" or " ", any number of
-# fractional digits, "Z" or an offset, which they convert to UTC), so a date part is
-# right whatever client wrote the text; a range on the text is not where an offset is
-# stored, hence exact_ranges = False.
+# strftime() and date() read every text form of a timestamp ("T" or " ", "Z" or an
+# offset, which they convert to UTC), so a date part is right whatever client wrote the
+# text; a range on the text is not where an offset is stored, hence exact_ranges = False.
+# They round a fraction of a second to the millisecond, though: 23:59:59.9995 would be
+# read as the next second, hence the next minute, hour, day and year. No date part needs
+# the fraction, so it is cut out of the text (digits and all, whatever their number)
+# before these functions see it, keeping what follows it ("Z", "+05:30").
 
 SQLITE_PARTS = {"year": "%Y", "month": "%m", "day": "%d", "hour": "%H", "minute": "%M", "week_day": "%w"}
 # json_type() names, by the JSON type of the value compared.
 SQLITE_JSON_TYPES = {"null": ("null",), "boolean": ("true", "false"), "number": ("integer", "real"),
                      "string": ("text",), "object": ("object",), "array": ("array",)}
+
+
+def sqlite_whole_seconds(column: Any) -> Any:
+    """The text of a timestamp without its fraction of a second: ``substr()`` up to the
+    first ``.`` (the whole text where there is none), then what follows the fraction's
+    digits (an offset, ``Z``, or nothing)."""
+    dot = sa.func.instr(column.op("||", return_type=sa.String())(sa.literal_column("'.'")), sa.literal_column("'.'"))
+    before = sa.func.substr(column, _ONE, dot - _ONE)
+    after = sa.func.ltrim(sa.func.substr(column, dot + _ONE), sa.literal_column("'0123456789'"))
+    return before.op("||", return_type=sa.String())(after)
 
 
 def sqlite_json_path(path: tuple[str | int, ...], model: str, field: str) -> str:
@@ -57,12 +70,10 @@ class SqliteTransforms:
     path_type = sa.String()
 
     def date_part(self, column: Any, part: str) -> Any:
+        whole = sqlite_whole_seconds(column)
         if part == "date":
-            return sa.func.date(column)
-        # %w comes from the julian day, rounded to the millisecond (23:59:59.9996 on a Sunday
-        # gives Monday); of the date alone it is exact.
-        source = sa.func.date(column) if part == "week_day" else column
-        extracted = sa.cast(sa.func.strftime(sa.literal_column(f"'{SQLITE_PARTS[part]}'"), source), sa.Integer)
+            return sa.func.date(whole)
+        extracted = sa.cast(sa.func.strftime(sa.literal_column(f"'{SQLITE_PARTS[part]}'"), whole), sa.Integer)
         return extracted + _ONE if part == "week_day" else extracted  # %w: 0 = Sunday
 
     def date_value(self, value: dt.date) -> Any:
