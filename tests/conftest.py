@@ -36,11 +36,6 @@ BACKENDS = ["sqlite", "postgresql", "mysql"]
 # Test modules that do not run on MySQL/MariaDB yet, each with the reason; the list
 # is what is left to do for that backend.
 MYSQL_NOT_YET: dict[str, str] = {
-    "test_date_lookups": "date/time transforms have SQLite and PostgreSQL forms only; MySQL's (EXTRACT, DATE(), "
-                         "DAYOFWEEK) are not written yet",
-    "test_json_lookups": "JSON lookups have SQLite and PostgreSQL forms only; MySQL's (JSON_EXTRACT, JSON_CONTAINS, "
-                         "JSON_CONTAINS_PATH) are not written yet",
-    "test_transform_relations": "date/time transforms across relations: as test_date_lookups",
     "test_column_names": "its raw SQL quotes identifiers with double quotes, which MySQL reads as strings "
                          "(without ANSI_QUOTES), and it has no MySQL DDL for its legacy tables",
     "test_metadata": "Alembic compares through a SQLAlchemy engine URL, which has no MySQL driver mapping yet",

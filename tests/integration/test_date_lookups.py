@@ -1,5 +1,5 @@
-"""Date and time transforms (``created__year``, ``__month``, ``__date``…) on SQLite and
-PostgreSQL, sync and async: the same answers as Python's own, for aware, naive, date and
+"""Date and time transforms (``created__year``, ``__month``, ``__date``…) on SQLite,
+PostgreSQL and MariaDB, sync and async: the same answers as Python's own, for aware, naive, date and
 time fields, and for SQLite text other clients wrote."""
 
 from __future__ import annotations

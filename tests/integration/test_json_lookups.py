@@ -1,5 +1,5 @@
 """Lookups inside JSON documents (``data__key``, ``data__a__b__gt``, ``has_key``,
-containment) on SQLite and PostgreSQL, sync and async: numbers compare as numbers,
+containment) on SQLite, PostgreSQL and MariaDB, sync and async: numbers compare as numbers,
 strings as strings, booleans and null as themselves, and keys are bound, never spliced."""
 
 from __future__ import annotations
