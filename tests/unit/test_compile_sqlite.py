@@ -123,9 +123,17 @@ def test_json_document_contains_a_scalar_uses_json_each() -> None:
     )
 
 
-def test_json_containment_of_a_document_is_refused() -> None:
-    with pytest.raises(NotSupported, match="PostgreSQL"):
-        lib.Document.filter(body__contains={"a": 1}).statement()
+def test_json_containment_of_a_document_binds_keys_and_values() -> None:
+    statement = lib.Document.filter(body__contains={"a'; --": 1}).statement()
+    assert " ".join(statement.text.split()) == (
+        "SELECT document.id, document.body FROM document WHERE json_type(document.body, ?) = 'object' AND "
+        "json_type(document.body, ? || ?) IN ('integer', 'real') AND json_extract(document.body, ? || ?) = ?")
+    assert statement.params == ["$", "$", '."a\'; --"', "$", '."a\'; --"', 1]
+
+
+def test_a_json_key_holding_a_double_quote_is_refused() -> None:
+    with pytest.raises(NotSupported, match=r"Document\.body: SQLite's JSON paths cannot name the key 'a\"b'"):
+        lib.Document.filter(body__contains={'a"b': 1}).statement()
 
 
 # -- combining filters ----------------------------------------------------------------

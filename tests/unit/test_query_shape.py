@@ -159,3 +159,29 @@ def test_a_subquery_reads_its_one_column_even_from_a_select_related_query(backen
     inner = text[text.index("IN (SELECT") + len("IN (SELECT"):]
     assert inner.split("FROM")[0].strip() == "shape_novel.id"
     assert "JOIN shape_writer AS j0" in inner  # the join stays: an inner join drops rows without a writer
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_transform_is_part_of_the_shape(backend: str) -> None:
+    import datetime as dt
+
+    from .models import postgres_models, sqlite_models
+
+    models = sqlite_models if backend == "sqlite" else postgres_models
+    Everything = models.Everything
+    cache = models.database.backend.compiler._cache
+
+    def text(**lookups: Any) -> str:
+        return Everything.filter(**lookups).statement().text  # type: ignore[no-any-return]
+
+    year = text(at__year=2024)
+    assert text(at__month=12) != year
+    assert text(at__day=12) != text(at__month=12) != text(at__hour=12) != text(at__minute=12)
+    assert text(at__week_day=1) != text(at__day=1)
+    assert text(at__year__in=[2024]) != text(at__month__in=[12])
+    size = len(cache)
+    assert text(at__year=1999) == year and len(cache) == size  # values are bound: one compile per shape
+    assert text(at__date=dt.date(2024, 1, 1)) == text(at__date=dt.date(1999, 5, 6))
+    # JSON keys are bound too: another key, or a deeper path, is the same statement.
+    assert text(mapping__a=1) == text(mapping__b=2) == text(mapping__a__b__c=3)
+    assert text(mapping__a=1) != text(mapping__a="x") != text(mapping__a__gt=1)

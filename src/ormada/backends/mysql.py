@@ -40,6 +40,7 @@ from ormada.backends._options import positive_number, read_options, text, whole_
 from ormada.backends._pool import DEFAULT_ACQUIRE_TIMEOUT, SimpleAsyncPool, SimpleSyncPool
 from ormada.backends._sql import codecs
 from ormada.backends._sql.backend import SqlBackend
+from ormada.backends._sql.dialect_transforms import MysqlTransforms
 from ormada.backends._sql.where import Binds
 from ormada.backends.base import AsyncConnection, Capabilities, Encoder, Statement, SyncConnection
 from ormada.errors import ConfigurationError, ConnectionFailed, DataError, NotSupported
@@ -142,6 +143,7 @@ class MysqlBackend(SqlBackend):
     })
     encoders = ENCODERS
     decoders = DECODERS
+    transforms = MysqlTransforms()
 
     def __init__(self, url: DatabaseURL) -> None:
         super().__init__(url)

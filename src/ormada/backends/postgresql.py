@@ -22,6 +22,7 @@ from ormada.backends._options import positive_number, read_options, text, whole_
 from ormada.backends._pool import DEFAULT_ACQUIRE_TIMEOUT, SimpleAsyncPool, SimpleSyncPool
 from ormada.backends._sql import codecs
 from ormada.backends._sql.backend import SqlBackend
+from ormada.backends._sql.dialect_transforms import PostgresTransforms
 from ormada.backends._sql.where import Binds
 from ormada.backends.base import AsyncConnection, Capabilities, Statement, SyncConnection, several_statements
 from ormada.errors import (
@@ -62,6 +63,7 @@ class PostgresBackend(SqlBackend):
     supports = Capabilities(server_side_cursors=True, max_params=32_000)
     encoders = codecs.POSTGRES_ENCODERS
     decoders = codecs.POSTGRES_DECODERS
+    transforms = PostgresTransforms()
 
     def __init__(self, url: DatabaseURL) -> None:
         super().__init__(url)

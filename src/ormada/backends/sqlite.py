@@ -16,6 +16,7 @@ from ormada.backends._options import positive_number, read_options, whole_number
 from ormada.backends._pool import DEFAULT_ACQUIRE_TIMEOUT, SimpleAsyncPool, SimpleSyncPool
 from ormada.backends._sql import codecs
 from ormada.backends._sql.backend import SqlBackend
+from ormada.backends._sql.dialect_transforms import SqliteTransforms
 from ormada.backends._sql.where import Binds
 from ormada.backends._sqlite_io import AsyncSqliteConnection, SqliteConnection
 from ormada.backends.base import AsyncConnection, Capabilities, Encoder
@@ -69,6 +70,7 @@ class SqliteBackend(SqlBackend):
     decoders = codecs.SQLITE_DECODERS
     bounds = codecs.SQLITE_BOUNDS
     explain_prefix = "EXPLAIN QUERY PLAN "
+    transforms = SqliteTransforms()
 
     def __init__(self, url: DatabaseURL) -> None:
         super().__init__(url)

@@ -8,11 +8,20 @@ from typing import Any, Literal, Union
 
 @dataclass(frozen=True, slots=True)
 class Lookup:
-    """One comparison: ``field <op> value`` (``value`` may be an :class:`F` expression)."""
+    """One comparison: ``field <op> value`` (``value`` may be an :class:`F` expression).
+
+    Attributes:
+        transform: What the field's value is turned into before the comparison: a date
+            part (``"year"``, ``"month"``, ``"day"``, ``"week_day"``, ``"hour"``,
+            ``"minute"``, ``"date"``), ``"key"`` for a value inside a JSON document, or None.
+        path: For ``"key"``: the keys (and array indexes) leading to that value.
+    """
 
     field: str
     op: str
     value: Any
+    transform: str | None = None
+    path: tuple[str | int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Generator, Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ormada import _aggregating as aggregating
@@ -137,7 +138,7 @@ class QuerySet(CqlOptions, Generic[M]):
                     source, column = relation.through, relation.through_source
                     rest = f"{relation.through_target.removesuffix('_id')}__{rest}"
                 inner: QuerySet[Any] = QuerySet(source)
-                inner = inner._narrowed(Lookup(rest, node.op, node.value))
+                inner = inner._narrowed(replace(node, field=rest))
                 inner = inner._clone(columns=(column,), shape="flat")
                 outer = "__".join([*steps[:depth], relation.target_key if relation.through is None else relation.key])
                 return Lookup(outer, "in", inner.as_subquery(f"{self._info.name}.{node.field}"))

@@ -10,6 +10,7 @@ import datetime as dt
 import difflib
 import uuid
 from collections.abc import Iterable
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -18,6 +19,7 @@ from pydantic import TypeAdapter, ValidationError
 from ormada.errors import QueryError
 from ormada.query.expressions import Combined, F, Junction, Lookup, Node, Q, RawLookups, is_expression, references
 from ormada.query.state import Subquery, SubquerySource
+from ormada.query.transforms import is_transform, resolve_transform, transforms_of
 from ormada.schema import ColumnSchema, Kind, TableSchema
 
 COMPARISONS = ("exact", "gt", "gte", "lt", "lte", "in", "range", "isnull")
@@ -115,15 +117,17 @@ def resolve_lookup(model_name: str, table: TableSchema, key: str, value: Any, da
     if not op and value is not None and not isinstance(value, (F, Combined)):
         return Lookup(name, "exact", validate_value(model_name, column, value))  # the common case, first
     op = op or "exact"
+    if op not in ALL_LOOKUPS and is_transform(column, op):
+        return resolve_transform(model_name, column, op, value, ALL_LOOKUPS)
     if "__" in op:
         raise QueryError(
             f"{model_name}.{name}: lookup {op!r} is not supported; {name} is a field, not a relation "
             f"(known lookups: {', '.join(ALL_LOOKUPS)})"
         )
     if op not in ALL_LOOKUPS:
+        known = ALL_LOOKUPS + transforms_of(column)
         raise QueryError(
-            f"{model_name}.{name}: unknown lookup {op!r}{closest(op, ALL_LOOKUPS)} "
-            f"(known: {', '.join(ALL_LOOKUPS)})"
+            f"{model_name}.{name}: unknown lookup {op!r}{closest(op, known)} (known: {', '.join(known)})"
         )
     kind = column.type.kind
     if op == "exact" and value is None:
@@ -134,6 +138,8 @@ def resolve_lookup(model_name: str, table: TableSchema, key: str, value: Any, da
         return Lookup(name, op, value)
     if op == "contains" and (kind in COLLECTION_KINDS or kind in (Kind.JSON, Kind.MAP)):
         if kind is Kind.JSON:
+            if isinstance(value, (dict, list, tuple)):  # containment of a document, as JSONB's @>
+                return Lookup(name, "contains", value, "key", ())
             return Lookup(name, "json_contains", value)
         # A list or set holds the item; a map holds it among its values.
         return Lookup(name, "has", validate_value(model_name, column, value, item=1 if kind is Kind.MAP else 0))
@@ -188,7 +194,7 @@ def _across(model_name: str, table: TableSchema, name: str, op: str, value: Any,
         raise QueryError(f"{model_name}.{name} leads to many {related.model_name} rows; filter on one of their "
                          f"fields ({name}__<field>=…)")
     inner = resolve_lookup(related.model_name, related.table, op, value, database, related)
-    return Lookup(f"{name}__{inner.field}", inner.op, inner.value)
+    return replace(inner, field=f"{name}__{inner.field}")
 
 
 def _keys_of(model_name: str, name: str, op: str, value: Any, target_key: str) -> Any:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from ormada.backends._sql import codecs
 from ormada.backends._sql.compiler import SqlCompiler
 from ormada.backends._sql.metadata import build_metadata, create_statements, drop_statements, schema_tables
+from ormada.backends._sql.transforms import TransformDialect
 from ormada.backends._sql.where import TEXT_PATTERNS, Binds, like_escape
 from ormada.backends.base import Backend, Compiled, Decoder, Encoder, KeyedSelect, Statement
 from ormada.errors import NotSupported
@@ -33,6 +34,7 @@ class SqlBackend(Backend):
     decoders: dict[Any, Any] = {}
     bounds: dict[Any, Any] = {}
     explain_prefix = "EXPLAIN "
+    transforms: TransformDialect  # date parts and JSON values (backends/_sql/dialect_transforms.py)
 
     def __init__(self, url: DatabaseURL) -> None:
         super().__init__(url)

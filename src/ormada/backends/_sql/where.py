@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
 
+from ormada.backends._sql.transforms import TransformCompiler, TransformDialect, pad_in
 from ormada.backends.base import Capabilities, Decoder, Encoder
 from ormada.errors import NotSupported, QueryError
 from ormada.query.expressions import Combined, F, Junction, Node
@@ -64,16 +65,6 @@ def like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def pad_in(values: list[Any]) -> list[Any]:
-    """Pads an IN list to the next power of two by repeating its last value, so
-    lists of similar length share one compiled statement."""
-    n = len(values)
-    if n <= 2:
-        return values
-    size = 1 << (n - 1).bit_length()
-    return values + [values[-1]] * (size - n)
-
-
 class Binds:
     """Hands out bind parameters named in flattening order."""
 
@@ -113,6 +104,9 @@ class DialectHooks(Protocol):
 
     def collection_match(self, column: sa.ColumnElement[Any], op: str, binds: Binds, kind: str) -> Any: ...
 
+    @property
+    def transforms(self) -> TransformDialect: ...
+
 
 def column_key(joins: tuple[Join, ...], field: str) -> str | tuple[int, str]:
     """Where a field a statement names is: the queried table's column (its name), or a
@@ -137,7 +131,7 @@ class Scope:
         return self.table.c[key]
 
 
-class WhereCompiler:
+class WhereCompiler(TransformCompiler):
     """Flattening and building of filters, for :class:`SqlCompiler`."""
 
     backend: DialectHooks
@@ -166,6 +160,8 @@ class WhereCompiler:
             key = (index, name)
         elif field not in info.table.by_name:
             raise NotSupported(f"{info.name}: {field}__{op} (token ranges) exists only on Cassandra")
+        if node.transform is not None:
+            return self.flatten_transform(owner, name, key, node, values, joins)
         if op == "isnull":
             return ("L", key, op, bool(value))
         if isinstance(value, (F, Combined)):
@@ -273,6 +269,8 @@ class WhereCompiler:
     def _build_lookup(self, table: sa.Table, shape: Any, binds: Binds, negated: bool = False) -> Any:
         _, field, op, extra = shape
         column = table.c[field]
+        if type(op) is tuple:  # a transform: a date part, a value inside a JSON document
+            return self.build_transform(column, op, extra, binds)
         if op == "isnull":
             return column.is_(None) if extra else column.is_not(None)
         if op == "in" and isinstance(extra, QueryShape):

@@ -61,6 +61,8 @@ def flatten(node: Node | None, model: str) -> list[Lookup]:
     if node is None:
         return []
     if isinstance(node, Lookup):
+        if node.transform is not None:
+            raise NotSupported(_no_transform(model, node))
         if isinstance(node.value, Subquery):
             raise NotSupported(
                 f"{model}.{node.field}__{node.op}: CQL has no subqueries; read the keys first and pass a list "
@@ -80,6 +82,19 @@ def flatten(node: Node | None, model: str) -> list[Lookup]:
     for child in node.children:
         out.extend(flatten(child, model))
     return out
+
+
+def _no_transform(model: str, node: Lookup) -> str:
+    """Why CQL refuses ``created__year`` and ``data__key``, and what to do instead."""
+    what = f"{model}.{node.field}__{'__'.join(map(str, node.path)) or node.op}" if node.transform == "key" \
+        else f"{model}.{node.field}__{node.transform}"
+    if node.transform == "key":
+        return (f"{what}: CQL cannot read inside a JSON value on the server (no server-side transforms of "
+                "non-key columns); store the values you filter on in columns of their own (a map<text, text> "
+                "with an index on its entries, or a table per query), or filter the rows in Python")
+    return (f"{what}: CQL has no server-side transforms of non-key columns (no EXTRACT); filter on a range of "
+            f"the column itself ({node.field}__gte=…, {node.field}__lt=…), or store the part in a column of its "
+            "own (a bucket key such as day or month)")
 
 
 def lookup_shape(lookups: list[Lookup]) -> tuple[tuple[str, str], ...]:
