@@ -12,7 +12,7 @@ from typing import Any
 
 from cassandra import ConsistencyLevel
 
-from ormada.backends.base import Statement
+from ormada.backends.base import RawRows, Statement
 from ormada.backends.cassandra.faults import applied
 from ormada.backends.cassandra.paging import PageRows, seal
 from ormada.backends.cassandra.statements import CqlStatement
@@ -78,7 +78,10 @@ def shape(statement: CqlStatement, results: list[Any], paging_state: bytes | Non
         rows = list(results[0] or ()) if results else []
         if statement.tally:
             return [(len(rows),)]
-        return PageRows(rows, seal(statement.text, statement.params, paging_state)) if statement.page else rows
+        if statement.page:
+            return PageRows(rows, seal(statement.text, statement.params, paging_state))
+        names = getattr(results[0], "column_names", None) if results else None
+        return RawRows(rows, names) if statement.fetch == "auto" and names else rows
     if statement.conditional:
         return sum(applied(r) for r in results)
     if statement.fetch == "none":
