@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from ormada.cli._state import UserError
-from ormada.cli._values import decoder, to_json, to_text
+from ormada.cli._values import csv_cell, decoder, to_json
 
 if TYPE_CHECKING:
     from ormada.model import Model
@@ -147,7 +147,7 @@ def write_rows(handle: IO[str], fmt: str, fields: tuple[str, ...], rows: Iterabl
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(fields)
         for row in rows:
-            writer.writerow(["" if v is None else to_text(v) for v in row])
+            writer.writerow([csv_cell(v) for v in row])
             count += 1
             if count % every == 0:
                 advance(every)

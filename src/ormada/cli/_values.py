@@ -78,6 +78,29 @@ def to_text(value: Any) -> str:
     return json.dumps(encoded, ensure_ascii=False)
 
 
+# CSV has no null: ``\N`` (as PostgreSQL's COPY writes it) stands for one, and a text that is
+# a backslash run and an N gets one more backslash, so every text reads back as itself.
+NULL = "\\N"
+
+
+def csv_cell(value: Any) -> str:
+    """``value`` as a CSV cell that :func:`decoder` reads back exactly (``\\N`` for None)."""
+    if value is None:
+        return NULL
+    text = to_text(value)
+    if text[:1] == "\\" and text[-1:] == "N" and text.strip("\\") == "N":
+        return "\\" + text
+    return text
+
+
+def _unescape(value: str) -> Any:
+    if value == NULL:
+        return None
+    if value[-1:] == "N" and value.strip("\\") == "N":
+        return value[1:]
+    return value
+
+
 # Kinds whose values arrive from CSV as JSON text.
 _JSON_KINDS = frozenset({"json", "list", "set", "map", "tuple", "user_type", "vector"})
 
@@ -85,14 +108,34 @@ _JSON_KINDS = frozenset({"json", "list", "set", "map", "tuple", "user_type", "ve
 def decoder(column: ColumnSchema, from_csv: bool) -> Decoder | None:
     """What turns a file's value of ``column`` into what the model validates (None: as it is).
 
+    In CSV, ``\\N`` is None, and so is an empty cell of a nullable column that does not hold
+    text (an empty text stays ``""``).
+
     Raises (from the decoder):
         ValueError: the text is not base64 or JSON as the column needs; the message says which.
     """
     kind = column.type.kind.value
-    blank_is_null = from_csv and (column.nullable or kind != "text")
+    convert = _converter(column, kind, from_csv)
+    if not from_csv:
+        return convert
+    blank_is_null = column.nullable and kind != "text"
+
+    def from_cell(value: Any) -> Any:
+        if value[:1] == "\\":
+            value = _unescape(value)
+            if value is None:
+                return None
+        elif value == "" and blank_is_null:
+            return None
+        return value if convert is None else convert(value)
+
+    return from_cell
+
+
+def _converter(column: ColumnSchema, kind: str, from_csv: bool) -> Decoder | None:
     if kind == "bytes":
         def decode(value: Any) -> Any:
-            if value is None or (blank_is_null and value == ""):
+            if value is None:
                 return None
             try:
                 return base64.b64decode(value, validate=True)
@@ -101,8 +144,6 @@ def decoder(column: ColumnSchema, from_csv: bool) -> Decoder | None:
         return decode
     if from_csv and kind in _JSON_KINDS:
         def parse(value: Any) -> Any:
-            if value == "":
-                return None
             try:
                 return json.loads(value)
             except ValueError:
@@ -110,7 +151,5 @@ def decoder(column: ColumnSchema, from_csv: bool) -> Decoder | None:
         return parse
     if kind == "enum" and column.type.enum_type is not None:
         by_text = {str(member.value): member.value for member in column.type.enum_type}
-        return lambda value: None if blank_is_null and value == "" else by_text.get(value, value)
-    if blank_is_null:
-        return lambda value: None if value == "" else value
+        return lambda value: by_text.get(value, value) if isinstance(value, str) else value
     return None
