@@ -1,71 +1,148 @@
-"""ormada: one Pydantic-native object mapper for SQLite, PostgreSQL and Cassandra, sync and async."""
+"""ormada: one Pydantic-native object mapper for SQLite, PostgreSQL and Cassandra, sync and async.
 
-from ormada._meta import Index
-from ormada._registry import configure
-from ormada._transactions import Transaction
-from ormada.backends.base import Statement
-from ormada.database import Database, connect, get_database
-from ormada.diagrams import diagram
-from ormada.errors import (
-    ConditionFailed,
-    ConfigurationError,
-    ConnectionFailed,
-    DatabaseError,
-    DataError,
-    DoesNotExist,
-    IntegrityError,
-    MultipleObjectsReturned,
-    NotSupported,
-    OrmadaError,
-    QueryError,
-    QueryTimeout,
-    RelationNotLoaded,
-    TransactionError,
-)
-from ormada.fields import (
-    BigInt,
-    ClusteringKey,
-    Column,
-    Counter,
-    DbType,
-    ForeignKey,
-    Frozen,
-    Indexed,
-    Json,
-    ManyToMany,
-    OneToOne,
-    PartitionKey,
-    PrimaryKey,
-    SmallInt,
-    Static,
-    Text,
-    TimeUUID,
-    Unique,
-    Vector,
-)
-from ormada.model import DeferredFieldError, Model
-from ormada.query.aggregates import Avg, Count, Max, Min, StdDev, Sum, Variance
-from ormada.query.expressions import F, Q
-from ormada.query.queryset import QuerySet
-from ormada.query.state import Prefetch
-from ormada.views import ModelView
+The public names load on first use (PEP 562), so that ``import ormada.cli`` and
+``ormada --help`` do not pay for pydantic, SQLAlchemy and the backends; ``from ormada
+import Model`` loads what it needs at that moment.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ormada._meta import Index
+    from ormada._registry import configure
+    from ormada._transactions import Transaction
+    from ormada.backends.base import Statement
+    from ormada.backends.cassandra.batch import abatch, batch
+    from ormada.backends.cassandra.paging import Page
+    from ormada.database import Database, connect, get_database
+    from ormada.diagrams import diagram
+    from ormada.errors import (
+        ConditionFailed,
+        ConfigurationError,
+        ConnectionFailed,
+        DatabaseError,
+        DataError,
+        DoesNotExist,
+        IntegrityError,
+        MultipleObjectsReturned,
+        NotSupported,
+        OrmadaError,
+        QueryError,
+        QueryTimeout,
+        RelationNotLoaded,
+        TransactionError,
+    )
+    from ormada.fields import (
+        BigInt,
+        ClusteringKey,
+        Column,
+        Counter,
+        DbType,
+        ForeignKey,
+        Frozen,
+        Indexed,
+        Json,
+        ManyToMany,
+        OneToOne,
+        PartitionKey,
+        PrimaryKey,
+        SmallInt,
+        Static,
+        Text,
+        TimeUUID,
+        Unique,
+        Vector,
+    )
+    from ormada.model import DeferredFieldError, Model
+    from ormada.query.aggregates import Avg, Count, Max, Min, StdDev, Sum, Variance
+    from ormada.query.expressions import F, Q
+    from ormada.query.queryset import QuerySet
+    from ormada.query.state import Prefetch
+    from ormada.views import ModelView
 
 __version__ = "0.1.0"
 
-# Cassandra's batches and pages need cassandra-driver, an optional extra: load on first use.
-_CASSANDRA_EXPORTS = ("Page", "abatch", "batch")
+# Each public name and the module that defines it.
+_EXPORTS: dict[str, str] = {
+    "Index": "ormada._meta",
+    "configure": "ormada._registry",
+    "Transaction": "ormada._transactions",
+    "Statement": "ormada.backends.base",
+    "Database": "ormada.database",
+    "connect": "ormada.database",
+    "get_database": "ormada.database",
+    "diagram": "ormada.diagrams",
+    "ConditionFailed": "ormada.errors",
+    "ConfigurationError": "ormada.errors",
+    "ConnectionFailed": "ormada.errors",
+    "DatabaseError": "ormada.errors",
+    "DataError": "ormada.errors",
+    "DoesNotExist": "ormada.errors",
+    "IntegrityError": "ormada.errors",
+    "MultipleObjectsReturned": "ormada.errors",
+    "NotSupported": "ormada.errors",
+    "OrmadaError": "ormada.errors",
+    "QueryError": "ormada.errors",
+    "QueryTimeout": "ormada.errors",
+    "RelationNotLoaded": "ormada.errors",
+    "TransactionError": "ormada.errors",
+    "BigInt": "ormada.fields",
+    "ClusteringKey": "ormada.fields",
+    "Column": "ormada.fields",
+    "Counter": "ormada.fields",
+    "DbType": "ormada.fields",
+    "ForeignKey": "ormada.fields",
+    "Frozen": "ormada.fields",
+    "Indexed": "ormada.fields",
+    "Json": "ormada.fields",
+    "ManyToMany": "ormada.fields",
+    "OneToOne": "ormada.fields",
+    "PartitionKey": "ormada.fields",
+    "PrimaryKey": "ormada.fields",
+    "SmallInt": "ormada.fields",
+    "Static": "ormada.fields",
+    "Text": "ormada.fields",
+    "TimeUUID": "ormada.fields",
+    "Unique": "ormada.fields",
+    "Vector": "ormada.fields",
+    "DeferredFieldError": "ormada.model",
+    "Model": "ormada.model",
+    "Avg": "ormada.query.aggregates",
+    "Count": "ormada.query.aggregates",
+    "Max": "ormada.query.aggregates",
+    "Min": "ormada.query.aggregates",
+    "StdDev": "ormada.query.aggregates",
+    "Sum": "ormada.query.aggregates",
+    "Variance": "ormada.query.aggregates",
+    "F": "ormada.query.expressions",
+    "Q": "ormada.query.expressions",
+    "QuerySet": "ormada.query.queryset",
+    "Prefetch": "ormada.query.state",
+    "ModelView": "ormada.views",
+    # Cassandra's batches and pages need cassandra-driver, an optional extra: load on first use.
+    "Page": "ormada.backends.cassandra",
+    "abatch": "ormada.backends.cassandra",
+    "batch": "ormada.backends.cassandra",
+}
 
 
 def __getattr__(name: str) -> object:
-    if name in _CASSANDRA_EXPORTS:
-        from ormada.backends import cassandra
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ormada' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # the next look-up is a plain attribute
+    return value
 
-        return getattr(cassandra, name)
-    raise AttributeError(f"module 'ormada' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
 
 
 __all__ = [
-    "diagram",
     "Variance",
     "Sum",
     "StdDev",
@@ -120,6 +197,7 @@ __all__ = [
     "Vector",
     "configure",
     "connect",
+    "diagram",
     "get_database",
     "__version__",
     "abatch",

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ormada.backends.base import AsyncConnection, Statement, SyncConnection
+from ormada.backends.base import AsyncConnection, RawRows, Statement, SyncConnection
 from ormada.errors import ConnectionFailed, DatabaseError, DataError, IntegrityError, OrmadaError
 
 if TYPE_CHECKING:
@@ -130,7 +130,8 @@ class PyMysqlConnection(SyncConnection):
                 if fetch == "rows":
                     return list(cursor.fetchall())
                 if fetch == "auto":
-                    return list(cursor.fetchall()) if cursor.description is not None else count
+                    description = cursor.description
+                    return count if description is None else RawRows(cursor.fetchall(), (d[0] for d in description))
                 return count if fetch == "rowcount" else None
         except (pymysql.err.Error, OSError) as exc:
             raise map_error(exc, statement, self._describe, pymysql.err) from exc
@@ -193,7 +194,9 @@ class AsyncmyConnection(AsyncConnection):
                 if fetch == "rows":
                     return list(await cursor.fetchall())
                 if fetch == "auto":
-                    return list(await cursor.fetchall()) if cursor.description is not None else count
+                    description = cursor.description
+                    return count if description is None else RawRows(await cursor.fetchall(),
+                                                                     (d[0] for d in description))
                 return count if fetch == "rowcount" else None
         except (errors.Error, OSError) as exc:
             raise map_error(exc, statement, self._describe, errors) from exc

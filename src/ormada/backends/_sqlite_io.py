@@ -29,7 +29,7 @@ from typing import Any
 
 import aiosqlite
 
-from ormada.backends.base import AsyncConnection, Statement, SyncConnection, several_statements
+from ormada.backends.base import AsyncConnection, RawRows, Statement, SyncConnection, several_statements
 from ormada.errors import DatabaseError, IntegrityError, OrmadaError
 
 # VM instructions between progress checks, and checks allowed before an inline run
@@ -96,7 +96,8 @@ def run_statement(connection: sqlite3.Connection, statement: Statement) -> Any:
     if fetch == "rows":
         return cursor.fetchall()
     if fetch == "auto":
-        return cursor.fetchall() if cursor.description is not None else cursor.rowcount
+        description = cursor.description
+        return cursor.rowcount if description is None else RawRows(cursor.fetchall(), (d[0] for d in description))
     if fetch == "rowcount":
         return cursor.rowcount
     if fetch == "lastrowid":

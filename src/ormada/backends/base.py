@@ -8,7 +8,7 @@ statements, for value codecs and for connections, and asks for capabilities
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Generator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -24,6 +24,16 @@ if TYPE_CHECKING:
     from ormada.schema import ColumnSchema
 
 Fetch = Literal["rows", "rowcount", "lastrowid", "none", "auto", "script"]
+
+
+class RawRows(list[Any]):
+    """The rows a raw statement returned, with the names of their columns in ``columns``."""
+
+    __slots__ = ("columns",)
+
+    def __init__(self, rows: Iterable[Any], columns: Iterable[str]) -> None:
+        super().__init__(rows)
+        self.columns = tuple(columns)
 
 
 def several_statements(statement: Statement) -> QueryError:
@@ -232,6 +242,8 @@ class Backend(ABC):
     begin_statement = "BEGIN"
     commit_statement = "COMMIT"
     rollback_statement = "ROLLBACK"
+    # One row, one column: the server's version (``ormada check`` shows it).
+    version_query = "SELECT version()"
 
     def __init__(self, url: DatabaseURL) -> None:
         self.url = url

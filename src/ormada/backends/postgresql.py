@@ -24,7 +24,14 @@ from ormada.backends._sql import codecs
 from ormada.backends._sql.backend import SqlBackend
 from ormada.backends._sql.dialect_transforms import PostgresTransforms
 from ormada.backends._sql.where import Binds
-from ormada.backends.base import AsyncConnection, Capabilities, Statement, SyncConnection, several_statements
+from ormada.backends.base import (
+    AsyncConnection,
+    Capabilities,
+    RawRows,
+    Statement,
+    SyncConnection,
+    several_statements,
+)
 from ormada.errors import (
     ConfigurationError,
     ConnectionFailed,
@@ -60,6 +67,7 @@ class PostgresBackend(SqlBackend):
     """PostgreSQL (and Postgres-wire engines such as CockroachDB, YugabyteDB, Citus)."""
 
     name = "postgresql"
+    version_query = "SELECT current_setting('server_version')"
     supports = Capabilities(server_side_cursors=True, max_params=32_000)
     encoders = codecs.POSTGRES_ENCODERS
     decoders = codecs.POSTGRES_DECODERS
@@ -345,7 +353,9 @@ class PsycopgConnection(SyncConnection):
             if fetch == "rows":
                 return cursor.fetchall()
             if fetch == "auto":
-                return cursor.fetchall() if cursor.description is not None else cursor.rowcount
+                description = cursor.description
+                return cursor.rowcount if description is None else RawRows(cursor.fetchall(),
+                                                                             (d.name for d in description))
             if fetch == "rowcount":
                 return cursor.rowcount
             return None
@@ -472,7 +482,8 @@ class AsyncpgConnection(AsyncConnection):
             if statement.fetch == "auto":
                 prepared = await connection.prepare(statement.text)
                 if prepared.get_attributes():
-                    return [tuple(row) for row in await prepared.fetch(*statement.params)]
+                    return RawRows((tuple(row) for row in await prepared.fetch(*statement.params)),
+                                   (a.name for a in prepared.get_attributes()))
                 await prepared.fetch(*statement.params)
                 return _status_count(prepared.get_statusmsg())
             status = await connection.execute(statement.text, *statement.params)

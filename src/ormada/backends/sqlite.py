@@ -58,6 +58,7 @@ class SqliteBackend(SqlBackend):
     """SQLite through sqlite3 (sync) and aiosqlite (async)."""
 
     name = "sqlite"
+    version_query = "SELECT sqlite_version()"
     supports = Capabilities(server_side_cursors=False, max_params=32_000, extra={
         # FILTER (WHERE …) on aggregates came in SQLite 3.30; before it, CASE WHEN.
         "aggregate_filter": sqlite3.sqlite_version_info >= (3, 30, 0),

@@ -44,7 +44,7 @@ class CassandraConnection(SyncConnection):
                 rows = pages.current_rows
                 if cql.fetch in ("rows", "auto") and not cql.page and pages.has_more_pages:
                     rows = list(pages)  # a ResultSet reads the pages after this one as it goes
-                return shape(cql, [rows], pages.paging_state)
+                return shape(cql, [rows], pages.paging_state, pages.column_names)
             futures = [session.execute_async(s, timeout=timeout) for s in statements]
             results = [f.result().current_rows for f in futures]
             if cql.builds_index:

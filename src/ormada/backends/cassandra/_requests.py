@@ -8,11 +8,12 @@ the two modes (see :mod:`._executor_async`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from cassandra import ConsistencyLevel
 
-from ormada.backends.base import Statement
+from ormada.backends.base import RawRows, Statement
 from ormada.backends.cassandra.faults import applied
 from ormada.backends.cassandra.paging import PageRows, seal
 from ormada.backends.cassandra.statements import CqlStatement
@@ -68,17 +69,21 @@ def changes_schema(statement: CqlStatement) -> bool:
     return not statement.prepare and bool(words) and words[0].upper() in ("CREATE", "ALTER", "DROP")
 
 
-def shape(statement: CqlStatement, results: list[Any], paging_state: bytes | None = None) -> Any:
+def shape(statement: CqlStatement, results: list[Any], paging_state: bytes | None = None,
+          columns: Sequence[str] | None = None) -> Any:
     """What :meth:`SyncConnection.execute` returns for the statement's ``fetch``.
 
     Writes report how many statements ran (CQL has no row counts), or, for
-    lightweight transactions, how many applied.
+    lightweight transactions, how many applied. A raw read's rows carry ``columns``,
+    the names of their columns.
     """
     if statement.fetch in ("rows", "auto") and not statement.many:
         rows = list(results[0] or ()) if results else []
         if statement.tally:
             return [(len(rows),)]
-        return PageRows(rows, seal(statement.text, statement.params, paging_state)) if statement.page else rows
+        if statement.page:
+            return PageRows(rows, seal(statement.text, statement.params, paging_state))
+        return RawRows(rows, columns) if statement.fetch == "auto" and columns else rows
     if statement.conditional:
         return sum(applied(r) for r in results)
     if statement.fetch == "none":

@@ -46,6 +46,7 @@ class CassandraBackend(Backend):
     """Compiles queries to CQL and runs them on cassandra-driver (scylla-driver works as a drop-in)."""
 
     name = "cassandra"
+    version_query = "SELECT release_version FROM system.local"
     supports = Capabilities(
         returning=False, group_by=False, savepoints=False, transactions=False, joins=False, or_filters=False,
         upsert=True,

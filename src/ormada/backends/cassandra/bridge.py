@@ -65,6 +65,12 @@ class ResponseBridge:
         state = getattr(self._future, "_paging_state", None)
         return state if isinstance(state, bytes) else None
 
+    @property
+    def column_names(self) -> list[str] | None:
+        """The names of the columns a read returns (what ``ResultSet.column_names`` reads)."""
+        names = getattr(self._future, "_col_names", None)
+        return list(names) if names else None
+
     async def next_page(self) -> Any:
         """Asks for the next page and awaits it.
 

@@ -1,0 +1,5 @@
+"""``python -m ormada``: the ``ormada`` command."""
+
+from ormada.cli import main
+
+main()
