@@ -12,7 +12,7 @@ from ormada import __version__
 from ormada.cli import app
 from tests.cli.conftest import Cli
 
-COMMANDS = ["info", "check", "models", "query", "sql", "shell", "load", "dump"]
+COMMANDS = ["info", "check", "models", "query", "sql", "shell", "load", "dump", "diagram"]
 
 
 def test_help_lists_every_command_and_each_has_its_own() -> None:

@@ -127,7 +127,7 @@ def test_cassandra_keys_static_columns_and_user_types() -> None:
     assert 'geo ||..o{ address : "geo"' in lines
 
 
-def _need_dot() -> None:
+def need_dot() -> None:
     if shutil.which("dot") is None:
         message = "Graphviz's dot is not installed; install it with: bash scripts/graphviz.sh"
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
@@ -136,7 +136,7 @@ def _need_dot() -> None:
 
 
 def test_svg_has_a_node_per_table_and_an_edge_per_link() -> None:
-    _need_dot()
+    need_dot()
     root = ET.fromstring(diagram(MODELS, format="svg"))
     ns = {"svg": "http://www.w3.org/2000/svg"}
     nodes = {g.findtext("svg:title", namespaces=ns) for g in root.iterfind(".//svg:g[@class='node']", ns)}
@@ -146,7 +146,7 @@ def test_svg_has_a_node_per_table_and_an_edge_per_link() -> None:
 
 
 def test_png_is_a_png() -> None:
-    _need_dot()
+    need_dot()
     png = draw(graph_of(MODELS), "png")
     assert isinstance(png, bytes) and png.startswith(b"\x89PNG\r\n\x1a\n")
 

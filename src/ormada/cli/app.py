@@ -47,9 +47,9 @@ def root(
 
 
 def _register() -> None:
-    from ormada.cli.commands import data, info, models, query, shell
+    from ormada.cli.commands import data, diagram, info, models, query, shell
 
-    for module in (info, models, query, shell, data):
+    for module in (info, models, query, shell, data, diagram):
         module.register(app)
 
 

@@ -1,0 +1,87 @@
+"""``ormada diagram``: the entity-relationship diagram of the models, or of a live SQL
+database when no models are configured."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ormada.cli._state import UserError, handled, state
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from ormada._url import DatabaseURL
+
+# The SQLAlchemy dialect+driver that reflects each SQL backend's tables (the sync drivers
+# ormada already uses).
+_REFLECTING_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg", "mysql": "mysql+pymysql"}
+
+
+def reflect(url: DatabaseURL) -> sa.MetaData:
+    """The tables of the database at ``url`` (its ``schema=`` on PostgreSQL), reflected by SQLAlchemy."""
+    import sqlalchemy as sa
+
+    driver = _REFLECTING_DRIVERS.get(url.backend)
+    if driver is None:
+        raise UserError(f"drawing a live {url.backend} database is not possible yet (only SQL databases are "
+                        "reflected); draw its models instead with --models")
+    schema = url.query.get("schema")
+    # The same address under SQLAlchemy's scheme, without ormada's own options.
+    address = url.render(hide_password=False).split("?", 1)[0].split(":", 1)[1]
+    engine = sa.create_engine(f"{driver}:{address}")
+    metadata = sa.MetaData()
+    try:
+        metadata.reflect(engine, schema=schema)
+    except sa.exc.OperationalError as exc:
+        raise UserError(f"cannot read the tables of {url.render()}: {exc.orig}") from None
+    finally:
+        engine.dispose()
+    return metadata
+
+
+@handled
+def diagram(
+    ctx: typer.Context,
+    format: Annotated[str, typer.Option(
+        "--format", "-f", help="mermaid (default), dot, svg or png (svg and png need Graphviz's dot).")] = "mermaid",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to FILE instead of printing.")] = None,
+    tables: Annotated[list[str] | None, typer.Option(
+        "--tables", "-t", help="Only these tables; repeat or separate with commas.")] = None,
+    database: Annotated[str, typer.Option(
+        "--database", "-d", help="The configured database whose models (or tables) to draw.")] = "default",
+) -> None:
+    """Draw the entity-relationship diagram of the configured models; with --url and no
+    models, of the database's own tables."""
+    from ormada.diagrams import FORMATS, draw, graph_of
+
+    if format not in FORMATS:
+        raise UserError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
+    if format == "png" and out is None:
+        raise UserError("a PNG needs a file: add --out diagram.png")
+    current = state(ctx)
+    names = [t.strip() for item in tables or [] for t in item.split(",") if t.strip()] or None
+    graph: Any
+    if current.settings.models:
+        models = [m for m in current.models() if m.__ormada__.database == database]
+        if not models:
+            raise UserError(f"none of the models is bound to the database {database!r}")
+        graph = graph_of(models, tables=names)
+    else:
+        graph = graph_of(metadata=reflect(current.database(database).url), tables=names)
+    drawn = draw(graph, format)  # type: ignore[arg-type]
+    if out is None:
+        typer.echo(drawn if isinstance(drawn, str) else drawn.decode(), nl=False)
+        return
+    if isinstance(drawn, bytes):
+        out.write_bytes(drawn)
+    else:
+        out.write_text(drawn, encoding="utf-8")
+    typer.echo(f"wrote {out} ({len(graph.boxes)} tables, {len(graph.links)} links)", err=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Adds the command to ``app``."""
+    app.command()(diagram)
