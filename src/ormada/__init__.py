@@ -9,13 +9,17 @@ from ormada.errors import (
     ConditionFailed,
     ConfigurationError,
     ConnectionFailed,
+    CursorError,
     DatabaseError,
     DataError,
     DoesNotExist,
+    EmptyPage,
     IntegrityError,
+    InvalidPage,
     MultipleObjectsReturned,
     NotSupported,
     OrmadaError,
+    PageNotAnInteger,
     QueryError,
     QueryTimeout,
     RelationNotLoaded,
@@ -43,6 +47,7 @@ from ormada.fields import (
     Vector,
 )
 from ormada.model import DeferredFieldError, Model
+from ormada.pagination import CursorPage, NumberedPage, Paginator, UnorderedPaginationWarning
 from ormada.query.aggregates import Avg, Count, Max, Min, StdDev, Sum, Variance
 from ormada.query.expressions import F, Q
 from ormada.query.queryset import QuerySet
@@ -77,6 +82,14 @@ __all__ = [
     "ConditionFailed",
     "ConfigurationError",
     "ConnectionFailed",
+    "CursorError",
+    "CursorPage",
+    "EmptyPage",
+    "InvalidPage",
+    "NumberedPage",
+    "PageNotAnInteger",
+    "Paginator",
+    "UnorderedPaginationWarning",
     "Counter",
     "DataError",
     "Database",

@@ -59,7 +59,8 @@ class PostgresBackend(SqlBackend):
     """PostgreSQL (and Postgres-wire engines such as CockroachDB, YugabyteDB, Citus)."""
 
     name = "postgresql"
-    supports = Capabilities(server_side_cursors=True, max_params=32_000)
+    # NULL sorts above every value (last ascending, first descending): cursor pages ask.
+    supports = Capabilities(server_side_cursors=True, max_params=32_000, extra={"nulls_high": True})
     encoders = codecs.POSTGRES_ENCODERS
     decoders = codecs.POSTGRES_DECODERS
 
