@@ -178,10 +178,24 @@ class KeysetPagination:
                 raise CursorError(f"{info.name}: cursor {after[:20]!r}… was handed out for other filter values "
                                   "of this query; pass a cursor of a page of this same query") from None
         queryset: Any = self
-        page = yield from _page(db, queryset, size, resume)
-        state = page.paging_state
-        next_cursor = None if state is None or not page.rows else cursors.sign(secret, print_, "p", state.hex())
-        return CursorPage(page.rows, next_cursor, None)
+        rows: list[Any] = []
+        state = resume
+        while len(rows) < size:  # a page may come back short (filtering scans) with more to follow
+            page = yield from _page(db, queryset, size - len(rows), state)
+            rows += page.rows
+            state = page.paging_state
+            if state is None:
+                break
+        # The server hands out a state after a full page even when no row follows; one row
+        # read past it tells, so that the last page has no next_cursor.
+        following = state
+        while following is not None:
+            peek = yield from _page(db, queryset, 1, following)
+            if peek.rows:
+                break
+            following = state = peek.paging_state
+        next_cursor = None if state is None else cursors.sign(secret, print_, "p", state.hex())
+        return CursorPage(rows, next_cursor, None)
 
 
 def _boundary_reader(model: str, asked: QueryState, names: tuple[str, ...],
