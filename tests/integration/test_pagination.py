@@ -352,3 +352,35 @@ async def test_an_unordered_queryset_is_paged_by_primary_key_with_a_warning(pdb:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         Paginator(Entry.query().order_by("rank"), 4)  # ordered: no warning
+
+
+async def test_pages_with_related_rows(pdb: ormada.Database, api: Api) -> None:
+    entries = [await api(Entry, "create", rank=i) for i in range(4)]
+    await api(Note, "bulk_create", [Note(entry_id=e.id) for e in entries for _ in range(e.rank or 0)])
+    notes = Note.query().select_related("entry").order_by("-entry_id")
+    page = await api(notes, "paginate", 4)
+    page = await api(notes, "paginate", 4, after=page.next_cursor)
+    assert [n.entry.rank for n in page] == [2, 1] and page.next_cursor is None  # the entries came joined
+    assert [n.entry_id for n in page] == [entries[2].id, entries[1].id]
+    owners = Entry.query().prefetch_related("notes").order_by("-rank")
+    first = await api(owners, "paginate", 3)
+    assert [len(e.notes) for e in first] == [3, 2, 1]
+    numbered = await api(Paginator(owners, 3), "page", 2)
+    assert [len(e.notes) for e in numbered] == [0]
+
+
+def test_the_readme_example_prints_what_it_says(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import contextlib
+    import io
+    import re
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index("<!-- pagination-example -->"):].split("```python\n", 1)[1].split("```", 1)[0]
+    expected = [line[2:] for line in block.splitlines() if line.startswith("# ")]
+    assert len(expected) == 7
+    code = re.sub(r"\bPost\b", "ReadmePost", block)  # its model apart from the tests'
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "README.md", "exec", dont_inherit=True), {"__name__": "readme_pagination"})
+    assert out.getvalue().splitlines() == [line.replace("Post", "ReadmePost") for line in expected]
