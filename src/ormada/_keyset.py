@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ormada.query.expressions import Q
+from ormada.query.expressions import Lookup, Q
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +47,16 @@ def after(keys: Sequence[Key], values: Sequence[Any], nulls_high: bool) -> Q:
         bound = Q(**{f"{first.field}__{'lte' if first.descending else 'gte'}": x})
         return bound & condition
     return condition
+
+
+def row_bound(keys: Sequence[Key], values: Sequence[Any]) -> Lookup | None:
+    """``(a, b, …) > (x, y, …)`` (``<`` when descending), which a composite index reads as a
+    range starting at the boundary, also inside a run of rows that tie on ``a``; None
+    where it would not be equivalent (mixed directions, NULLs) or there is one key."""
+    if len(keys) < 2 or any(k.nullable for k in keys) or len({k.descending for k in keys}) > 1:
+        return None
+    op = "row_lt" if keys[0].descending else "row_gt"
+    return Lookup(keys[0].field, op, (tuple(k.field for k in keys), tuple(values)))
 
 
 def _after_from(keys: Sequence[Key], values: Sequence[Any], nulls_high: bool, i: int) -> Q | None:

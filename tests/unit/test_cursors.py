@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ormada import _cursor as cursors
-from ormada._keyset import Key, after, flipped
+from ormada._keyset import Key, after, flipped, row_bound
 from ormada.errors import CursorError, QueryError
 from ormada.query.expressions import Q, RawLookups
 
@@ -157,3 +157,23 @@ def test_the_filter_matches_exactly_the_rows_after_the_boundary(rows: list[dict[
         condition = after(keys, [boundary[k.field] for k in keys], nulls_high)
         assert [row["id"] for row in ordered if _matches(condition, row)] == \
             [row["id"] for row in ordered[position + 1:]]
+
+
+@given(rows=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 2)), min_size=1, max_size=12),
+       descending=st.booleans())
+def test_the_row_comparison_beside_the_filter_narrows_nothing_away(rows: list[tuple[int, int]],
+                                                                   descending: bool) -> None:
+    dicts = [{"a": a, "b": b, "id": i} for i, (a, b) in enumerate(rows)]
+    keys = (Key("a", descending, False), Key("b", descending, False), Key("id", descending, False))
+    ordered = sorted(dicts, key=_sort_key(keys, False))
+    for position, boundary in enumerate(ordered):
+        values = [boundary[k.field] for k in keys]
+        bound = row_bound(keys, values)
+        assert bound is not None and bound.value == (("a", "b", "id"), tuple(values))
+        after_rows = [(r["a"], r["b"], r["id"]) for r in ordered[position + 1:]]
+        edge = tuple(values)
+        assert after_rows == [r for r in ((d["a"], d["b"], d["id"]) for d in ordered)
+                              if (r < edge if descending else r > edge)]
+    mixed = (Key("a", True, False), Key("id", False, False))
+    assert row_bound(mixed, [1, 2]) is None and row_bound(keys[:1], [1]) is None
+    assert row_bound((Key("a", False, True), Key("id", False, False)), [1, 2]) is None

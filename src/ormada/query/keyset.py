@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ormada._info import ModelInfo
     from ormada._operations import Operation
     from ormada.database import Database
-    from ormada.query.expressions import Q
+    from ormada.query.expressions import Node, Q
     from ormada.query.state import QueryState
 
 
@@ -46,6 +46,9 @@ class KeysetPagination:
         raise NotImplementedError  # QuerySet's
 
     def _fetch(self, db: Database, state: QueryState) -> Operation:
+        raise NotImplementedError  # QuerySet's
+
+    def _narrowed(self, new: Node) -> Self:
         raise NotImplementedError  # QuerySet's
 
     def paginate(self, size: int, *, after: str | None = None, before: str | None = None) -> CursorPage[Any]:
@@ -107,7 +110,8 @@ class KeysetPagination:
             if state.shape == "models" and state.columns is not None and item.field not in state.columns:
                 raise QueryError(f"{info.name}.paginate(): only()/defer() leave out {item.field!r}, which the "
                                  "pages are ordered by; load it too")
-            keys.append(keyset.Key(item.field, item.descending, column.nullable))
+            # A key field's type may allow None (generated on insert), but its column never holds NULL.
+            keys.append(keyset.Key(item.field, item.descending, column.nullable and item.field not in info.pk))
         if state.distinct and state.shape != "models" and state.columns is not None and \
                 not all(k.field in state.columns for k in keys):
             raise QueryError(f"{info.name}.paginate(): distinct() rows leave out the ordering keys "
@@ -129,6 +133,9 @@ class KeysetPagination:
                 raise CursorError(f"{info.name}: cursor {token!r} does not fit this ordering")
             values = [cursors.decode_value(v) for v in encoded]
             qs = qs.filter(keyset.after(read_keys, values, bool(db.backend.supports.extra.get("nulls_high"))))
+            bound = keyset.row_bound(read_keys, values)
+            if bound is not None:
+                qs = qs._narrowed(bound)
         qs = qs._clone(order_by=tuple(OrderBy(k.field, k.descending) for k in read_keys))
         state, asked = qs.state, qs.state
         names = tuple(k.field for k in keys)
