@@ -8,7 +8,10 @@ NULL above every value, as PostgreSQL sorts; otherwise below, as SQLite and MySQ
 It is built from ordinary lookups, so its values are bound parameters and its
 statement text is compiled once per query shape. When the first key's value is not
 NULL and NULLs sort before it, the filter also carries ``a >= x``, which an index on
-``a`` reads as a range, so a deep page costs what the first one does.
+``a`` reads as a range, so a deep page costs what the first one does. Where the backend
+reads row comparisons as index ranges (``Capabilities.extra["row_range"]``: PostgreSQL)
+and the keys share one direction and hold no NULL, it carries ``(a, b, id) > (x, y, z)``
+too, so that a composite index starts at the boundary even inside a run of ties on ``a``.
 """
 
 from __future__ import annotations

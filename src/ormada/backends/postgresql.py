@@ -59,8 +59,11 @@ class PostgresBackend(SqlBackend):
     """PostgreSQL (and Postgres-wire engines such as CockroachDB, YugabyteDB, Citus)."""
 
     name = "postgresql"
-    # NULL sorts above every value (last ascending, first descending): cursor pages ask.
-    supports = Capabilities(server_side_cursors=True, max_params=32_000, extra={"nulls_high": True})
+    # For cursor pages: NULL sorts above every value (last ascending, first descending), and
+    # a row comparison (a, b) > (x, y) is read as a range of a composite index (the planner
+    # does not make one of the OR expansion; MariaDB does, and SQLite is slower with both).
+    supports = Capabilities(server_side_cursors=True, max_params=32_000,
+                            extra={"nulls_high": True, "row_range": True})
     encoders = codecs.POSTGRES_ENCODERS
     decoders = codecs.POSTGRES_DECODERS
 

@@ -133,7 +133,7 @@ class KeysetPagination:
                 raise CursorError(f"{info.name}: cursor {token!r} does not fit this ordering")
             values = [cursors.decode_value(v) for v in encoded]
             qs = qs.filter(keyset.after(read_keys, values, bool(db.backend.supports.extra.get("nulls_high"))))
-            bound = keyset.row_bound(read_keys, values)
+            bound = keyset.row_bound(read_keys, values) if db.backend.supports.extra.get("row_range") else None
             if bound is not None:
                 qs = qs._narrowed(bound)
         qs = qs._clone(order_by=tuple(OrderBy(k.field, k.descending) for k in read_keys))
