@@ -7,6 +7,7 @@ it holds the server's paging state. Either way it is signed (:mod:`ormada._curso
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ormada import _cursor as cursors
@@ -137,35 +138,12 @@ class KeysetPagination:
             if bound is not None:
                 qs = qs._narrowed(bound)
         qs = qs._clone(order_by=tuple(OrderBy(k.field, k.descending) for k in read_keys))
-        state, asked = qs.state, qs.state
-        names = tuple(k.field for k in keys)
-        if state.shape != "models":
-            columns = state.columns or info.field_names
-            extra = tuple(name for name in names if name not in columns)
-            state = state.evolve(columns=columns + extra, shape="tuples")
-        rows = yield from qs._fetch(db, state.evolve(limit=size + 1))
-        more = len(rows) > size
-        rows = rows[:size]
-        if backward:
-            rows.reverse()
-        boundary = _boundary_reader(info.name, asked, names, state.columns or ())
-        items = rows if asked.shape == "models" else _as_asked(asked.shape, asked.columns or info.field_names, rows)
-
-        def mark(row: Any) -> str:
-            return cursors.sign(secret, print_, "k", boundary(row))
-
-        if backward:
-            next_cursor = mark(rows[-1]) if rows else None
-            previous = mark(rows[0]) if rows and more else None
-        else:
-            next_cursor = mark(rows[-1]) if more else None
-            previous = mark(rows[0]) if rows and token is not None else None
-        return CursorPage(items, next_cursor, previous)
+        return _read_page(db, qs, keys, size, backward, token is not None,
+                          lambda values: cursors.sign(secret, print_, "k", values))
 
     def _paged(self, db: Database, secret: bytes, size: int, after: str | None, before: str | None) -> Operation:
         """A page read by the server's paging state (Cassandra), which the cursor carries."""
         from ormada.backends.cassandra.paging import page_state, unseal  # only such backends get here
-        from ormada.query.cql_options import _page
 
         info = self._info
         if before is not None:
@@ -184,25 +162,57 @@ class KeysetPagination:
             except QueryError:
                 raise CursorError(f"{info.name}: cursor {after[:20]!r}… was handed out for other filter values "
                                   "of this query; pass a cursor of a page of this same query") from None
-        queryset: Any = self
-        rows: list[Any] = []
-        state = resume
-        while len(rows) < size:  # a page may come back short (filtering scans) with more to follow
-            page = yield from _page(db, queryset, size - len(rows), state)
-            rows += page.rows
-            state = page.paging_state
-            if state is None:
-                break
-        # The server hands out a state after a full page even when no row follows; one row
-        # read past it tells, so that the last page has no next_cursor.
-        following = state
-        while following is not None:
-            peek = yield from _page(db, queryset, 1, following)
-            if peek.rows:
-                break
-            following = state = peek.paging_state
-        next_cursor = None if state is None else cursors.sign(secret, print_, "p", state.hex())
-        return CursorPage(rows, next_cursor, None)
+        return _read_paged(db, self, size, resume, lambda state: cursors.sign(secret, print_, "p", state.hex()))
+
+
+def _read_paged(db: Database, queryset: Any, size: int, resume: bytes | None,
+                sign: Callable[[bytes], str]) -> Operation:
+    """The reads of one page by paging state, and the cursor that resumes after it."""
+    from ormada.query.cql_options import _page
+
+    rows: list[Any] = []
+    state = resume
+    while len(rows) < size:  # a page may come back short (filtering scans) with more to follow
+        page = yield from _page(db, queryset, size - len(rows), state)
+        rows += page.rows
+        state = page.paging_state
+        if state is None:
+            break
+    # The server hands out a state after a full page even when no row follows; one row
+    # read past it tells, so that the last page has no next_cursor.
+    following = state
+    while following is not None:
+        peek = yield from _page(db, queryset, 1, following)
+        if peek.rows:
+            break
+        following = state = peek.paging_state
+    return CursorPage(rows, None if state is None else sign(state), None)
+
+
+def _read_page(db: Database, qs: Any, keys: tuple[keyset.Key, ...], size: int, backward: bool, resumed: bool,
+               sign: Callable[[list[Any]], str]) -> Operation:
+    """The read of one cursor page (``size`` + 1 rows tell whether more follow) and its cursors."""
+    info: ModelInfo = qs._info
+    state, asked = qs.state, qs.state
+    names = tuple(k.field for k in keys)
+    if state.shape != "models":
+        columns = state.columns or info.field_names
+        extra = tuple(name for name in names if name not in columns)
+        state = state.evolve(columns=columns + extra, shape="tuples")
+    rows = yield from qs._fetch(db, state.evolve(limit=size + 1))
+    more = len(rows) > size
+    rows = rows[:size]
+    if backward:
+        rows.reverse()
+    boundary = _boundary_reader(info.name, asked, names, state.columns or ())
+    items = rows if asked.shape == "models" else _as_asked(asked.shape, asked.columns or info.field_names, rows)
+    if backward:
+        next_cursor = sign(boundary(rows[-1])) if rows else None
+        previous = sign(boundary(rows[0])) if rows and more else None
+    else:
+        next_cursor = sign(boundary(rows[-1])) if more else None
+        previous = sign(boundary(rows[0])) if rows and resumed else None
+    return CursorPage(items, next_cursor, previous)
 
 
 def _boundary_reader(model: str, asked: QueryState, names: tuple[str, ...],
