@@ -23,13 +23,17 @@ if TYPE_CHECKING:
         ConditionFailed,
         ConfigurationError,
         ConnectionFailed,
+        CursorError,
         DatabaseError,
         DataError,
         DoesNotExist,
+        EmptyPage,
         IntegrityError,
+        InvalidPage,
         MultipleObjectsReturned,
         NotSupported,
         OrmadaError,
+        PageNotAnInteger,
         QueryError,
         QueryTimeout,
         RelationNotLoaded,
@@ -57,6 +61,7 @@ if TYPE_CHECKING:
         Vector,
     )
     from ormada.model import DeferredFieldError, Model
+    from ormada.pagination import CursorPage, NumberedPage, Paginator, UnorderedPaginationWarning
     from ormada.query.aggregates import Avg, Count, Max, Min, StdDev, Sum, Variance
     from ormada.query.expressions import F, Q
     from ormada.query.queryset import QuerySet
@@ -126,6 +131,14 @@ _EXPORTS: dict[str, str] = {
     "Page": "ormada.backends.cassandra",
     "abatch": "ormada.backends.cassandra",
     "batch": "ormada.backends.cassandra",
+    "CursorError": "ormada.errors",
+    "EmptyPage": "ormada.errors",
+    "InvalidPage": "ormada.errors",
+    "PageNotAnInteger": "ormada.errors",
+    "CursorPage": "ormada.pagination",
+    "NumberedPage": "ormada.pagination",
+    "Paginator": "ormada.pagination",
+    "UnorderedPaginationWarning": "ormada.pagination",
 }
 
 
@@ -143,6 +156,14 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "UnorderedPaginationWarning",
+    "Paginator",
+    "NumberedPage",
+    "CursorPage",
+    "PageNotAnInteger",
+    "InvalidPage",
+    "EmptyPage",
+    "CursorError",
     "Variance",
     "Sum",
     "StdDev",

@@ -42,17 +42,21 @@ BACKENDS = {
 _databases: dict[str, Database] = {}
 
 
-def connect(url: str, name: str = "default") -> Database:
+def connect(url: str, name: str = "default", *, cursor_secret: str | bytes | None = None) -> Database:
     """Creates the :class:`Database` for ``url`` and registers it under ``name``.
 
     Nothing is opened until the first query. Models choose a database by
     ``Meta.database`` (default: ``"default"``). Connecting again under a name that
     is taken replaces the old database, closing its sync pool.
 
+    ``cursor_secret`` signs the cursors of ``QuerySet.paginate()``; without it they are
+    signed with ``$ORMADA_CURSOR_SECRET``, or else with a random key of this process (so
+    every process that may receive another one's cursors needs the same secret).
+
     Raises:
         ConfigurationError: the URL is malformed or names an unknown backend.
     """
-    database = Database(url, name)
+    database = Database(url, name, cursor_secret=cursor_secret)
     previous = _databases.get(name)
     _databases[name] = database
     if previous is not None and previous is not database:
@@ -85,9 +89,11 @@ class Database(AsyncRunner, SyncRunner):
     ...     Book.filter(year__lt=1900).update(year=1900)
     """
 
-    def __init__(self, url: str | DatabaseURL, name: str = "default") -> None:
+    def __init__(self, url: str | DatabaseURL, name: str = "default", *,
+                 cursor_secret: str | bytes | None = None) -> None:
         self.url = url if isinstance(url, DatabaseURL) else parse_url(url)
         self.name = name
+        self.cursor_secret = cursor_secret  # see connect(); kept out of repr() and logs
         self.backend = _make_backend(self.url)
         self._sync_pool: SyncPool | None = None
         self._async_pool: AsyncPool | None = None

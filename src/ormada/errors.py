@@ -38,6 +38,31 @@ class QueryError(OrmadaError):
     code = "query"
 
 
+class InvalidPage(QueryError):
+    """A numbered page that does not exist: not a whole number, below 1, or past the last page."""
+
+    code = "invalid-page"
+
+
+class PageNotAnInteger(InvalidPage):
+    """A page number that is not a whole number (``"2"`` from a URL must be converted first)."""
+
+    code = "page-not-an-integer"
+
+
+class EmptyPage(InvalidPage):
+    """A page number below 1 or past the last page."""
+
+    code = "empty-page"
+
+
+class CursorError(QueryError):
+    """A pagination cursor that this query cannot resume from: altered, signed with another
+    secret, or handed out for another model or ordering. Checked before anything is sent."""
+
+    code = "cursor"
+
+
 class DataError(OrmadaError):
     """A value cannot be stored in its column (out of range, wrong type)."""
 

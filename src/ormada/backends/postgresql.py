@@ -68,7 +68,11 @@ class PostgresBackend(SqlBackend):
 
     name = "postgresql"
     version_query = "SELECT current_setting('server_version')"
-    supports = Capabilities(server_side_cursors=True, max_params=32_000)
+    # For cursor pages: NULL sorts above every value (last ascending, first descending), and
+    # a row comparison (a, b) > (x, y) is read as a range of a composite index (the planner
+    # does not make one of the OR expansion; MariaDB does, and SQLite is slower with both).
+    supports = Capabilities(server_side_cursors=True, max_params=32_000,
+                            extra={"nulls_high": True, "row_range": True})
     encoders = codecs.POSTGRES_ENCODERS
     decoders = codecs.POSTGRES_DECODERS
     transforms = PostgresTransforms()

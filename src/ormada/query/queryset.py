@@ -18,6 +18,7 @@ from ormada.errors import QueryError
 from ormada.query.aggregates import Aggregate
 from ormada.query.cql_options import CqlOptions
 from ormada.query.expressions import Junction, Lookup, Node, Q, RawLookups, is_expression
+from ormada.query.keyset import KeysetPagination
 from ormada.query.resolve import check_assigned_expression, column_of, conjoin, resolve, validate_value
 from ormada.query.state import EVERY_ROW, Join, OrderBy, Prefetch, QueryState, Subquery
 
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound="BaseModel")
 
 
-class QuerySet(CqlOptions, Generic[M]):
+class QuerySet(CqlOptions, KeysetPagination, Generic[M]):
     """A query over ``model``; every chained call returns a new QuerySet.
 
     Nothing is sent until a terminal runs: ``all()``, ``first()``, ``get()``,

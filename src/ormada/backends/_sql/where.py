@@ -58,6 +58,9 @@ def _kind_of(value: Any) -> Kind | None:
 
 
 COLLECTION_OPS = ("has", "json_contains", "contains_key")
+# Row comparisons, ``(a, b) > (x, y)``: the value is ``(fields, values)``. Cursor pages add
+# one beside their expanded filter so that a composite index is read from the boundary on.
+ROW_COMPARE = ("row_gt", "row_lt")
 
 
 def like_escape(value: str) -> str:
@@ -154,6 +157,8 @@ class WhereCompiler(TransformCompiler):
             return ("J", node.connector, node.negated, tuple(self.flatten(info, c, values, joins)
                                                               for c in node.children))
         field, op, value = node.field, node.op, node.value
+        if op in ROW_COMPARE:
+            return self._flatten_row(info, op, value, values)
         owner, name, key = info, field, field  # type: tuple[ModelInfo, str, Hashable]
         if field not in info.table.by_name and "__" in field:
             index, owner, name = self._joined_field(joins, field)
@@ -193,6 +198,16 @@ class WhereCompiler(TransformCompiler):
         else:
             values.append(self._encode(owner, name, value))
         return ("L", key, op, None)
+
+    def _flatten_row(self, info: ModelInfo, op: str, value: tuple[tuple[str, ...], tuple[Any, ...]],
+                     values: list[Any]) -> Hashable:
+        fields, row = value
+        if any(self.backend.column_bounds(info, name) is not None for name in fields):
+            # A value with several stored texts has no one text to compare rows with; the
+            # comparison only narrows what the filter beside it decides, so it is left out.
+            return ("T",)
+        values.extend(self._encode(info, name, item) for name, item in zip(fields, row, strict=True))
+        return ("R", fields, op)
 
     @staticmethod
     def _joined_field(joins: tuple[Join, ...], field: str) -> tuple[int, ModelInfo, str]:
@@ -260,6 +275,12 @@ class WhereCompiler(TransformCompiler):
             parts = [self.build_where(table, c, binds, inside) for c in children]
             clause = sa.and_(*parts) if connector == "and" else sa.or_(*parts)
             return sa.not_(clause) if negate else clause
+        if shape[0] == "T":
+            return sa.true()
+        if shape[0] == "R":
+            columns = sa.tuple_(*(table.c[name] for name in shape[1]))
+            row = sa.tuple_(*(binds(table.c[name].type) for name in shape[1]))
+            return columns > row if shape[2] == "row_gt" else columns < row
         clause = self._build_lookup(table, shape, binds, negated)
         column = table.c[shape[1]]
         if negated and column.nullable and shape[2] != "isnull":

@@ -52,7 +52,8 @@ class CassandraBackend(Backend):
         upsert=True,
         server_side_cursors=True, json_contains=False, rowcount=False, max_params=65_535, metadata=False,
         extra={"ttl": True, "lwt": True, "batches": True, "counters": True, "paging_state": True,
-               "natural_order": True, "decode_nulls": True},
+               "natural_order": True, "decode_nulls": True,
+               "offset": False},  # no OFFSET: numbered pages are refused, cursor pages use paging states
     )
 
     def __init__(self, url: DatabaseURL) -> None:
