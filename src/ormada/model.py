@@ -8,7 +8,7 @@ same sans-I/O operation from :mod:`ormada._operations`.
 from __future__ import annotations
 
 import difflib
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -267,9 +267,19 @@ class Model(BaseModel, metaclass=ModelMeta):
         return await cls.query().alast()
 
     @classmethod
-    def distinct(cls) -> QuerySet[Self]:
-        """``QuerySet`` of every row, without duplicates."""
-        return cls.query().distinct()
+    def distinct(cls, *fields: str) -> QuerySet[Self]:
+        """``QuerySet`` of every row, without duplicates (one per value of ``fields``, if given)."""
+        return cls.query().distinct(*fields)
+
+    @classmethod
+    def in_bulk(cls, ids: Iterable[Any] | None = None, field_name: str = "pk") -> dict[Any, Self]:
+        """The rows by key; see :meth:`QuerySet.in_bulk`."""
+        return cls.query().in_bulk(ids, field_name)
+
+    @classmethod
+    async def ain_bulk(cls, ids: Iterable[Any] | None = None, field_name: str = "pk") -> dict[Any, Self]:
+        """The async twin of :meth:`in_bulk`."""
+        return await cls.query().ain_bulk(ids, field_name)
 
     @classmethod
     def limit(cls, n: int | None) -> QuerySet[Self]:

@@ -17,7 +17,7 @@ def test_every_error_is_listed() -> None:
     assert {cls.__name__ for cls in ERRORS} == {
         "OrmadaError", "ConfigurationError", "ConnectionFailed", "QueryError", "DataError", "IntegrityError",
         "DoesNotExist", "MultipleObjectsReturned", "NotSupported", "TransactionError", "DatabaseError",
-        "QueryTimeout", "ConditionFailed", "RelationNotLoaded",
+        "QueryTimeout", "ConditionFailed", "RelationNotLoaded", "LockNotAvailable",
     }
 
 

@@ -122,6 +122,11 @@ class Capabilities:
     float_infinity: bool = True  # float columns hold inf and -inf (MySQL's DOUBLE does not)
     max_params: int = 32_000
     metadata: bool = True  # keeps its tables as SQLAlchemy metadata (what Alembic compares)
+    set_operations: frozenset[str] = frozenset({"union", "intersect", "except"})  # compound SELECTs
+    row_locks: bool = False  # SELECT … FOR UPDATE [NOWAIT | SKIP LOCKED]
+    lock_of: bool = False  # FOR UPDATE OF <tables>, FOR NO KEY UPDATE
+    distinct_on: bool = False  # SELECT DISTINCT ON (…)
+    described_rows: bool = True  # raw statements can return their columns' names
     extra: dict[str, Any] = field(default_factory=dict)
 
 

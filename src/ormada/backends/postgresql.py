@@ -30,6 +30,7 @@ from ormada.errors import (
     DatabaseError,
     DataError,
     IntegrityError,
+    LockNotAvailable,
     OrmadaError,
     TransactionError,
 )
@@ -59,7 +60,8 @@ class PostgresBackend(SqlBackend):
     """PostgreSQL (and Postgres-wire engines such as CockroachDB, YugabyteDB, Citus)."""
 
     name = "postgresql"
-    supports = Capabilities(server_side_cursors=True, max_params=32_000)
+    supports = Capabilities(server_side_cursors=True, max_params=32_000, row_locks=True, lock_of=True,
+                            distinct_on=True)
     encoders = codecs.POSTGRES_ENCODERS
     decoders = codecs.POSTGRES_DECODERS
 
@@ -213,6 +215,8 @@ def map_psycopg_error(exc: Exception, statement: Statement) -> OrmadaError:
         return _aborted(statement)
     if isinstance(exc, psycopg.errors.IntegrityError):
         return IntegrityError(message)
+    if isinstance(exc, psycopg.errors.LockNotAvailable):
+        return LockNotAvailable(message)
     if isinstance(exc, psycopg.errors.DataError):
         return DataError(message)
     if MULTIPLE_COMMANDS in message:
@@ -229,6 +233,8 @@ def map_asyncpg_error(exc: Exception, statement: Statement) -> OrmadaError:
         return _aborted(statement)
     if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
         return IntegrityError(message)
+    if isinstance(exc, asyncpg.LockNotAvailableError):
+        return LockNotAvailable(message)
     if isinstance(exc, (asyncpg.DataError, asyncpg.exceptions.DataError)):
         return DataError(message)
     if MULTIPLE_COMMANDS in message:

@@ -63,6 +63,10 @@ class SqliteBackend(SqlBackend):
         # Decimals are stored as floats: sum them exactly in Python (backends/_sql/aggregates.py).
         "decimal_text_sum": True,
         "variance": False,  # no var_pop/stddev_pop
+        "row_locks_instead": "SQLite locks the whole database, never single rows. ormada's transaction() on SQLite "
+                             "begins with BEGIN IMMEDIATE, which takes the database's write lock at once: read the "
+                             "rows inside `with db.transaction():` (or `async with db.atransaction():`) and no other "
+                             "writer can change them before the block ends",
     })
     begin_statement = "BEGIN IMMEDIATE"  # take the write lock up front: no deadlock on lock upgrade
     encoders = codecs.SQLITE_ENCODERS
