@@ -272,6 +272,12 @@ class Model(BaseModel, metaclass=ModelMeta):
         return cls.query().distinct(*fields)
 
     @classmethod
+    def select_for_update(cls, nowait: bool = False, skip_locked: bool = False, of: Iterable[str] = (),
+                          no_key: bool = False) -> QuerySet[Self]:
+        """``QuerySet`` of every row, locked as read; see :meth:`QuerySet.select_for_update`."""
+        return cls.query().select_for_update(nowait, skip_locked, of, no_key)
+
+    @classmethod
     def in_bulk(cls, ids: Iterable[Any] | None = None, field_name: str = "pk") -> dict[Any, Self]:
         """The rows by key; see :meth:`QuerySet.in_bulk`."""
         return cls.query().in_bulk(ids, field_name)

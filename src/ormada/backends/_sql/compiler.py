@@ -256,7 +256,8 @@ class SqlCompiler(AnnotationCompiler, CombiningCompiler):
         shape = self._read_shape("count", info, state, values)
 
         def build(binds: Binds) -> Any:
-            if shape.distinct or shape.limited or shape.offset or shape.joins or shape.annotations:
+            if shape.distinct or shape.limited or shape.offset or shape.joins or shape.annotations or \
+                    shape.distinct_on:
                 columns = shape.columns or info.field_names
                 # One row per group: a key column of each (grouped fields, or the primary key).
                 keys = _inner(shape, columns if shape.distinct else shape.group_by or info.pk or columns,
