@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic._internal._model_construction import ModelMetaclass, build_lenient_weakvaluedict
@@ -61,6 +61,19 @@ class DeferredFieldError(OrmadaError, AttributeError):
     code = "deferred-field"
 
 
+_M = TypeVar("_M", bound=BaseModel)
+
+
+class Objects:
+    """``Model.objects``: a QuerySet over every row of the model, as Django spells it
+    (``Book.objects.filter(...)``, ``Book.objects.raw(sql, params)``)."""
+
+    __slots__ = ()
+
+    def __get__(self, instance: object, owner: type[_M]) -> QuerySet[_M]:
+        return QuerySet(owner)
+
+
 class ModelMeta(ModelMetaclass):
     """Rewrites relation fields (``author: Annotated[Author, ForeignKey()]``) into their key
     field and attribute before pydantic reads the class body (see ``ormada._relations``)."""
@@ -105,6 +118,7 @@ class Model(BaseModel, metaclass=ModelMeta):
     # Every relation of the model, reverse sides included: the dumps of a model with none skip them.
     __ormada_relation_names__: ClassVar[frozenset[str]] = frozenset()
     __table_schema__: ClassVar[TableSchema]
+    objects: ClassVar[Objects] = Objects()
     DoesNotExist: ClassVar[type[DoesNotExist]] = DoesNotExist
     MultipleObjectsReturned: ClassVar[type[MultipleObjectsReturned]] = MultipleObjectsReturned
 

@@ -142,6 +142,8 @@ class PyMysqlConnection(SyncConnection):
                     return list(cursor.fetchall())
                 if fetch == "auto":
                     return list(cursor.fetchall()) if cursor.description is not None else count
+                if fetch == "described":
+                    return [d[0] for d in cursor.description or ()], list(cursor.fetchall())
                 return count if fetch == "rowcount" else None
         except (pymysql.err.Error, OSError) as exc:
             raise map_error(exc, statement, self._describe, pymysql.err) from exc
@@ -205,6 +207,8 @@ class AsyncmyConnection(AsyncConnection):
                     return list(await cursor.fetchall())
                 if fetch == "auto":
                     return list(await cursor.fetchall()) if cursor.description is not None else count
+                if fetch == "described":
+                    return [d[0] for d in cursor.description or ()], list(await cursor.fetchall())
                 return count if fetch == "rowcount" else None
         except (errors.Error, OSError) as exc:
             raise map_error(exc, statement, self._describe, errors) from exc

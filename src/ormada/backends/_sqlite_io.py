@@ -97,6 +97,8 @@ def run_statement(connection: sqlite3.Connection, statement: Statement) -> Any:
         return cursor.fetchall()
     if fetch == "auto":
         return cursor.fetchall() if cursor.description is not None else cursor.rowcount
+    if fetch == "described":
+        return [d[0] for d in cursor.description or ()], cursor.fetchall()
     if fetch == "rowcount":
         return cursor.rowcount
     if fetch == "lastrowid":

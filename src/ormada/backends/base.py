@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ormada.query.state import QueryState
     from ormada.schema import ColumnSchema
 
-Fetch = Literal["rows", "rowcount", "lastrowid", "none", "auto", "script"]
+Fetch = Literal["rows", "rowcount", "lastrowid", "none", "auto", "script", "described"]
 
 
 def several_statements(statement: Statement) -> QueryError:
@@ -43,7 +43,8 @@ class Statement:
         fetch: ``"rows"`` returns the rows, ``"rowcount"`` the affected row count,
             ``"lastrowid"`` the generated key, ``"none"`` nothing, and ``"auto"``
             (raw statements) the rows when the statement returns rows, else the row count;
-            ``"script"`` runs several statements without parameters and returns nothing.
+            ``"script"`` runs several statements without parameters and returns nothing;
+            ``"described"`` (raw reads) returns ``(column names, rows)``.
         many: Execute once per parameter sequence (``executemany``).
         quick: A hint that the statement touches at most one row by key (or is
             transaction control), so an executor may run it without a thread hop.

@@ -345,11 +345,14 @@ class PsycopgConnection(SyncConnection):
                 return None
             # A raw statement is prepared, so the server refuses a second one in its text
             # (without parameters psycopg would send it by the simple query protocol).
-            cursor.execute(statement.text, statement.params, prepare=True if fetch == "auto" else None)
+            cursor.execute(statement.text, statement.params, prepare=True if fetch in ("auto", "described") else None)
             if fetch == "rows":
                 return cursor.fetchall()
             if fetch == "auto":
                 return cursor.fetchall() if cursor.description is not None else cursor.rowcount
+            if fetch == "described":
+                columns = cursor.description or []
+                return [c.name for c in columns], cursor.fetchall() if columns else []
             if fetch == "rowcount":
                 return cursor.rowcount
             return None
@@ -473,6 +476,9 @@ class AsyncpgConnection(AsyncConnection):
             if statement.fetch == "script":  # without arguments asyncpg uses the simple query protocol
                 await connection.execute(statement.text)
                 return None
+            if statement.fetch == "described":
+                prepared = await connection.prepare(statement.text)
+                return [a.name for a in prepared.get_attributes()], await prepared.fetch(*statement.params)
             if statement.fetch == "auto":
                 prepared = await connection.prepare(statement.text)
                 if prepared.get_attributes():

@@ -1,6 +1,7 @@
 """The QuerySet methods that combine queries (``union``, ``intersection``, ``difference``),
-lock rows (``select_for_update``), keep one row per group (``distinct(*fields)``) and read
-rows by key into a dict (``in_bulk``); :class:`~ormada.query.queryset.QuerySet` inherits them."""
+lock rows (``select_for_update``), keep one row per group (``distinct(*fields)``), read
+rows by key into a dict (``in_bulk``) and read instances from raw SQL (``raw``);
+:class:`~ormada.query.queryset.QuerySet` inherits them."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 from ormada import _operations as ops
 from ormada.backends.base import Concurrent, Statement
 from ormada.errors import QueryError, TransactionError
+from ormada.query.raw import RawQuerySet
 from ormada.query.resolve import column_of
-from ormada.query.state import Combination, Lock, OrderBy, QueryState
+from ormada.query.state import EVERY_ROW, Combination, Lock, OrderBy, QueryState
 
 if TYPE_CHECKING:
     from typing import Self
@@ -142,6 +144,22 @@ class CombiningMixin:
                 raise QueryError(f"{info.name}.distinct() takes field names, not {name!r}")
             column_of(info.name, info.table, name)
         return self._clone(distinct_on=tuple(dict.fromkeys(fields)))
+
+    # -- raw SQL -------------------------------------------------------------------
+    def raw(self, sql: str, params: dict[str, Any] | None = None) -> RawQuerySet[Any]:
+        """Instances from a SELECT of your own (``Book.objects.raw(sql, params)``): its
+        ``:name`` parameters are bound from ``params``, never spliced in; each column fills
+        the field of its name or column name (``Column("…")``), other columns become
+        attributes, and fields with a default that no column fills are not loaded.
+
+        Raises:
+            QueryError: the QuerySet was narrowed first (the SQL alone says what is read),
+                or ``params`` is not a dict.
+        """
+        if self.state != EVERY_ROW:
+            raise QueryError(f"{self._info.name}.raw() runs its own SQL, so filters, ordering and the rest of a "
+                             f"QuerySet do not apply; call it on {self._info.name}.objects")
+        return RawQuerySet(self.model, sql, params)
 
     # -- in_bulk -----------------------------------------------------------------
     def in_bulk(self, ids: Iterable[Any] | None = None, field_name: str = "pk") -> dict[Any, Any]:

@@ -1,4 +1,4 @@
-"""Set operations, row locks and DISTINCT ON on Cassandra: CQL has none of them, so each
+"""Set operations, row locks, DISTINCT ON and raw() instances on Cassandra: none is available, so each
 is refused with what to do instead, before anything is sent."""
 
 from __future__ import annotations
@@ -29,3 +29,11 @@ def test_distinct_on_is_refused_with_the_alternative() -> None:
     with pytest.raises(NotSupported, match=r"User.distinct\('name'\): DISTINCT ON is PostgreSQL's; cassandra has "
                                            r"none.*keep the first of each group"):
         User.query().distinct("name").statement()
+
+
+async def test_raw_instances_are_refused_before_a_connection_is_taken() -> None:
+    reason = r"User.raw\(\): cassandra does not name the columns of a raw statement's rows; use User.filter"
+    with pytest.raises(NotSupported, match=reason):
+        User.objects.raw("SELECT * FROM users").all()
+    with pytest.raises(NotSupported, match=reason):
+        await User.objects.raw("SELECT * FROM users").aall()
