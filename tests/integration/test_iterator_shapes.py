@@ -87,3 +87,11 @@ async def test_combined_queries(db: ormada.Database, api: Api) -> None:
     old = IterNovel.filter(year__lt=1980).values_list("title", flat=True)
     late = IterNovel.filter(year__gt=2000).values_list("title", flat=True)
     assert await api.iterate(old.union(late).order_by("title"), 1) == ["Fledgling", "Kindred", "The Dispossessed"]
+
+
+async def test_combined_model_rows_with_prefetched_relations(db: ormada.Database, api: Api) -> None:
+    combined = IterWriter.filter(name__startswith="Ursula").union(IterWriter.filter(name="Nobody"))
+    qs = combined.prefetch_related("novels").order_by("name")
+    for rows in (await api(qs, "all"), await api.iterate(qs, 1)):
+        assert [(w.name, [n.title for n in w.novels]) for w in rows] == [("Nobody", []),
+                                                                         ("Ursula K. Le Guin", ["The Dispossessed"])]

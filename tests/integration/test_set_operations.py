@@ -37,6 +37,9 @@ async def test_union_of_models_ordered_sliced_counted(library: list[Book], api: 
                              "Parable of the Sower", "The Fifth Season"]
     # Hydrated like any read: a loaded instance saves only what changed.
     assert found[0].id == library[0].id and found[0].pages == 180
+    found[0].pages = 181
+    await api(found[0], "save")
+    assert (await api(Book, "get", id=library[0].id)).pages == 181
     assert titles(await api.list(both.order_by("-year"))) == titles(found)[::-1]
     assert titles(await api(both[1:3], "all")) == ["The Left Hand of Darkness", "The Dispossessed"]
     assert await api(both, "count") == 5

@@ -57,7 +57,9 @@ class SqliteBackend(SqlBackend):
     """SQLite through sqlite3 (sync) and aiosqlite (async)."""
 
     name = "sqlite"
-    supports = Capabilities(server_side_cursors=False, max_params=32_000, extra={
+    # Bound parameters per statement: 32,766 from SQLite 3.32, 999 before it.
+    supports = Capabilities(server_side_cursors=False, max_params=32_000 if sqlite3.sqlite_version_info >= (3, 32, 0)
+                            else 999, extra={
         # FILTER (WHERE …) on aggregates came in SQLite 3.30; before it, CASE WHEN.
         "aggregate_filter": sqlite3.sqlite_version_info >= (3, 30, 0),
         # Decimals are stored as floats: sum them exactly in Python (backends/_sql/aggregates.py).
