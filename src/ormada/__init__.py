@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         EmptyPage,
         IntegrityError,
         InvalidPage,
+        LockNotAvailable,
         MultipleObjectsReturned,
         NotSupported,
         OrmadaError,
@@ -139,6 +140,7 @@ _EXPORTS: dict[str, str] = {
     "NumberedPage": "ormada.pagination",
     "Paginator": "ormada.pagination",
     "UnorderedPaginationWarning": "ormada.pagination",
+    "LockNotAvailable": "ormada.errors",
 }
 
 
@@ -156,6 +158,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "LockNotAvailable",
     "UnorderedPaginationWarning",
     "Paginator",
     "NumberedPage",

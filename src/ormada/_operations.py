@@ -14,6 +14,7 @@ from ormada import _hydrate as hydrate
 from ormada import _tracking as tracking
 from ormada._annotated import annotated_rows, refuse_annotated
 from ormada._joins import attach
+from ormada._read_checks import check_read
 from ormada.backends.base import Backend, Compiled, Concurrent, KeyedSelect, Statement
 from ormada.errors import ConditionFailed, IntegrityError, MultipleObjectsReturned, NotSupported, QueryError
 from ormada.query.expressions import Junction, Lookup, Node
@@ -75,6 +76,8 @@ def _require_pk(info: ModelInfo, instance: BaseModel, action: str) -> dict[str, 
 # -- reads -----------------------------------------------------------------------
 
 def _check_joins(backend: Backend, info: ModelInfo, state: QueryState) -> None:
+    if state.combined is not None or state.lock is not None or state.distinct_on:
+        check_read(backend, info, state)
     if state.annotations and not backend.supports.group_by:
         names = ", ".join(spec.name for spec in state.annotations)
         raise NotSupported(f"{info.name}.annotate({names}): {backend.name} has no GROUP BY or per-row aggregates "

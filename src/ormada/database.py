@@ -199,6 +199,11 @@ class Database(AsyncRunner, SyncRunner):
             raise TransactionError(f"{used} call inside {other} on {self.name!r}: use the same mode as the block")
         return tx
 
+    def in_transaction(self) -> bool:
+        """Whether this code runs inside a transaction block of this database."""
+        tx = self._transaction.get()
+        return tx is not None and not tx.closed
+
     # -- raw statements and schema ---------------------------------------------
     def execute(self, sql: str, params: dict[str, Any] | None = None) -> Any:
         """Runs one raw SQL statement with ``:name`` parameters, always bound, never spliced in

@@ -122,6 +122,13 @@ class QueryTimeout(DatabaseError):
     code = "timeout"
 
 
+class LockNotAvailable(DatabaseError):
+    """A row lock could not be taken: another transaction holds it and the read asked not
+    to wait (``select_for_update(nowait=True)``), or the database's lock timeout ran out."""
+
+    code = "lock-not-available"
+
+
 class RelationNotLoaded(OrmadaError, AttributeError):
     """A relation that was not loaded was read: ormada never queries behind an attribute.
 

@@ -8,8 +8,8 @@ same sans-I/O operation from :mod:`ormada._operations`.
 from __future__ import annotations
 
 import difflib
-from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic._internal._model_construction import ModelMetaclass, build_lenient_weakvaluedict
@@ -61,6 +61,19 @@ class DeferredFieldError(OrmadaError, AttributeError):
     code = "deferred-field"
 
 
+_M = TypeVar("_M", bound=BaseModel)
+
+
+class Objects:
+    """``Model.objects``: a QuerySet over every row of the model, as Django spells it
+    (``Book.objects.filter(...)``, ``Book.objects.raw(sql, params)``)."""
+
+    __slots__ = ()
+
+    def __get__(self, instance: object, owner: type[_M]) -> QuerySet[_M]:
+        return QuerySet(owner)
+
+
 class ModelMeta(ModelMetaclass):
     """Rewrites relation fields (``author: Annotated[Author, ForeignKey()]``) into their key
     field and attribute before pydantic reads the class body (see ``ormada._relations``)."""
@@ -105,6 +118,7 @@ class Model(BaseModel, metaclass=ModelMeta):
     # Every relation of the model, reverse sides included: the dumps of a model with none skip them.
     __ormada_relation_names__: ClassVar[frozenset[str]] = frozenset()
     __table_schema__: ClassVar[TableSchema]
+    objects: ClassVar[Objects] = Objects()
     DoesNotExist: ClassVar[type[DoesNotExist]] = DoesNotExist
     MultipleObjectsReturned: ClassVar[type[MultipleObjectsReturned]] = MultipleObjectsReturned
 
@@ -267,9 +281,25 @@ class Model(BaseModel, metaclass=ModelMeta):
         return await cls.query().alast()
 
     @classmethod
-    def distinct(cls) -> QuerySet[Self]:
-        """``QuerySet`` of every row, without duplicates."""
-        return cls.query().distinct()
+    def distinct(cls, *fields: str) -> QuerySet[Self]:
+        """``QuerySet`` of every row, without duplicates (one per value of ``fields``, if given)."""
+        return cls.query().distinct(*fields)
+
+    @classmethod
+    def select_for_update(cls, nowait: bool = False, skip_locked: bool = False, of: Iterable[str] = (),
+                          no_key: bool = False) -> QuerySet[Self]:
+        """``QuerySet`` of every row, locked as read; see :meth:`QuerySet.select_for_update`."""
+        return cls.query().select_for_update(nowait, skip_locked, of, no_key)
+
+    @classmethod
+    def in_bulk(cls, ids: Iterable[Any] | None = None, field_name: str = "pk") -> dict[Any, Self]:
+        """The rows by key; see :meth:`QuerySet.in_bulk`."""
+        return cls.query().in_bulk(ids, field_name)
+
+    @classmethod
+    async def ain_bulk(cls, ids: Iterable[Any] | None = None, field_name: str = "pk") -> dict[Any, Self]:
+        """The async twin of :meth:`in_bulk`."""
+        return await cls.query().ain_bulk(ids, field_name)
 
     @classmethod
     def limit(cls, n: int | None) -> QuerySet[Self]:

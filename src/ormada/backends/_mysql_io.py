@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ormada.backends.base import AsyncConnection, RawRows, Statement, SyncConnection
-from ormada.errors import ConnectionFailed, DatabaseError, DataError, IntegrityError, OrmadaError
+from ormada.errors import ConnectionFailed, DatabaseError, DataError, IntegrityError, LockNotAvailable, OrmadaError
 
 if TYPE_CHECKING:
     import asyncmy
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 # Client error codes meaning the connection is gone (CR_SERVER_GONE_ERROR, CR_SERVER_LOST…).
 LOST_CONNECTION = frozenset({2006, 2013, 2055, 4031})
+# A row lock not taken: ER_LOCK_WAIT_TIMEOUT (MariaDB's NOWAIT and SKIP LOCKED too) and MySQL's ER_LOCK_NOWAIT.
+LOCK_NOT_AVAILABLE = frozenset({1205, 3572})
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,13 @@ class ServerInfo:
         return self.is_mariadb and self.version_info >= (10, 5)
 
 
+    @property
+    def set_operations(self) -> frozenset[str]:
+        """INTERSECT and EXCEPT: MariaDB from 10.3, MySQL from 8.0.31; UNION everywhere."""
+        full = self.version_info >= ((10, 3) if self.is_mariadb else (8, 0, 31))
+        return frozenset({"union", "intersect", "except"} if full else {"union"})
+
+
 SERVER_QUERY = "SELECT VERSION(), @@innodb_autoinc_lock_mode, @@auto_increment_increment"
 
 
@@ -82,6 +91,8 @@ def map_error(exc: Exception, statement: Statement, describe: str, errors: Any) 
     if isinstance(exc, errors.DataError):
         return DataError(message)
     code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
+    if code in LOCK_NOT_AVAILABLE:
+        return LockNotAvailable(message)
     if code in LOST_CONNECTION or isinstance(exc, (errors.InterfaceError, OSError)):
         return ConnectionFailed(
             f"lost the connection to {describe} while running a statement ({first_line(exc)}); it may or may "

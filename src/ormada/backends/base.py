@@ -52,8 +52,9 @@ class Statement:
             ``many`` statements, one sequence per execution.
         fetch: ``"rows"`` returns the rows, ``"rowcount"`` the affected row count,
             ``"lastrowid"`` the generated key, ``"none"`` nothing, and ``"auto"``
-            (raw statements) the rows when the statement returns rows, else the row count;
-            ``"script"`` runs several statements without parameters and returns nothing.
+            (raw statements) the rows when the statement returns rows (a :class:`RawRows`,
+            which names their columns), else the row count; ``"script"`` runs several
+            statements without parameters and returns nothing.
         many: Execute once per parameter sequence (``executemany``).
         quick: A hint that the statement touches at most one row by key (or is
             transaction control), so an executor may run it without a thread hop.
@@ -132,6 +133,10 @@ class Capabilities:
     float_infinity: bool = True  # float columns hold inf and -inf (MySQL's DOUBLE does not)
     max_params: int = 32_000
     metadata: bool = True  # keeps its tables as SQLAlchemy metadata (what Alembic compares)
+    set_operations: frozenset[str] = frozenset({"union", "intersect", "except"})  # compound SELECTs
+    row_locks: bool = False  # SELECT … FOR UPDATE [NOWAIT | SKIP LOCKED]
+    lock_of: bool = False  # FOR UPDATE OF <tables>, FOR NO KEY UPDATE
+    distinct_on: bool = False  # SELECT DISTINCT ON (…)
     extra: dict[str, Any] = field(default_factory=dict)
 
 

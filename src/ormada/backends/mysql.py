@@ -137,7 +137,7 @@ class MysqlBackend(SqlBackend):
 
     name = "mysql"
     # Until a connection tells otherwise, the MySQL 8 common ground: no RETURNING.
-    supports = Capabilities(returning=False, float_infinity=False, max_params=32_000, extra={
+    supports = Capabilities(returning=False, float_infinity=False, max_params=32_000, row_locks=True, extra={
         "aggregate_filter": False,  # no FILTER (WHERE …) on aggregates: CASE WHEN
         "variance_of_double": True,  # stddev/variance of integers and decimals come back rounded otherwise
     })
@@ -173,7 +173,7 @@ class MysqlBackend(SqlBackend):
             return
         self.server = server
         returning = server.returning and self._allow_returning
-        self.supports = replace(type(self).supports, returning=returning)
+        self.supports = replace(type(self).supports, returning=returning, set_operations=server.set_operations)
         # The dialect renders RETURNING only once told the server has it.
         self.compiler.dialect.insert_returning = returning
 

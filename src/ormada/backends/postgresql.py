@@ -38,6 +38,7 @@ from ormada.errors import (
     DatabaseError,
     DataError,
     IntegrityError,
+    LockNotAvailable,
     OrmadaError,
     TransactionError,
 )
@@ -71,8 +72,8 @@ class PostgresBackend(SqlBackend):
     # For cursor pages: NULL sorts above every value (last ascending, first descending), and
     # a row comparison (a, b) > (x, y) is read as a range of a composite index (the planner
     # does not make one of the OR expansion; MariaDB does, and SQLite is slower with both).
-    supports = Capabilities(server_side_cursors=True, max_params=32_000,
-                            extra={"nulls_high": True, "row_range": True})
+    supports = Capabilities(server_side_cursors=True, max_params=32_000, row_locks=True, lock_of=True,
+                            distinct_on=True, extra={"nulls_high": True, "row_range": True})
     encoders = codecs.POSTGRES_ENCODERS
     decoders = codecs.POSTGRES_DECODERS
     transforms = PostgresTransforms()
@@ -227,6 +228,8 @@ def map_psycopg_error(exc: Exception, statement: Statement) -> OrmadaError:
         return _aborted(statement)
     if isinstance(exc, psycopg.errors.IntegrityError):
         return IntegrityError(message)
+    if isinstance(exc, psycopg.errors.LockNotAvailable):
+        return LockNotAvailable(message)
     if isinstance(exc, psycopg.errors.DataError):
         return DataError(message)
     if MULTIPLE_COMMANDS in message:
@@ -243,6 +246,8 @@ def map_asyncpg_error(exc: Exception, statement: Statement) -> OrmadaError:
         return _aborted(statement)
     if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
         return IntegrityError(message)
+    if isinstance(exc, asyncpg.LockNotAvailableError):
+        return LockNotAvailable(message)
     if isinstance(exc, (asyncpg.DataError, asyncpg.exceptions.DataError)):
         return DataError(message)
     if MULTIPLE_COMMANDS in message:

@@ -59,12 +59,18 @@ class SqliteBackend(SqlBackend):
 
     name = "sqlite"
     version_query = "SELECT sqlite_version()"
-    supports = Capabilities(server_side_cursors=False, max_params=32_000, extra={
+    # Bound parameters per statement: 32,766 from SQLite 3.32, 999 before it.
+    supports = Capabilities(server_side_cursors=False, max_params=32_000 if sqlite3.sqlite_version_info >= (3, 32, 0)
+                            else 999, extra={
         # FILTER (WHERE …) on aggregates came in SQLite 3.30; before it, CASE WHEN.
         "aggregate_filter": sqlite3.sqlite_version_info >= (3, 30, 0),
         # Decimals are stored as floats: sum them exactly in Python (backends/_sql/aggregates.py).
         "decimal_text_sum": True,
         "variance": False,  # no var_pop/stddev_pop
+        "row_locks_instead": "SQLite locks the whole database, never single rows. ormada's transaction() on SQLite "
+                             "begins with BEGIN IMMEDIATE, which takes the database's write lock at once: read the "
+                             "rows inside `with db.transaction():` (or `async with db.atransaction():`) and no other "
+                             "writer can change them before the block ends",
     })
     begin_statement = "BEGIN IMMEDIATE"  # take the write lock up front: no deadlock on lock upgrade
     encoders = codecs.SQLITE_ENCODERS

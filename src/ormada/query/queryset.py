@@ -16,6 +16,7 @@ from ormada.backends.base import Statement
 from ormada.database import get_database
 from ormada.errors import QueryError
 from ormada.query.aggregates import Aggregate
+from ormada.query.combining import CombiningMixin
 from ormada.query.cql_options import CqlOptions
 from ormada.query.expressions import Junction, Lookup, Node, Q, RawLookups, is_expression
 from ormada.query.keyset import KeysetPagination
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound="BaseModel")
 
 
-class QuerySet(CqlOptions, KeysetPagination, Generic[M]):
+class QuerySet(CombiningMixin, CqlOptions, KeysetPagination, Generic[M]):
     """A query over ``model``; every chained call returns a new QuerySet.
 
     Nothing is sent until a terminal runs: ``all()``, ``first()``, ``get()``,
@@ -260,9 +261,10 @@ class QuerySet(CqlOptions, KeysetPagination, Generic[M]):
                 column_of(info.name, info.table, name)
         return joins
 
-    def distinct(self) -> Self:
-        """Drops duplicate rows (of the selected columns)."""
-        return self._clone(distinct=True)
+    def distinct(self, *fields: str) -> Self:
+        """Drops duplicate rows (of the selected columns); with ``fields``, keeps one row per
+        distinct value of them (PostgreSQL's DISTINCT ON; order_by must start with them)."""
+        return self._distinct_on(fields) if fields else self._clone(distinct=True)
 
     def select_related(self, *paths: str | None) -> Self:
         """Reads these forward relations in the same statement, by JOIN (LEFT JOIN where a
@@ -351,6 +353,7 @@ class QuerySet(CqlOptions, KeysetPagination, Generic[M]):
     def _fetch(self, db: Database, state: QueryState) -> ops.Operation:
         """The read of ``state``; with ``limit(0)`` the answer (no rows) is known without
         asking, and CQL refuses ``LIMIT 0``."""
+        self._check_locking(db)
         if state.limit == 0:
             return ops.answered([])
         return then_prefetch(db.backend, info_of, self._info, state, ops.fetch(db.backend, self._info, state))
@@ -419,6 +422,7 @@ class QuerySet(CqlOptions, KeysetPagination, Generic[M]):
                 else:
                     return ops.keyed_get(db.backend, info, plan, checked, missing_ok)
         qs = self.filter(*q, **lookups) if q or lookups else self
+        self._check_locking(db)
         return then_prefetch(db.backend, info_of, info, qs.state, ops.get(db.backend, info, qs.state, missing_ok))
 
     def aggregate(self, *args: Aggregate, **named: Aggregate) -> dict[str, Any]:
@@ -495,6 +499,7 @@ class QuerySet(CqlOptions, KeysetPagination, Generic[M]):
         if self.state.limit == 0:
             return
         db, info, state = self._db, self._info, self.state
+        self._check_locking(db)
         compiled = ops.read(db.backend, info, state)
         for rows in db.stream(compiled.statement, chunk_size):
             chunk = ops.rows_as_asked(db.backend, info, state, compiled.columns, rows, compiled.annotations)
@@ -577,6 +582,7 @@ class QuerySet(CqlOptions, KeysetPagination, Generic[M]):
         if self.state.limit == 0:
             return
         db, info, state = self._db, self._info, self.state
+        self._check_locking(db)
         compiled = ops.read(db.backend, info, state)
         async for rows in db.astream(compiled.statement, chunk_size):
             chunk = ops.rows_as_asked(db.backend, info, state, compiled.columns, rows, compiled.annotations)

@@ -13,7 +13,7 @@ from collections.abc import Hashable
 from dataclasses import replace
 from typing import NamedTuple
 
-from ormada.query.state import Join, OrderBy, QueryState
+from ormada.query.state import Join, Lock, OrderBy, QueryState
 
 
 class QueryShape(NamedTuple):
@@ -42,6 +42,10 @@ class QueryShape(NamedTuple):
             (function, column, filter shape), or None.
         group_by: The fields grouped by (``values(...).annotate(...)``); None for the model's.
         having: The filter on annotations, flattened as ``where`` is.
+        combined: The shapes of the queries a set operation combines, with the
+            operator, as the backend flattened them; None for a plain read.
+        lock: The row locks taken (``select_for_update``), or None.
+        distinct_on: The ``DISTINCT ON`` fields.
     """
 
     kind: str
@@ -58,6 +62,9 @@ class QueryShape(NamedTuple):
     annotations: Hashable = None
     group_by: tuple[str, ...] | None = None
     having: Hashable = None
+    combined: Hashable = None
+    lock: Lock | None = None
+    distinct_on: tuple[str, ...] = ()
 
 
 # The fields of QueryState that never reach a statement's text, and why.
@@ -69,7 +76,7 @@ NOT_IN_STATEMENT = {
 
 def read_shape(kind: str, model: Hashable, state: QueryState, where: Hashable, *,
                options: Hashable = None, write: Hashable = None, annotations: Hashable = None,
-               having: Hashable = None) -> QueryShape:
+               having: Hashable = None, combined: Hashable = None) -> QueryShape:
     """The shape of a statement built from ``state`` (a read, or an update/delete filtered by it).
 
     Args:
@@ -81,6 +88,8 @@ def read_shape(kind: str, model: Hashable, state: QueryState, where: Hashable, *
         write: For an update, the shapes of its assignments.
         annotations / having: The backend's flattening of ``state.annotations`` and
             ``state.having``; without them, the state's own (plain data, hashable).
+        combined: The backend's flattening of ``state.combined``; without it, the
+            combination itself (hashed by identity).
     """
     joins = state.joins
     if joins and (state.shape != "models" or kind != "select"):
@@ -89,7 +98,9 @@ def read_shape(kind: str, model: Hashable, state: QueryState, where: Hashable, *
     return _new(QueryShape, (kind, model, where, joins, state.columns, state.order_by, state.distinct,
                              state.limit is not None, bool(state.offset), options, write,
                              annotations if annotations is not None else (state.annotations or None),
-                             state.group_by, having if having is not None else state.having))
+                             state.group_by, having if having is not None else state.having,
+                             combined if combined is not None else state.combined, state.lock,
+                             state.distinct_on))
 
 
 _new = tuple.__new__

@@ -42,6 +42,10 @@ class QueryState:
             ``annotate``; None groups by the queried model's columns (one group per row).
         having: The filter on annotations (``filter(n__gt=2)`` after ``annotate(n=...)``),
             lookups naming annotations; applied to groups.
+        combined: The queries whose rows this one combines (``union``, ``intersection``,
+            ``difference``); its own ordering and window then apply to the combined rows.
+        lock: Row locks taken by the read (``select_for_update``), or None.
+        distinct_on: PostgreSQL's ``DISTINCT ON`` fields (``distinct("author_id")``).
     """
 
     where: Node | None = None
@@ -57,6 +61,9 @@ class QueryState:
     annotations: tuple[AggregateSpec, ...] = ()
     group_by: tuple[str, ...] | None = None
     having: Node | None = None
+    combined: Combination | None = None
+    lock: Lock | None = None
+    distinct_on: tuple[str, ...] = ()
 
     def evolve(self, **changes: Any) -> QueryState:
         """A copy with ``changes`` applied (``dataclasses.replace`` costs several times more)."""
@@ -64,6 +71,42 @@ class QueryState:
         for name in _FIELDS:
             _set(new, name, changes[name] if name in changes else getattr(self, name))
         return new
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Combination:
+    """A set operation over the rows of several queries: ``UNION [ALL]``, ``INTERSECT``
+    or ``EXCEPT``, applied left to right.
+
+    Compared by identity: the backend flattens the parts into the compile-cache key.
+
+    Attributes:
+        operator: ``"union"``, ``"intersect"`` or ``"except"``.
+        all: ``UNION ALL``: keep duplicate rows.
+        parts: The combined queries, in order, each as ``(model info, state)``; the
+            first one's columns name the combined rows.
+    """
+
+    operator: Literal["union", "intersect", "except"]
+    all: bool
+    parts: tuple[tuple[Any, QueryState], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Lock:
+    """Row locks of ``select_for_update()``.
+
+    Attributes:
+        nowait: Fail at once (``LockNotAvailable``) instead of waiting for a lock.
+        skip_locked: Leave out rows another transaction holds locked.
+        of: The tables locked, by ``"self"`` or a joined relation's path; () for all.
+        no_key: PostgreSQL's ``FOR NO KEY UPDATE``, which leaves foreign keys to the row free.
+    """
+
+    nowait: bool = False
+    skip_locked: bool = False
+    of: tuple[str, ...] = ()
+    no_key: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +195,7 @@ class SubquerySource(Protocol):
 
 _set = object.__setattr__
 _FIELDS = ("where", "order_by", "limit", "offset", "columns", "shape", "distinct", "options", "prefetch", "joins",
-           "annotations", "group_by", "having")
+           "annotations", "group_by", "having", "combined", "lock", "distinct_on")
 
 # The state of ``Model.query()``; shared, so "no filter, nothing set" is an identity test.
 EVERY_ROW = QueryState(options={})

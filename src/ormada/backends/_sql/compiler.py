@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ormada.backends._sql.aggregates import AnnotationCompiler
+from ormada.backends._sql.combining import CombiningCompiler, first_part
 from ormada.backends._sql.tables import build_table
 from ormada.backends._sql.where import Binds, DialectHooks, Scope, column_key
 from ormada.backends.base import Compiled, KeyedSelect, Statement
@@ -87,7 +88,7 @@ def _inner(shape: QueryShape, columns: tuple[str, ...], *, ordered: bool = False
     return shape._replace(columns=columns, order=shape.order if ordered else (), distinct=distinct)
 
 
-class SqlCompiler(AnnotationCompiler):
+class SqlCompiler(AnnotationCompiler, CombiningCompiler):
     """Compiles and caches statements for one SQL backend and dialect."""
 
     def __init__(self, backend: DialectHooks, dialect: sa.Dialect) -> None:
@@ -152,6 +153,8 @@ class SqlCompiler(AnnotationCompiler):
             query = self.grouped(info, query, scope, shape, labels, binds)
         if shape.distinct:
             query = query.distinct()
+        if shape.distinct_on:
+            query = self.distinct_on(query, scope, shape)
         for item in shape.order:
             column = (self.order_key(scope, shape, labels, item.field, binds) if item.field in labels
                       else scope.c[column_key(joins, item.field)])
@@ -160,6 +163,8 @@ class SqlCompiler(AnnotationCompiler):
             query = query.limit(binds(sa.Integer()))
         if shape.offset:
             query = query.offset(binds(sa.Integer()))
+        if shape.lock is not None and shape.kind == "select":
+            query = self.locked(query, scope, shape, info.name)
         return query
 
     def _scope(self, table: sa.Table, joins: tuple[Join, ...]) -> Scope:
@@ -195,6 +200,11 @@ class SqlCompiler(AnnotationCompiler):
         return text, order, columns
 
     def select(self, info: ModelInfo, state: QueryState) -> Compiled:
+        if state.combined is not None:
+            statement, names = self.combined_select(info, state)
+            leaf_info, leaf = first_part(info, state)
+            table = leaf_info.table.by_name
+            return Compiled(statement, tuple(table[n] if n in table else _joined_column(leaf.joins, n) for n in names))
         values: list[Any] = []
         text, order, columns = self._select_compiled(info, state, values)
         table = info.table.by_name
@@ -240,11 +250,14 @@ class SqlCompiler(AnnotationCompiler):
         return plan
 
     def count(self, info: ModelInfo, state: QueryState) -> Statement:
+        if state.combined is not None:
+            return self.combined_count(info, state)
         values: list[Any] = []
         shape = self._read_shape("count", info, state, values)
 
         def build(binds: Binds) -> Any:
-            if shape.distinct or shape.limited or shape.offset or shape.joins or shape.annotations:
+            if shape.distinct or shape.limited or shape.offset or shape.joins or shape.annotations or \
+                    shape.distinct_on:
                 columns = shape.columns or info.field_names
                 # One row per group: a key column of each (grouped fields, or the primary key).
                 keys = _inner(shape, columns if shape.distinct else shape.group_by or info.pk or columns,
@@ -257,6 +270,8 @@ class SqlCompiler(AnnotationCompiler):
         return self._statement(shape, build, values)
 
     def exists(self, info: ModelInfo, state: QueryState) -> Statement:
+        if state.combined is not None:
+            return self.combined_exists(info, state)
         values: list[Any] = []
         shape = self._read_shape("exists", info, state, values)
 

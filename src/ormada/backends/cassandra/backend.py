@@ -51,7 +51,11 @@ class CassandraBackend(Backend):
         returning=False, group_by=False, savepoints=False, transactions=False, joins=False, or_filters=False,
         upsert=True,
         server_side_cursors=True, json_contains=False, rowcount=False, max_params=65_535, metadata=False,
-        extra={"ttl": True, "lwt": True, "batches": True, "counters": True, "paging_state": True,
+        set_operations=frozenset(),
+        extra={"set_operations_reason": " (CQL reads one table's partitions at a time, with no compound queries)",
+               "row_locks_instead": "Cassandra has neither row locks nor transactions; make the write conditional "
+                                    "instead (a lightweight transaction: save(if_={...}), if_not_exists=True)",
+               "ttl": True, "lwt": True, "batches": True, "counters": True, "paging_state": True,
                "natural_order": True, "decode_nulls": True,
                "offset": False},  # no OFFSET: numbered pages are refused, cursor pages use paging states
     )

@@ -1,0 +1,53 @@
+"""``in_bulk()`` against the live node: rows by partition key (``IN`` on the partition key),
+sync and async; keys that name no row are left out."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+import pytest
+from pydantic import Field
+
+import ormada
+from ormada import PrimaryKey
+
+
+class Parcel(ormada.Model):
+    id: Annotated[uuid.UUID, PrimaryKey()] = Field(default_factory=uuid.uuid4)
+    label: str
+
+    class Meta:
+        database = "cassandra_live"
+        table = "bulk_parcel"
+
+
+@pytest.fixture(scope="module")
+def parcels(keyspace: str) -> list[Parcel]:
+    database = ormada.get_database("cassandra_live")
+    database.create_all([Parcel])
+    return Parcel.bulk_create([Parcel(label=f"p{i}") for i in range(5)])
+
+
+async def test_in_bulk_by_partition_key(parcels: list[Parcel]) -> None:
+    missing = uuid.uuid4()
+    wanted = [parcels[0].id, parcels[3].id, missing]
+    for found in (Parcel.in_bulk(wanted), await Parcel.ain_bulk(wanted)):
+        assert sorted(b.label for b in found.values()) == ["p0", "p3"]
+        assert found[parcels[3].id].label == "p3" and missing not in found
+
+
+def test_in_bulk_of_no_keys(parcels: list[Parcel]) -> None:
+    assert Parcel.in_bulk([]) == {}
+
+
+
+
+async def test_raw_instances_from_a_cql_select(parcels: list[Parcel]) -> None:
+    """``Model.objects.raw()`` on CQL: columns matched to fields by name, others kept as attributes."""
+    cql = "SELECT id, label, writetime(label) AS written FROM bulk_parcel WHERE id = :id"
+    for read in (Parcel.objects.raw(cql, {"id": parcels[1].id}).all(),
+                 await Parcel.objects.raw(cql, {"id": parcels[1].id}).aall()):
+        [parcel] = read
+        assert (parcel.id, parcel.label) == (parcels[1].id, "p1")
+        assert isinstance(parcel.written, int) and parcel.written > 0
