@@ -43,9 +43,9 @@ def test_in_bulk_of_no_keys(parcels: list[Parcel]) -> None:
 
 
 
-async def test_raw_instances_from_a_cql_select(parcels: list[Parcel]) -> None:
+async def test_raw_instances_from_a_cql_select(parcels: list[Parcel], keyspace: str) -> None:
     """``Model.objects.raw()`` on CQL: columns matched to fields by name, others kept as attributes."""
-    cql = "SELECT id, label, writetime(label) AS written FROM bulk_parcel WHERE id = :id"
+    cql = f"SELECT id, label, writetime(label) AS written FROM {keyspace}.bulk_parcel WHERE id = :id"
     for read in (Parcel.objects.raw(cql, {"id": parcels[1].id}).all(),
                  await Parcel.objects.raw(cql, {"id": parcels[1].id}).aall()):
         [parcel] = read
