@@ -44,6 +44,7 @@ from ormada.fields import (
 )
 from ormada.model import DeferredFieldError, Model
 from ormada.query.aggregates import Avg, Count, Max, Min, StdDev, Sum, Variance
+from ormada.query.ctes import CTE
 from ormada.query.expressions import F, Q
 from ormada.query.queryset import QuerySet
 from ormada.query.state import Prefetch
@@ -72,6 +73,7 @@ __all__ = [
     "Count",
     "Avg",
     "BigInt",
+    "CTE",
     "ClusteringKey",
     "Column",
     "ConditionFailed",

@@ -16,6 +16,7 @@ from ormada.database import get_database
 from ormada.errors import QueryError
 from ormada.query.aggregates import Aggregate
 from ormada.query.cql_options import CqlOptions
+from ormada.query.ctes import CteMethods
 from ormada.query.expressions import Junction, Lookup, Node, Q, RawLookups, is_expression
 from ormada.query.resolve import check_assigned_expression, column_of, conjoin, resolve, validate_value
 from ormada.query.state import EVERY_ROW, Join, OrderBy, Prefetch, QueryState, Subquery
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound="BaseModel")
 
 
-class QuerySet(CqlOptions, Generic[M]):
+class QuerySet(CqlOptions, CteMethods, Generic[M]):
     """A query over ``model``; every chained call returns a new QuerySet.
 
     Nothing is sent until a terminal runs: ``all()``, ``first()``, ``get()``,
@@ -245,7 +246,7 @@ class QuerySet(CqlOptions, Generic[M]):
             QueryError: a field or a relation on a path does not exist.
         """
         info = self._info
-        if self.state.annotations:  # annotation names are no fields
+        if self.state.annotations or self.state.source:  # annotation (and CTE depth) names are no fields
             fields = tuple(f for f in fields if f not in aggregating.annotation_names(self.state))
         paths = [f.rpartition("__")[0] for f in fields if f not in info.table.by_name and "__" in f]
         joins = resolve_joins(info_of, info, paths, self.state.joins, False) if paths else self.state.joins

@@ -13,6 +13,7 @@ from collections.abc import Hashable
 from dataclasses import replace
 from typing import NamedTuple
 
+from ormada.query.cte import CteJoin
 from ormada.query.state import Join, OrderBy, QueryState
 
 
@@ -42,6 +43,10 @@ class QueryShape(NamedTuple):
             (function, column, filter shape), or None.
         group_by: The fields grouped by (``values(...).annotate(...)``); None for the model's.
         having: The filter on annotations, flattened as ``where`` is.
+        ctes: The ``WITH`` entries as the backend flattened them: each one's name and
+            the shape of its query (and of its recursive step), never a value.
+        source: The CTE the rows are read from, or None for the model's table.
+        cte_joins: The CTEs joined on columns of theirs.
     """
 
     kind: str
@@ -58,6 +63,9 @@ class QueryShape(NamedTuple):
     annotations: Hashable = None
     group_by: tuple[str, ...] | None = None
     having: Hashable = None
+    ctes: Hashable = None
+    source: str | None = None
+    cte_joins: tuple[CteJoin, ...] = ()
 
 
 # The fields of QueryState that never reach a statement's text, and why.
@@ -69,7 +77,7 @@ NOT_IN_STATEMENT = {
 
 def read_shape(kind: str, model: Hashable, state: QueryState, where: Hashable, *,
                options: Hashable = None, write: Hashable = None, annotations: Hashable = None,
-               having: Hashable = None) -> QueryShape:
+               having: Hashable = None, ctes: Hashable = None) -> QueryShape:
     """The shape of a statement built from ``state`` (a read, or an update/delete filtered by it).
 
     Args:
@@ -81,6 +89,7 @@ def read_shape(kind: str, model: Hashable, state: QueryState, where: Hashable, *
         write: For an update, the shapes of its assignments.
         annotations / having: The backend's flattening of ``state.annotations`` and
             ``state.having``; without them, the state's own (plain data, hashable).
+        ctes: The backend's flattening of ``state.ctes``; without it, their names.
     """
     joins = state.joins
     if joins and (state.shape != "models" or kind != "select"):
@@ -89,7 +98,9 @@ def read_shape(kind: str, model: Hashable, state: QueryState, where: Hashable, *
     return _new(QueryShape, (kind, model, where, joins, state.columns, state.order_by, state.distinct,
                              state.limit is not None, bool(state.offset), options, write,
                              annotations if annotations is not None else (state.annotations or None),
-                             state.group_by, having if having is not None else state.having))
+                             state.group_by, having if having is not None else state.having,
+                             ctes if ctes is not None else (tuple(spec.name for spec in state.ctes) or None),
+                             state.source, state.cte_joins))
 
 
 _new = tuple.__new__

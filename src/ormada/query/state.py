@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from ormada.query.aggregates import AggregateSpec
+from ormada.query.cte import CteJoin, CteSpec
 from ormada.query.expressions import Node
 
 ResultShape = Literal["models", "dicts", "tuples", "flat"]
@@ -42,6 +43,10 @@ class QueryState:
             ``annotate``; None groups by the queried model's columns (one group per row).
         having: The filter on annotations (``filter(n__gt=2)`` after ``annotate(n=...)``),
             lookups naming annotations; applied to groups.
+        ctes: The common table expressions of the statement (``WITH``), in order: a later
+            one may read an earlier one.
+        source: The name of the CTE the rows are read from instead of the model's table.
+        cte_joins: CTEs joined to the model's rows on columns of theirs (``join_cte``).
     """
 
     where: Node | None = None
@@ -57,6 +62,9 @@ class QueryState:
     annotations: tuple[AggregateSpec, ...] = ()
     group_by: tuple[str, ...] | None = None
     having: Node | None = None
+    ctes: tuple[CteSpec, ...] = ()
+    source: str | None = None
+    cte_joins: tuple[CteJoin, ...] = ()
 
     def evolve(self, **changes: Any) -> QueryState:
         """A copy with ``changes`` applied (``dataclasses.replace`` costs several times more)."""
@@ -152,7 +160,7 @@ class SubquerySource(Protocol):
 
 _set = object.__setattr__
 _FIELDS = ("where", "order_by", "limit", "offset", "columns", "shape", "distinct", "options", "prefetch", "joins",
-           "annotations", "group_by", "having")
+           "annotations", "group_by", "having", "ctes", "source", "cte_joins")
 
 # The state of ``Model.query()``; shared, so "no filter, nothing set" is an identity test.
 EVERY_ROW = QueryState(options={})

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ormada.backends._sql.aggregates import AnnotationCompiler
+from ormada.backends._sql.ctes import CteCompiler
 from ormada.backends._sql.tables import build_table
 from ormada.backends._sql.where import Binds, DialectHooks, Scope, column_key
 from ormada.backends.base import Compiled, KeyedSelect, Statement
@@ -87,7 +88,13 @@ def _inner(shape: QueryShape, columns: tuple[str, ...], *, ordered: bool = False
     return shape._replace(columns=columns, order=shape.order if ordered else (), distinct=distinct)
 
 
-class SqlCompiler(AnnotationCompiler):
+def _with(shape: QueryShape) -> bool:
+    """Whether a statement has CTEs, reads from one or joins one: it then reads through
+    the full SELECT, never straight from the model's table."""
+    return bool(shape.ctes or shape.source is not None or shape.cte_joins)
+
+
+class SqlCompiler(CteCompiler, AnnotationCompiler):
     """Compiles and caches statements for one SQL backend and dialect."""
 
     def __init__(self, backend: DialectHooks, dialect: sa.Dialect) -> None:
@@ -137,7 +144,8 @@ class SqlCompiler(AnnotationCompiler):
     def _select_construct(self, info: ModelInfo, shape: QueryShape, binds: Binds) -> sa.Select[Any]:
         """The SELECT a shape describes; counts, existence probes and key sub-selects pass
         a shape of their own (``shape._replace(...)``)."""
-        table = self.table(info)
+        ctes = self.build_ctes(shape, binds) if shape.ctes else ()  # first: their values come first
+        table: Any = self.table(info) if shape.source is None else self.cte_source(info, shape, binds)
         joins = shape.joins
         scope: Any = self._scope(table, joins) if joins else table
         # Annotations are built first (their filters' values come first) and read last.
@@ -148,6 +156,8 @@ class SqlCompiler(AnnotationCompiler):
             query = self._joined(query, scope, joins)
         if shape.where is not None:
             query = query.where(self.build_where(scope, shape.where, binds))
+        if shape.cte_joins:
+            query = query.where(self.cte_join_condition(scope, shape, binds))
         if labels:  # after WHERE: HAVING's values come after the filters'
             query = self.grouped(info, query, scope, shape, labels, binds)
         if shape.distinct:
@@ -160,7 +170,7 @@ class SqlCompiler(AnnotationCompiler):
             query = query.limit(binds(sa.Integer()))
         if shape.offset:
             query = query.offset(binds(sa.Integer()))
-        return query
+        return query.add_cte(*ctes) if ctes else query
 
     def _scope(self, table: sa.Table, joins: tuple[Join, ...]) -> Scope:
         """The queried table and each join's table under an alias of its own (a model
@@ -195,6 +205,8 @@ class SqlCompiler(AnnotationCompiler):
         return text, order, columns
 
     def select(self, info: ModelInfo, state: QueryState) -> Compiled:
+        if state.source is not None:
+            return self.cte_select(info, state)
         values: list[Any] = []
         text, order, columns = self._select_compiled(info, state, values)
         table = info.table.by_name
@@ -244,7 +256,7 @@ class SqlCompiler(AnnotationCompiler):
         shape = self._read_shape("count", info, state, values)
 
         def build(binds: Binds) -> Any:
-            if shape.distinct or shape.limited or shape.offset or shape.joins or shape.annotations:
+            if shape.distinct or shape.limited or shape.offset or shape.joins or shape.annotations or _with(shape):
                 columns = shape.columns or info.field_names
                 # One row per group: a key column of each (grouped fields, or the primary key).
                 keys = _inner(shape, columns if shape.distinct else shape.group_by or info.pk or columns,
@@ -265,7 +277,7 @@ class SqlCompiler(AnnotationCompiler):
             inner = self._select_construct(info, _inner(shape, shape.group_by or info.pk or info.field_names[:1]),
                                            binds)
             # Annotations' values stay bound in the sub-select (with_only_columns would drop them).
-            if not (shape.limited or shape.offset or shape.joins or shape.annotations):
+            if not (shape.limited or shape.offset or shape.joins or shape.annotations or _with(shape)):
                 return inner.with_only_columns(one).select_from(self.table(info)).limit(one)
             return sa.select(one).select_from(inner.subquery()).limit(one)
 
