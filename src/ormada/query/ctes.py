@@ -293,15 +293,20 @@ class CteMethods:
         if self.state.source is not None:
             raise QueryError(f"{info.name}.{direction}(): this query already reads from the CTE {self.state.source!r}")
         every: Any = type(self)(self.model)  # type: ignore[call-arg]
+        step = every
         if include_self:
             base = every.filter(**{target_key: key})
-        elif direction == "descendants":
-            base = every.filter(**{key_field: key})
         else:
-            parent = every.filter(**{target_key: key}).values_list(key_field, flat=True)
-            base = every.filter(**{f"{target_key}__in": parent})
+            # The node is on no row's path, so a cycle back to it must not walk into it:
+            # it would list it below (or above) itself and walk its rows again.
+            step = every.exclude(**{target_key: key})
+            if direction == "descendants":
+                base = step.filter(**{key_field: key})
+            else:
+                parent = every.filter(**{target_key: key}).values_list(key_field, flat=True)
+                base = step.filter(**{f"{target_key}__in": parent})
         on = {key_field: target_key} if direction == "descendants" else {target_key: key_field}
-        tree = CTE.recursive(f"{info.table.name}_{direction}", base, lambda cte: every.join_cte(cte, **on),
+        tree = CTE.recursive(f"{info.table.name}_{direction}", base, lambda cte: step.join_cte(cte, **on),
                              max_depth=max_depth, cycle_key=target_key, start_depth=start)
         return self._clone(ctes=_attached(info, self.state.ctes, tree), source=tree.name)
 
