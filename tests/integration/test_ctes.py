@@ -371,3 +371,16 @@ async def test_bad_input_is_refused_before_anything_is_sent(library: dict[str, i
     with pytest.raises(NotSupported, match=r"Shelf.delete\(\) of a QuerySet with a CTE"):
         await api(Shelf.query().with_cte(old).filter(id__in=old.col("shelf_id")), "delete")
     assert await api(Volume, "count") == 5
+
+
+async def test_a_walk_deeper_than_mariadbs_default_recursion_limit_is_complete(cdb: ormada.Database,
+                                                                              api: Api) -> None:
+    # MariaDB stops a recursive CTE after max_recursive_iterations rounds (1000 by default)
+    # and returns what it has so far; ormada lifts the limit for its own, which always end.
+    n = 1100
+    await api(Category, "bulk_create", [Category(id=i, name=f"n{i}", parent_id=i - 1 if i > 1 else None)
+                                        for i in range(1, n + 1)])
+    assert await api(Category.descendants(1), "count") == n - 1
+    deepest = await api(Category.ancestors(n).order_by("-depth"), "first")
+    assert (deepest.id, deepest.depth) == (1, n - 1)
+    assert await api(Category.descendants(1, max_depth=1050).filter(id__gt=1040), "count") == 11

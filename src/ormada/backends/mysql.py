@@ -131,6 +131,9 @@ DECODERS: dict[Kind, Any] = {
 }
 
 
+MAX_ITERATIONS = 4_294_967_295  # the largest max_recursive_iterations MariaDB takes
+
+
 class MysqlBackend(SqlBackend):
     """MySQL 8 and MariaDB (10.5 and later for RETURNING)."""
 
@@ -171,7 +174,13 @@ class MysqlBackend(SqlBackend):
             return
         self.server = server
         returning = server.returning and self._allow_returning
-        self.supports = replace(type(self).supports, returning=returning)
+        extra = dict(type(self).supports.extra)
+        if server.is_mariadb:
+            # MariaDB stops a recursive CTE after max_recursive_iterations rounds (1000 by
+            # default), with a warning and an incomplete result. ormada's recursive CTEs end
+            # by themselves (they track the keys they visit), so they lift the limit.
+            extra["recursive_prefix"] = f"SET STATEMENT max_recursive_iterations = {MAX_ITERATIONS} FOR "
+        self.supports = replace(type(self).supports, returning=returning, extra=extra)
         # The dialect renders RETURNING only once told the server has it.
         self.compiler.dialect.insert_returning = returning
 
