@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import ormada
 from ormada import CTE, Column, ForeignKey, Model, NotSupported, PrimaryKey, Q, QueryError
-from tests.conftest import Api, models_database
+from tests.conftest import Api, database_url, models_database
 
 
 class Category(Model):
@@ -384,3 +384,26 @@ async def test_a_walk_deeper_than_mariadbs_default_recursion_limit_is_complete(c
     deepest = await api(Category.ancestors(n).order_by("-depth"), "first")
     assert (deepest.id, deepest.depth) == (1, n - 1)
     assert await api(Category.descendants(1, max_depth=1050).filter(id__gt=1040), "count") == 11
+
+
+def test_the_readme_example_prints_what_it_says(backend: str, request: pytest.FixtureRequest, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import contextlib
+    import io
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index("<!-- ctes-example -->"):].split("```python\n", 1)[1].split("```", 1)[0]
+    # What it prints follows each print() as a comment holding a list, a dict or a number.
+    expected = [line[2:] for line in block.splitlines() if re.match(r"# [\[{\d]", line)]
+    assert len(expected) == 8
+    # Its models are its own; under names of their own so they stay apart from the tests' (and
+    # from the other backends' runs), on the backend's database.
+    code = re.sub(r"\b(Topic|Post)\b", rf"Readme{backend.capitalize()}\1", block)
+    connect = 'ormada.connect("sqlite:///topics.db")'
+    assert code.count(connect) == 1
+    code = code.replace(connect, f"ormada.connect({database_url(backend, request, tmp_path)!r})")
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "README.md", "exec", dont_inherit=True), {"__name__": "readme_ctes"})
+    assert out.getvalue().splitlines() == expected

@@ -142,6 +142,9 @@ class MysqlBackend(SqlBackend):
     supports = Capabilities(returning=False, float_infinity=False, max_params=32_000, extra={
         "aggregate_filter": False,  # no FILTER (WHERE …) on aggregates: CASE WHEN
         "variance_of_double": True,  # stddev/variance of integers and decimals come back rounded otherwise
+        # A recursive CTE's columns take the types of its base part: the path of keys it
+        # visits is a CHAR of this length (keys of up to 10 digits: some 700 levels deep).
+        "recursive_path_length": 8000,
     })
     encoders = ENCODERS
     decoders = DECODERS

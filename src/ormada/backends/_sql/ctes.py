@@ -11,9 +11,9 @@ theirs, and always carries two more columns: ``depth`` (steps from the base rows
 path of the keys visited (``,3,7,12,``). The step does not walk into a row whose key is
 on the path of the row it comes from, so data with a cycle ends, each row listed once.
 UNION instead of UNION ALL would not end such a walk (the depth differs on each round)
-and would sort every round. The path is a ``VARCHAR(PATH_LENGTH)`` in both parts: PostgreSQL
-wants the two parts' types equal, and MySQL/MariaDB take a recursive CTE's column types
-from its base part.
+and would sort every round. The path has one type in both parts, as PostgreSQL wants:
+``TEXT``, or where a recursive CTE's column types come from its base part (MySQL/MariaDB),
+a ``VARCHAR`` of the length the backend gives (``supports.extra["recursive_path_length"]``).
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from ormada.query.state import QueryState
 if TYPE_CHECKING:
     from ormada._info import ModelInfo
 
-PATH_LENGTH = 8000  # keys of up to 10 digits: some 700 levels deep
 # What a statement built from a query that has or reads CTEs may be; writes and
 # aggregate() read the model's table directly.
 REFUSED = {"update": "update()", "delete": "delete()", "aggregate": "aggregate()"}
@@ -97,15 +96,17 @@ class CteCompiler(WhereCompiler):
 
     def _recursive(self, name: str, base: sa.Select[Any], entry: tuple[Any, ...], binds: Binds) -> Any:
         step_shape, start_depth, bounded, key = entry
+        length = self.backend.supports.extra.get("recursive_path_length")
+        path_type = sa.Text() if length is None else sa.String(length)
         base = base.add_columns(sa.literal_column(str(int(start_depth))).label(DEPTH),
-                                _path(sa.literal_column("','"), base.selected_columns[key]).label(PATH))
+                                _path(sa.literal_column("','"), base.selected_columns[key], path_type).label(PATH))
         cte = base.cte(name, recursive=True)
         binds.ctes[name] = cte  # the step joins it
         step = self._select_construct(step_shape.model, step_shape, binds)
         own_key = step.selected_columns[key]
-        step = step.add_columns(cte.c[DEPTH] + sa.literal_column("1"), _path(cte.c[PATH], own_key))
+        step = step.add_columns(cte.c[DEPTH] + sa.literal_column("1"), _path(cte.c[PATH], own_key, path_type))
         # Not into a row already on the way here: a cycle in the data ends the walk.
-        step = step.where(sa.not_(cte.c[PATH].contains(_path(sa.literal_column("','"), own_key))))
+        step = step.where(sa.not_(cte.c[PATH].contains(_path(sa.literal_column("','"), own_key, path_type))))
         if bounded:
             step = step.where(cte.c[DEPTH] < binds(sa.Integer()))
         return cte.union_all(step)
@@ -176,9 +177,9 @@ def _attached(binds: Binds, model: str, name: str) -> Any:
     return cte
 
 
-def _path(head: Any, key: Any) -> Any:
+def _path(head: Any, key: Any, path_type: Any) -> Any:
     """``head || CAST(key AS VARCHAR) || ','``, as the path column's one type."""
-    return sa.cast(head + sa.cast(key, sa.String()) + sa.literal_column("','"), sa.String(PATH_LENGTH))
+    return sa.cast(head + sa.cast(key, sa.String()) + sa.literal_column("','"), path_type)
 
 
 def _where_fields(shape: Any) -> Iterator[str]:
