@@ -313,6 +313,14 @@ async def test_walks_match_python_on_random_forests(cdb: ormada.Database, api: A
         assert {index[k]: d for k, d in above} == walk(i, up)
 
 
+async def test_a_query_with_a_cte_as_the_value_of_in(tree: dict[str, int], api: Api) -> None:
+    inner = Category.descendants(tree["science"]).filter(name__startswith="b").values_list("id", flat=True)
+    assert await names(api, Category.filter(id__in=inner).order_by("name")) == ["biology", "botany"]
+    # Its plan, through the same statement (on MariaDB: SET STATEMENT … FOR EXPLAIN …).
+    plan = await api(Category.descendants(tree["science"]), "explain")
+    assert "cte_category" in plan
+
+
 # -- compiled once per shape ---------------------------------------------------------
 
 async def test_queries_differing_in_values_share_one_compiled_statement(tree: dict[str, int],
@@ -345,6 +353,9 @@ async def test_bad_input_is_refused_before_anything_is_sent(library: dict[str, i
         Category.query().with_cte(one).with_cte(other)
     with pytest.raises(QueryError, match=r"the step yields id, name \(Category\) and the base id, name, parent_id"):
         CTE.recursive("r", Category.query(), lambda r: Category.query().join_cte(r, parent_id="id").only("name"))
+    with pytest.raises(QueryError, match=r"the CTE 'r' is being defined: inside its own step, join it"):
+        CTE.recursive("r", Category.query(), lambda r: Category.query().join_cte(r, parent_id="id")
+                      .filter(id__in=r))
     with pytest.raises(QueryError, match=r"the step must join the CTE"):
         CTE.recursive("r", Category.query(), lambda r: Category.filter(name="x"))
     with pytest.raises(QueryError, match=r"Category.descendants\(via='volumes'\): Category has no ForeignKey "

@@ -146,8 +146,7 @@ class CTE:
     def as_subquery(self, lookup: str) -> Subquery:
         """Its one column, or its model's primary key, read inside another query
         (``filter(id__in=cte)``)."""
-        spec = self.spec
-        assert spec is not None
+        spec = self._attachable()
         pk = spec.target.pk
         if len(spec.columns) == 1:
             return CteColumn(self, spec.columns[0]).as_subquery(lookup)
@@ -175,8 +174,7 @@ class CteColumn:
         self.cte, self.column = cte, column
 
     def as_subquery(self, lookup: str) -> Subquery:
-        spec = self.cte.spec
-        assert spec is not None
+        spec = self.cte._attachable()  # SQL refuses a recursive CTE read in a subquery of its own step
         state = EVERY_ROW.evolve(source=spec.name, columns=(self.column,))
         return Subquery(self, f"{spec.model} (CTE {spec.name})", spec.database, spec.target, state, self.column)
 

@@ -186,7 +186,11 @@ class SqlBackend(Backend):
         return drop_statements(*schema_tables(infos, known, metadata), self.compiler.dialect)
 
     def explain(self, statement: Statement) -> Statement:
-        return Statement(self.explain_prefix + statement.text, statement.params, "rows")
+        text = statement.text
+        prefix = self.supports.extra.get("recursive_prefix")
+        if prefix and text.startswith(prefix):  # SET STATEMENT … FOR EXPLAIN …, not EXPLAIN SET STATEMENT
+            return Statement(prefix + self.explain_prefix + text[len(prefix):], statement.params, "rows")
+        return Statement(self.explain_prefix + text, statement.params, "rows")
 
     def raw(self, text: str, params: Sequence[Any] | dict[str, Any] | None) -> Statement:
         return self.compiler.raw(text, params)
