@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from ormada.model import DeferredFieldError, Model
     from ormada.pagination import CursorPage, NumberedPage, Paginator, UnorderedPaginationWarning
     from ormada.query.aggregates import Avg, Count, Max, Min, StdDev, Sum, Variance
+    from ormada.query.ctes import CTE
     from ormada.query.expressions import F, Q
     from ormada.query.queryset import QuerySet
     from ormada.query.state import Prefetch
@@ -141,6 +142,7 @@ _EXPORTS: dict[str, str] = {
     "Paginator": "ormada.pagination",
     "UnorderedPaginationWarning": "ormada.pagination",
     "LockNotAvailable": "ormada.errors",
+    "CTE": "ormada.query.ctes",
 }
 
 
@@ -158,6 +160,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "CTE",
     "LockNotAvailable",
     "UnorderedPaginationWarning",
     "Paginator",

@@ -10,6 +10,7 @@ from ormada._joins import InfoOf, lookup_paths, resolve_joins
 from ormada._operations import Operation, check_joins
 from ormada.errors import QueryError
 from ormada.query.aggregates import NUMERIC_KINDS, Aggregate, AggregateSpec
+from ormada.query.cte import extra_names
 from ormada.query.expressions import Junction, Lookup, Node, Q
 from ormada.query.resolve import column_of
 from ormada.query.state import Join, QueryState
@@ -178,7 +179,9 @@ def annotated(info_of: InfoOf, info: ModelInfo, state: QueryState, named: Mappin
 
 
 def annotation_names(state: QueryState) -> frozenset[str]:
-    return frozenset(spec.name for spec in state.annotations)
+    """The names a query selects and orders by besides fields: its annotations, and the
+    extra columns (depth) of the CTE it reads from."""
+    return frozenset(spec.name for spec in state.annotations) | extra_names(state)
 
 
 def split_having(info: ModelInfo, state: QueryState, lookups: dict[str, Any],

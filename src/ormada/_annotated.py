@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ormada.errors import QueryError
+from ormada.query.cte import source_extras
 from ormada.query.state import QueryState
 
 if TYPE_CHECKING:
@@ -33,7 +34,8 @@ def annotated_rows(state: QueryState, columns: tuple[ColumnSchema, ...], decoder
     fields, for ``values()`` with no fields).
     """
     k = len(decoders)
-    names = [spec.name for spec in state.annotations]
+    # A read from a CTE returns its extra columns (depth) first, then any annotations.
+    names = [*source_extras(state), *(spec.name for spec in state.annotations)]
     plain = [row[:-k] for row in rows]
     extras = [{name: decode(value) for name, decode, value in zip(names, decoders, row[-k:], strict=True)}
               for row in rows]

@@ -78,6 +78,8 @@ def _require_pk(info: ModelInfo, instance: BaseModel, action: str) -> dict[str, 
 def _check_joins(backend: Backend, info: ModelInfo, state: QueryState) -> None:
     if state.combined is not None or state.lock is not None or state.distinct_on:
         check_read(backend, info, state)
+    if (state.ctes or state.source is not None or state.cte_joins) and not backend.supports.ctes:
+        raise NotSupported(refused_ctes(backend, info))
     if state.annotations and not backend.supports.group_by:
         names = ", ".join(spec.name for spec in state.annotations)
         raise NotSupported(f"{info.name}.annotate({names}): {backend.name} has no GROUP BY or per-row aggregates "
@@ -102,6 +104,15 @@ def _check_joins(backend: Backend, info: ModelInfo, state: QueryState) -> None:
     raise NotSupported(f"{info.name}: a filter or ordering across {paths} needs a JOIN, which {backend.name} "
                        "does not have; filter by the key (field_id=…), or keep the fields you filter by in "
                        "this model's table")
+
+
+def refused_ctes(backend: Backend, info: ModelInfo) -> str:
+    """Why a query with a CTE cannot run on ``backend``, and what to do instead."""
+    return (f"{info.name}: {backend.name} has no common table expressions (WITH, WITH RECURSIVE): CQL reads one "
+            "table by key and cannot name a query inside another. Keep what the CTE would compute in a table of "
+            "its own, maintained on write (for a tree: a table of (ancestor, descendant, depth) rows, or each "
+            "row's ancestor keys in a list column), or walk it one level at a time with "
+            "filter(parent_id__in=[keys of the level before])")
 
 
 check_joins = _check_joins  # for operations built in modules of their own (aggregates)

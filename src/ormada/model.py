@@ -281,6 +281,18 @@ class Model(BaseModel, metaclass=ModelMeta):
         return await cls.query().alast()
 
     @classmethod
+    def descendants(cls, node: Any, via: str = "parent", *, include_self: bool = False,
+                    max_depth: int | None = None) -> QuerySet[Self]:
+        """The rows below ``node`` in a tree of the model; see :meth:`QuerySet.descendants`."""
+        return cls.query().descendants(node, via, include_self=include_self, max_depth=max_depth)
+
+    @classmethod
+    def ancestors(cls, node: Any, via: str = "parent", *, include_self: bool = False,
+                  max_depth: int | None = None) -> QuerySet[Self]:
+        """The rows above ``node`` in a tree of the model; see :meth:`QuerySet.ancestors`."""
+        return cls.query().ancestors(node, via, include_self=include_self, max_depth=max_depth)
+
+    @classmethod
     def distinct(cls, *fields: str) -> QuerySet[Self]:
         """``QuerySet`` of every row, without duplicates (one per value of ``fields``, if given)."""
         return cls.query().distinct(*fields)

@@ -49,6 +49,10 @@ def base(m: SimpleNamespace) -> Any:
     return m.Novel.filter(year=1)
 
 
+def recent(m: SimpleNamespace) -> Any:
+    return ormada.CTE("recent", m.Novel.filter(year__gte=2000))
+
+
 # For each QueryState field: two queries differing in that field alone.
 CHANGES: dict[str, Callable[[SimpleNamespace], tuple[QueryState, QueryState]]] = {
     "where": lambda m: (base(m).state, m.Novel.filter(year__gt=1).state),
@@ -66,6 +70,10 @@ CHANGES: dict[str, Callable[[SimpleNamespace], tuple[QueryState, QueryState]]] =
     "combined": lambda m: (base(m).state, base(m).union(m.Novel.filter(year=2)).state),
     "lock": lambda m: (base(m).state, base(m).select_for_update().state),
     "distinct_on": lambda m: (base(m).state, base(m).distinct("title").state),
+    # A CTE's query is part of the shape (tests/unit/test_cte_compile.py: its structure, never its values).
+    "ctes": lambda m: (base(m).state, base(m).with_cte("titled", m.Novel.filter(title="x")).state),
+    "source": lambda m: (base(m).with_cte(recent(m)).state, base(m).with_cte(recent(m)).state.evolve(source="recent")),
+    "cte_joins": lambda m: (base(m).with_cte(recent(m)).state, base(m).join_cte(recent(m), id="id").state),
     # What rows become changes the text only through the joined columns it reads.
     "shape": lambda m: (base(m).state, base(m).state.evolve(shape="tuples")),
 }

@@ -137,6 +137,7 @@ class Capabilities:
     row_locks: bool = False  # SELECT … FOR UPDATE [NOWAIT | SKIP LOCKED]
     lock_of: bool = False  # FOR UPDATE OF <tables>, FOR NO KEY UPDATE
     distinct_on: bool = False  # SELECT DISTINCT ON (…)
+    ctes: bool = True  # common table expressions (WITH, WITH RECURSIVE)
     extra: dict[str, Any] = field(default_factory=dict)
 
 

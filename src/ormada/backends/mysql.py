@@ -132,6 +132,9 @@ DECODERS: dict[Kind, Any] = {
 }
 
 
+MAX_ITERATIONS = 4_294_967_295  # the largest max_recursive_iterations MariaDB takes
+
+
 class MysqlBackend(SqlBackend):
     """MySQL 8 and MariaDB (10.5 and later for RETURNING)."""
 
@@ -140,6 +143,9 @@ class MysqlBackend(SqlBackend):
     supports = Capabilities(returning=False, float_infinity=False, max_params=32_000, row_locks=True, extra={
         "aggregate_filter": False,  # no FILTER (WHERE …) on aggregates: CASE WHEN
         "variance_of_double": True,  # stddev/variance of integers and decimals come back rounded otherwise
+        # A recursive CTE's columns take the types of its base part: the path of keys it
+        # visits is a CHAR of this length (keys of up to 10 digits: some 700 levels deep).
+        "recursive_path_length": 8000,
     })
     encoders = ENCODERS
     decoders = DECODERS
@@ -173,7 +179,14 @@ class MysqlBackend(SqlBackend):
             return
         self.server = server
         returning = server.returning and self._allow_returning
-        self.supports = replace(type(self).supports, returning=returning, set_operations=server.set_operations)
+        extra = dict(type(self).supports.extra)
+        if server.is_mariadb:
+            # MariaDB stops a recursive CTE after max_recursive_iterations rounds (1000 by
+            # default), with a warning and an incomplete result. ormada's recursive CTEs end
+            # by themselves (they track the keys they visit), so they lift the limit.
+            extra["recursive_prefix"] = f"SET STATEMENT max_recursive_iterations = {MAX_ITERATIONS} FOR "
+        self.supports = replace(type(self).supports, returning=returning, extra=extra,
+                                set_operations=server.set_operations)
         # The dialect renders RETURNING only once told the server has it.
         self.compiler.dialect.insert_returning = returning
 

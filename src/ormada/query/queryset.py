@@ -18,6 +18,7 @@ from ormada.errors import QueryError
 from ormada.query.aggregates import Aggregate
 from ormada.query.combining import CombiningMixin
 from ormada.query.cql_options import CqlOptions
+from ormada.query.ctes import CteMethods
 from ormada.query.expressions import Junction, Lookup, Node, Q, RawLookups, is_expression
 from ormada.query.keyset import KeysetPagination
 from ormada.query.resolve import check_assigned_expression, column_of, conjoin, resolve, validate_value
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound="BaseModel")
 
 
-class QuerySet(CombiningMixin, CqlOptions, KeysetPagination, Generic[M]):
+class QuerySet(CombiningMixin, CqlOptions, CteMethods, KeysetPagination, Generic[M]):
     """A query over ``model``; every chained call returns a new QuerySet.
 
     Nothing is sent until a terminal runs: ``all()``, ``first()``, ``get()``,
@@ -248,7 +249,7 @@ class QuerySet(CombiningMixin, CqlOptions, KeysetPagination, Generic[M]):
             QueryError: a field or a relation on a path does not exist.
         """
         info = self._info
-        if self.state.annotations:  # annotation names are no fields
+        if self.state.annotations or self.state.source:  # annotation (and CTE depth) names are no fields
             fields = tuple(f for f in fields if f not in aggregating.annotation_names(self.state))
         paths = [f.rpartition("__")[0] for f in fields if f not in info.table.by_name and "__" in f]
         joins = resolve_joins(info_of, info, paths, self.state.joins, False) if paths else self.state.joins

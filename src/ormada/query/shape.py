@@ -13,6 +13,7 @@ from collections.abc import Hashable
 from dataclasses import replace
 from typing import NamedTuple
 
+from ormada.query.cte import CteJoin
 from ormada.query.state import Join, Lock, OrderBy, QueryState
 
 
@@ -46,6 +47,10 @@ class QueryShape(NamedTuple):
             operator, as the backend flattened them; None for a plain read.
         lock: The row locks taken (``select_for_update``), or None.
         distinct_on: The ``DISTINCT ON`` fields.
+        ctes: The ``WITH`` entries as the backend flattened them: each one's name and
+            the shape of its query (and of its recursive step), never a value.
+        source: The CTE the rows are read from, or None for the model's table.
+        cte_joins: The CTEs joined on columns of theirs.
     """
 
     kind: str
@@ -65,6 +70,9 @@ class QueryShape(NamedTuple):
     combined: Hashable = None
     lock: Lock | None = None
     distinct_on: tuple[str, ...] = ()
+    ctes: Hashable = None
+    source: str | None = None
+    cte_joins: tuple[CteJoin, ...] = ()
 
 
 # The fields of QueryState that never reach a statement's text, and why.
@@ -76,7 +84,7 @@ NOT_IN_STATEMENT = {
 
 def read_shape(kind: str, model: Hashable, state: QueryState, where: Hashable, *,
                options: Hashable = None, write: Hashable = None, annotations: Hashable = None,
-               having: Hashable = None, combined: Hashable = None) -> QueryShape:
+               having: Hashable = None, combined: Hashable = None, ctes: Hashable = None) -> QueryShape:
     """The shape of a statement built from ``state`` (a read, or an update/delete filtered by it).
 
     Args:
@@ -90,6 +98,7 @@ def read_shape(kind: str, model: Hashable, state: QueryState, where: Hashable, *
             ``state.having``; without them, the state's own (plain data, hashable).
         combined: The backend's flattening of ``state.combined``; without it, the
             combination itself (hashed by identity).
+        ctes: The backend's flattening of ``state.ctes``; without it, their names.
     """
     joins = state.joins
     if joins and (state.shape != "models" or kind != "select"):
@@ -100,7 +109,9 @@ def read_shape(kind: str, model: Hashable, state: QueryState, where: Hashable, *
                              annotations if annotations is not None else (state.annotations or None),
                              state.group_by, having if having is not None else state.having,
                              combined if combined is not None else state.combined, state.lock,
-                             state.distinct_on))
+                             state.distinct_on,
+                             ctes if ctes is not None else (tuple(spec.name for spec in state.ctes) or None),
+                             state.source, state.cte_joins))
 
 
 _new = tuple.__new__

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from ormada.query.aggregates import AggregateSpec
+from ormada.query.cte import CteJoin, CteSpec
 from ormada.query.expressions import Node
 
 ResultShape = Literal["models", "dicts", "tuples", "flat"]
@@ -46,6 +47,10 @@ class QueryState:
             ``difference``); its own ordering and window then apply to the combined rows.
         lock: Row locks taken by the read (``select_for_update``), or None.
         distinct_on: PostgreSQL's ``DISTINCT ON`` fields (``distinct("author_id")``).
+        ctes: The common table expressions of the statement (``WITH``), in order: a later
+            one may read an earlier one.
+        source: The name of the CTE the rows are read from instead of the model's table.
+        cte_joins: CTEs joined to the model's rows on columns of theirs (``join_cte``).
     """
 
     where: Node | None = None
@@ -64,6 +69,9 @@ class QueryState:
     combined: Combination | None = None
     lock: Lock | None = None
     distinct_on: tuple[str, ...] = ()
+    ctes: tuple[CteSpec, ...] = ()
+    source: str | None = None
+    cte_joins: tuple[CteJoin, ...] = ()
 
     def evolve(self, **changes: Any) -> QueryState:
         """A copy with ``changes`` applied (``dataclasses.replace`` costs several times more)."""
@@ -195,7 +203,7 @@ class SubquerySource(Protocol):
 
 _set = object.__setattr__
 _FIELDS = ("where", "order_by", "limit", "offset", "columns", "shape", "distinct", "options", "prefetch", "joins",
-           "annotations", "group_by", "having", "combined", "lock", "distinct_on")
+           "annotations", "group_by", "having", "combined", "lock", "distinct_on", "ctes", "source", "cte_joins")
 
 # The state of ``Model.query()``; shared, so "no filter, nothing set" is an identity test.
 EVERY_ROW = QueryState(options={})

@@ -120,7 +120,16 @@ class SqlBackend(Backend):
     # -- compiling (delegated to the shared compiler) ---------------------
     def select(self, info: ModelInfo, state: QueryState) -> Compiled:
         self._refuse_options(info, state.options)
-        return self.compiler.select(info, state)
+        compiled = self.compiler.select(info, state)
+        self._recursive_prefix(state, compiled.statement)
+        return compiled
+
+    def _recursive_prefix(self, state: QueryState, statement: Statement) -> None:
+        """Puts what a database needs before a statement with a recursive CTE (data:
+        ``supports.extra["recursive_prefix"]``) in front of its text, in place."""
+        prefix = self.supports.extra.get("recursive_prefix")
+        if prefix and any(spec.recursion is not None for spec in state.ctes):
+            statement.text = prefix + statement.text
 
     def keyed_select(self, info: ModelInfo, fields: tuple[str, ...]) -> KeyedSelect | None:
         return self.compiler.keyed_select(info, fields)
@@ -131,10 +140,14 @@ class SqlBackend(Backend):
         return self.compiler.aggregate(info, state, specs)
 
     def count(self, info: ModelInfo, state: QueryState) -> Statement:
-        return self.compiler.count(info, state)
+        statement = self.compiler.count(info, state)
+        self._recursive_prefix(state, statement)
+        return statement
 
     def exists(self, info: ModelInfo, state: QueryState) -> Statement:
-        return self.compiler.exists(info, state)
+        statement = self.compiler.exists(info, state)
+        self._recursive_prefix(state, statement)
+        return statement
 
     def update(self, info: ModelInfo, state: QueryState, values: dict[str, Any]) -> Statement:
         self._refuse_options(info, state.options)
@@ -175,7 +188,11 @@ class SqlBackend(Backend):
         return drop_statements(*schema_tables(infos, known, metadata), self.compiler.dialect)
 
     def explain(self, statement: Statement) -> Statement:
-        return Statement(self.explain_prefix + statement.text, statement.params, "rows")
+        text = statement.text
+        prefix = self.supports.extra.get("recursive_prefix")
+        if prefix and text.startswith(prefix):  # SET STATEMENT … FOR EXPLAIN …, not EXPLAIN SET STATEMENT
+            return Statement(prefix + self.explain_prefix + text[len(prefix):], statement.params, "rows")
+        return Statement(self.explain_prefix + text, statement.params, "rows")
 
     def raw(self, text: str, params: Sequence[Any] | dict[str, Any] | None) -> Statement:
         return self.compiler.raw(text, params)

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from ormada.backends._sql.aggregates import AnnotationCompiler
 from ormada.backends._sql.combining import CombiningCompiler, first_part
+from ormada.backends._sql.ctes import CteCompiler
 from ormada.backends._sql.tables import build_table
 from ormada.backends._sql.where import Binds, DialectHooks, Scope, column_key
 from ormada.backends.base import Compiled, KeyedSelect, Statement
@@ -88,7 +89,13 @@ def _inner(shape: QueryShape, columns: tuple[str, ...], *, ordered: bool = False
     return shape._replace(columns=columns, order=shape.order if ordered else (), distinct=distinct)
 
 
-class SqlCompiler(AnnotationCompiler, CombiningCompiler):
+def _with(shape: QueryShape) -> bool:
+    """Whether a statement has CTEs, reads from one or joins one: it then reads through
+    the full SELECT, never straight from the model's table."""
+    return bool(shape.ctes or shape.source is not None or shape.cte_joins)
+
+
+class SqlCompiler(CteCompiler, AnnotationCompiler, CombiningCompiler):
     """Compiles and caches statements for one SQL backend and dialect."""
 
     def __init__(self, backend: DialectHooks, dialect: sa.Dialect) -> None:
@@ -138,7 +145,8 @@ class SqlCompiler(AnnotationCompiler, CombiningCompiler):
     def _select_construct(self, info: ModelInfo, shape: QueryShape, binds: Binds) -> sa.Select[Any]:
         """The SELECT a shape describes; counts, existence probes and key sub-selects pass
         a shape of their own (``shape._replace(...)``)."""
-        table = self.table(info)
+        ctes = self.build_ctes(shape, binds) if shape.ctes else ()  # first: their values come first
+        table: Any = self.table(info) if shape.source is None else self.cte_source(info, shape, binds)
         joins = shape.joins
         scope: Any = self._scope(table, joins) if joins else table
         # Annotations are built first (their filters' values come first) and read last.
@@ -149,6 +157,8 @@ class SqlCompiler(AnnotationCompiler, CombiningCompiler):
             query = self._joined(query, scope, joins)
         if shape.where is not None:
             query = query.where(self.build_where(scope, shape.where, binds))
+        if shape.cte_joins:
+            query = query.where(self.cte_join_condition(scope, shape, binds))
         if labels:  # after WHERE: HAVING's values come after the filters'
             query = self.grouped(info, query, scope, shape, labels, binds)
         if shape.distinct:
@@ -165,7 +175,7 @@ class SqlCompiler(AnnotationCompiler, CombiningCompiler):
             query = query.offset(binds(sa.Integer()))
         if shape.lock is not None and shape.kind == "select":
             query = self.locked(query, scope, shape, info.name)
-        return query
+        return query.add_cte(*ctes) if ctes else query
 
     def _scope(self, table: sa.Table, joins: tuple[Join, ...]) -> Scope:
         """The queried table and each join's table under an alias of its own (a model
@@ -205,6 +215,8 @@ class SqlCompiler(AnnotationCompiler, CombiningCompiler):
             leaf_info, leaf = first_part(info, state)
             table = leaf_info.table.by_name
             return Compiled(statement, tuple(table[n] if n in table else _joined_column(leaf.joins, n) for n in names))
+        if state.source is not None:
+            return self.cte_select(info, state)
         values: list[Any] = []
         text, order, columns = self._select_compiled(info, state, values)
         table = info.table.by_name
@@ -257,7 +269,7 @@ class SqlCompiler(AnnotationCompiler, CombiningCompiler):
 
         def build(binds: Binds) -> Any:
             if shape.distinct or shape.limited or shape.offset or shape.joins or shape.annotations or \
-                    shape.distinct_on:
+                    shape.distinct_on or _with(shape):
                 columns = shape.columns or info.field_names
                 # One row per group: a key column of each (grouped fields, or the primary key).
                 keys = _inner(shape, columns if shape.distinct else shape.group_by or info.pk or columns,
@@ -280,7 +292,7 @@ class SqlCompiler(AnnotationCompiler, CombiningCompiler):
             inner = self._select_construct(info, _inner(shape, shape.group_by or info.pk or info.field_names[:1]),
                                            binds)
             # Annotations' values stay bound in the sub-select (with_only_columns would drop them).
-            if not (shape.limited or shape.offset or shape.joins or shape.annotations):
+            if not (shape.limited or shape.offset or shape.joins or shape.annotations or _with(shape)):
                 return inner.with_only_columns(one).select_from(self.table(info)).limit(one)
             return sa.select(one).select_from(inner.subquery()).limit(one)
 

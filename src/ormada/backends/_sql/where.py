@@ -73,6 +73,8 @@ class Binds:
 
     def __init__(self) -> None:
         self._counter = count()
+        # The statement's CTEs by name, as they are built (WITH entries before what reads them).
+        self.ctes: dict[str, Any] = {}
 
     def __call__(self, type_: Any = None) -> sa.BindParameter[Any]:
         return sa.bindparam(f"p{next(self._counter)}", type_=type_)
@@ -327,8 +329,8 @@ class WhereCompiler(TransformCompiler):
         name = shape.columns[0] if shape.columns else ""
         # Not correlated: on the outer query's own table, SQLAlchemy would drop the inner FROM.
         query = self._select_construct(info, shape, binds).correlate(None)
-        column = self.table(info).c[name]
-        if not negated or not column.nullable:
+        column = query.selected_columns[0]  # the table's, or the CTE's it reads from
+        if not negated or not getattr(column, "nullable", True):
             return query
         # NOT IN over a list holding NULL is NULL, never true: leave the NULLs out, after the
         # window, which counts them.
@@ -351,7 +353,9 @@ class WhereCompiler(TransformCompiler):
         """The shape of a statement built from ``state``; its values are appended to
         ``values`` in the order its parameters are made (annotations, filters, the filter
         on annotations, then the window)."""
-        annotations = having = None
+        annotations = having = ctes = None
+        if state.ctes or state.source is not None or state.cte_joins:  # the WITH entries' values come first
+            ctes = self.flatten_ctes(kind, info, state, values)
         if state.annotations:
             annotations = self.flatten_annotations(info, state, values)
         where = None if state.where is None else self.flatten(info, state.where, values, state.joins)
@@ -361,7 +365,10 @@ class WhereCompiler(TransformCompiler):
             values.append(state.limit)
         if state.offset:
             values.append(state.offset)
-        return read_shape(kind, info, state, where, write=write, annotations=annotations, having=having)
+        return read_shape(kind, info, state, where, write=write, annotations=annotations, having=having, ctes=ctes)
+
+    def flatten_ctes(self, kind: str, info: ModelInfo, state: QueryState, values: list[Any]) -> Hashable:
+        raise NotImplementedError  # CteCompiler's
 
     def flatten_annotations(self, info: ModelInfo, state: QueryState, values: list[Any]) -> Hashable:
         raise NotImplementedError  # AggregateCompiler's
