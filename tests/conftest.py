@@ -42,8 +42,6 @@ MYSQL_NOT_YET: dict[str, str] = {
     "test_raw_statements": "execute_script() needs multi-statement support (off on MySQL connections); "
                            "execute() of two statements is not refused yet",
     "test_sqlite_datetimes": "writes datetimes as text with offsets, which MySQL's DATETIME refuses",
-    "test_subqueries": "MariaDB and MySQL refuse LIMIT inside an IN subquery; the SELECT compiler does not "
-                       "rewrite it into a derived table yet",
 }
 MODES = ["sync", "async"]
 

@@ -140,6 +140,7 @@ class MysqlBackend(SqlBackend):
     supports = Capabilities(returning=False, float_infinity=False, max_params=32_000, extra={
         "aggregate_filter": False,  # no FILTER (WHERE …) on aggregates: CASE WHEN
         "variance_of_double": True,  # stddev/variance of integers and decimals come back rounded otherwise
+        "limit_in_subquery": False,  # IN (SELECT … LIMIT n) is refused: the SELECT goes in a derived table
     })
     encoders = ENCODERS
     decoders = DECODERS
