@@ -140,6 +140,7 @@ class MysqlBackend(SqlBackend):
     supports = Capabilities(returning=False, float_infinity=False, max_params=32_000, extra={
         "aggregate_filter": False,  # no FILTER (WHERE …) on aggregates: CASE WHEN
         "variance_of_double": True,  # stddev/variance of integers and decimals come back rounded otherwise
+        "transactional_ddl": False,  # CREATE, ALTER, DROP… commit the open transaction
         "limit_in_subquery": False,  # IN (SELECT … LIMIT n) is refused: the SELECT goes in a derived table
     })
     encoders = ENCODERS
@@ -284,7 +285,13 @@ class MysqlBackend(SqlBackend):
             except (errors.Error, OSError, TimeoutError) as exc:
                 raise ConnectionFailed(f"could not connect to {self.url}: {first_line(exc)}") from None
             self._learn(server)
-            return AsyncmyConnection(connection, server, str(self.url))
+            result = AsyncmyConnection(connection, server, str(self.url))
+            try:  # asyncmy connects with multi-statements on; execute() runs one statement
+                await result.multi_statements(False)
+            except (errors.Error, OSError) as exc:
+                connection.close()
+                raise ConnectionFailed(f"could not connect to {self.url}: {first_line(exc)}") from None
+            return result
 
         return SimpleAsyncPool(connect, self.pool_size, str(self.url), self.pool_timeout)
 
