@@ -38,7 +38,6 @@ BACKENDS = ["sqlite", "postgresql", "mysql"]
 MYSQL_NOT_YET: dict[str, str] = {
     "test_column_names": "its raw SQL quotes identifiers with double quotes, which MySQL reads as strings "
                          "(without ANSI_QUOTES), and it has no MySQL DDL for its legacy tables",
-    "test_sqlite_datetimes": "writes datetimes as text with offsets, which MySQL's DATETIME refuses",
 }
 MODES = ["sync", "async"]
 
