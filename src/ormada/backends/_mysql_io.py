@@ -20,6 +20,7 @@ statement runs once per row and collects each key.
 from __future__ import annotations
 
 import contextlib
+import re
 import struct
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
 # Client error codes meaning the connection is gone (CR_SERVER_GONE_ERROR, CR_SERVER_LOST…).
 LOST_CONNECTION = frozenset({2006, 2013, 2055, 4031})
+_FIRST_NUMBER = re.compile(rb"\d+")
 PARSE_ERROR = 1064  # ER_PARSE_ERROR: also what a second statement is without multi-statements
 COM_SET_OPTION = 0x1B
 IN_TRANSACTION = 0x0001  # SERVER_STATUS_IN_TRANS
@@ -147,6 +149,17 @@ def map_error(exc: Exception, statement: Statement, describe: str, errors: Any) 
     return DatabaseError(message)
 
 
+def rows_matched(statement: Statement, cursor: Any, count: int) -> int:
+    """The rows an UPDATE matched, as PostgreSQL and SQLite count them: the server's own
+    count is of the rows whose values changed. The info text it sends ("Rows matched: 5
+    Changed: 4 Warnings: 0", in the server's language) has the rows matched first."""
+    if statement.text.lstrip()[:6].upper() != "UPDATE":
+        return count
+    message = getattr(getattr(cursor, "_result", None), "message", None)
+    found = _FIRST_NUMBER.search(message) if isinstance(message, bytes) else None
+    return int(found.group()) if found else count
+
+
 def _keys(first: int, count: int, step: int) -> list[tuple[int]]:
     return [(first + i * step,) for i in range(count)]
 
@@ -175,14 +188,14 @@ class PyMysqlConnection(SyncConnection):
                     total = 0
                     rows: list[Any] = []
                     for params in statement.params:  # executemany would rewrite the text into one INSERT
-                        total += cursor.execute(statement.text, params)
+                        total += rows_matched(statement, cursor, cursor.execute(statement.text, params))
                         if fetch == "rows":
                             rows.extend(cursor.fetchall())
                     return rows if fetch == "rows" else total
                 if fetch == "script":
                     self._run_script(cursor, statement.text)
                     return None
-                count = cursor.execute(statement.text, tuple(statement.params))
+                count = rows_matched(statement, cursor, cursor.execute(statement.text, tuple(statement.params)))
                 if fetch == "lastrowid":
                     return _keys(cursor.lastrowid, count, self.server.key_step) if count else []
                 if fetch == "rows":
@@ -269,14 +282,14 @@ class AsyncmyConnection(AsyncConnection):
                     total = 0
                     rows: list[Any] = []
                     for params in statement.params:
-                        total += await cursor.execute(statement.text, params)
+                        total += rows_matched(statement, cursor, await cursor.execute(statement.text, params))
                         if fetch == "rows":
                             rows.extend(await cursor.fetchall())
                     return rows if fetch == "rows" else total
                 if fetch == "script":
                     await self._run_script(cursor, statement.text)
                     return None
-                count = await cursor.execute(statement.text, tuple(statement.params))
+                count = rows_matched(statement, cursor, await cursor.execute(statement.text, tuple(statement.params)))
                 if fetch == "lastrowid":
                     return _keys(cursor.lastrowid, count, self.server.key_step) if count else []
                 if fetch == "rows":
