@@ -36,8 +36,6 @@ BACKENDS = ["sqlite", "postgresql", "mysql"]
 # Test modules that do not run on MySQL/MariaDB yet, each with the reason; the list
 # is what is left to do for that backend.
 MYSQL_NOT_YET: dict[str, str] = {
-    "test_column_names": "its raw SQL quotes identifiers with double quotes, which MySQL reads as strings "
-                         "(without ANSI_QUOTES), and it has no MySQL DDL for its legacy tables",
 }
 MODES = ["sync", "async"]
 
