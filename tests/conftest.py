@@ -1,6 +1,6 @@
 """Fixtures: a fresh database per test on every backend, and one test body for both modes.
 
-``db`` is parametrised by backend (SQLite, PostgreSQL) and ``api`` by mode (sync,
+``db`` is parametrised by backend (SQLite, PostgreSQL, MySQL/MariaDB) and ``api`` by mode (sync,
 async): a test written once as ``await api(Book, "create", ...)`` runs the sync
 method ``Book.create`` in sync mode and ``Book.acreate`` in async mode.
 
@@ -35,8 +35,7 @@ BACKENDS = ["sqlite", "postgresql", "mysql"]
 
 # Test modules that do not run on MySQL/MariaDB yet, each with the reason; the list
 # is what is left to do for that backend.
-MYSQL_NOT_YET: dict[str, str] = {
-}
+MYSQL_NOT_YET: dict[str, str] = {}
 MODES = ["sync", "async"]
 
 
