@@ -1,6 +1,6 @@
 """Fixtures: a fresh database per test on every backend, and one test body for both modes.
 
-``db`` is parametrised by backend (SQLite, PostgreSQL) and ``api`` by mode (sync,
+``db`` is parametrised by backend (SQLite, PostgreSQL, MySQL/MariaDB) and ``api`` by mode (sync,
 async): a test written once as ``await api(Book, "create", ...)`` runs the sync
 method ``Book.create`` in sync mode and ``Book.acreate`` in async mode.
 
@@ -35,16 +35,7 @@ BACKENDS = ["sqlite", "postgresql", "mysql"]
 
 # Test modules that do not run on MySQL/MariaDB yet, each with the reason; the list
 # is what is left to do for that backend.
-MYSQL_NOT_YET: dict[str, str] = {
-    "test_column_names": "its raw SQL quotes identifiers with double quotes, which MySQL reads as strings "
-                         "(without ANSI_QUOTES), and it has no MySQL DDL for its legacy tables",
-    "test_metadata": "Alembic compares through a SQLAlchemy engine URL, which has no MySQL driver mapping yet",
-    "test_raw_statements": "execute_script() needs multi-statement support (off on MySQL connections); "
-                           "execute() of two statements is not refused yet",
-    "test_sqlite_datetimes": "writes datetimes as text with offsets, which MySQL's DATETIME refuses",
-    "test_subqueries": "MariaDB and MySQL refuse LIMIT inside an IN subquery; the SELECT compiler does not "
-                       "rewrite it into a derived table yet",
-}
+MYSQL_NOT_YET: dict[str, str] = {}
 MODES = ["sync", "async"]
 
 

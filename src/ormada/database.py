@@ -223,7 +223,8 @@ class Database(AsyncRunner, SyncRunner):
         """Runs several statements separated by ``;``, with no parameters (DDL, fixtures).
 
         Outside a transaction the script is one transaction of its own: when a statement
-        fails, the ones before it are undone. It must not hold BEGIN/COMMIT itself.
+        fails, the ones before it are undone. It must not hold BEGIN/COMMIT itself. On
+        MySQL/MariaDB, DDL commits implicitly: a script holding it is not undone as a whole.
         """
         self.run(_single(self.backend.script(sql)))
 

@@ -75,12 +75,27 @@ POSTGRESQL_DDL = [
     '"Milliseconds" INTEGER NOT NULL, track_name TEXT NOT NULL)',
 ]
 
+MYSQL_DDL = [
+    "CREATE TABLE legacy_album (`AlbumId` INTEGER AUTO_INCREMENT PRIMARY KEY, `Title` LONGTEXT NOT NULL, "
+    "`ArtistId` INTEGER NOT NULL, release_year INTEGER, units_sold INTEGER NOT NULL, nick LONGTEXT)",
+    "CREATE TABLE legacy_track (`TrackCode` VARCHAR(255) PRIMARY KEY, `AlbumId` INTEGER NOT NULL, "
+    "`Milliseconds` INTEGER NOT NULL, track_name LONGTEXT NOT NULL)",
+]
+DDL = {"sqlite": SQLITE_DDL, "postgresql": POSTGRESQL_DDL, "mysql": MYSQL_DDL}
+
+
+def quoted(database: ormada.Database, sql: str) -> str:
+    """``sql`` written with double-quoted identifiers, in the database's own quotes
+    (MySQL's backquotes: without ANSI_QUOTES it reads "AlbumId" as a string)."""
+    quote: str = database.backend.compiler.dialect.identifier_preparer.initial_quote  # type: ignore[attr-defined]
+    return sql.replace('"', quote)
+
 
 @pytest.fixture
 async def legacy(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[ormada.Database]:
     """A database whose tables were made by raw SQL, not by ormada."""
     database = ormada.connect(database_url(backend, request, tmp_path))
-    for sql in SQLITE_DDL if backend == "sqlite" else POSTGRESQL_DDL:
+    for sql in DDL[backend]:
         database.execute(sql)
     try:
         yield database
@@ -93,8 +108,8 @@ async def test_reads_and_writes_single_rows(legacy: ormada.Database, api: Api) -
     assert album.id is not None  # read back through RETURNING / lastrowid of "AlbumId"
     other = Album(title="Big Ones", artist_id=3)
     await api(other, "save")
-    raw = await api.execute(legacy, 'SELECT "AlbumId", "Title", "ArtistId", units_sold FROM legacy_album '
-                                    'ORDER BY "AlbumId"')
+    raw = await api.execute(legacy, quoted(legacy, 'SELECT "AlbumId", "Title", "ArtistId", units_sold '
+                                                   'FROM legacy_album ORDER BY "AlbumId"'))
     assert [tuple(r) for r in raw] == [(album.id, "Let There Be Rock", 1, 5), (other.id, "Big Ones", 3, 0)]
 
     loaded = await api(Album, "get", id=album.id)
@@ -154,8 +169,8 @@ async def test_bulk_writes_and_upsert(legacy: ormada.Database, api: Api) -> None
     keyed = await api(Album, "upsert", [Album(id=albums[0].id, title="A0 again", artist_id=7)])
     assert keyed[0].id == albums[0].id
     assert (await api(Album, "get", id=albums[0].id)).title == "A0 again"
-    raw = await api.execute(legacy, 'SELECT "TrackCode", "Milliseconds" FROM legacy_track WHERE "AlbumId" = :a '
-                                    'ORDER BY "TrackCode"', {"a": albums[1].id})
+    raw = await api.execute(legacy, quoted(legacy, 'SELECT "TrackCode", "Milliseconds" FROM legacy_track '
+                                                   'WHERE "AlbumId" = :a ORDER BY "TrackCode"'), {"a": albums[1].id})
     assert [tuple(r) for r in raw] == [("T1", 99), ("T9", 0)]
 
 
@@ -174,7 +189,8 @@ async def test_create_all_uses_column_names(backend: str, request: pytest.Fixtur
         database.create_all([Playlist])
         first = await api(Playlist, "create", name="Rock", owner_id=4)
         assert first.id is not None
-        raw = await api.execute(database, 'SELECT "PlaylistId", "Name", owner_ref FROM legacy_playlist')
+        raw = await api.execute(database, quoted(database, 'SELECT "PlaylistId", "Name", owner_ref '
+                                                           'FROM legacy_playlist'))
         assert [tuple(r) for r in raw] == [(first.id, "Rock", 4)]
         assert await api(Playlist.filter(owner_id=4, name="Rock"), "get") == first
         database.create_all([PlaylistEntry])
@@ -192,9 +208,10 @@ def test_create_all_sql_names_columns_and_indexes(backend: str, request: pytest.
     database = ormada.connect(database_url(backend, request, tmp_path))
     try:
         text = " ".join(s.text for s in database.backend.create_tables([Playlist.__ormada__]))
-        assert '"PlaylistId"' in text and '"Name"' in text and "owner_ref" in text
-        assert "owner_id" not in text
-        assert 'INDEX IF NOT EXISTS "ix_legacy_playlist_owner_ref_Name" ON legacy_playlist (owner_ref, "Name")' in text
+        assert quoted(database, '"PlaylistId"') in text and quoted(database, '"Name"') in text
+        assert "owner_ref" in text and "owner_id" not in text
+        assert quoted(database, 'INDEX IF NOT EXISTS "ix_legacy_playlist_owner_ref_Name" ON legacy_playlist '
+                                '(owner_ref, "Name")') in text
     finally:
         database.close()
 

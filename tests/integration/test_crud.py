@@ -71,6 +71,17 @@ async def test_instance_update_validates(db: ormada.Database, api: Api) -> None:
         await api(book, "update", yaer=2000)
 
 
+async def test_updates_count_the_rows_matched_even_where_nothing_changes(db: ormada.Database, api: Api) -> None:
+    # MySQL's own count is of the rows whose values changed; ormada counts the rows matched everywhere.
+    kept = await api(Book, "create", title="Wild Seed", year=1980)
+    await api(Book, "create", title="Mind of My Mind", year=1977)
+    assert await api(Book.query(), "update", year=1980) == 2  # one of the two already held 1980
+    assert await api(Book.filter(year=1980), "update", year=1980) == 2
+    assert await api(Book.filter(year=1), "update", year=1980) == 0
+    await api(kept, "update", year=1980)  # the row is there, though the value does not change
+    assert await api(Book, "bulk_update", [kept], ["year"]) == 1
+
+
 async def test_update_of_deleted_row_raises(db: ormada.Database, api: Api) -> None:
     book = await api(Book, "create", title="Survivor", year=1978)
     await api(Book.filter(id=book.id), "delete")

@@ -129,6 +129,10 @@ def engine(meta_db: ormada.Database, backend: str, request: pytest.FixtureReques
     on the search path, as ormada's connections have it)."""
     if backend == "sqlite":
         engine = sa.create_engine(f"sqlite:///{tmp_path / 'test.db'}")
+    elif backend == "mysql":
+        url = meta_db.backend.url  # type: ignore[attr-defined]
+        engine = sa.create_engine(sa.URL.create("mysql+pymysql", username=url.username, password=url.password,
+                                                host=url.host, port=url.port, database=url.database))
     else:
         schema = request.getfixturevalue("pg_schema")
         engine = sa.create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://"),
@@ -188,8 +192,12 @@ async def test_alembic_finds_nothing_to_change_after_create_all(meta_db: ormada.
     assert added == TABLES  # on an empty database, everything is to add
     await api(meta_db, "create_all")
     assert differences(engine, meta_db.metadata) == []
-    await api.execute(meta_db, "DROP INDEX ix_meta_book_once")  # the comparison does see what differs
-    assert [(d[0], d[1].name) for d in differences(engine, meta_db.metadata)] == [("add_index", "ix_meta_book_once")]
+    # Not ix_meta_book_once: InnoDB keeps it for the foreign key on writer_id, whose first column it is.
+    index = next(ix for ix in meta_db.metadata.tables["meta_book"].indexes if ix.name == "ix_meta_book_year_title")
+    drop = str(sa.schema.DropIndex(index).compile(dialect=meta_db.backend.compiler.dialect))  # type: ignore[attr-defined]
+    await api.execute(meta_db, drop)  # the comparison does see what differs
+    assert [(d[0], d[1].name) for d in differences(engine, meta_db.metadata)] == \
+        [("add_index", "ix_meta_book_year_title")]
     await api(meta_db, "drop_all")
     assert sa.inspect(engine).get_table_names() == []
 

@@ -22,7 +22,8 @@ async def script(api: Api, db: ormada.Database, sql: str) -> None:
         db.execute_script(sql)
 
 
-@pytest.mark.parametrize("sql", ["SELECT 1; SELECT 2", "INSERT INTO author (name) VALUES ('x'); DROP TABLE author"])
+@pytest.mark.parametrize("sql", ["SELECT 1; SELECT 2", "INSERT INTO author (name) VALUES ('x'); DROP TABLE author",
+                                 "INSERT INTO author (name) VALUES ('x;'); /* ; */ DELETE FROM author"])
 async def test_execute_runs_one_statement_and_refuses_more(db: ormada.Database, api: Api, sql: str) -> None:
     with pytest.raises(ormada.QueryError, match=r"execute\(\) runs one statement; .* execute_script\(\)"):
         await api.execute(db, sql)
@@ -38,13 +39,27 @@ async def test_execute_accepts_one_statement_with_a_trailing_semicolon(db: ormad
 async def test_execute_script_runs_every_statement(db: ormada.Database, api: Api) -> None:
     await script(api, db, SCRIPT)
     assert await api.execute(db, "SELECT id, label FROM shelf ORDER BY id") == [(1, "a;b"), (2, "c")]
+    with pytest.raises(ormada.QueryError, match=r"execute\(\) runs one statement"):  # still, after a script
+        await api.execute(db, "DELETE FROM shelf; SELECT 1")
+    assert await api.execute(db, "SELECT count(*) FROM shelf") == [(2,)]
 
 
 async def test_a_failing_script_leaves_nothing_behind(db: ormada.Database, api: Api) -> None:
+    await api(Author, "create", name="Kept")
+    with pytest.raises(ormada.DatabaseError, match="nowhere"):
+        await script(api, db, "INSERT INTO author (name) VALUES ('one'); UPDATE author SET born = 1; "
+                              "INSERT INTO nowhere VALUES (1); INSERT INTO author (name) VALUES ('never');")
+    assert [(a.name, a.born) for a in await api(Author.query(), "all")] == [("Kept", None)]
+
+
+async def test_a_failing_script_with_ddl(db: ormada.Database, api: Api) -> None:
     with pytest.raises(ormada.DatabaseError, match="nowhere"):
         await script(api, db, SCRIPT + "INSERT INTO nowhere VALUES (1);")
-    with pytest.raises(ormada.DatabaseError):
-        await api.execute(db, "SELECT count(*) FROM shelf")  # the CREATE TABLE was undone too
+    if db.backend.supports.extra.get("transactional_ddl", True):
+        with pytest.raises(ormada.DatabaseError):
+            await api.execute(db, "SELECT count(*) FROM shelf")  # the CREATE TABLE was undone too
+    else:  # MySQL/MariaDB: CREATE TABLE commits, and the rows after it were each committed too
+        assert await api.execute(db, "SELECT id, label FROM shelf ORDER BY id") == [(1, "a;b"), (2, "c")]
 
 
 async def test_a_script_inside_a_transaction_is_part_of_it(db: ormada.Database, api: Api) -> None:
@@ -67,6 +82,12 @@ async def test_a_script_may_define_a_trigger(db: ormada.Database, api: Api, back
             UPDATE author SET born = coalesce(born, 0) + 1 WHERE id = NEW.author_id; RETURN NEW; END; $$
             LANGUAGE plpgsql;
         CREATE TRIGGER counted AFTER INSERT ON books FOR EACH ROW EXECUTE FUNCTION count_books();
+        """
+    elif backend == "mysql":  # FOR EACH ROW, and a body with a ; of its own that the server finds the end of
+        trigger = """
+        CREATE TRIGGER counted AFTER INSERT ON books FOR EACH ROW BEGIN
+            UPDATE author SET born = coalesce(born, 0) + 1 WHERE id = NEW.author_id;
+        END;
         """
     else:
         trigger = """

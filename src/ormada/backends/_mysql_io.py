@@ -3,6 +3,12 @@
 Both drivers share PyMySQL's API and error classes (``asyncmy.errors`` mirrors
 ``pymysql.err``), so the two connections differ only where they await.
 
+Scripts (``fetch == "script"``) are split by the server, which alone knows where a
+trigger's ``BEGIN … END`` body ends: multi-statement mode is switched on for the script
+(``COM_SET_OPTION``) and off again, so ``execute()`` of two statements stays a syntax
+error, reported as such. asyncmy asks for multi-statements at connect; the connection
+switches them off before its first use.
+
 Generated keys without RETURNING: a statement whose ``fetch`` is ``"lastrowid"``
 comes back as one ``(key,)`` row per inserted row. For a single statement those are
 the first key the server reports and the ones after it, which holds only where the
@@ -13,11 +19,14 @@ statement runs once per row and collects each key.
 
 from __future__ import annotations
 
+import contextlib
+import re
+import struct
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ormada.backends.base import AsyncConnection, RawRows, Statement, SyncConnection
+from ormada.backends.base import AsyncConnection, RawRows, Statement, SyncConnection, several_statements
 from ormada.errors import ConnectionFailed, DatabaseError, DataError, IntegrityError, LockNotAvailable, OrmadaError
 
 if TYPE_CHECKING:
@@ -28,6 +37,56 @@ if TYPE_CHECKING:
 LOST_CONNECTION = frozenset({2006, 2013, 2055, 4031})
 # A row lock not taken: ER_LOCK_WAIT_TIMEOUT (MariaDB's NOWAIT and SKIP LOCKED too) and MySQL's ER_LOCK_NOWAIT.
 LOCK_NOT_AVAILABLE = frozenset({1205, 3572})
+
+_FIRST_NUMBER = re.compile(rb"\d+")
+PARSE_ERROR = 1064  # ER_PARSE_ERROR: also what a second statement is without multi-statements
+COM_SET_OPTION = 0x1B
+IN_TRANSACTION = 0x0001  # SERVER_STATUS_IN_TRANS
+
+
+def multi_statements_packet(on: bool) -> bytes:
+    """The argument of ``COM_SET_OPTION``: MYSQL_OPTION_MULTI_STATEMENTS_ON (0) or _OFF (1)."""
+    return struct.pack("<H", 0 if on else 1)
+
+
+def _length_encoded(data: bytes, at: int) -> int:
+    """Where the length-encoded integer at ``at`` ends."""
+    first = data[at]
+    return at + {0xFC: 3, 0xFD: 4, 0xFE: 9}.get(first, 1)
+
+
+def server_status(reply: bytes) -> int:
+    """The status flags of an EOF packet (``0xFE``, warnings, status) or an OK packet
+    (``0x00``, affected rows, insert id, status), as ``COM_SET_OPTION`` answers."""
+    if reply[0] == 0xFE:
+        return int.from_bytes(reply[3:5], "little")
+    at = _length_encoded(reply, _length_encoded(reply, 1))
+    return int.from_bytes(reply[at:at + 2], "little")
+
+
+def holds_several(text: str) -> bool:
+    """Whether ``text`` holds more than one statement: SQL after a ``;`` that is outside
+    quoted text and identifiers (single, double and back quotes), ``--``/``#`` line
+    comments and ``/* */`` comments."""
+    code: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch in "'\"`":
+            i += 1
+            while i < n and text[i] != ch:
+                i += 2 if text[i] == "\\" and ch != "`" else 1
+            code.append("x")
+        elif ch == "#" or (text.startswith("--", i) and (i + 2 == n or text[i + 2].isspace())):
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            i = n if end < 0 else end + 1
+        else:
+            code.append(ch)
+        i += 1
+    return sum(1 for piece in "".join(code).split(";") if piece.strip()) > 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,11 +152,24 @@ def map_error(exc: Exception, statement: Statement, describe: str, errors: Any) 
     code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
     if code in LOCK_NOT_AVAILABLE:
         return LockNotAvailable(message)
+    if code == PARSE_ERROR and statement.fetch != "script" and holds_several(statement.text):
+        return several_statements(statement)
     if code in LOST_CONNECTION or isinstance(exc, (errors.InterfaceError, OSError)):
         return ConnectionFailed(
             f"lost the connection to {describe} while running a statement ({first_line(exc)}); it may or may "
             f"not have been applied, so it was not retried (in: {statement.text})")
     return DatabaseError(message)
+
+
+def rows_matched(statement: Statement, cursor: Any, count: int) -> int:
+    """The rows an UPDATE matched, as PostgreSQL and SQLite count them: the server's own
+    count is of the rows whose values changed. The info text it sends ("Rows matched: 5
+    Changed: 4 Warnings: 0", in the server's language) has the rows matched first."""
+    if statement.text.lstrip()[:6].upper() != "UPDATE":
+        return count
+    message = getattr(getattr(cursor, "_result", None), "message", None)
+    found = _FIRST_NUMBER.search(message) if isinstance(message, bytes) else None
+    return int(found.group()) if found else count
 
 
 def _keys(first: int, count: int, step: int) -> list[tuple[int]]:
@@ -128,14 +200,14 @@ class PyMysqlConnection(SyncConnection):
                     total = 0
                     rows: list[Any] = []
                     for params in statement.params:  # executemany would rewrite the text into one INSERT
-                        total += cursor.execute(statement.text, params)
+                        total += rows_matched(statement, cursor, cursor.execute(statement.text, params))
                         if fetch == "rows":
                             rows.extend(cursor.fetchall())
                     return rows if fetch == "rows" else total
                 if fetch == "script":
-                    cursor.execute(statement.text)
+                    self._run_script(cursor, statement.text)
                     return None
-                count = cursor.execute(statement.text, tuple(statement.params))
+                count = rows_matched(statement, cursor, cursor.execute(statement.text, tuple(statement.params)))
                 if fetch == "lastrowid":
                     return _keys(cursor.lastrowid, count, self.server.key_step) if count else []
                 if fetch == "rows":
@@ -146,6 +218,37 @@ class PyMysqlConnection(SyncConnection):
                 return count if fetch == "rowcount" else None
         except (pymysql.err.Error, OSError) as exc:
             raise map_error(exc, statement, self._describe, pymysql.err) from exc
+
+    def multi_statements(self, on: bool) -> bool:
+        """Switches multi-statement mode; returns whether a transaction is open."""
+        self.connection._execute_command(COM_SET_OPTION, multi_statements_packet(on))
+        return bool(server_status(self.connection._read_packet().get_all_data()) & IN_TRANSACTION)
+
+    def _run_script(self, cursor: Any, text: str) -> None:
+        """Runs every statement of a script, in a transaction of its own unless one is open;
+        the server stops at the first that fails, whose error is raised."""
+        import pymysql
+
+        in_transaction = self.multi_statements(True)
+        try:
+            if not in_transaction:
+                cursor.execute("BEGIN")
+            try:
+                cursor.execute(text)
+                while cursor.nextset():  # each result read; a failed statement raises here
+                    pass
+            except BaseException:
+                if not in_transaction:
+                    with contextlib.suppress(pymysql.err.Error, OSError):
+                        cursor.execute("ROLLBACK")
+                raise
+            if not in_transaction:
+                cursor.execute("COMMIT")
+        finally:
+            try:
+                self.multi_statements(False)
+            except (pymysql.err.Error, OSError):
+                self.connection.close()  # never back in the pool with multi-statements on
 
     def stream(self, statement: Statement, chunk_size: int) -> Iterator[Sequence[Sequence[Any]]]:
         import pymysql
@@ -192,14 +295,14 @@ class AsyncmyConnection(AsyncConnection):
                     total = 0
                     rows: list[Any] = []
                     for params in statement.params:
-                        total += await cursor.execute(statement.text, params)
+                        total += rows_matched(statement, cursor, await cursor.execute(statement.text, params))
                         if fetch == "rows":
                             rows.extend(await cursor.fetchall())
                     return rows if fetch == "rows" else total
                 if fetch == "script":
-                    await cursor.execute(statement.text)
+                    await self._run_script(cursor, statement.text)
                     return None
-                count = await cursor.execute(statement.text, tuple(statement.params))
+                count = rows_matched(statement, cursor, await cursor.execute(statement.text, tuple(statement.params)))
                 if fetch == "lastrowid":
                     return _keys(cursor.lastrowid, count, self.server.key_step) if count else []
                 if fetch == "rows":
@@ -211,6 +314,37 @@ class AsyncmyConnection(AsyncConnection):
                 return count if fetch == "rowcount" else None
         except (errors.Error, OSError) as exc:
             raise map_error(exc, statement, self._describe, errors) from exc
+
+    async def multi_statements(self, on: bool) -> bool:
+        """Switches multi-statement mode; returns whether a transaction is open."""
+        connection: Any = self.connection  # asyncmy's protocol methods, as PyMySQL's, are untyped
+        await connection._execute_command(COM_SET_OPTION, multi_statements_packet(on))
+        return bool(server_status((await connection.read_packet()).get_all_data()) & IN_TRANSACTION)
+
+    async def _run_script(self, cursor: Any, text: str) -> None:
+        """The twin of :meth:`PyMysqlConnection._run_script`."""
+        from asyncmy import errors
+
+        in_transaction = await self.multi_statements(True)
+        try:
+            if not in_transaction:
+                await cursor.execute("BEGIN")
+            try:
+                await cursor.execute(text)
+                while await cursor.nextset():
+                    pass
+            except BaseException:
+                if not in_transaction:
+                    with contextlib.suppress(errors.Error, OSError):
+                        await cursor.execute("ROLLBACK")
+                raise
+            if not in_transaction:
+                await cursor.execute("COMMIT")
+        finally:
+            try:
+                await self.multi_statements(False)
+            except (errors.Error, OSError):
+                self.connection.close()
 
     async def stream(self, statement: Statement, chunk_size: int) -> AsyncIterator[Sequence[Sequence[Any]]]:
         from asyncmy import errors

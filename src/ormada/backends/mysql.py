@@ -146,6 +146,8 @@ class MysqlBackend(SqlBackend):
         # A recursive CTE's columns take the types of its base part: the path of keys it
         # visits is a CHAR of this length (keys of up to 10 digits: some 700 levels deep).
         "recursive_path_length": 8000,
+        "transactional_ddl": False,  # CREATE, ALTER, DROP… commit the open transaction
+        "limit_in_subquery": False,  # IN (SELECT … LIMIT n) is refused: the SELECT goes in a derived table
     })
     encoders = ENCODERS
     decoders = DECODERS
@@ -296,7 +298,13 @@ class MysqlBackend(SqlBackend):
             except (errors.Error, OSError, TimeoutError) as exc:
                 raise ConnectionFailed(f"could not connect to {self.url}: {first_line(exc)}") from None
             self._learn(server)
-            return AsyncmyConnection(connection, server, str(self.url))
+            result = AsyncmyConnection(connection, server, str(self.url))
+            try:  # asyncmy connects with multi-statements on; execute() runs one statement
+                await result.multi_statements(False)
+            except (errors.Error, OSError) as exc:
+                connection.close()
+                raise ConnectionFailed(f"could not connect to {self.url}: {first_line(exc)}") from None
+            return result
 
         return SimpleAsyncPool(connect, self.pool_size, str(self.url), self.pool_timeout)
 

@@ -330,14 +330,16 @@ class WhereCompiler(TransformCompiler):
         # Not correlated: on the outer query's own table, SQLAlchemy would drop the inner FROM.
         query = self._select_construct(info, shape, binds).correlate(None)
         column = query.selected_columns[0]  # the table's, or the CTE's it reads from
-        if not negated or not getattr(column, "nullable", True):
-            return query
         # NOT IN over a list holding NULL is NULL, never true: leave the NULLs out, after the
         # window, which counts them.
-        if not (shape.limited or shape.offset):
-            return query.where(column.is_not(None))
-        rows = query.subquery()
-        return sa.select(rows.c[name]).where(rows.c[name].is_not(None))
+        drop_nulls = negated and getattr(column, "nullable", True)
+        windowed = shape.limited or shape.offset
+        if windowed and (drop_nulls or not self.backend.supports.extra.get("limit_in_subquery", True)):
+            # A derived table keeps the window: MySQL and MariaDB refuse LIMIT in IN (…) itself.
+            rows = query.subquery()
+            outer = sa.select(rows.c[name])
+            return outer.where(rows.c[name].is_not(None)) if drop_nulls else outer
+        return query.where(column.is_not(None)) if drop_nulls else query
 
     def build_expression(self, table: sa.Table, shape: Any, binds: Binds) -> Any:
         if shape[0] == "F":
