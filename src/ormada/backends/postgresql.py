@@ -61,7 +61,10 @@ class PostgresBackend(SqlBackend):
 
     name = "postgresql"
     supports = Capabilities(server_side_cursors=True, max_params=32_000, row_locks=True, lock_of=True,
-                            distinct_on=True)
+                            distinct_on=True, extra={
+                                # "FOR UPDATE cannot be applied to the nullable side of an outer join"
+                                "no_locks_on_outer_joins": True,
+                            })
     encoders = codecs.POSTGRES_ENCODERS
     decoders = codecs.POSTGRES_DECODERS
 
