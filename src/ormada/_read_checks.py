@@ -62,6 +62,13 @@ def _check_lock(backend: Backend, info: ModelInfo, state: QueryState) -> None:
         raise NotSupported(f"{info.name}.select_for_update({what}…): {backend.name} has no "
                            f"{'FOR UPDATE OF' if lock.of else 'FOR NO KEY UPDATE'}; leave it out to lock "
                            "the rows of every table the query reads")
+    outer = [join.path for join in state.joins if join.outer]
+    locked_outer = [path for path in outer if not lock.of or path in lock.of]
+    if locked_outer and supports.extra.get("no_locks_on_outer_joins"):
+        paths = ", ".join(repr(path) for path in locked_outer)
+        inner = ", ".join(repr(p) for p in ("self", *(j.path for j in state.joins if not j.outer)))
+        raise QueryError(f"{info.name}.select_for_update(): {backend.name} cannot lock the rows of {paths}, joined "
+                         f"with LEFT JOIN (the key may be None); lock the others only: of=({inner},)")
     for present, what in ((state.distinct or bool(state.distinct_on), "distinct()"),
                           (bool(state.annotations), "annotate()"), (state.combined is not None, "a set operation")):
         if present:

@@ -122,9 +122,9 @@ def test_combined_queries_refuse_filters_and_mismatches(library: list[Book]) -> 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(years=st.lists(st.integers(1900, 1930), max_size=12),
-       low=st.integers(1900, 1930), high=st.integers(1900, 1930))
+       low=st.integers(1900, 1930), high=st.integers(1900, 1930), start=st.integers(0, 5), size=st.integers(0, 5))
 async def test_set_operations_agree_with_python_sets(db: ormada.Database, api: Api, years: list[int], low: int,
-                                                     high: int) -> None:
+                                                     high: int, start: int, size: int) -> None:
     await api(Book.query(), "delete")
     if years:
         Book.bulk_create([Book(title=f"b{i}", year=y) for i, y in enumerate(years)])
@@ -137,3 +137,7 @@ async def test_set_operations_agree_with_python_sets(db: ormada.Database, api: A
     assert await api(a.difference(b).order_by("-year"), "all") == sorted(in_a - in_b, reverse=True)
     assert await api(a.union(b, all=True), "count") == sum(y <= high for y in years) + sum(y >= low for y in years)
     assert await api(a.intersection(b), "count") == len(in_a & in_b)
+    # A window over the combined rows, and its count.
+    window = a.union(b).order_by("-year")[start:start + size]
+    assert await api(window, "all") == sorted(in_a | in_b, reverse=True)[start:start + size]
+    assert await api(window, "count") == len(sorted(in_a | in_b)[start:start + size])

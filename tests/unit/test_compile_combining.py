@@ -29,6 +29,7 @@ class LockNovel(Model):
     id: Annotated[int | None, PrimaryKey()] = None
     year: int
     writer: Annotated[LockWriter, ForeignKey()]
+    editor: Annotated[LockWriter | None, ForeignKey(related_name="edited")] = None
 
     class Meta:
         database = POSTGRES
@@ -69,6 +70,17 @@ def test_postgres_row_locks() -> None:
         qs.select_for_update(nowait=True, skip_locked=True)
     with pytest.raises(QueryError, match=r"cannot lock the rows of a query with distinct\(\)"):
         pg.Book.query().distinct().select_for_update().statement()
+
+
+def test_postgres_refuses_to_lock_the_nullable_side_of_an_outer_join() -> None:
+    qs = LockNovel.select_related("writer", "editor")
+    with pytest.raises(QueryError, match=r"LockNovel.select_for_update\(\): postgresql cannot lock the rows of "
+                                         r"'editor', joined with LEFT JOIN.*of=\('self', 'writer',\)"):
+        qs.select_for_update().statement()
+    with pytest.raises(QueryError, match=r"cannot lock the rows of 'editor'"):
+        qs.select_for_update(of=("self", "editor")).statement()
+    assert squash(qs.select_for_update(of=("self", "writer")).statement().text).endswith(
+        "FOR UPDATE OF lock_novel, j0")
 
 
 def test_postgres_distinct_on_and_its_ordering() -> None:

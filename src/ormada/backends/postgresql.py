@@ -73,7 +73,11 @@ class PostgresBackend(SqlBackend):
     # a row comparison (a, b) > (x, y) is read as a range of a composite index (the planner
     # does not make one of the OR expansion; MariaDB does, and SQLite is slower with both).
     supports = Capabilities(server_side_cursors=True, max_params=32_000, row_locks=True, lock_of=True,
-                            distinct_on=True, extra={"nulls_high": True, "row_range": True})
+                            distinct_on=True, extra={
+                                "nulls_high": True, "row_range": True,
+                                # "FOR UPDATE cannot be applied to the nullable side of an outer join"
+                                "no_locks_on_outer_joins": True,
+                            })
     encoders = codecs.POSTGRES_ENCODERS
     decoders = codecs.POSTGRES_DECODERS
     transforms = PostgresTransforms()
