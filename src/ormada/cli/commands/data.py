@@ -41,7 +41,7 @@ def load(
 ) -> None:
     """Validate every row of FILE through the model and insert them in batches; bad rows are reported by line."""
     from ormada.cli._render import errors, output
-    from ormada.cli._transfer import batches, file_format, read_instances
+    from ormada.cli._transfer import file_format, read_batches
     from ormada.errors import IntegrityError
 
     current = state(ctx)
@@ -62,10 +62,9 @@ def load(
 
     with path.open(encoding="utf-8", newline="") as handle, _progress(rows=False) as progress:
         task = progress.add_task(f"loading {path.name} into {model.__name__}", total=total_bytes)
-        instances = read_instances(model, handle, fmt, bad)
         try:
             with db.transaction() if atomic else nullcontext():
-                for first, last, group in batches(instances, batch):
+                for first, last, group in read_batches(model, handle, fmt, bad, batch):
                     if atomic and bad_rows:
                         continue  # keep reading, to report every bad row; nothing will be written
                     try:
