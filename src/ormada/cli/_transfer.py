@@ -65,14 +65,12 @@ def read_batches(model: type[Model], handle: IO[str], fmt: str, bad: Callable[[B
     of at most ``size`` instances; each refused record goes to ``bad`` instead."""
     from pydantic import ValidationError
 
-    model.__ormada__  # noqa: B018 - configures a model still waiting for a related one
-    validate = model.__pydantic_validator__.validate_python  # what Model(**values) runs, minus a call
     records = _csv_records(model, handle, bad) if fmt == "csv" else _jsonl_records(model, handle, bad)
     batch: list[Model] = []
     first = line = 0
     for line, values in records:
         try:
-            instance = validate(values)
+            instance = model(**values)
         except ValidationError as exc:
             for error in exc.errors():
                 where = ".".join(str(p) for p in error["loc"]) or "(record)"
