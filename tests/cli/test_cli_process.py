@@ -82,3 +82,14 @@ def test_shell_process_evaluates_stdin(cli: Cli) -> None:
                        input="total = await Novel.acount()\nprint('total', total, Writer.count())\n")
     assert done.returncode == 0, done.stderr
     assert "total 4 3" in done.stdout
+    assert "In [1]" not in done.stdout
+
+
+def test_shell_process_uses_ipython_when_installed(cli: Cli) -> None:
+    import importlib.util
+
+    assert importlib.util.find_spec("IPython") is not None, "the dev extra installs IPython"
+    where = project(cli)
+    done = run_process(["shell"], cwd=where, input="print('total', await Novel.acount(), Writer.count())\n")
+    assert done.returncode == 0, done.stderr
+    assert "In [1]: total 4 3" in done.stdout

@@ -48,6 +48,8 @@ def test_get_count_and_exists(cli: Cli) -> None:
     assert got.exit_code == 0, got.output
     assert json.loads(got.stdout) == {"id": 4, "title": "Solaris", "year": 1961, "tags": ["sf", "classic"],
                                       "writer_id": 2}
+    as_csv = cli("query", "Novel", "get", "-f", "year=1974", "--fields", "title,writer__name", "--csv")
+    assert as_csv.stdout.splitlines() == ["title,writer__name", "The Dispossessed,Ursula K. Le Guin"]
     assert cli("query", "Novel", "count", "-f", "year__lt=1970").stdout.strip() == "3"
     assert cli("query", "Novel", "count", "--json").stdout.strip() == "4"
     assert cli("query", "Novel", "exists", "-f", "year=1900").stdout.strip() == "false"

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ormada.cli._values import to_json, to_text
@@ -54,6 +55,12 @@ def emit(columns: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str, title:
     materialised = list(rows)
     output.print(table(title, columns, materialised))
     return len(materialised)
+
+
+def progress_bar(rows: bool = True) -> Progress:
+    """A progress bar on stderr (stdout may be the data): rows done of the total, or a percentage."""
+    counter = MofNCompleteColumn() if rows else TaskProgressColumn()
+    return Progress(TextColumn("{task.description}"), BarColumn(), counter, TimeElapsedColumn(), console=errors)
 
 
 def emit_value(value: Any, fmt: str) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from ormada.cli._state import UserError
-from ormada.cli._values import csv_cell, decoder, to_json
+from ormada.cli._values import NULL, Decoder, converter, csv_cell, decoder, to_json
 
 if TYPE_CHECKING:
     from ormada.model import Model
@@ -45,31 +45,6 @@ def file_format(path: Path, given: str | None) -> str:
     return fmt
 
 
-def _records(handle: IO[str], fmt: str, model: type[Model]) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    """``(line, record)`` pairs; a record that cannot be parsed at all is its error text instead."""
-    if fmt == "csv":
-        reader = csv.DictReader(handle)
-        _check_header(model, reader.fieldnames or [])
-        for record in reader:
-            if None in record:
-                yield reader.line_num, f"{len(record[None])} more value(s) than the header has columns"
-                continue
-            yield reader.line_num, record
-        return
-    for number, line in enumerate(handle, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError as exc:
-            yield number, f"not JSON: {exc}"
-            continue
-        if not isinstance(record, dict):
-            yield number, f"expected a JSON object, not {type(record).__name__}"
-            continue
-        yield number, record
-
-
 def _check_header(model: type[Model], header: Sequence[str]) -> None:
     import difflib
 
@@ -84,59 +59,128 @@ def _check_header(model: type[Model], header: Sequence[str]) -> None:
                         f"(fields: {', '.join(known)})")
 
 
-def read_instances(model: type[Model], handle: IO[str], fmt: str, bad: Callable[[BadRow], None],
-                   ) -> Iterator[tuple[int, Model]]:
-    """The file's records as ``(line, validated instance)``; each refused record goes to ``bad`` instead."""
+def read_batches(model: type[Model], handle: IO[str], fmt: str, bad: Callable[[BadRow], None], size: int,
+                 ) -> Iterator[tuple[int, int, list[Model]]]:
+    """The file's records validated into instances, as ``(first line, last line, instances)``
+    of at most ``size`` instances; each refused record goes to ``bad`` instead."""
     from pydantic import ValidationError
 
-    table = model.__ormada__.table
-    decoders: dict[str, Callable[[Any], Any] | None] = {}
-    for line, record in _records(handle, fmt, model):
-        if isinstance(record, str):
-            bad(BadRow(line, "(record)", record))
-            continue
-        values: dict[str, Any] = {}
-        failed = False
-        for name, value in record.items():
-            try:
-                decode = decoders[name]
-            except KeyError:
-                column = table.by_name.get(name)
-                decode = decoders[name] = decoder(column, fmt == "csv") if column is not None else None
-            if decode is not None:
-                try:
-                    value = decode(value)
-                except ValueError as exc:
-                    bad(BadRow(line, f"{model.__name__}.{name}", str(exc)))
-                    failed = True
-                    break
-            values[name] = value
-        if failed:
-            continue
+    records = _csv_records(model, handle, bad) if fmt == "csv" else _jsonl_records(model, handle, bad)
+    batch: list[Model] = []
+    first = line = 0
+    for line, values in records:
         try:
-            yield line, model(**values)
+            instance = model(**values)
         except ValidationError as exc:
             for error in exc.errors():
                 where = ".".join(str(p) for p in error["loc"]) or "(record)"
                 value = error.get("input")
                 shown = "" if isinstance(value, dict) else f" (value {value!r})"
                 bad(BadRow(line, f"{model.__name__}.{where}", f"{error['msg']}{shown}"))
-
-
-def batches(items: Iterable[tuple[int, Model]], size: int) -> Iterator[tuple[int, int, list[Model]]]:
-    """``(first line, last line, instances)`` of at most ``size`` instances each."""
-    batch: list[Model] = []
-    first = last = 0
-    for line, item in items:
+            continue
         if not batch:
             first = line
-        batch.append(item)
-        last = line
+        batch.append(instance)
         if len(batch) >= size:
-            yield first, last, batch
+            yield first, line, batch
             batch = []
     if batch:
-        yield first, last, batch
+        yield first, line, batch
+
+
+def _csv_records(model: type[Model], handle: IO[str], bad: Callable[[BadRow], None],
+                 ) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Each CSV record as ``(line, values to validate)``.
+
+    Most cells are plain text the model's types convert themselves, so a record goes through
+    ``dict(zip(...))``; ``\\N`` and the empty cells of nullable columns that hold no text are
+    found with list scans (C speed) and become None; then the few columns that need a
+    conversion (bytes, JSON, enums) are converted. A record with an escaped text (a
+    backslash run and an N, rare) takes each cell's own decoder.
+    """
+    reader = csv.reader(handle)
+    header = next(reader, None) or []
+    _check_header(model, header)
+    columns = [model.__ormada__.table.by_name[name] for name in header]
+    decoders = [decoder(column, from_csv=True) for column in columns]
+    converters = [(name, convert) for name, column in zip(header, columns, strict=True)
+                  if (convert := converter(column, column.type.kind.value, from_csv=True)) is not None]
+    blank_is_null = [column.nullable and column.type.kind.value != "text" for column in columns]
+    width = len(header)
+    for row in reader:
+        if len(row) != width:
+            if row:  # csv gives an empty list for a blank line
+                bad(BadRow(reader.line_num, "(record)", f"{len(row)} values where the header has {width} columns"))
+            continue
+        try:
+            values: dict[str, Any] = dict(zip(header, row, strict=True))  # the length was checked above
+            nulls = row.count(NULL)
+            joined = "\x1f".join(row)
+            if "\\" in joined and joined.count("\x1f\\") + (joined[:1] == "\\") > nulls:
+                # An escaped text (rare): every cell its own decoder.
+                values = {name: cell if decode is None else decode(cell)
+                          for name, decode, cell in zip(header, decoders, row, strict=True)}
+            else:
+                start = 0
+                for _ in range(nulls):
+                    start = row.index(NULL, start) + 1
+                    values[header[start - 1]] = None
+                start = 0
+                for _ in range(row.count("")):
+                    start = row.index("", start) + 1
+                    if blank_is_null[start - 1]:
+                        values[header[start - 1]] = None
+                for name, convert in converters:
+                    value = values[name]
+                    if value is not None:
+                        values[name] = convert(value)
+        except ValueError:
+            _report_cell(model, reader.line_num, header, decoders, row, bad)
+            continue
+        yield reader.line_num, values
+
+
+def _report_cell(model: type[Model], line: int, header: list[str], decoders: list[Decoder | None], row: list[str],
+                 bad: Callable[[BadRow], None]) -> None:
+    """Finds the cell a decoder refused, to name its field."""
+    for name, decode, cell in zip(header, decoders, row, strict=True):
+        try:
+            if decode is not None:
+                decode(cell)
+        except ValueError as exc:
+            bad(BadRow(line, f"{model.__name__}.{name}", str(exc)))
+            return
+
+
+def _jsonl_records(model: type[Model], handle: IO[str], bad: Callable[[BadRow], None],
+                   ) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Each JSON Lines record as ``(line, values to validate)``; blank lines are skipped."""
+    table = model.__ormada__.table
+    decoders: dict[str, Decoder | None] = {}
+    for number, line in enumerate(handle, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            bad(BadRow(number, "(record)", f"not JSON: {exc}"))
+            continue
+        if not isinstance(record, dict):
+            bad(BadRow(number, "(record)", f"expected a JSON object, not {type(record).__name__}"))
+            continue
+        try:
+            for name, value in record.items():
+                try:
+                    decode = decoders[name]
+                except KeyError:
+                    column = table.by_name.get(name)
+                    decode = decoders[name] = decoder(column, from_csv=False) if column is not None else None
+                if decode is not None:
+                    record[name] = decode(value)
+        except ValueError as exc:
+            bad(BadRow(number, f"{model.__name__}.{name}", str(exc)))
+            continue
+        yield number, record
 
 
 def write_rows(handle: IO[str], fmt: str, fields: tuple[str, ...], rows: Iterable[tuple[Any, ...]],

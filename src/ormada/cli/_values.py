@@ -115,7 +115,7 @@ def decoder(column: ColumnSchema, from_csv: bool) -> Decoder | None:
         ValueError: the text is not base64 or JSON as the column needs; the message says which.
     """
     kind = column.type.kind.value
-    convert = _converter(column, kind, from_csv)
+    convert = converter(column, kind, from_csv)
     if not from_csv:
         return convert
     blank_is_null = column.nullable and kind != "text"
@@ -132,7 +132,9 @@ def decoder(column: ColumnSchema, from_csv: bool) -> Decoder | None:
     return from_cell
 
 
-def _converter(column: ColumnSchema, kind: str, from_csv: bool) -> Decoder | None:
+def converter(column: ColumnSchema, kind: str, from_csv: bool) -> Decoder | None:
+    """What turns a value that is neither null nor escaped into what the model validates
+    (base64 into bytes, JSON text into collections, an enum's text into its value), or None."""
     if kind == "bytes":
         def decode(value: Any) -> Any:
             if value is None:

@@ -12,20 +12,9 @@ import typer
 from ormada.cli._state import UserError, handled, state
 
 if TYPE_CHECKING:
-    from rich.progress import Progress
-
     from ormada.cli._transfer import BadRow
 
 SHOWN_BAD_ROWS = 20
-
-
-def _progress(rows: bool = True) -> Progress:
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
-
-    counter = MofNCompleteColumn() if rows else TaskProgressColumn()
-    return Progress(TextColumn("{task.description}"), BarColumn(), counter, TimeElapsedColumn(),
-                    console=Console(stderr=True), transient=False)
 
 
 @handled
@@ -40,8 +29,8 @@ def load(
     fmt: Annotated[str | None, typer.Option("--format", help="csv or jsonl (default: from the suffix).")] = None,
 ) -> None:
     """Validate every row of FILE through the model and insert them in batches; bad rows are reported by line."""
-    from ormada.cli._render import errors, output
-    from ormada.cli._transfer import batches, file_format, read_instances
+    from ormada.cli._render import errors, output, progress_bar
+    from ormada.cli._transfer import file_format, read_batches
     from ormada.errors import IntegrityError
 
     current = state(ctx)
@@ -60,12 +49,11 @@ def load(
     class Abandon(Exception):
         """Rolls the --atomic transaction back after a bad row."""
 
-    with path.open(encoding="utf-8", newline="") as handle, _progress(rows=False) as progress:
+    with path.open(encoding="utf-8", newline="") as handle, progress_bar(rows=False) as progress:
         task = progress.add_task(f"loading {path.name} into {model.__name__}", total=total_bytes)
-        instances = read_instances(model, handle, fmt, bad)
         try:
             with db.transaction() if atomic else nullcontext():
-                for first, last, group in batches(instances, batch):
+                for first, last, group in read_batches(model, handle, fmt, bad, batch):
                     if atomic and bad_rows:
                         continue  # keep reading, to report every bad row; nothing will be written
                     try:
@@ -108,7 +96,7 @@ def dump(
     chunk: Annotated[int, typer.Option("--chunk", min=1, help="Rows read per round trip.")] = 2000,
 ) -> None:
     """Stream a model's rows to CSV or JSON Lines, in a form ormada load reads back exactly."""
-    from ormada.cli._render import errors
+    from ormada.cli._render import errors, progress_bar
     from ormada.cli._transfer import FORMATS, write_rows
     from ormada.cli.commands.query import parse_filters
 
@@ -125,7 +113,7 @@ def dump(
     total = qs.count()
     handle = out.open("w", encoding="utf-8", newline="") if out is not None else sys.stdout
     try:
-        with _progress() as progress:
+        with progress_bar() as progress:
             task = progress.add_task(f"dumping {model.__name__}", total=total)
             count = write_rows(handle, fmt, fields, qs.values_list(*fields).iterator(chunk),
                                lambda n: progress.advance(task, n))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import platform
 import time
-from importlib import metadata
 from typing import Annotated
 
 import typer
@@ -22,6 +21,8 @@ EXTRAS = {"postgresql": "postgresql", "mysql": "mysql", "cassandra": "cassandra"
 
 
 def _installed(distribution: str) -> str | None:
+    from importlib import metadata  # not at import: it costs a tenth of ormada --help's start-up
+
     try:
         return metadata.version(distribution)
     except metadata.PackageNotFoundError:

@@ -128,8 +128,10 @@ def query(
         row = qs.values(*names).get()
         if fmt == "table":
             emit(("field", "value"), list(row.items()), fmt, title=model.__name__)
+        elif fmt == "csv":
+            emit(names, [tuple(row.values())], fmt)
         else:
-            emit(names, [tuple(row.values())], fmt) if fmt == "csv" else emit_value(row, fmt)
+            emit_value(row, fmt)
     elif action is Action.FILTER:
         rows = qs.values_list(*names).iterator()
         count = emit(names, rows, fmt, title=model.__name__)
