@@ -59,7 +59,9 @@ class PostgresBackend(SqlBackend):
     """PostgreSQL (and Postgres-wire engines such as CockroachDB, YugabyteDB, Citus)."""
 
     name = "postgresql"
-    supports = Capabilities(server_side_cursors=True, max_params=32_000)
+    supports = Capabilities(server_side_cursors=True, max_params=32_000, extra={
+        "error_aborts_transaction": True,  # a failed statement leaves the transaction refusing all others
+    })
     encoders = codecs.POSTGRES_ENCODERS
     decoders = codecs.POSTGRES_DECODERS
 
