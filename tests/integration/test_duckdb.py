@@ -87,6 +87,17 @@ async def test_keys_come_from_a_sequence_per_table(mem: ormada.Database, api: Ap
     assert [a.id for a in many] == [one.id + 1, one.id + 2, one.id + 3]
 
 
+async def test_bulk_create_sends_one_list_per_column_and_reads_keys_back_in_order(mem: ormada.Database,
+                                                                                  api: Api) -> None:
+    statement = mem.backend.insert(Book.__ormada__, ("title", "year"), [("a", 1), ("b", 2)], ("id",))
+    assert "unnest(CAST(? AS TEXT[]))" in statement.text and statement.params == [["a", "b"], [1, 2]]
+    books = [Book(title=f"t{i}", year=(i * 7919) % 5000, tags=[str(i)]) for i in range(5000)]
+    await api(Book, "bulk_create", books, batch_size=2500)
+    stored = dict(await api(Book.values_list("id", "year"), "all"))
+    assert [stored[b.id] for b in books] == [b.year for b in books]
+    assert (await api(Book, "get", id=books[4321].id)).tags == ["4321"]
+
+
 async def test_nested_transactions_are_refused_with_the_reason(mem: ormada.Database, api: Api) -> None:
     with pytest.raises(ormada.NotSupported, match="needs a savepoint, which duckdb does not have"):
         async with api.transaction(mem):

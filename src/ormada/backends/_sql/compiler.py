@@ -400,6 +400,24 @@ class SqlCompiler(AnnotationCompiler):
 
         return self._statement(key, build, values, "rows" if returning else "rowcount")
 
+    def insert_lists(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
+                     returning: tuple[str, ...], array_type: Callable[[Any], Any]) -> Statement:
+        """Many rows as one list parameter per column, each unnested in the SELECT list
+        (``INSERT … SELECT unnest(CAST(? AS T[])), …``), for databases whose unnest takes one
+        list (DuckDB); rows come back from RETURNING in the order of the lists."""
+        width = len(columns)
+        flat = self._encoded_rows(info, columns, rows)
+        values = [flat[j::width] for j in range(width)]
+        key = QueryShape("insert_lists", info, columns=columns, write=returning)
+
+        def build(binds: Binds) -> Any:
+            table = self.table(info)
+            items = [sa.func.unnest(sa.cast(binds(), array_type(table.c[c].type))) for c in columns]
+            query = sa.insert(table).from_select(list(columns), sa.select(*items))
+            return query.returning(*(table.c[n] for n in returning)) if returning else query
+
+        return self._statement(key, build, values, "rows" if returning else "rowcount")
+
     def upsert(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
                conflict: tuple[str, ...], update: tuple[str, ...], returning: tuple[str, ...] = ()) -> Statement:
         values = self._encoded_rows(info, columns, rows)
