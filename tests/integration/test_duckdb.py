@@ -191,6 +191,17 @@ async def test_async_statements_run_on_a_worker_thread(mem: ormada.Database) -> 
     assert threads[0].name.startswith("ormada-duckdb")
 
 
+def test_read_only_opens_a_file_that_nothing_writes(tmp_path: Path) -> None:
+    url = f"duckdb:///{tmp_path / 'shelf.db'}"
+    with ormada.connect(url, name="duckdb") as writer:
+        writer.create_all([Owner])
+        Owner.create(name="kept")
+    with ormada.connect(url + "?read_only=true&threads=1", name="duckdb"):
+        assert Owner.values_list("name", flat=True).all() == ["kept"]
+        with pytest.raises(ormada.DatabaseError, match="read-only"):
+            Owner.create(name="refused")
+
+
 SECOND_PROCESS = """
 import sys
 import ormada
