@@ -98,6 +98,17 @@ async def test_bulk_create_sends_one_list_per_column_and_reads_keys_back_in_orde
     assert (await api(Book, "get", id=books[4321].id)).tags == ["4321"]
 
 
+async def test_bulk_update_is_one_statement_per_batch(mem: ormada.Database, api: Api) -> None:
+    books = await api(Book, "bulk_create", [Book(title=f"t{i}", year=i) for i in range(300)])
+    statement = mem.backend.update_rows(Book.__ormada__, ("year",), [(1, books[0].id), (2, books[1].id)])
+    assert not statement.many and statement.text.startswith("UPDATE books SET year=v.v0 FROM (SELECT unnest(")
+    for book in books:
+        book.year = -book.year
+    assert await api(Book, "bulk_update", books[1:], ["year"], batch_size=100) == 299
+    assert dict(await api(Book.values_list("id", "year"), "all")) == {b.id: b.year if b is not books[0] else 0
+                                                                      for b in books}
+
+
 async def test_nested_transactions_are_refused_with_the_reason(mem: ormada.Database, api: Api) -> None:
     with pytest.raises(ormada.NotSupported, match="needs a savepoint, which duckdb does not have"):
         async with api.transaction(mem):

@@ -158,6 +158,13 @@ class DuckdbBackend(SqlBackend):
             return self.compiler.insert_lists(info, columns, rows, returning, postgresql.ARRAY)
         return super().insert(info, columns, rows, returning, options)
 
+    def update_rows(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
+                    options: Mapping[str, Any] | None = None) -> Statement:
+        # One UPDATE … FROM a list per column instead of one statement per row.
+        if len(rows) > 1 and not options and info.pk:
+            return self.compiler.update_lists(info, columns, rows, postgresql.ARRAY)
+        return super().update_rows(info, columns, rows, options)
+
     # -- JSON lookups (the json extension built into DuckDB) ------------------
     def collection_item(self, info: ModelInfo, field: str, op: str, value: Any) -> Any:
         column = info.table.by_name[field]

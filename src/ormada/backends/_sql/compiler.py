@@ -449,6 +449,26 @@ class SqlCompiler(AnnotationCompiler):
             params.append(_ordered(flat, order))
         return Statement(text, params, "rowcount", many=True)
 
+    def update_lists(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
+                     array_type: Callable[[Any], Any]) -> Statement:
+        """:meth:`update_rows` as one statement: the new values and the keys as one list
+        per column, unnested into a derived table the UPDATE joins on the primary key."""
+        names = (*columns, *info.pk)
+        width = len(names)
+        flat = self._encoded_rows(info, names, rows)
+        values = [flat[j::width] for j in range(width)]
+        key = QueryShape("update_lists", info, columns=columns)
+
+        def build(binds: Binds) -> Any:
+            table = self.table(info)
+            source = sa.select(*(sa.func.unnest(sa.cast(binds(), array_type(table.c[name].type))).label(f"v{i}")
+                                 for i, name in enumerate(names))).subquery("v")
+            sets = {table.c[name]: source.c[f"v{i}"] for i, name in enumerate(columns)}
+            where = sa.and_(*(table.c[name] == source.c[f"v{len(columns) + i}"] for i, name in enumerate(info.pk)))
+            return sa.update(table).values(sets).where(where)
+
+        return self._statement(key, build, values, "rowcount")
+
     # -- raw SQL ---------------------------------------------------------------
     def raw(self, text: str, params: Sequence[Any] | dict[str, Any] | None) -> Statement:
         """Raw SQL with named parameters (``:name``), its text compiled once by the dialect
