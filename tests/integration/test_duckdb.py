@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 import pytest
-from pydantic import NaiveDatetime
+from pydantic import Field, NaiveDatetime
 
 import ormada
 from ormada import ForeignKey, Model, PrimaryKey
@@ -143,6 +143,19 @@ async def test_decimals_default_to_38_digits_and_refuse_what_would_round(duck: o
         with pytest.raises(ormada.DataError, match=rf"Ledger.amount: {value} does not fit DuckDB's DECIMAL\(38, 18\)"):
             await api(Ledger, "create", amount=value, at=at)
     assert await api(Ledger.query(), "count") == 2
+
+
+def test_a_decimal_wider_than_38_digits_is_refused_when_creating_the_table(tmp_path: Path) -> None:
+    class Huge(Model):
+        id: Annotated[int | None, PrimaryKey()] = None
+        value: Annotated[Decimal, Field(max_digits=40, decimal_places=2)]
+
+        class Meta:
+            database = "duckdb"
+
+    with ormada.connect("duckdb://:memory:", name="duckdb") as database, pytest.raises(
+            ormada.NotSupported, match=r"Huge.value: a Decimal of 40 digits does not fit DuckDB's DECIMAL"):
+        database.create_all([Huge])
 
 
 async def test_aware_datetimes_round_trip_in_utc_and_naive_ones_stay_naive(duck: ormada.Database, api: Api) -> None:

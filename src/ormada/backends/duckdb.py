@@ -39,7 +39,7 @@ from ormada.backends._sql.backend import SqlBackend
 from ormada.backends._sql.metadata import create_statements, drop_statements, schema_tables
 from ormada.backends._sql.where import Binds
 from ormada.backends.base import AsyncConnection, Capabilities, Encoder, Statement, SyncConnection
-from ormada.errors import ConnectionFailed, DataError
+from ormada.errors import ConnectionFailed, DataError, NotSupported
 from ormada.schema import ColumnSchema, Kind, LogicalType
 
 if TYPE_CHECKING:
@@ -193,6 +193,14 @@ class DuckdbBackend(SqlBackend):
 
     def create_tables(self, infos: Sequence[ModelInfo], known: Sequence[ModelInfo] = (),
                       metadata: sa.MetaData | None = None) -> list[Statement]:
+        for info in infos:
+            for column in info.table.columns:
+                precision = column.type.precision
+                if column.type.kind is Kind.DECIMAL and precision is not None and precision > MAX_DECIMAL_DIGITS:
+                    raise NotSupported(
+                        f"{info.name}.{column.name}: a Decimal of {precision} digits does not fit DuckDB's DECIMAL, "
+                        f"which holds at most {MAX_DECIMAL_DIGITS}; lower max_digits, or store it as text with "
+                        "DbType('VARCHAR')")
         source, wanted = schema_tables(infos, known, metadata)
         sequences = [Statement(f"CREATE SEQUENCE IF NOT EXISTS {name}", (), "none")
                      for name in self._sequences(wanted)]
