@@ -12,8 +12,8 @@ from ormada.model import DeferredFieldError
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-# The extras that are not a backend: what the test suite itself installs.
-TOOL_EXTRAS = {"dev"}
+# The extras that are not a backend: what the test suite itself installs, and an event loop.
+TOOL_EXTRAS = {"dev", "uvloop"}
 
 
 def _imported_modules() -> set[str]:
