@@ -47,8 +47,6 @@ MYSQL_NOT_YET: dict[str, str] = {
 }
 # Test modules that do not run on DuckDB yet, each with the reason.
 DUCKDB_NOT_YET: dict[str, str] = {
-    "test_column_names": "its legacy tables are made by raw DDL in SQLite's or PostgreSQL's syntax (identity "
-                         "columns), which DuckDB does not parse; it needs DuckDB DDL of its own",
     "test_metadata": "Alembic compares through a SQLAlchemy engine, and no DuckDB engine dialect is installed "
                      "(ormada's DuckDB dialect compiles only)",
     "test_sqlite_datetimes": "SQLite's stored text forms of datetimes, written raw with offsets; DuckDB stores "
