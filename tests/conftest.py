@@ -47,8 +47,6 @@ MYSQL_NOT_YET: dict[str, str] = {
 }
 # Test modules that do not run on DuckDB yet, each with the reason.
 DUCKDB_NOT_YET: dict[str, str] = {
-    "test_metadata": "Alembic compares through a SQLAlchemy engine, and no DuckDB engine dialect is installed "
-                     "(ormada's DuckDB dialect compiles only)",
     "test_sqlite_datetimes": "SQLite's stored text forms of datetimes, written raw with offsets; DuckDB stores "
                              "TIMESTAMP/TIMESTAMPTZ values, which test_duckdb checks",
 }

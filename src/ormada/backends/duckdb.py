@@ -119,6 +119,8 @@ class DuckdbBackend(SqlBackend):
         "error_aborts_transaction": True,  # as on PostgreSQL, and with no savepoint to contain it
         "foreign_key_actions": False,  # no ON DELETE CASCADE / SET NULL
         "triggers": False,
+        # Alembic compares through a SQLAlchemy engine; ormada's DuckDB dialect only compiles.
+        "alembic": False,
         "decimal_avg_double": True,  # avg() of a DECIMAL is a DOUBLE (sums stay exact DECIMALs)
     })
     begin_statement = "BEGIN TRANSACTION"
