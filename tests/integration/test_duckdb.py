@@ -3,6 +3,7 @@ DECIMAL(38, 18) for unbounded decimals, TIMESTAMPTZ in UTC, and async calls on a
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import subprocess
 import sys
@@ -213,6 +214,22 @@ async def test_async_statements_run_on_a_worker_thread(mem: ormada.Database) -> 
     # Both on one thread of the connection's own, never the event loop's.
     assert threads[0] is threads[1] and threads[0] is not threading.current_thread()
     assert threads[0].name.startswith("ormada-duckdb")
+
+
+def test_a_file_is_released_after_its_event_loop_has_finished(tmp_path: Path) -> None:
+    url = f"duckdb:///{tmp_path / 'loops.db'}"
+    database = ormada.connect(url, name="duckdb")
+    database.create_all([Owner])
+
+    async def write() -> None:
+        await Owner.acreate(name="async")
+
+    asyncio.run(write())  # the loop ends with the pool's connection open
+    database.close()  # drops that pool without its loop, and the root connection
+    done = subprocess.run([sys.executable, "-c", "import duckdb, sys; duckdb.connect(sys.argv[1]).close()",
+                           str(tmp_path / "loops.db")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr  # another process may open the file now
+    database.close()
 
 
 def test_read_only_opens_a_file_that_nothing_writes(tmp_path: Path) -> None:

@@ -206,5 +206,8 @@ class AsyncDuckdbConnection(AsyncConnection):
 
     def terminate(self) -> None:
         # Queued behind whatever the worker is running; no event loop needed.
-        self._worker.submit(self.session.raw.close)
+        try:
+            self._worker.submit(self.session.raw.close)
+        except RuntimeError:  # the worker was shut down: closed already
+            return
         self._worker.shutdown(wait=False)

@@ -265,4 +265,7 @@ class DuckdbBackend(SqlBackend):
             # Opening a cursor touches no file: cheap enough for the event loop's thread.
             return AsyncDuckdbConnection(self._cursor())
 
-        return SimpleAsyncPool(connect, self.pool_size, str(self.url), self.pool_timeout)
+        # A pool whose event loop has finished still closes its connections: on their own
+        # worker threads, so the file is released without waiting for the garbage collector.
+        return SimpleAsyncPool(connect, self.pool_size, str(self.url), self.pool_timeout,
+                               abandon=lambda connection: connection.terminate())
