@@ -31,11 +31,17 @@ MY_HOST = os.environ.get("ORMADA_MYSQL_HOST", "127.0.0.1")
 MY_PORT = int(os.environ.get("ORMADA_MYSQL_PORT", "3306"))
 MY_START = "make services (or: sudo bash scripts/services.sh mariadb)"
 
-BACKENDS = ["sqlite", "postgresql", "mysql"]
+BACKENDS = ["sqlite", "postgresql", "mysql", "duckdb"]
 
 # Test modules that do not run on MySQL/MariaDB yet, each with the reason; the list
 # is what is left to do for that backend.
 MYSQL_NOT_YET: dict[str, str] = {}
+# Test modules that do not run on DuckDB yet, each with the reason.
+DUCKDB_NOT_YET: dict[str, str] = {
+    "test_sqlite_datetimes": "SQLite's stored text forms of datetimes, written raw with offsets; DuckDB stores "
+                             "TIMESTAMP/TIMESTAMPTZ values, which test_duckdb checks",
+}
+NOT_YET = {"mysql": MYSQL_NOT_YET, "duckdb": DUCKDB_NOT_YET}
 MODES = ["sync", "async"]
 
 
@@ -100,6 +106,8 @@ def mysql_database() -> Iterator[str]:
 def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'test.db'}"
+    if backend == "duckdb":
+        return f"duckdb:///{tmp_path / 'test.duckdb'}"
     if backend == "mysql":
         module = request.node.module.__name__.rsplit(".", 1)[-1]
         if module in MYSQL_NOT_YET:  # pragma: no cover - deselected by pytest_collection_modifyitems
@@ -186,11 +194,42 @@ def api(request: pytest.FixtureRequest) -> Api:
     return Api(str(request.param))
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "requires(*capabilities): runs only on backends that have them (Capabilities fields, or keys "
+        "of Capabilities.extra), e.g. @pytest.mark.requires(\"savepoints\")")
+
+
+def capable(backend: str, capability: str) -> bool:
+    """Whether a backend has a capability, as its class declares it (no connection made)."""
+    import importlib
+
+    from ormada.database import BACKENDS as CLASSES
+
+    module, _, name = CLASSES[backend].partition(":")
+    supports = getattr(importlib.import_module(module), name).supports
+    if hasattr(supports, capability):
+        return bool(getattr(supports, capability))
+    return bool(supports.extra.get(capability, True))
+
+
+def _left_out(item: pytest.Item) -> bool:
+    """A run on a backend that lacks a capability the test requires, or of a module listed
+    as not yet running on that backend."""
+    callspec = getattr(item, "callspec", None)
+    backend = None if callspec is None else callspec.params.get("backend")
+    if backend is None:
+        return False
+    module = getattr(item, "module", None)
+    if module is not None and module.__name__.rsplit(".", 1)[-1] in NOT_YET.get(backend, {}):
+        return True
+    return any(not capable(backend, name) for marker in item.iter_markers("requires") for name in marker.args)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Leaves out the MySQL runs of the modules in :data:`MYSQL_NOT_YET`, visibly."""
-    left_out = [item for item in items if getattr(item, "callspec", None) is not None
-                and item.callspec.params.get("backend") == "mysql"
-                and item.module is not None and item.module.__name__.rsplit(".", 1)[-1] in MYSQL_NOT_YET]
+    """Leaves out, visibly, the runs of the modules in :data:`NOT_YET` on their backend and
+    the runs of ``requires(...)`` tests on backends without the capability."""
+    left_out = [item for item in items if _left_out(item)]
     if left_out:
         config.hook.pytest_deselected(items=left_out)
         chosen = set(map(id, left_out))

@@ -344,6 +344,8 @@ def bulk_create(backend: Backend, info: ModelInfo, instances: Sequence[BaseModel
             except IntegrityError as exc:
                 if savepoint:
                     yield from _find_failing_row(backend, info, instances, attempted, exc)
+                if backend.supports.transactions:
+                    raise _failing_batch(backend, info, instances, batch, exc) from exc.__cause__
                 raise
             if returning:
                 name = returning[0]
@@ -392,6 +394,18 @@ def row_getter(columns: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any
         name = columns[0]
         return lambda values: (values[name],)
     return itemgetter(*columns)
+
+
+def _failing_batch(backend: Backend, info: ModelInfo, instances: Sequence[BaseModel], batch: Sequence[BaseModel],
+                   error: IntegrityError) -> IntegrityError:
+    """The error naming the rows of the refused batch, where no savepoint lets the rows be
+    replayed one by one to find the row itself."""
+    positions = {id(x): i for i, x in enumerate(instances)}
+    first, last = positions[id(batch[0])], positions[id(batch[-1])]
+    which = f"row {first}" if first == last else f"a row among rows {first} to {last}"
+    return IntegrityError(
+        f"{info.name}.bulk_create(): {which} was refused, so nothing was written ({backend.name} has no "
+        f"savepoints to replay the rows one by one and name it): {str(error.__cause__ or error).splitlines()[0]}")
 
 
 def _find_failing_row(backend: Backend, info: ModelInfo, instances: Sequence[BaseModel],

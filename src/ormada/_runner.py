@@ -20,7 +20,7 @@ from typing import Any
 
 from ormada._transactions import Operation, T, Transaction, log_statement, logger, savepoint_statements
 from ormada.backends.base import AsyncConnection, AsyncPool, Backend, Concurrent, Statement
-from ormada.errors import OrmadaError
+from ormada.errors import NotSupported, OrmadaError
 
 
 class AsyncRunner:
@@ -97,7 +97,8 @@ class AsyncRunner:
         atomic = atomic and self.backend.supports.transactions
         tx = self.current_transaction(True)  # sync: tx = self.current_transaction(False)
         if tx is not None:
-            if not atomic:
+            # Without savepoints the enclosing transaction is what makes it all-or-nothing.
+            if not atomic or not self.backend.supports.savepoints:
                 return await self._adrive(tx.connection, operation)
             async with self.atransaction():
                 return await self._adrive(tx.connection, operation)
@@ -153,6 +154,11 @@ class AsyncRunner:
         """
         tx = self.current_transaction(True)  # sync: tx = self.current_transaction(False)
         if tx is not None:
+            if not self.backend.supports.savepoints:
+                raise NotSupported(
+                    f"a transaction inside a transaction on {self.name!r} needs a savepoint, which "
+                    f"{self.backend.name} does not have; make the inner block part of the outer one (an error "
+                    "inside it then rolls the whole transaction back)")
             save, release, rollback = savepoint_statements(tx.next_savepoint())
             await self._aexecute(tx.connection, save)
             try:

@@ -17,7 +17,7 @@ from typing import Any
 
 from ormada._transactions import Operation, T, Transaction, log_statement, logger, savepoint_statements
 from ormada.backends.base import Backend, Concurrent, Statement, SyncConnection, SyncPool
-from ormada.errors import OrmadaError
+from ormada.errors import NotSupported, OrmadaError
 
 
 class SyncRunner:
@@ -72,7 +72,8 @@ class SyncRunner:
         atomic = atomic and self.backend.supports.transactions
         tx = self.current_transaction(False)
         if tx is not None:
-            if not atomic:
+            # Without savepoints the enclosing transaction is what makes it all-or-nothing.
+            if not atomic or not self.backend.supports.savepoints:
                 return self._drive(tx.connection, operation)
             with self.transaction():
                 return self._drive(tx.connection, operation)
@@ -128,6 +129,11 @@ class SyncRunner:
         """
         tx = self.current_transaction(False)
         if tx is not None:
+            if not self.backend.supports.savepoints:
+                raise NotSupported(
+                    f"a transaction inside a transaction on {self.name!r} needs a savepoint, which "
+                    f"{self.backend.name} does not have; make the inner block part of the outer one (an error "
+                    "inside it then rolls the whole transaction back)")
             save, release, rollback = savepoint_statements(tx.next_savepoint())
             self._execute(tx.connection, save)
             try:

@@ -36,6 +36,7 @@ BACKENDS = {
     "sqlite": "ormada.backends.sqlite:SqliteBackend",
     "postgresql": "ormada.backends.postgresql:PostgresBackend",
     "mysql": "ormada.backends.mysql:MysqlBackend",
+    "duckdb": "ormada.backends.duckdb:DuckdbBackend",
     "cassandra": "ormada.backends.cassandra:CassandraBackend",
 }
 

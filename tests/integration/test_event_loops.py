@@ -21,10 +21,12 @@ RUNS = 3
 def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'loops.db'}"
+    if backend == "duckdb":
+        return f"duckdb:///{tmp_path / 'loops.duckdb'}"
     return f"{PG_URL}?schema={request.getfixturevalue('pg_schema')}&pool_size=4"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", "postgresql", "duckdb"])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return database_url(str(request.param), request, tmp_path)
 

@@ -186,6 +186,7 @@ def test_the_metadata_holds_every_table_column_key_and_index(meta_db: ormada.Dat
     assert all(isinstance(c.server_default, sa.Identity) for c in publisher.columns if c.server_default is not None)
 
 
+@pytest.mark.requires("alembic")
 async def test_alembic_finds_nothing_to_change_after_create_all(meta_db: ormada.Database, engine: sa.Engine,
                                                                api: Api) -> None:
     added = {d[1].name for d in differences(engine, meta_db.metadata) if d[0] == "add_table"}
@@ -213,7 +214,8 @@ async def test_create_all_compiles_the_database_metadata(meta_db: ormada.Databas
     assert [s.text.split()[5] for s in subset if s.text.startswith("CREATE TABLE")] == ["meta_publisher",
                                                                                          "meta_writer"]
     drops = await api(meta_db, "drop_all", [MetaBook, JUNCTION], dry_run=True)
-    assert [s.text for s in drops] == ["DROP TABLE IF EXISTS meta_book_keywords", "DROP TABLE IF EXISTS meta_book"]
+    assert [s.text for s in drops if s.text.startswith("DROP TABLE")] == [
+        "DROP TABLE IF EXISTS meta_book_keywords", "DROP TABLE IF EXISTS meta_book"]
 
 
 def test_models_bound_later_join_the_same_metadata(tmp_path: Path) -> None:

@@ -75,6 +75,7 @@ async def test_a_script_inside_a_transaction_is_part_of_it(db: ormada.Database, 
     assert sorted(a.name for a in await api(Author.query(), "all")) == ["one", "two"]
 
 
+@pytest.mark.requires("triggers")
 async def test_a_script_may_define_a_trigger(db: ormada.Database, api: Api, backend: str) -> None:
     if backend == "postgresql":  # the same script in PostgreSQL's trigger syntax is a function and a trigger
         trigger = """

@@ -159,6 +159,7 @@ async def test_unsaved_or_wrong_instances_are_refused_before_anything_is_written
     assert await api(Novel.query(), "count") == 0
 
 
+@pytest.mark.requires("foreign_key_actions")
 async def test_the_database_enforces_the_key_and_on_delete(rdb: ormada.Database, api: Api) -> None:
     writer = await api(Writer, "create", name="w")
     editor = await api(Reader, "create", name="e")

@@ -154,6 +154,9 @@ class AggregateCompiler(WhereCompiler):
         if kind is Kind.DECIMAL:
             if function in ("sum", "avg") and extra.get("decimal_text_sum"):
                 return _decimal_sum if function == "sum" else _decimal_avg
+            if function == "avg" and extra.get("decimal_avg_double"):
+                # The mean came back as a double: the 15 significant digits a double keeps exactly.
+                return lambda v: None if v is None else Decimal(format(v, ".15g"))
             if function in ("sum", "avg"):
                 return lambda v: None if v is None else Decimal(str(v))
         if function == "sum":

@@ -427,6 +427,24 @@ class SqlCompiler(CteCompiler, AnnotationCompiler, CombiningCompiler):
 
         return self._statement(key, build, values, "rows" if returning else "rowcount")
 
+    def insert_lists(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
+                     returning: tuple[str, ...], array_type: Callable[[Any], Any]) -> Statement:
+        """Many rows as one list parameter per column, each unnested in the SELECT list
+        (``INSERT … SELECT unnest(CAST(? AS T[])), …``), for databases whose unnest takes one
+        list (DuckDB); rows come back from RETURNING in the order of the lists."""
+        width = len(columns)
+        flat = self._encoded_rows(info, columns, rows)
+        values = [flat[j::width] for j in range(width)]
+        key = QueryShape("insert_lists", info, columns=columns, write=returning)
+
+        def build(binds: Binds) -> Any:
+            table = self.table(info)
+            items = [sa.func.unnest(sa.cast(binds(), array_type(table.c[c].type))) for c in columns]
+            query = sa.insert(table).from_select(list(columns), sa.select(*items))
+            return query.returning(*(table.c[n] for n in returning)) if returning else query
+
+        return self._statement(key, build, values, "rows" if returning else "rowcount")
+
     def upsert(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
                conflict: tuple[str, ...], update: tuple[str, ...], returning: tuple[str, ...] = ()) -> Statement:
         values = self._encoded_rows(info, columns, rows)
@@ -457,6 +475,26 @@ class SqlCompiler(CteCompiler, AnnotationCompiler, CombiningCompiler):
             flat = self._encoded_rows(info, names, (row,))
             params.append(_ordered(flat, order))
         return Statement(text, params, "rowcount", many=True)
+
+    def update_lists(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
+                     array_type: Callable[[Any], Any]) -> Statement:
+        """:meth:`update_rows` as one statement: the new values and the keys as one list
+        per column, unnested into a derived table the UPDATE joins on the primary key."""
+        names = (*columns, *info.pk)
+        width = len(names)
+        flat = self._encoded_rows(info, names, rows)
+        values = [flat[j::width] for j in range(width)]
+        key = QueryShape("update_lists", info, columns=columns)
+
+        def build(binds: Binds) -> Any:
+            table = self.table(info)
+            source = sa.select(*(sa.func.unnest(sa.cast(binds(), array_type(table.c[name].type))).label(f"v{i}")
+                                 for i, name in enumerate(names))).subquery("v")
+            sets = {table.c[name]: source.c[f"v{i}"] for i, name in enumerate(columns)}
+            where = sa.and_(*(table.c[name] == source.c[f"v{len(columns) + i}"] for i, name in enumerate(info.pk)))
+            return sa.update(table).values(sets).where(where)
+
+        return self._statement(key, build, values, "rowcount")
 
     # -- raw SQL ---------------------------------------------------------------
     def raw(self, text: str, params: Sequence[Any] | dict[str, Any] | None) -> Statement:
