@@ -75,7 +75,8 @@ class PostgresBackend(SqlBackend):
     supports = Capabilities(server_side_cursors=True, max_params=32_000, row_locks=True, lock_of=True,
                             distinct_on=True, extra={
                                 "nulls_high": True, "row_range": True,
-                                "error_aborts_transaction": True,  # a failed statement leaves the transaction refusing all others
+                                # A failed statement leaves the transaction refusing all others.
+                                "error_aborts_transaction": True,
                                 # "FOR UPDATE cannot be applied to the nullable side of an outer join"
                                 "no_locks_on_outer_joins": True,
                             })
