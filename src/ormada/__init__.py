@@ -1,6 +1,6 @@
 """ormada: one Pydantic-native object mapper for SQLite, PostgreSQL and Cassandra, sync and async."""
 
-from ormada._meta import Index
+from ormada._meta import Index, VectorIndex
 from ormada._registry import configure
 from ormada._transactions import Transaction
 from ormada.backends.base import Statement
@@ -116,6 +116,7 @@ __all__ = [
     "TransactionError",
     "Unique",
     "Vector",
+    "VectorIndex",
     "configure",
     "connect",
     "get_database",

@@ -178,7 +178,11 @@ def annotated(info_of: InfoOf, info: ModelInfo, state: QueryState, named: Mappin
 
 
 def annotation_names(state: QueryState) -> frozenset[str]:
-    return frozenset(spec.name for spec in state.annotations)
+    """The names read after a row's columns: annotations, and the distance of ``nearest()``."""
+    names = frozenset(spec.name for spec in state.annotations)
+    if state.nearest is not None and state.nearest.distance is not None:
+        return names | {state.nearest.distance}
+    return names
 
 
 def split_having(info: ModelInfo, state: QueryState, lookups: dict[str, Any],

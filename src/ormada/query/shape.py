@@ -42,6 +42,8 @@ class QueryShape(NamedTuple):
             (function, column, filter shape), or None.
         group_by: The fields grouped by (``values(...).annotate(...)``); None for the model's.
         having: The filter on annotations, flattened as ``where`` is.
+        nearest: For a nearest-neighbour read, the vector field, the metric and whether the
+            distance is read (:attr:`Nearest.key`); the vector itself is a bound value.
     """
 
     kind: str
@@ -58,6 +60,7 @@ class QueryShape(NamedTuple):
     annotations: Hashable = None
     group_by: tuple[str, ...] | None = None
     having: Hashable = None
+    nearest: tuple[str, str, bool] | None = None
 
 
 # The fields of QueryState that never reach a statement's text, and why.
@@ -89,7 +92,8 @@ def read_shape(kind: str, model: Hashable, state: QueryState, where: Hashable, *
     return _new(QueryShape, (kind, model, where, joins, state.columns, state.order_by, state.distinct,
                              state.limit is not None, bool(state.offset), options, write,
                              annotations if annotations is not None else (state.annotations or None),
-                             state.group_by, having if having is not None else state.having))
+                             state.group_by, having if having is not None else state.having,
+                             None if state.nearest is None else state.nearest.key))
 
 
 _new = tuple.__new__

@@ -42,6 +42,8 @@ class QueryState:
             ``annotate``; None groups by the queried model's columns (one group per row).
         having: The filter on annotations (``filter(n__gt=2)`` after ``annotate(n=...)``),
             lookups naming annotations; applied to groups.
+        nearest: Rows ordered by their distance to a vector (``nearest()``), before any
+            ``order_by`` keys, which then break ties.
     """
 
     where: Node | None = None
@@ -57,6 +59,7 @@ class QueryState:
     annotations: tuple[AggregateSpec, ...] = ()
     group_by: tuple[str, ...] | None = None
     having: Node | None = None
+    nearest: Nearest | None = None
 
     def evolve(self, **changes: Any) -> QueryState:
         """A copy with ``changes`` applied (``dataclasses.replace`` costs several times more)."""
@@ -64,6 +67,31 @@ class QueryState:
         for name in _FIELDS:
             _set(new, name, changes[name] if name in changes else getattr(self, name))
         return new
+
+
+@dataclass(frozen=True, slots=True)
+class Nearest:
+    """Order by distance to ``vector`` on the vector field ``field`` (``QuerySet.nearest``).
+
+    Attributes:
+        field: The ``Vector(n)`` field.
+        vector: The query vector, checked against the field's dimensions.
+        metric: ``"cosine"`` (1 - cosine similarity), ``"l2"`` (Euclidean distance) or
+            ``"inner"`` (the negative inner product, so the most similar come first).
+        distance: The attribute (or ``values()`` key) the distance is read into, or None
+            to leave it unread.
+    """
+
+    field: str
+    vector: tuple[float, ...]
+    metric: str
+    distance: str | None = "distance"
+
+    @property
+    def key(self) -> tuple[str, str, bool]:
+        """What the statement's text depends on (never the vector): field, metric, and
+        whether the distance is read."""
+        return (self.field, self.metric, self.distance is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +180,7 @@ class SubquerySource(Protocol):
 
 _set = object.__setattr__
 _FIELDS = ("where", "order_by", "limit", "offset", "columns", "shape", "distinct", "options", "prefetch", "joins",
-           "annotations", "group_by", "having")
+           "annotations", "group_by", "having", "nearest")
 
 # The state of ``Model.query()``; shared, so "no filter, nothing set" is an identity test.
 EVERY_ROW = QueryState(options={})

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Hashable
+from dataclasses import replace
 from decimal import Decimal
 from itertools import count
 from typing import TYPE_CHECKING, Any, Protocol
@@ -18,7 +19,7 @@ import sqlalchemy as sa
 
 from ormada.backends.base import Capabilities, Decoder, Encoder
 from ormada.errors import NotSupported, QueryError
-from ormada.query.expressions import Combined, F, Junction, Node
+from ormada.query.expressions import Combined, F, Junction, Lookup, Node
 from ormada.query.shape import QueryShape, read_shape
 from ormada.query.state import Join, QueryState, Subquery
 from ormada.schema import Kind
@@ -74,6 +75,22 @@ def pad_in(values: list[Any]) -> list[Any]:
     return values + [values[-1]] * (size - n)
 
 
+def _searched(kind: str, state: QueryState) -> QueryState:
+    """The state a statement of ``kind`` compiles for a ``nearest()`` query: only a read
+    reads the distance; anything else orders by it only to pick a window's rows, and
+    without a window the order changes nothing (and binds no vector): it keeps the rows
+    searched, those with a vector."""
+    nearest = state.nearest
+    assert nearest is not None
+    if kind == "select":
+        return state
+    if state.limit is None and not state.offset:  # the rows searched: those that have a vector
+        has_vector = Lookup(nearest.field, "isnull", False)
+        where = has_vector if state.where is None else Junction("and", (state.where, has_vector))
+        return state.evolve(nearest=None, where=where)
+    return state if nearest.distance is None else state.evolve(nearest=replace(nearest, distance=None))
+
+
 class Binds:
     """Hands out bind parameters named in flattening order."""
 
@@ -112,6 +129,13 @@ class DialectHooks(Protocol):
     def collection_item(self, info: ModelInfo, field: str, op: str, value: Any) -> Any: ...
 
     def collection_match(self, column: sa.ColumnElement[Any], op: str, binds: Binds, kind: str) -> Any: ...
+
+    def vector_value(self, info: ModelInfo, field: str, vector: tuple[float, ...]) -> Any: ...
+
+    def vector_distance(self, info: ModelInfo, field: str, column: sa.ColumnElement[Any], metric: str,
+                        binds: Binds) -> Any: ...
+
+    def distance_decoder(self) -> Decoder: ...
 
 
 def column_key(joins: tuple[Join, ...], field: str) -> str | tuple[int, str]:
@@ -333,11 +357,15 @@ class WhereCompiler:
         ``values`` in the order its parameters are made (annotations, filters, the filter
         on annotations, then the window)."""
         annotations = having = None
+        if state.nearest is not None:
+            state = _searched(kind, state)
         if state.annotations:
             annotations = self.flatten_annotations(info, state, values)
         where = None if state.where is None else self.flatten(info, state.where, values, state.joins)
         if state.having is not None:
             having = self.flatten_having(info, state, state.having, values)
+        if state.nearest is not None:  # the query vector, bound in ORDER BY (and in SELECT, labelled)
+            values.append(self.backend.vector_value(info, state.nearest.field, state.nearest.vector))
         if state.limit is not None:
             values.append(state.limit)
         if state.offset:
