@@ -9,6 +9,7 @@ is each value rounded to the nearest ``float32``.
 from __future__ import annotations
 
 import math
+import operator
 from array import array
 from collections.abc import Callable, Sequence
 from typing import Literal
@@ -74,10 +75,9 @@ def _floats(data: bytes | str) -> list[float]:
 
 def _distance_function(metric: Metric) -> Callable[[bytes | str | None, bytes | str | None], float | None]:
     """An exact distance of ``metric`` between a stored vector and the query vector, in
-    double precision over their float32 values. The dot product comes from C loops
-    (``math.dist``, ``math.hypot``: 2 x·y = |x|² + |y|² - |x - y|²), several times faster
-    than a Python loop over the items."""
-    dist, hypot = math.dist, math.hypot
+    double precision over their float32 values: ``math.dist`` and ``math.hypot`` (C loops)
+    for the Euclidean distance and the norms, ``sum(map(mul, …))`` for the dot product."""
+    dist, hypot, mul = math.dist, math.hypot, operator.mul
     # The last query vector, decoded once (SQLite calls the function once per row with the
     # same bound vector), as one tuple so that it is replaced whole.
     last: list[tuple[bytes | str | None, list[float], float]] = [(None, [], 0.0)]
@@ -95,10 +95,10 @@ def _distance_function(metric: Metric) -> Callable[[bytes | str | None, bytes | 
             return None
         if metric == "l2":
             return dist(x, y)
-        norm_x = hypot(*x)
-        dot = (norm_x * norm_x + norm_y * norm_y - dist(x, y) ** 2) / 2
+        dot: float = sum(map(mul, x, y))
         if metric == "inner":
             return -dot
+        norm_x = hypot(*x)
         if norm_x == 0.0 or norm_y == 0.0:
             return None  # no direction: no cosine distance (pgvector gives NaN)
         return 1.0 - dot / (norm_x * norm_y)
@@ -114,10 +114,10 @@ def python_distance(metric: str, a: Sequence[float], b: Sequence[float]) -> floa
         return None
     if metric == "l2":
         return math.dist(x, y)
-    norm_x, norm_y = math.hypot(*x), math.hypot(*y)
-    dot = (norm_x * norm_x + norm_y * norm_y - math.dist(x, y) ** 2) / 2
+    dot: float = sum(map(operator.mul, x, y))
     if metric == "inner":
         return -dot
+    norm_x, norm_y = math.hypot(*x), math.hypot(*y)
     if norm_x == 0.0 or norm_y == 0.0:
         return None
     return 1.0 - dot / (norm_x * norm_y)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.conftest import PGV_HOST, PGV_PORT
 from tests.integration.test_readme import assert_ran, marked_blocks, run_python
-from tests.integration.test_vectors import PGV_HOST, PGV_PORT, pgvector_database  # noqa: F401 (a fixture)
 
 CONNECT = 'ormada.connect("sqlite:///passages.db")'
 

@@ -10,11 +10,9 @@ stored ``float32`` values.
 from __future__ import annotations
 
 import math
-import os
 import random
 import struct
-import uuid
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,11 +22,8 @@ from hypothesis import strategies as st
 
 import ormada
 from ormada import DataError, Model, NotSupported, PrimaryKey, QueryError, Vector, VectorIndex
-from tests.conftest import MODES, Api, database_url, unreachable
+from tests.conftest import MODES, PGV_HOST, PGV_PORT, Api, database_url
 
-PGV_HOST = os.environ.get("ORMADA_PGVECTOR_HOST", "127.0.0.1")
-PGV_PORT = int(os.environ.get("ORMADA_PGVECTOR_PORT", "5433"))
-PGV_START = "bash scripts/services.sh pgvector (after make lint, which installs the test extras)"
 METRICS = ("cosine", "l2", "inner")
 DIMENSIONS = 8
 
@@ -92,25 +87,6 @@ def assert_nearest(found: list[Any], candidates: list[Any], query: Sequence[floa
 
 def _ties_only(found: list[Any], expected: list[tuple[float, int]], tolerance: float) -> bool:
     return all(abs(f.distance - e) <= tolerance for f, (e, _) in zip(found, expected, strict=True))
-
-
-@pytest.fixture
-def pgvector_database() -> Iterator[str]:
-    """A fresh database on the PostgreSQL that has pgvector, dropped afterwards."""
-    import psycopg
-
-    try:
-        admin = psycopg.connect(host=PGV_HOST, port=PGV_PORT, user="postgres", dbname="postgres", autocommit=True,
-                                connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        unreachable(f"PostgreSQL with pgvector on {PGV_HOST}:{PGV_PORT}", PGV_START, exc)
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield name
-        finally:
-            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 def vector_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
