@@ -279,3 +279,21 @@ async def test_mysql_has_no_vector_search_and_says_what_to_use(mode: str, reques
             await api.list(VecDoc.nearest("embedding", [0.5] * DIMENSIONS)[:3])
     finally:
         await database.aclose()
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_sqlite_reads_and_searches_vectors_stored_as_json_text(mode: str, tmp_path: Path) -> None:
+    # Earlier versions (and other programs) stored vectors as JSON text.
+    api = Api(mode)
+    database = ormada.connect(f"sqlite:///{tmp_path / 'json.db'}")
+    try:
+        database.create_all([VecDoc])
+        await api.execute(database, "INSERT INTO vec_doc (lang, title, embedding) VALUES ('en', 'json', :e)",
+                          {"e": "[1, 0, 0, 0, 0, 0, 0, 0.5]"})
+        await api(VecDoc, "create", lang="en", title="blob", embedding=[0.0] * 7 + [1.0])
+        found = await api.list(VecDoc.nearest("embedding", [1.0] + [0.0] * 7, metric="l2"))
+        assert [d.title for d in found] == ["json", "blob"]
+        assert found[0].embedding == [1.0] + [0.0] * 6 + [0.5] and found[0].distance == pytest.approx(0.5)
+        assert found[1].distance == pytest.approx(math.sqrt(2))
+    finally:
+        await database.aclose()

@@ -206,6 +206,13 @@ SQLITE_ENCODERS: dict[Kind, Callable[[LogicalType], Codec]] = {
     Kind.VECTOR: lambda _: pack_float32,
 }
 
+def _sqlite_vector(value: bytes | str) -> list[float]:
+    """A stored vector: float32 bytes, or the JSON text earlier versions (and other programs) wrote."""
+    if isinstance(value, bytes):
+        return unpack_float32(value)
+    return unpack_float32(pack_float32([float(x) for x in json_adapter(list[float]).validate_json(value)]))
+
+
 SQLITE_DECODERS: dict[Kind, Callable[[LogicalType], Codec]] = {
     Kind.BOOL: lambda _: bool,
     Kind.DECIMAL: _decimal_decoder,
@@ -218,7 +225,7 @@ SQLITE_DECODERS: dict[Kind, Callable[[LogicalType], Codec]] = {
     Kind.FLOAT64: lambda _: float,
     Kind.INET: lambda _: ipaddress.ip_address,
     Kind.DURATION: lambda _: lambda v: dt.timedelta(microseconds=v),
-    Kind.VECTOR: lambda _: unpack_float32,
+    Kind.VECTOR: lambda _: _sqlite_vector,
 }
 
 SQLITE_BOUNDS: dict[Kind, Callable[[LogicalType], tuple[Codec, Codec]]] = {
