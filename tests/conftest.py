@@ -30,6 +30,10 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 MY_HOST = os.environ.get("ORMADA_MYSQL_HOST", "127.0.0.1")
 MY_PORT = int(os.environ.get("ORMADA_MYSQL_PORT", "3306"))
 MY_START = "make services (or: sudo bash scripts/services.sh mariadb)"
+# The PostgreSQL with pgvector of the vector-search tests (Debian's PostgreSQL has no pgvector).
+PGV_HOST = os.environ.get("ORMADA_PGVECTOR_HOST", "127.0.0.1")
+PGV_PORT = int(os.environ.get("ORMADA_PGVECTOR_PORT", "5433"))
+PGV_START = "make services (or, once make lint has installed the test extras: bash scripts/services.sh pgvector)"
 
 BACKENDS = ["sqlite", "postgresql", "mysql", "duckdb"]
 
@@ -76,6 +80,25 @@ def pg_schema() -> Iterator[str]:
             yield name
         finally:
             admin.execute(f'DROP SCHEMA "{name}" CASCADE')
+
+
+@pytest.fixture
+def pgvector_database() -> Iterator[str]:
+    """A fresh database on the PostgreSQL that has pgvector, dropped afterwards."""
+    import psycopg
+
+    try:
+        admin = psycopg.connect(host=PGV_HOST, port=PGV_PORT, user="postgres", dbname="postgres", autocommit=True,
+                                connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        unreachable(f"PostgreSQL with pgvector on {PGV_HOST}:{PGV_PORT}", PGV_START, exc)
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield name
+        finally:
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 def _mysql_admin() -> Any:

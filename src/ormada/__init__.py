@@ -11,7 +11,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ormada._meta import Index
+    from ormada._meta import Index, VectorIndex
     from ormada._registry import configure
     from ormada._transactions import Transaction
     from ormada.backends.base import Statement
@@ -143,6 +143,7 @@ _EXPORTS: dict[str, str] = {
     "UnorderedPaginationWarning": "ormada.pagination",
     "LockNotAvailable": "ormada.errors",
     "CTE": "ormada.query.ctes",
+    "VectorIndex": "ormada._meta",
 }
 
 
@@ -160,6 +161,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "VectorIndex",
     "CTE",
     "LockNotAvailable",
     "UnorderedPaginationWarning",

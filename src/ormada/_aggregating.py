@@ -179,9 +179,12 @@ def annotated(info_of: InfoOf, info: ModelInfo, state: QueryState, named: Mappin
 
 
 def annotation_names(state: QueryState) -> frozenset[str]:
-    """The names a query selects and orders by besides fields: its annotations, and the
-    extra columns (depth) of the CTE it reads from."""
-    return frozenset(spec.name for spec in state.annotations) | extra_names(state)
+    """The names a query selects and orders by besides fields: its annotations, the extra
+    columns (depth) of the CTE it reads from, and the distance of ``nearest()``."""
+    names = frozenset(spec.name for spec in state.annotations) | extra_names(state)
+    if state.nearest is not None and state.nearest.distance is not None:
+        return names | {state.nearest.distance}
+    return names
 
 
 def split_having(info: ModelInfo, state: QueryState, lookups: dict[str, Any],

@@ -36,6 +36,8 @@ def annotated_rows(state: QueryState, columns: tuple[ColumnSchema, ...], decoder
     k = len(decoders)
     # A read from a CTE returns its extra columns (depth) first, then any annotations.
     names = [*source_extras(state), *(spec.name for spec in state.annotations)]
+    if state.nearest is not None and state.nearest.distance is not None:
+        names.append(state.nearest.distance)  # read after the annotations
     plain = [row[:-k] for row in rows]
     extras = [{name: decode(value) for name, decode, value in zip(names, decoders, row[-k:], strict=True)}
               for row in rows]

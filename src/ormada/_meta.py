@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ormada._vectors import check_metric
 from ormada.errors import ConfigurationError
 
 
@@ -18,12 +19,58 @@ class Index:
     unique: bool = False
     name: str | None = None
     using: str | None = None
+    metric: str | None = None
+    options: tuple[tuple[str, int], ...] = ()
 
     def __init__(self, *fields: str, unique: bool = False, name: str | None = None, using: str | None = None) -> None:
         object.__setattr__(self, "fields", tuple(fields))
         object.__setattr__(self, "unique", unique)
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "using", using)
+        object.__setattr__(self, "metric", None)
+        object.__setattr__(self, "options", ())
+
+
+# The build options each vector index method takes (pgvector's names and meaning).
+VECTOR_INDEX_OPTIONS = {"hnsw": ("m", "ef_construction"), "ivfflat": ("lists",)}
+
+
+@dataclass(frozen=True)
+class VectorIndex(Index):
+    """A nearest-neighbour index on a ``Vector(n)`` field for ``Meta.indexes``:
+    ``VectorIndex("embedding", metric="cosine", method="hnsw", m=16, ef_construction=64)``.
+
+    It serves ``nearest()`` with the same metric. PostgreSQL (pgvector) builds it with
+    ``USING hnsw``/``ivfflat`` and the metric's operator class (``vector_cosine_ops``,
+    ``vector_l2_ops``, ``vector_ip_ops``); Cassandra as an SAI index whose similarity
+    function is the metric's. SQLite has no vector index: its search is an exact scan, and
+    the index is not created there.
+
+    Args:
+        field: The vector field.
+        metric: ``"cosine"``, ``"l2"`` or ``"inner"`` (inner product).
+        method: ``"hnsw"`` (options ``m``, ``ef_construction``) or ``"ivfflat"``
+            (option ``lists``).
+        name: The index name (default ``ix_<table>_<column>``).
+    """
+
+    def __init__(self, field: str, *, metric: str = "cosine", method: str = "hnsw", name: str | None = None,
+                 **options: int) -> None:
+        super().__init__(field, name=name, using=method)
+        where = f"VectorIndex({field!r})"
+        try:
+            object.__setattr__(self, "metric", check_metric(where, metric))
+        except ValueError as exc:
+            raise ConfigurationError(str(exc)) from None
+        known = VECTOR_INDEX_OPTIONS.get(method)
+        if known is None:
+            raise ConfigurationError(f"{where}: unknown method {method!r}; use 'hnsw' or 'ivfflat'")
+        for key, value in options.items():
+            if key not in known:
+                raise ConfigurationError(f"{where}: {method} takes the options {', '.join(known)}, not {key!r}")
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigurationError(f"{where}: {key} takes a positive int, not {value!r}")
+        object.__setattr__(self, "options", tuple(sorted(options.items())))
 
 
 @dataclass(frozen=True)

@@ -261,7 +261,10 @@ def build_table_schema(model_name: str, model_fields: dict[str, FieldInfo], opti
     for index in options.indexes:
         _check_fields(model_name, "indexes", index.fields, sql_names)
         default = f"ix_{options.table}_{'_'.join(sql_names[f] for f in index.fields)}"
-        extra_indexes.append(IndexSchema(index.name or default, index.fields, index.unique, index.using))
+        if index.metric is not None:
+            _check_vector_index(model_name, index.fields, columns)
+        extra_indexes.append(IndexSchema(index.name or default, index.fields, index.unique, index.using,
+                                         index.metric, index.options))
     for group in options.unique_together:
         _check_fields(model_name, "unique_together", group, sql_names)
         unique_name = f"uq_{options.table}_{'_'.join(sql_names[f] for f in group)}"
@@ -275,6 +278,14 @@ def build_table_schema(model_name: str, model_fields: dict[str, FieldInfo], opti
         default_ttl=options.default_ttl,
         options=dict(options.options),
     )
+
+
+def _check_vector_index(model_name: str, fields: tuple[str, ...], columns: list[ColumnSchema]) -> None:
+    field = fields[0]
+    column = next(c for c in columns if c.name == field)
+    if column.type.kind is not Kind.VECTOR:
+        raise ConfigurationError(f"{model_name}.Meta.indexes: VectorIndex({field!r}) needs a Vector(n) field; "
+                                 f"{field} holds {column.type.kind.value}")
 
 
 def _replace(column: ColumnSchema, **changes: Any) -> ColumnSchema:

@@ -201,9 +201,20 @@ class Text(Marker):
 
 @dataclass(frozen=True, slots=True)
 class Vector(Marker):
-    """A fixed-length vector of floats (``vector<float, n>`` on Cassandra)."""
+    """A fixed-length vector of ``dimensions`` 32-bit floats, for nearest-neighbour search
+    (``QuerySet.nearest``): ``embedding: Annotated[list[float], Vector(384)]``.
+
+    Stored as pgvector's ``vector(n)`` on PostgreSQL, ``vector<float, n>`` on Cassandra, a
+    packed ``float32`` blob on SQLite and JSON on MySQL/MariaDB; values read back are
+    rounded to ``float32``. A value of another length, NaN or infinity is refused with a
+    ``DataError`` before anything is sent.
+    """
 
     dimensions: int
+
+    def __post_init__(self) -> None:
+        if isinstance(self.dimensions, bool) or not isinstance(self.dimensions, int) or self.dimensions < 1:
+            raise ValueError(f"Vector() takes a positive number of dimensions, not {self.dimensions!r}")
 
 
 def key_field(fields: Mapping[str, FieldInfo]) -> str | None:

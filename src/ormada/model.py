@@ -216,6 +216,12 @@ class Model(BaseModel, metaclass=ModelMeta):
         return cls.query().annotate(**aggregates)
 
     @classmethod
+    def nearest(cls, field: str, vector: Sequence[float], *, metric: str = "cosine",
+                distance: str | None = "distance") -> QuerySet[Self]:
+        """``QuerySet`` of every row, nearest to ``vector`` first; see :meth:`QuerySet.nearest`."""
+        return cls.query().nearest(field, vector, metric=metric, distance=distance)
+
+    @classmethod
     def order_by(cls, *fields: str) -> QuerySet[Self]:
         """``QuerySet`` of every row, sorted."""
         return cls.query().order_by(*fields)

@@ -135,12 +135,26 @@ class ColumnSchema:
 
 @dataclass(frozen=True)
 class IndexSchema:
-    """An index over one or more columns, named by field."""
+    """An index over one or more columns, named by field.
+
+    Attributes:
+        using: The index method (``"sai"`` on Cassandra; ``"hnsw"``/``"ivfflat"`` for a
+            vector index).
+        metric: For a vector index, the distance it serves (``"cosine"``, ``"l2"``, ``"inner"``).
+        options: For a vector index, its build options (``(("m", 16),)``).
+    """
 
     name: str
     columns: tuple[str, ...]
     unique: bool = False
     using: str | None = None
+    metric: str | None = None
+    options: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def vector(self) -> bool:
+        """Whether this is a nearest-neighbour index (``VectorIndex``)."""
+        return self.metric is not None
 
 
 @dataclass(frozen=True)

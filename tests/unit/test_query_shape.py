@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import pytest
 
 import ormada
-from ormada import Count, ForeignKey, Model, PrimaryKey
+from ormada import Count, ForeignKey, Model, PrimaryKey, Vector
 from ormada.query.shape import NOT_IN_STATEMENT, QueryShape, read_shape
 from ormada.query.state import QueryState
 
@@ -35,6 +35,7 @@ def define(database_name: str) -> SimpleNamespace:
         title: str
         year: int
         writer: Annotated[ShapeWriter, ForeignKey(related_name="novels")]
+        embedding: Annotated[list[float] | None, Vector(2)] = None
 
         class Meta:
             database = database_name
@@ -76,6 +77,7 @@ CHANGES: dict[str, Callable[[SimpleNamespace], tuple[QueryState, QueryState]]] =
     "cte_joins": lambda m: (base(m).with_cte(recent(m)).state, base(m).join_cte(recent(m), id="id").state),
     # What rows become changes the text only through the joined columns it reads.
     "shape": lambda m: (base(m).state, base(m).state.evolve(shape="tuples")),
+    "nearest": lambda m: (base(m).state, base(m).nearest("embedding", [1.0, 0.5]).state),
 }
 SHAPE_WITH_JOINS: Callable[[SimpleNamespace], tuple[QueryState, QueryState]] = lambda m: (  # noqa: E731
     base(m).select_related("writer").state, base(m).select_related("writer").state.evolve(shape="tuples"))
@@ -199,3 +201,15 @@ def test_a_transform_is_part_of_the_shape(backend: str) -> None:
     # JSON keys are bound too: another key, or a deeper path, is the same statement.
     assert text(mapping__a=1) == text(mapping__b=2) == text(mapping__a__b__c=3)
     assert text(mapping__a=1) != text(mapping__a="x") != text(mapping__a__gt=1)
+
+
+def test_a_nearest_search_shape_holds_field_metric_and_distance_but_never_the_vector(backend: str) -> None:
+    m = MODELS[backend]
+    cache = ormada.get_database(m.database).backend.compiler._cache
+    text = _compile(m, base(m).nearest("embedding", [1.0, 0.5])[:3].state)
+    size = len(cache)
+    assert _compile(m, base(m).nearest("embedding", [-2.0, 7.25])[:3].state) == text and len(cache) == size
+    others = {_compile(m, base(m).nearest("embedding", [1.0, 0.5], metric=metric)[:3].state)
+              for metric in ("l2", "inner")}
+    others.add(_compile(m, base(m).nearest("embedding", [1.0, 0.5], distance=None)[:3].state))
+    assert len(others | {text}) == 4 and len(cache) == size + 3

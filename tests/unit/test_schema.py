@@ -436,3 +436,48 @@ def test_generated_small_int_key_is_a_rowid_on_sqlite() -> None:
 
     (create,) = sqlite_models.database.backend.create_tables([Tiny.__ormada__])
     assert "id INTEGER NOT NULL" in create.text
+
+
+# -- vectors -------------------------------------------------------------------------
+
+
+def test_vector_index_options_are_checked_when_declared() -> None:
+    from ormada import VectorIndex
+
+    index = VectorIndex("embedding", metric="l2", method="ivfflat", lists=100)
+    assert (index.fields, index.using, index.metric, index.options) == (
+        ("embedding",), "ivfflat", "l2", (("lists", 100),))
+    with pytest.raises(ConfigurationError, match=r"VectorIndex\('embedding'\): unknown metric 'dot'"):
+        VectorIndex("embedding", metric="dot")
+    with pytest.raises(ConfigurationError, match="unknown method 'flat'; use 'hnsw' or 'ivfflat'"):
+        VectorIndex("embedding", method="flat")
+    with pytest.raises(ConfigurationError, match="hnsw takes the options m, ef_construction, not 'lists'"):
+        VectorIndex("embedding", lists=4)
+    with pytest.raises(ConfigurationError, match="m takes a positive int, not 0"):
+        VectorIndex("embedding", m=0)
+    with pytest.raises(ValueError, match="Vector\\(\\) takes a positive number of dimensions, not 0"):
+        Vector(0)
+
+
+def test_a_vector_index_needs_a_vector_field() -> None:
+    from ormada import VectorIndex
+
+    with pytest.raises(ConfigurationError, match=r"NotAVector\.Meta\.indexes: VectorIndex\('title'\) needs a "
+                                                 r"Vector\(n\) field; title holds text"):
+        class NotAVector(Model):
+            id: Annotated[int | None, PrimaryKey()] = None
+            title: str
+
+            class Meta:
+                indexes = [VectorIndex("title")]
+
+    class Embedded(Model):
+        id: Annotated[int | None, PrimaryKey()] = None
+        embedding: Annotated[list[float], Vector(4)]
+
+        class Meta:
+            indexes = [VectorIndex("embedding", metric="inner", m=8)]
+
+    (index,) = Embedded.__ormada__.table.indexes
+    assert (index.name, index.columns, index.using, index.metric, index.options, index.vector) == (
+        "ix_embedded_embedding", ("embedding",), "hnsw", "inner", (("m", 8),), True)

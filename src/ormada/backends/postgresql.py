@@ -23,6 +23,7 @@ from ormada.backends._pool import DEFAULT_ACQUIRE_TIMEOUT, SimpleAsyncPool, Simp
 from ormada.backends._sql import codecs
 from ormada.backends._sql.backend import SqlBackend
 from ormada.backends._sql.dialect_transforms import PostgresTransforms
+from ormada.backends._sql.vectors import pg_distance
 from ormada.backends._sql.where import Binds
 from ormada.backends.base import (
     AsyncConnection,
@@ -79,6 +80,7 @@ class PostgresBackend(SqlBackend):
                                 "error_aborts_transaction": True,
                                 # "FOR UPDATE cannot be applied to the nullable side of an outer join"
                                 "no_locks_on_outer_joins": True,
+                                "vector_search": "pgvector", "vector_indexes": True,
                             })
     encoders = codecs.POSTGRES_ENCODERS
     decoders = codecs.POSTGRES_DECODERS
@@ -120,6 +122,18 @@ class PostgresBackend(SqlBackend):
             return sa.exists(sa.select(sa.literal_column("1")).select_from(each)
                              .where(each.c.value == binds(pg_dialect.JSONB())))
         return column.op("@>", is_comparison=True)(binds(pg_dialect.JSONB()))
+
+    def vector_distance(self, info: ModelInfo, field: str, column: sa.ColumnElement[Any], metric: str,
+                        binds: Binds) -> Any:
+        return pg_distance(column, metric, info.table.by_name[field].type.dimensions, binds)
+
+    def create_tables(self, infos: Sequence[ModelInfo], known: Sequence[ModelInfo] = (),
+                      metadata: sa.MetaData | None = None) -> list[Statement]:
+        statements = super().create_tables(infos, known, metadata)
+        if any(c.type.kind is Kind.VECTOR and c.type.db_type is None for info in infos for c in info.table.columns):
+            # pgvector's type, operators and index methods; in the first schema of the search path.
+            statements.insert(0, Statement("CREATE EXTENSION IF NOT EXISTS vector", (), "none"))
+        return statements
 
     def insert(self, info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
                returning: tuple[str, ...] = (), options: Mapping[str, Any] | None = None) -> Statement:

@@ -17,6 +17,7 @@ from ormada.backends._pool import DEFAULT_ACQUIRE_TIMEOUT, SimpleAsyncPool, Simp
 from ormada.backends._sql import codecs
 from ormada.backends._sql.backend import SqlBackend
 from ormada.backends._sql.dialect_transforms import SqliteTransforms
+from ormada.backends._sql.vectors import register_sqlite_functions, sqlite_distance
 from ormada.backends._sql.where import Binds
 from ormada.backends._sqlite_io import AsyncSqliteConnection, SqliteConnection
 from ormada.backends.base import AsyncConnection, Capabilities, Encoder
@@ -71,6 +72,7 @@ class SqliteBackend(SqlBackend):
                              "begins with BEGIN IMMEDIATE, which takes the database's write lock at once: read the "
                              "rows inside `with db.transaction():` (or `async with db.atransaction():`) and no other "
                              "writer can change them before the block ends",
+        "vector_search": "exact",  # distances computed by functions each connection registers
     })
     begin_statement = "BEGIN IMMEDIATE"  # take the write lock up front: no deadlock on lock upgrade
     encoders = codecs.SQLITE_ENCODERS
@@ -153,6 +155,10 @@ class SqliteBackend(SqlBackend):
         target = each.c.key if op == "contains_key" else each.c.value
         return sa.exists(sa.select(sa.literal_column("1")).select_from(each).where(target == binds()))
 
+    def vector_distance(self, info: ModelInfo, field: str, column: sa.ColumnElement[Any], metric: str,
+                        binds: Binds) -> Any:
+        return sqlite_distance(column, metric, binds)  # type: ignore[arg-type]
+
     # -- connections -----------------------------------------------------
     def _open(self) -> sqlite3.Connection:
         try:
@@ -161,6 +167,7 @@ class SqliteBackend(SqlBackend):
         except sqlite3.Error as exc:
             raise ConnectionFailed(f"could not open {self.url}: {exc}") from exc
         self._configure(connection.execute)
+        register_sqlite_functions(connection.create_function)
         return connection
 
     def _configure(self, execute: Any) -> None:
@@ -210,6 +217,7 @@ class SqliteBackend(SqlBackend):
                         "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL")):
                     await connection.execute(pragma)
                 await connection.execute("PRAGMA busy_timeout = 0")
+                register_sqlite_functions(connection._conn.create_function)  # the worker is idle: no race
             except sqlite3.Error as exc:
                 await connection.close()
                 raise ConnectionFailed(f"could not set up a connection to {self.url}: {exc}") from exc

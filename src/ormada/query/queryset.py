@@ -23,6 +23,7 @@ from ormada.query.expressions import Junction, Lookup, Node, Q, RawLookups, is_e
 from ormada.query.keyset import KeysetPagination
 from ormada.query.resolve import check_assigned_expression, column_of, conjoin, resolve, validate_value
 from ormada.query.state import EVERY_ROW, Join, OrderBy, Prefetch, QueryState, Subquery
+from ormada.query.vector_search import VectorSearch
 
 if TYPE_CHECKING:
     from typing import Self
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound="BaseModel")
 
 
-class QuerySet(CombiningMixin, CqlOptions, CteMethods, KeysetPagination, Generic[M]):
+class QuerySet(CombiningMixin, CqlOptions, CteMethods, KeysetPagination, VectorSearch, Generic[M]):
     """A query over ``model``; every chained call returns a new QuerySet.
 
     Nothing is sent until a terminal runs: ``all()``, ``first()``, ``get()``,
@@ -249,7 +250,8 @@ class QuerySet(CombiningMixin, CqlOptions, CteMethods, KeysetPagination, Generic
             QueryError: a field or a relation on a path does not exist.
         """
         info = self._info
-        if self.state.annotations or self.state.source:  # annotation (and CTE depth) names are no fields
+        # Annotation, CTE depth and distance names are no fields.
+        if self.state.annotations or self.state.source or self.state.nearest:
             fields = tuple(f for f in fields if f not in aggregating.annotation_names(self.state))
         paths = [f.rpartition("__")[0] for f in fields if f not in info.table.by_name and "__" in f]
         joins = resolve_joins(info_of, info, paths, self.state.joins, False) if paths else self.state.joins

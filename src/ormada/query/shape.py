@@ -51,6 +51,8 @@ class QueryShape(NamedTuple):
             the shape of its query (and of its recursive step), never a value.
         source: The CTE the rows are read from, or None for the model's table.
         cte_joins: The CTEs joined on columns of theirs.
+        nearest: For a nearest-neighbour read, the vector field, the metric and whether the
+            distance is read (:attr:`Nearest.key`); the vector itself is a bound value.
     """
 
     kind: str
@@ -73,6 +75,7 @@ class QueryShape(NamedTuple):
     ctes: Hashable = None
     source: str | None = None
     cte_joins: tuple[CteJoin, ...] = ()
+    nearest: tuple[str, str, bool] | None = None
 
 
 # The fields of QueryState that never reach a statement's text, and why.
@@ -111,7 +114,8 @@ def read_shape(kind: str, model: Hashable, state: QueryState, where: Hashable, *
                              combined if combined is not None else state.combined, state.lock,
                              state.distinct_on,
                              ctes if ctes is not None else (tuple(spec.name for spec in state.ctes) or None),
-                             state.source, state.cte_joins))
+                             state.source, state.cte_joins,
+                             None if state.nearest is None else state.nearest.key))
 
 
 _new = tuple.__new__

@@ -51,6 +51,8 @@ class QueryState:
             one may read an earlier one.
         source: The name of the CTE the rows are read from instead of the model's table.
         cte_joins: CTEs joined to the model's rows on columns of theirs (``join_cte``).
+        nearest: Rows ordered by their distance to a vector (``nearest()``), before any
+            ``order_by`` keys, which then break ties.
     """
 
     where: Node | None = None
@@ -72,6 +74,7 @@ class QueryState:
     ctes: tuple[CteSpec, ...] = ()
     source: str | None = None
     cte_joins: tuple[CteJoin, ...] = ()
+    nearest: Nearest | None = None
 
     def evolve(self, **changes: Any) -> QueryState:
         """A copy with ``changes`` applied (``dataclasses.replace`` costs several times more)."""
@@ -115,6 +118,31 @@ class Lock:
     skip_locked: bool = False
     of: tuple[str, ...] = ()
     no_key: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Nearest:
+    """Order by distance to ``vector`` on the vector field ``field`` (``QuerySet.nearest``).
+
+    Attributes:
+        field: The ``Vector(n)`` field.
+        vector: The query vector, checked against the field's dimensions.
+        metric: ``"cosine"`` (1 - cosine similarity), ``"l2"`` (Euclidean distance) or
+            ``"inner"`` (the negative inner product, so the most similar come first).
+        distance: The attribute (or ``values()`` key) the distance is read into, or None
+            to leave it unread.
+    """
+
+    field: str
+    vector: tuple[float, ...]
+    metric: str
+    distance: str | None = "distance"
+
+    @property
+    def key(self) -> tuple[str, str, bool]:
+        """What the statement's text depends on (never the vector): field, metric, and
+        whether the distance is read."""
+        return (self.field, self.metric, self.distance is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +231,8 @@ class SubquerySource(Protocol):
 
 _set = object.__setattr__
 _FIELDS = ("where", "order_by", "limit", "offset", "columns", "shape", "distinct", "options", "prefetch", "joins",
-           "annotations", "group_by", "having", "combined", "lock", "distinct_on", "ctes", "source", "cte_joins")
+           "annotations", "group_by", "having", "combined", "lock", "distinct_on", "ctes", "source", "cte_joins",
+           "nearest")
 
 # The state of ``Model.query()``; shared, so "no filter, nothing set" is an identity test.
 EVERY_ROW = QueryState(options={})

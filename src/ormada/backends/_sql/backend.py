@@ -11,6 +11,7 @@ from ormada.backends._sql import codecs
 from ormada.backends._sql.compiler import SqlCompiler
 from ormada.backends._sql.metadata import build_metadata, create_statements, drop_statements, schema_tables
 from ormada.backends._sql.transforms import TransformDialect
+from ormada.backends._sql.vectors import decode_distance
 from ormada.backends._sql.where import TEXT_PATTERNS, Binds, like_escape
 from ormada.backends.base import Backend, Compiled, Decoder, Encoder, KeyedSelect, Statement
 from ormada.errors import NotSupported
@@ -117,6 +118,25 @@ class SqlBackend(Backend):
         and ``dict_field__contains_key=key``; ``kind`` is the column's logical kind."""
         raise NotSupported(f"contains on a JSON column is not supported by {self.name}")
 
+    # -- vectors (nearest()) ----------------------------------------------
+    def vector_value(self, info: ModelInfo, field: str, vector: tuple[float, ...]) -> Any:
+        """The query vector of ``nearest()`` as the driver binds it (as the field's values are)."""
+        encode = self.column_encoder(info, field)
+        return list(vector) if encode is None else encode(list(vector))
+
+    def vector_distance(self, info: ModelInfo, field: str, column: sa.ColumnElement[Any], metric: str,
+                        binds: Binds) -> Any:
+        """The distance between ``column`` and the bound query vector, smallest first."""
+        raise NotSupported(
+            f"{info.name}.nearest({field!r}): {self.name} has no vector search (MariaDB 10.11 has no vector "
+            "type); use PostgreSQL with pgvector, SQLite (an exact search) or Cassandra 5 (SAI), or read the "
+            "vectors and rank them in Python"
+        )
+
+    def distance_decoder(self) -> Decoder:
+        """Turns a distance read back into a float (None where there is none)."""
+        return decode_distance
+
     # -- compiling (delegated to the shared compiler) ---------------------
     def select(self, info: ModelInfo, state: QueryState) -> Compiled:
         self._refuse_options(info, state.options)
@@ -181,7 +201,8 @@ class SqlBackend(Backend):
 
     def create_tables(self, infos: Sequence[ModelInfo], known: Sequence[ModelInfo] = (),
                       metadata: sa.MetaData | None = None) -> list[Statement]:
-        return create_statements(*schema_tables(infos, known, metadata), self.compiler.dialect)
+        return create_statements(*schema_tables(infos, known, metadata), self.compiler.dialect,
+                                 bool(self.supports.extra.get("vector_indexes")))
 
     def drop_tables(self, infos: Sequence[ModelInfo], known: Sequence[ModelInfo] = (),
                     metadata: sa.MetaData | None = None) -> list[Statement]:

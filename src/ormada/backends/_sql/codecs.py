@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import uuid
+from array import array
 from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
@@ -17,6 +18,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from ormada._vectors import pack_float32, unpack_float32, vector_problem
 from ormada.backends._sql.tables import JSON_KINDS
 from ormada.errors import DataError
 from ormada.schema import ColumnSchema, Kind, LogicalType
@@ -201,7 +203,15 @@ SQLITE_ENCODERS: dict[Kind, Callable[[LogicalType], Codec]] = {
     Kind.ENUM: enum_encoder,
     Kind.INET: lambda _: str,
     Kind.DURATION: lambda _: lambda v: v // dt.timedelta(microseconds=1),
+    Kind.VECTOR: lambda _: pack_float32,
 }
+
+def _sqlite_vector(value: bytes | str) -> list[float]:
+    """A stored vector: float32 bytes, or the JSON text earlier versions (and other programs) wrote."""
+    if isinstance(value, bytes):
+        return unpack_float32(value)
+    return unpack_float32(pack_float32([float(x) for x in json_adapter(list[float]).validate_json(value)]))
+
 
 SQLITE_DECODERS: dict[Kind, Callable[[LogicalType], Codec]] = {
     Kind.BOOL: lambda _: bool,
@@ -215,6 +225,7 @@ SQLITE_DECODERS: dict[Kind, Callable[[LogicalType], Codec]] = {
     Kind.FLOAT64: lambda _: float,
     Kind.INET: lambda _: ipaddress.ip_address,
     Kind.DURATION: lambda _: lambda v: dt.timedelta(microseconds=v),
+    Kind.VECTOR: lambda _: _sqlite_vector,
 }
 
 SQLITE_BOUNDS: dict[Kind, Callable[[LogicalType], tuple[Codec, Codec]]] = {
@@ -229,20 +240,53 @@ def _pg_datetime_encoder(ltype: LogicalType) -> Codec | None:
     return None
 
 
+def _pg_vector_text(values: list[float]) -> str:
+    """pgvector's text form of a vector (``[1.0,2.5]``), which both drivers send as it is."""
+    return "[" + ",".join(map(repr, values)) + "]"
+
+
+def _pg_vector_decoder(_: LogicalType) -> Codec:
+    def decode(text: str) -> list[float]:
+        # pgvector writes each float32 in its shortest text ("0.68045926"); through array("f")
+        # it becomes the float32's exact value, as SQLite and Cassandra read it.
+        return array("f", map(float, text[1:-1].split(","))).tolist() if text != "[]" else []
+
+    return decode
+
+
 POSTGRES_ENCODERS: dict[Kind, Callable[[LogicalType], Codec | None]] = {
     Kind.DATETIME: _pg_datetime_encoder,
     Kind.ENUM: enum_encoder,
+    Kind.VECTOR: lambda _: _pg_vector_text,
 }
 
 POSTGRES_DECODERS: dict[Kind, Callable[[LogicalType], Codec]] = {
     Kind.ENUM: enum_decoder,
+    Kind.VECTOR: _pg_vector_decoder,
 }
+
+
+def vector_encoder(model: str, column: ColumnSchema, form: Codec) -> Codec:
+    """Checks a vector (its length, finite float32 values) before ``form`` makes it what the
+    driver binds; a bad one is a DataError naming model, field and the fault."""
+    dimensions = column.type.dimensions
+
+    def encode(value: Any) -> Any:
+        problem = vector_problem(value, dimensions)
+        if problem is not None:
+            raise DataError(f"{model}.{column.name}: {problem}")
+        return form(value)
+
+    return encode
 
 
 def make_encoder(encoders: dict[Kind, Callable[[LogicalType], Codec | None]], model: str,
                  column: ColumnSchema) -> Codec | None:
     """The encoder for one column from a backend's table, with range checks for integers."""
     ltype = column.type
+    if ltype.kind is Kind.VECTOR and ltype.db_type is None:
+        form = encoders.get(Kind.VECTOR)
+        return vector_encoder(model, column, form(ltype) if form is not None else json_encoder(ltype))  # type: ignore[arg-type]
     if ltype.kind in JSON_KINDS and ltype.db_type is None:
         return json_encoder(ltype)
     check = int_range_check(model, column)
@@ -256,6 +300,8 @@ def make_decoder(decoders: dict[Kind, Callable[[LogicalType], Codec]], column: C
     """The decoder for one column from a backend's table."""
     ltype = column.type
     if ltype.kind in JSON_KINDS and ltype.db_type is None:
+        return json_decoder(ltype)
+    if ltype.kind is Kind.VECTOR and ltype.db_type is None and Kind.VECTOR not in decoders:
         return json_decoder(ltype)
     factory = decoders.get(ltype.kind)
     return factory(ltype) if factory is not None else None

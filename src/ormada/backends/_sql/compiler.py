@@ -86,7 +86,9 @@ def _inner(shape: QueryShape, columns: tuple[str, ...], *, ordered: bool = False
            distinct: bool = False) -> QueryShape:
     """The shape of the inner SELECT that counts, existence probes and narrowed writes
     read: ``columns`` (keys, mostly) under the same filters, joins and window."""
-    return shape._replace(columns=columns, order=shape.order if ordered else (), distinct=distinct)
+    nearest = shape.nearest if shape.nearest is None or not shape.nearest[2] else (*shape.nearest[:2], False)
+    return shape._replace(columns=columns, order=shape.order if ordered else (), distinct=distinct,
+                          nearest=nearest)
 
 
 def _with(shape: QueryShape) -> bool:
@@ -151,8 +153,10 @@ class SqlCompiler(CteCompiler, AnnotationCompiler, CombiningCompiler):
         scope: Any = self._scope(table, joins) if joins else table
         # Annotations are built first (their filters' values come first) and read last.
         labels = self.annotation_columns(scope, shape, binds) if shape.annotations else {}
+        by_name = info.table.by_name
+        # Neither annotations nor the distance (a name with no "__" and no field) are columns.
         query = sa.select(*(scope.c[column_key(joins, name)] for name in shape.columns or info.field_names
-                            if name not in labels))
+                            if name not in labels and (name in by_name or "__" in name)))
         if joins:
             query = self._joined(query, scope, joins)
         if shape.where is not None:
@@ -165,6 +169,8 @@ class SqlCompiler(CteCompiler, AnnotationCompiler, CombiningCompiler):
             query = query.distinct()
         if shape.distinct_on:
             query = self.distinct_on(query, scope, shape)
+        if shape.nearest is not None:  # after HAVING: the vector's value comes after the filters'
+            query = self._nearest_first(info, query, scope, shape, binds)
         for item in shape.order:
             column = (self.order_key(scope, shape, labels, item.field, binds) if item.field in labels
                       else scope.c[column_key(joins, item.field)])
@@ -176,6 +182,25 @@ class SqlCompiler(CteCompiler, AnnotationCompiler, CombiningCompiler):
         if shape.lock is not None and shape.kind == "select":
             query = self.locked(query, scope, shape, info.name)
         return query.add_cte(*ctes) if ctes else query
+
+    def _nearest_first(self, info: ModelInfo, query: sa.Select[Any], scope: Any, shape: QueryShape,
+                       binds: Binds) -> sa.Select[Any]:
+        """``query`` over the rows that have a vector, ordered by their distance to the bound
+        vector first; where the distance is read, it is the last column and the ORDER BY
+        names its label."""
+        assert shape.nearest is not None
+        field, metric, read = shape.nearest
+        if shape.annotations:
+            raise QueryError(f"{info.name}: nearest() cannot be combined with annotate()")
+        column = scope.c[column_key(shape.joins, field)]
+        distance = self.backend.vector_distance(info, field, column, metric, binds)
+        # Rows without a vector are not searched (nor on Cassandra); a zero vector has no cosine
+        # distance (NULL on SQLite, NaN on PostgreSQL): last on both.
+        query = query.where(column.is_not(None))
+        if not read:
+            return query.order_by(distance.asc().nulls_last())
+        label = distance.label("ormada_distance")
+        return query.add_columns(label).order_by(label.asc().nulls_last())
 
     def _scope(self, table: sa.Table, joins: tuple[Join, ...]) -> Scope:
         """The queried table and each join's table under an alias of its own (a model
@@ -204,8 +229,10 @@ class SqlCompiler(CteCompiler, AnnotationCompiler, CombiningCompiler):
         shape = self._read_shape("select", info, state, values)
         text, order = self._compiled(shape, lambda binds: self._select_construct(info, shape, binds))
         columns = state.columns or info.field_names
-        if state.annotations:
+        if state.annotations or state.nearest:
             names = {spec.name for spec in state.annotations}
+            if state.nearest is not None:
+                names.add(state.nearest.distance or "")
             columns = tuple(name for name in columns if name not in names)
         return text, order, columns
 
@@ -221,9 +248,12 @@ class SqlCompiler(CteCompiler, AnnotationCompiler, CombiningCompiler):
         text, order, columns = self._select_compiled(info, state, values)
         table = info.table.by_name
         extra = self.backend.supports.extra
+        decoders = tuple(self._aggregate_decoder(spec, extra) for spec in state.annotations)
+        if state.nearest is not None and state.nearest.distance is not None:
+            decoders += (self.backend.distance_decoder(),)
         return Compiled(Statement(text, _ordered(values, order)),
                         tuple(table[name] if name in table else _joined_column(state.joins, name) for name in columns),
-                        tuple(self._aggregate_decoder(spec, extra) for spec in state.annotations))
+                        decoders)
 
     def keyed_select(self, info: ModelInfo, fields: tuple[str, ...]) -> KeyedSelect | None:
         """The plan of ``select`` for ``filter(f1=…, f2=…)`` with limit 2 on whole rows,

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from ormada.backends._sql.tables import build_table
+from ormada.backends._sql.tables import VECTOR_INDEX, build_table
 from ormada.backends.base import Statement
 from ormada.errors import ConfigurationError
 
@@ -139,13 +139,17 @@ def _same_table(owner: ModelInfo | None, info: ModelInfo) -> bool:
     return owner is not None and (owner is info or owner.table == info.table)
 
 
-def create_statements(metadata: sa.MetaData, wanted: set[sa.Table], dialect: sa.Dialect) -> list[Statement]:
-    """``CREATE TABLE``/``CREATE INDEX`` (if not exists) for ``wanted``, referenced tables first."""
+def create_statements(metadata: sa.MetaData, wanted: set[sa.Table], dialect: sa.Dialect,
+                      vector_indexes: bool = False) -> list[Statement]:
+    """``CREATE TABLE``/``CREATE INDEX`` (if not exists) for ``wanted``, referenced tables
+    first; vector indexes only where the database has them (``vector_indexes``)."""
     statements = []
     for table in metadata.sorted_tables:
         if table in wanted:
             statements.append(_ddl(sa.schema.CreateTable(table, if_not_exists=True), dialect))
             for index in sorted(table.indexes, key=lambda ix: ix.name or ""):
+                if index.info.get(VECTOR_INDEX) and not vector_indexes:
+                    continue
                 statements.append(_ddl(sa.schema.CreateIndex(index, if_not_exists=True), dialect))
     return statements
 

@@ -17,7 +17,20 @@ MYSQL = ("mysql", "mariadb")
 # 3,072-byte key limit several times over.
 MYSQL_KEYED_TEXT = 255
 
-JSON_KINDS = frozenset({Kind.JSON, Kind.LIST, Kind.SET, Kind.MAP, Kind.TUPLE, Kind.USER_TYPE, Kind.VECTOR})
+JSON_KINDS = frozenset({Kind.JSON, Kind.LIST, Kind.SET, Kind.MAP, Kind.TUPLE, Kind.USER_TYPE})
+
+
+class PgVector(UserDefinedType[Any]):
+    """pgvector's ``vector(n)``; its values travel as text (``'[1,2,3]'``), cast where bound."""
+
+    cache_ok = True
+    render_bind_cast = True  # $1::vector(n): the server never has to guess a parameter's type
+
+    def __init__(self, dimensions: int | None) -> None:
+        self.dimensions = dimensions
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return "vector" if self.dimensions is None else f"vector({self.dimensions})"
 
 
 class NamedType(UserDefinedType[Any]):
@@ -78,6 +91,9 @@ def sa_type(ltype: LogicalType, generated: bool = False, keyed: bool = False) ->
         if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
             return sa.Integer()
         return sa.String(max(len(str(v)) for v in values))
+    if kind is Kind.VECTOR:  # float32 blobs on SQLite; JSON where there is no vector type
+        return sa.JSON().with_variant(PgVector(ltype.dimensions), "postgresql").with_variant(sa.LargeBinary(),
+                                                                                          "sqlite")
     if kind in JSON_KINDS:
         return sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
     raise AssertionError(f"no SQL type for {kind}")  # pragma: no cover - every kind is listed
@@ -126,5 +142,17 @@ def build_table(schema: TableSchema, metadata: sa.MetaData) -> sa.Table:
         elif column.indexed and column.index_name is not None:
             sa.Index(column.index_name, table.c[column.name])
     for index in schema.indexes:
+        if index.vector:
+            assert index.metric is not None
+            # Created only where the dialect has vector indexes (see create_statements).
+            sa.Index(index.name, table.c[index.columns[0]], info={VECTOR_INDEX: True},
+                     postgresql_using=index.using or "hnsw", postgresql_with=dict(index.options),
+                     postgresql_ops={index.columns[0]: PG_OPERATOR_CLASSES[index.metric]})
+            continue
         sa.Index(index.name, *(table.c[name] for name in index.columns), unique=index.unique)
     return table
+
+
+# The ``sa.Index.info`` key marking a nearest-neighbour index.
+VECTOR_INDEX = "ormada.vector"
+PG_OPERATOR_CLASSES = {"cosine": "vector_cosine_ops", "l2": "vector_l2_ops", "inner": "vector_ip_ops"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Hashable
+from dataclasses import replace
 from decimal import Decimal
 from itertools import count
 from typing import TYPE_CHECKING, Any, Protocol
@@ -19,7 +20,7 @@ import sqlalchemy as sa
 from ormada.backends._sql.transforms import TransformCompiler, TransformDialect, pad_in
 from ormada.backends.base import Capabilities, Decoder, Encoder
 from ormada.errors import NotSupported, QueryError
-from ormada.query.expressions import Combined, F, Junction, Node
+from ormada.query.expressions import Combined, F, Junction, Lookup, Node
 from ormada.query.shape import QueryShape, read_shape
 from ormada.query.state import Join, QueryState, Subquery
 from ormada.schema import Kind
@@ -68,6 +69,22 @@ def like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _searched(kind: str, state: QueryState) -> QueryState:
+    """The state a statement of ``kind`` compiles for a ``nearest()`` query: only a read
+    reads the distance; anything else orders by it only to pick a window's rows, and
+    without a window the order changes nothing (and binds no vector): it keeps the rows
+    searched, those with a vector."""
+    nearest = state.nearest
+    assert nearest is not None
+    if kind == "select":
+        return state
+    if state.limit is None and not state.offset:  # the rows searched: those that have a vector
+        has_vector = Lookup(nearest.field, "isnull", False)
+        where = has_vector if state.where is None else Junction("and", (state.where, has_vector))
+        return state.evolve(nearest=None, where=where)
+    return state if nearest.distance is None else state.evolve(nearest=replace(nearest, distance=None))
+
+
 class Binds:
     """Hands out bind parameters named in flattening order."""
 
@@ -111,6 +128,13 @@ class DialectHooks(Protocol):
 
     @property
     def transforms(self) -> TransformDialect: ...
+
+    def vector_value(self, info: ModelInfo, field: str, vector: tuple[float, ...]) -> Any: ...
+
+    def vector_distance(self, info: ModelInfo, field: str, column: sa.ColumnElement[Any], metric: str,
+                        binds: Binds) -> Any: ...
+
+    def distance_decoder(self) -> Decoder: ...
 
 
 def column_key(joins: tuple[Join, ...], field: str) -> str | tuple[int, str]:
@@ -356,6 +380,8 @@ class WhereCompiler(TransformCompiler):
         ``values`` in the order its parameters are made (annotations, filters, the filter
         on annotations, then the window)."""
         annotations = having = ctes = None
+        if state.nearest is not None:
+            state = _searched(kind, state)
         if state.ctes or state.source is not None or state.cte_joins:  # the WITH entries' values come first
             ctes = self.flatten_ctes(kind, info, state, values)
         if state.annotations:
@@ -363,6 +389,8 @@ class WhereCompiler(TransformCompiler):
         where = None if state.where is None else self.flatten(info, state.where, values, state.joins)
         if state.having is not None:
             having = self.flatten_having(info, state, state.having, values)
+        if state.nearest is not None:  # the query vector, bound in ORDER BY (and in SELECT, labelled)
+            values.append(self.backend.vector_value(info, state.nearest.field, state.nearest.vector))
         if state.limit is not None:
             values.append(state.limit)
         if state.offset:

@@ -26,6 +26,7 @@ from ormada.backends.cassandra.executor import CassandraAsyncPool, CassandraSync
 from ormada.backends.cassandra.statements import CqlStatement, TemplateCache
 from ormada.backends.cassandra.tables import CqlTable, build_table
 from ormada.backends.cassandra.types import user_types
+from ormada.backends.cassandra.vectors import ann_read
 from ormada.backends.cassandra.writes import compile_delete, compile_insert, compile_update, compile_update_rows
 from ormada.errors import ConfigurationError, NotSupported
 from ormada.schema import Kind
@@ -85,9 +86,14 @@ class CassandraBackend(Backend):
 
     # -- reads --------------------------------------------------------------------------
     def select(self, info: ModelInfo, state: QueryState) -> Compiled:
+        distance: tuple[Any, ...] = ()
+        if state.nearest is not None:
+            state, distance = ann_read(self.table(info), state)
         state = self._natural_order(info, state)
         statement, template = compile_read(self.templates, self.table(info), state, "select", info.database)
         statement.model = info.name
+        if distance:  # the vector column read once more, last, becomes the distance
+            return Compiled(statement, template.columns[:-1], distance)
         return Compiled(statement, template.columns)
 
     def keyed_select(self, info: ModelInfo, fields: tuple[str, ...]) -> KeyedSelect | None:
@@ -106,9 +112,11 @@ class CassandraBackend(Backend):
         return statement, tuple(_aggregate_decoder(self, spec) for spec in specs)
 
     def count(self, info: ModelInfo, state: QueryState) -> Statement:
+        state = state if state.nearest is None else state.evolve(nearest=None)  # order changes no count
         return _named(info, compile_read(self.templates, self.table(info), state, "count", info.database)[0])
 
     def exists(self, info: ModelInfo, state: QueryState) -> Statement:
+        state = state if state.nearest is None else state.evolve(nearest=None)
         return _named(info, compile_read(self.templates, self.table(info), state, "exists", info.database)[0])
 
     def _natural_order(self, info: ModelInfo, state: QueryState) -> QueryState:

@@ -132,6 +132,8 @@ def create_index(table: CqlTable, index: IndexSpec) -> CqlStatement:
     head = f"CREATE INDEX IF NOT EXISTS {quote(index.name)} ON {table.name} ({target})"
     if index.kind == "sai":
         head = f"CREATE CUSTOM INDEX IF NOT EXISTS {quote(index.name)} ON {table.name} ({target}) USING '{SAI_CLASS}'"
+        if index.options:  # a vector index's similarity function
+            head += f" WITH OPTIONS = {literal(dict(index.options))}"
     elif index.kind == "sasi":
         options = dict(index.options)
         if table.by_name[index.column].type.kind is Kind.TEXT:

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from ormada.backends.cassandra import codecs
 from ormada.backends.cassandra.codecs import Codec
 from ormada.backends.cassandra.types import column_type, quote
-from ormada.errors import ConfigurationError
-from ormada.schema import ColumnSchema, Kind, TableSchema
+from ormada.errors import ConfigurationError, NotSupported
+from ormada.schema import ColumnSchema, IndexSchema, Kind, TableSchema
 
 if TYPE_CHECKING:
     from ormada._info import ModelInfo
@@ -27,6 +27,20 @@ if TYPE_CHECKING:
 SAI_NAMES = frozenset({"sai", "storageattachedindex"})
 SASI_NAMES = frozenset({"sasi", "sasiindex"})
 TARGETS = frozenset({"keys", "values", "entries", "full"})
+
+
+def vector_index(model: str, index: IndexSchema) -> IndexSpec:
+    """A ``VectorIndex`` as an SAI index whose similarity function is the metric's.
+
+    Raises:
+        NotSupported: an IVFFlat index or build options, which SAI does not take.
+    """
+    if index.using not in (None, "hnsw") or index.options:
+        given = ", ".join(f"{k}={v}" for k, v in index.options) or f"method={index.using!r}"
+        raise NotSupported(f"{model}.Meta.indexes: {index.name}: Cassandra's vector index is SAI's own graph "
+                           f"(no {given}); declare VectorIndex({index.columns[0]!r}, metric={index.metric!r})")
+    similarity = {"cosine": "COSINE", "l2": "EUCLIDEAN", "inner": "DOT_PRODUCT"}[index.metric or "cosine"]
+    return IndexSpec(index.name, index.columns[0], "sai", {"similarity_function": similarity})
 
 
 def index_kind(using: str | None) -> str:
@@ -205,6 +219,9 @@ def build_table(info: ModelInfo, default_keyspace: str | None) -> CqlTable:
             )
         if ix.unique:
             raise ConfigurationError(f"{info.name}: Cassandra has no unique indexes ({ix.name})")
+        if ix.vector:
+            indexes.append(vector_index(info.name, ix))
+            continue
         indexes.append(IndexSpec(ix.name, ix.columns[0], index_kind(ix.using)))
     view_of = info.options.options.get("view_of")
     return CqlTable(
