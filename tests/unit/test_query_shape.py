@@ -203,6 +203,7 @@ def test_a_transform_is_part_of_the_shape(backend: str) -> None:
     assert text(mapping__a=1) != text(mapping__a="x") != text(mapping__a__gt=1)
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_a_nearest_search_shape_holds_field_metric_and_distance_but_never_the_vector(backend: str) -> None:
     m = MODELS[backend]
     cache = ormada.get_database(m.database).backend.compiler._cache

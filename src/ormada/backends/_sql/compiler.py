@@ -154,9 +154,10 @@ class SqlCompiler(CteCompiler, AnnotationCompiler, CombiningCompiler):
         # Annotations are built first (their filters' values come first) and read last.
         labels = self.annotation_columns(scope, shape, binds) if shape.annotations else {}
         by_name = info.table.by_name
-        # Neither annotations nor the distance (a name with no "__" and no field) are columns.
+        # Neither annotations nor the distance of nearest() (a name with no "__" and no field)
+        # are columns; a CTE's extra columns (depth) are.
         query = sa.select(*(scope.c[column_key(joins, name)] for name in shape.columns or info.field_names
-                            if name not in labels and (name in by_name or "__" in name)))
+                            if name not in labels and (shape.nearest is None or name in by_name or "__" in name)))
         if joins:
             query = self._joined(query, scope, joins)
         if shape.where is not None:
