@@ -122,6 +122,7 @@ class Capabilities:
     float_infinity: bool = True  # float columns hold inf and -inf (MySQL's DOUBLE does not)
     max_params: int = 32_000
     metadata: bool = True  # keeps its tables as SQLAlchemy metadata (what Alembic compares)
+    expressions: bool = True  # computes expressions, functions and subqueries in a query
     extra: dict[str, Any] = field(default_factory=dict)
 
 

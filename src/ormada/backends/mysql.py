@@ -139,6 +139,7 @@ class MysqlBackend(SqlBackend):
     supports = Capabilities(returning=False, float_infinity=False, max_params=32_000, extra={
         "aggregate_filter": False,  # no FILTER (WHERE …) on aggregates: CASE WHEN
         "variance_of_double": True,  # stddev/variance of integers and decimals come back rounded otherwise
+        "functions": {"length": "char_length"},  # LENGTH() counts bytes
     })
     encoders = ENCODERS
     decoders = DECODERS

@@ -63,6 +63,11 @@ class SqliteBackend(SqlBackend):
         # Decimals are stored as floats: sum them exactly in Python (backends/_sql/aggregates.py).
         "decimal_text_sum": True,
         "variance": False,  # no var_pop/stddev_pop
+        # Expressions (backends/_sql/expressions.py): decimals compute as floats; max()/min() of
+        # several arguments are GREATEST/LEAST; dates and times are texts (CAST AS DATE is a number).
+        "decimal_as_float": True,
+        "functions": {"greatest": "max", "least": "min"},
+        "cast_as_text": frozenset((Kind.DATE, Kind.DATETIME, Kind.TIME, Kind.UUID, Kind.TIMEUUID)),
     })
     begin_statement = "BEGIN IMMEDIATE"  # take the write lock up front: no deadlock on lock upgrade
     encoders = codecs.SQLITE_ENCODERS

@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ormada import _aggregating as aggregating
 from ormada import _operations as ops
-from ormada._joins import ModelScope, lookup_paths, resolve_joins
+from ormada._joins import lookup_paths, resolve_joins
 from ormada._prefetch import plan as prefetch_plan
 from ormada._prefetch import then_prefetch
 from ormada._registry import info_of
 from ormada.backends.base import Statement
 from ormada.database import get_database
 from ormada.errors import QueryError
+from ormada.query._expression_methods import ExpressionMethods
 from ormada.query.aggregates import Aggregate
 from ormada.query.cql_options import CqlOptions
 from ormada.query.expressions import Junction, Lookup, Node, Q, RawLookups, is_expression
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound="BaseModel")
 
 
-class QuerySet(CqlOptions, Generic[M]):
+class QuerySet(ExpressionMethods, CqlOptions, Generic[M]):
     """A query over ``model``; every chained call returns a new QuerySet.
 
     Nothing is sent until a terminal runs: ``all()``, ``first()``, ``get()``,
@@ -63,11 +64,8 @@ class QuerySet(CqlOptions, Generic[M]):
     # -- building ----------------------------------------------------------
     def _node(self, q: tuple[Q, ...], lookups: dict[str, Any]) -> Any:
         info = self._info
-        for item in q:
-            if not isinstance(item, Q):
-                raise QueryError(f"{info.name}.filter() takes Q objects and keyword lookups, not {item!r}")
-        scope = ModelScope(info, info_of) if info.relations else None
-        parts = [resolve(info.name, info.table, item, info.database, scope) for item in q]
+        scope = self._scope(q, lookups)
+        parts = [self._part(item, scope) for item in q]
         if lookups:
             parts.append(resolve(info.name, info.table, RawLookups(tuple(lookups.items())), info.database, scope))
         node = None
@@ -98,11 +96,6 @@ class QuerySet(CqlOptions, Generic[M]):
         """Lookups on annotations (``n__gt=2``) filter groups (HAVING); the rest, rows."""
         having, rest = aggregating.split_having(self._info, self.state, lookups, negated)
         return (self if having is self.state.having else self._clone(having=having)), rest
-
-    def annotate(self, **named: Aggregate) -> Self:
-        """Rows with aggregates as attributes or keys (``annotate(n=Count("books")).filter(n__gt=2)``);
-        after ``values("genre")``, grouped by those fields."""
-        return self._clone(**aggregating.annotated(info_of, self._info, self.state, named, self._filter_of))
 
     def _narrowed(self, new: Node) -> Self:
         """A copy filtering by ``new`` too, with the joins its lookups cross.
@@ -426,7 +419,8 @@ class QuerySet(CqlOptions, Generic[M]):
         return db.run(self._aggregate(db, args, named))
 
     def _aggregate(self, db: Database, args: tuple[Aggregate, ...], named: dict[str, Aggregate]) -> ops.Operation:
-        return aggregating.planned(db.backend, info_of, self._info, self.state, args, named, self._filter_of)
+        return aggregating.planned(db.backend, info_of, self._info, self.state, args, named, self._filter_of,
+                                   self._expression_of())
 
     def _filter_of(self, q: Q) -> Node | None:  # an aggregate's filter=Q(...), resolved as filter() does
         return self._node((q,), {})  # type: ignore[no-any-return]
@@ -461,6 +455,8 @@ class QuerySet(CqlOptions, Generic[M]):
                 if not column.nullable:
                     raise QueryError(f"{info.name}.{name} is not optional; it cannot be set to None")
                 checked[key] = None
+            elif (resolved := self._assigned(name, value)) is not None:
+                checked[key] = resolved
             else:
                 check_assigned_expression(info.name, info.table, key, value)
                 checked[key] = validate_value(info.name, column, value)

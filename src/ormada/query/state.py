@@ -7,6 +7,7 @@ from typing import Any, Literal, Protocol
 
 from ormada.query.aggregates import AggregateSpec
 from ormada.query.expressions import Node
+from ormada.query.typed import ExpressionSpec
 
 ResultShape = Literal["models", "dicts", "tuples", "flat"]
 
@@ -36,8 +37,8 @@ class QueryState:
             :class:`Prefetch`; never part of the statement.
         joins: The forward relations read in the same statement (``select_related``),
             parents before children.
-        annotations: Aggregates computed per row (``annotate``), read after the row's
-            columns; each row is then a group.
+        annotations: Aggregates (each row is then a group) and expressions computed per
+            row (``annotate``), read after the row's columns.
         group_by: The fields rows are grouped by when ``values(...)`` came before
             ``annotate``; None groups by the queried model's columns (one group per row).
         having: The filter on annotations (``filter(n__gt=2)`` after ``annotate(n=...)``),
@@ -54,7 +55,7 @@ class QueryState:
     options: dict[str, Any] = field(default_factory=dict)
     prefetch: tuple[str | Prefetch, ...] = ()
     joins: tuple[Join, ...] = ()
-    annotations: tuple[AggregateSpec, ...] = ()
+    annotations: tuple[AggregateSpec | ExpressionSpec, ...] = ()
     group_by: tuple[str, ...] | None = None
     having: Node | None = None
 

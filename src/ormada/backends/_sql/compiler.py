@@ -10,7 +10,7 @@ A repeated query therefore costs one flattening walk and a dictionary look-up.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +24,7 @@ from ormada.errors import NotSupported, QueryError
 from ormada.query.expressions import Combined, F, Junction, Lookup
 from ormada.query.shape import QueryShape
 from ormada.query.state import Join, QueryState
+from ormada.query.typed import Resolved
 
 if TYPE_CHECKING:
     from ormada._info import ModelInfo
@@ -137,9 +138,9 @@ class SqlCompiler(AnnotationCompiler):
     def _select_construct(self, info: ModelInfo, shape: QueryShape, binds: Binds) -> sa.Select[Any]:
         """The SELECT a shape describes; counts, existence probes and key sub-selects pass
         a shape of their own (``shape._replace(...)``)."""
-        table = self.table(info)
+        table = binds.own_table(self.table(info))
         joins = shape.joins
-        scope: Any = self._scope(table, joins) if joins else table
+        scope: Any = self._scope(table, joins, binds.join_prefix) if joins else table
         # Annotations are built first (their filters' values come first) and read last.
         labels = self.annotation_columns(scope, shape, binds) if shape.annotations else {}
         query = sa.select(*(scope.c[column_key(joins, name)] for name in shape.columns or info.field_names
@@ -162,10 +163,10 @@ class SqlCompiler(AnnotationCompiler):
             query = query.offset(binds(sa.Integer()))
         return query
 
-    def _scope(self, table: sa.Table, joins: tuple[Join, ...]) -> Scope:
+    def _scope(self, table: sa.FromClause, joins: tuple[Join, ...], prefix: str = "j") -> Scope:
         """The queried table and each join's table under an alias of its own (a model
         joined twice, or to itself, stays apart)."""
-        return Scope(table, [self.table(join.target).alias(f"j{i}") for i, join in enumerate(joins)])
+        return Scope(table, [self.table(join.target).alias(f"{prefix}{i}") for i, join in enumerate(joins)], joins)
 
     @staticmethod
     def _joined(query: sa.Select[Any], scope: Scope, joins: tuple[Join, ...]) -> sa.Select[Any]:
@@ -201,7 +202,7 @@ class SqlCompiler(AnnotationCompiler):
         extra = self.backend.supports.extra
         return Compiled(Statement(text, _ordered(values, order)),
                         tuple(table[name] if name in table else _joined_column(state.joins, name) for name in columns),
-                        tuple(self._aggregate_decoder(spec, extra) for spec in state.annotations))
+                        tuple(self.annotation_decoder(spec, extra) for spec in state.annotations))
 
     def keyed_select(self, info: ModelInfo, fields: tuple[str, ...]) -> KeyedSelect | None:
         """The plan of ``select`` for ``filter(f1=…, f2=…)`` with limit 2 on whole rows,
@@ -287,10 +288,12 @@ class SqlCompiler(AnnotationCompiler):
 
     def update(self, info: ModelInfo, state: QueryState, assignments: dict[str, Any]) -> Statement:
         values: list[Any] = []
-        sets: list[tuple[str, Hashable]] = []
+        sets: list[tuple[str, Any]] = []
         for name, value in assignments.items():
             if isinstance(value, (F, Combined)):
                 sets.append((name, self.flatten_expression(info, name, value, values)))
+            elif isinstance(value, Resolved):
+                sets.append((name, ("X", self.flatten_expression_tree(info, value, values, ()))))
             else:
                 values.append(self._encode(info, name, value))
                 sets.append((name, ("V",)))
@@ -300,6 +303,7 @@ class SqlCompiler(AnnotationCompiler):
             table = self.table(info)
             query = sa.update(table).values({
                 table.c[name]: (binds(table.c[name].type) if expression == ("V",)
+                                else self.build_expression_tree(table, expression[1], binds) if expression[0] == "X"
                                 else self.build_expression(table, expression, binds)) for name, expression in sets})
             clause = self._narrowed(info, shape, binds)
             return query.where(clause) if clause is not None else query

@@ -18,9 +18,11 @@ import sqlalchemy as sa
 
 from ormada.backends.base import Capabilities, Decoder, Encoder
 from ormada.errors import NotSupported, QueryError
-from ormada.query.expressions import Combined, F, Junction, Node
+from ormada.query.expressions import Combined, F, Junction, Lookup, Node
+from ormada.query.functions import OuterRef
 from ormada.query.shape import QueryShape, read_shape
 from ormada.query.state import Join, QueryState, Subquery
+from ormada.query.typed import Match
 from ormada.schema import Kind
 
 if TYPE_CHECKING:
@@ -75,10 +77,25 @@ def pad_in(values: list[Any]) -> list[Any]:
 
 
 class Binds:
-    """Hands out bind parameters named in flattening order."""
+    """Hands out bind parameters named in flattening order; and, while a subquery is built,
+    the scopes (and joins) of the statements around it, which its outer references read."""
 
     def __init__(self) -> None:
         self._counter = count()
+        self.outer: list[tuple[Any, tuple[Join, ...]]] = []
+        self.alias_next = False  # the next SELECT built is a correlated subquery's: on aliases
+
+    def own_table(self, table: sa.Table) -> sa.FromClause:
+        """The table a SELECT reads: for a correlated subquery an alias, so that a subquery
+        on the outer query's own table does not correlate it away."""
+        if not self.alias_next:
+            return table
+        self.alias_next = False
+        return table.alias(f"s{len(self.outer)}")
+
+    @property
+    def join_prefix(self) -> str:
+        return f"s{len(self.outer)}j" if self.outer else "j"
 
     def __call__(self, type_: Any = None) -> sa.BindParameter[Any]:
         return sa.bindparam(f"p{next(self._counter)}", type_=type_)
@@ -100,6 +117,8 @@ class DialectHooks(Protocol):
                         update: tuple[str, ...]) -> Any: ...
 
     def column_encoder(self, info: ModelInfo, name: str) -> Encoder | None: ...
+
+    def encoder(self, info: ModelInfo, column: ColumnSchema) -> Encoder | None: ...
 
     def column_bounds(self, info: ModelInfo, name: str) -> tuple[Encoder, Encoder] | None: ...
 
@@ -128,8 +147,8 @@ class Scope:
     joined table's by ``(join index, field name)``; used where a table would be
     (``scope.c[...]``)."""
 
-    def __init__(self, table: sa.FromClause, aliases: list[sa.FromClause]) -> None:
-        self.table, self.aliases, self.c = table, aliases, self
+    def __init__(self, table: sa.FromClause, aliases: list[sa.FromClause], joins: tuple[Join, ...] = ()) -> None:
+        self.table, self.aliases, self.c, self.joins = table, aliases, self, joins
 
     def __getitem__(self, key: str | tuple[int, str]) -> Any:
         if isinstance(key, tuple):
@@ -160,6 +179,11 @@ class WhereCompiler:
             return ("J", node.connector, node.negated, tuple(self.flatten(info, c, values, joins)
                                                               for c in node.children))
         field, op, value = node.field, node.op, node.value
+        if isinstance(value, Match):
+            return self.flatten_match(info, node, values, joins)
+        if isinstance(value, OuterRef):
+            raise QueryError(f"{info.name}.{field}: {value!r} refers to the query around a subquery; this "
+                             "QuerySet runs only inside Subquery() or Exists()")
         owner, name, key = info, field, field  # type: tuple[ModelInfo, str, Hashable]
         if field not in info.table.by_name and "__" in field:
             index, owner, name = self._joined_field(joins, field)
@@ -264,6 +288,8 @@ class WhereCompiler:
             parts = [self.build_where(table, c, binds, inside) for c in children]
             clause = sa.and_(*parts) if connector == "and" else sa.or_(*parts)
             return sa.not_(clause) if negate else clause
+        if shape[0] == "M":
+            return self.build_match(table, shape, binds, negated)
         clause = self._build_lookup(table, shape, binds, negated)
         column = table.c[shape[1]]
         if negated and column.nullable and shape[2] != "isnull":
@@ -346,6 +372,12 @@ class WhereCompiler:
 
     def flatten_annotations(self, info: ModelInfo, state: QueryState, values: list[Any]) -> Hashable:
         raise NotImplementedError  # AggregateCompiler's
+
+    def flatten_match(self, info: ModelInfo, node: Lookup, values: list[Any], joins: tuple[Join, ...]) -> Hashable:
+        raise NotImplementedError  # ExpressionCompiler's
+
+    def build_match(self, scope: Any, shape: Any, binds: Binds, negated: bool) -> Any:
+        raise NotImplementedError  # ExpressionCompiler's
 
     def flatten_having(self, info: ModelInfo, state: QueryState, node: Node, values: list[Any]) -> Hashable:
         raise NotImplementedError  # AggregateCompiler's

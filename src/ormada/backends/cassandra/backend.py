@@ -50,6 +50,7 @@ class CassandraBackend(Backend):
         returning=False, group_by=False, savepoints=False, transactions=False, joins=False, or_filters=False,
         upsert=True,
         server_side_cursors=True, json_contains=False, rowcount=False, max_params=65_535, metadata=False,
+        expressions=False,
         extra={"ttl": True, "lwt": True, "batches": True, "counters": True, "paging_state": True,
                "natural_order": True, "decode_nulls": True},
     )

@@ -1,0 +1,76 @@
+"""The part of ``QuerySet`` that takes expressions: ``annotate()`` with aggregates and
+expressions, conditions such as ``Exists()`` in ``filter()``, and expressions as
+``update()`` values. Resolution itself lives in :mod:`ormada._expressing`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ormada import _aggregating as aggregating
+from ormada import _expressing as expressing
+from ormada._joins import ModelScope
+from ormada._registry import info_of
+from ormada.errors import QueryError
+from ormada.query.expressions import Expression, Node, Q
+from ormada.query.resolve import resolve
+from ormada.query.state import QueryState
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from ormada._info import ModelInfo
+    from ormada.query.typed import Resolved
+
+
+class ExpressionMethods:
+    """Mixed into ``QuerySet``."""
+
+    __slots__ = ()
+    model: Any
+    state: QueryState
+
+    @property
+    def _info(self) -> ModelInfo:
+        raise NotImplementedError  # QuerySet's
+
+    def _clone(self, **changes: Any) -> Self:
+        raise NotImplementedError  # QuerySet's
+
+    def _node(self, q: tuple[Any, ...], lookups: dict[str, Any]) -> Any:
+        raise NotImplementedError  # QuerySet's
+
+    def annotate(self, **named: Any) -> Self:
+        """Values computed per row, as attributes of the instances (or keys of ``values()``):
+        aggregates (``n=Count("books")``: each row is then a group; after ``values("genre")``,
+        grouped by those fields) and expressions (``total=F("price") * F("qty")``,
+        ``label=Concat("first", Value(" "), "last")``, ``latest=Subquery(...)``).
+        ``filter()``, ``order_by()`` and ``values()`` name them like fields."""
+        info = self._info
+        return self._clone(**expressing.annotated(info_of, info, self.state, named, self._node_in,
+                                                  aggregating.annotated))
+
+    def _node_in(self, q: Q, state: QueryState) -> Node | None:
+        """A Q resolved as ``filter()`` would resolve it on a query in ``state``."""
+        return type(self)(self.model, state)._node((q,), {})  # type: ignore[call-arg, no-any-return]
+
+    def _scope(self, q: tuple[Any, ...], lookups: dict[str, Any]) -> ModelScope | None:
+        return expressing.scope_for(info_of, self._info, self.state, self._node_in, q, lookups)
+
+    def _part(self, item: Any, scope: ModelScope | None) -> Node | None:
+        """One positional argument of ``filter()``: a Q, or a condition (``Exists(...)``)."""
+        info = self._info
+        if isinstance(item, Q):
+            return resolve(info.name, info.table, item, info.database, scope)
+        if isinstance(item, Expression):
+            resolver = expressing.Resolver(info_of, info, self.state, self._node_in, f"{info.name}.filter()")
+            return resolver.condition(item)
+        raise QueryError(f"{info.name}.filter() takes Q objects and keyword lookups, not {item!r} "
+                         "(or conditions such as Exists())")
+
+    def _assigned(self, name: str, value: Any) -> Resolved | None:
+        return expressing.assigned(info_of, self._info, name, value)
+
+    def _expression_of(self) -> Callable[[Any], Any]:
+        info = self._info
+        return expressing.expression_of(info_of, info, self.state, self._node_in, f"{info.name}.aggregate()")
