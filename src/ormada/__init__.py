@@ -45,6 +45,23 @@ from ormada.fields import (
 from ormada.model import DeferredFieldError, Model
 from ormada.query.aggregates import Avg, Count, Max, Min, StdDev, Sum, Variance
 from ormada.query.expressions import F, Q
+from ormada.query.functions import (
+    Case,
+    Cast,
+    Coalesce,
+    Concat,
+    Exists,
+    Func,
+    Greatest,
+    Least,
+    Length,
+    Lower,
+    OuterRef,
+    Subquery,
+    Upper,
+    Value,
+    When,
+)
 from ormada.query.queryset import QuerySet
 from ormada.query.state import Prefetch
 from ormada.views import ModelView
@@ -64,6 +81,21 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "Case",
+    "Cast",
+    "Coalesce",
+    "Concat",
+    "Exists",
+    "Func",
+    "Greatest",
+    "Least",
+    "Length",
+    "Lower",
+    "OuterRef",
+    "Subquery",
+    "Upper",
+    "Value",
+    "When",
     "Variance",
     "Sum",
     "StdDev",

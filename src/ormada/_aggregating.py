@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ormada._annotated import refuse_expressions
 from ormada._joins import InfoOf, lookup_paths, resolve_joins
 from ormada._operations import Operation, check_joins
 from ormada.errors import QueryError
@@ -155,6 +156,8 @@ def planned(backend: Backend, info_of: InfoOf, info: ModelInfo, state: QueryStat
 def aggregate(backend: Backend, info: ModelInfo, state: QueryState, specs: tuple[AggregateSpec, ...]) -> Operation:
     """The aggregates of the rows ``state`` selects, as a dict keyed by their names."""
     check_joins(backend, info, state)
+    if not backend.supports.expressions:
+        refuse_expressions(backend, info, state.evolve(annotations=specs), action="aggregate")
     statement, decoders = backend.aggregate(info, state, specs)
     rows = yield statement
     row = tuple(rows[0]) if rows else (None,) * len(specs)

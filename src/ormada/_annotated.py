@@ -75,7 +75,8 @@ def refuse_annotated(info: ModelInfo, state: QueryState, action: str) -> QuerySt
     return state
 
 
-def refuse_expressions(backend: Backend, info: ModelInfo, state: QueryState, values: Any = None) -> None:
+def refuse_expressions(backend: Backend, info: ModelInfo, state: QueryState, values: Any = None,
+                       action: str = "annotate") -> None:
     """Refuses what a backend that computes no expressions (Cassandra) is asked to compute:
     expression annotations, aggregates of expressions, filters on expressions, subqueries,
     and expressions as ``update()`` values.
@@ -89,7 +90,7 @@ def refuse_expressions(backend: Backend, info: ModelInfo, state: QueryState, val
         expression = spec.expression
         if expression is not None:
             computed.append(expression)
-            asked.append(f"annotate({spec.name}=...)")
+            asked.append(f"{action}({spec.name}=...)")
     for match in _matches(state.where):
         computed.append(match)
         asked.append(repr(match))

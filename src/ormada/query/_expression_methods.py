@@ -12,7 +12,7 @@ from ormada import _expressing as expressing
 from ormada._joins import ModelScope
 from ormada._registry import info_of
 from ormada.errors import QueryError
-from ormada.query.expressions import Expression, Node, Q
+from ormada.query.expressions import Expression, Junction, Node, Q, RawLookups
 from ormada.query.resolve import resolve
 from ormada.query.state import QueryState
 
@@ -39,6 +39,46 @@ class ExpressionMethods:
 
     def _node(self, q: tuple[Any, ...], lookups: dict[str, Any]) -> Any:
         raise NotImplementedError  # QuerySet's
+
+    def _having(self, lookups: dict[str, Any], negated: bool) -> tuple[Self, dict[str, Any]]:
+        raise NotImplementedError  # QuerySet's
+
+    def _having_of(self, q: tuple[Any, ...], lookups: dict[str, Any],
+                   negated: bool) -> tuple[Self, tuple[Any, ...], dict[str, Any]]:
+        """The filters on aggregate annotations (HAVING) apart from the rest (WHERE): keyword
+        lookups naming them, and Q objects all of whose lookups name them.
+
+        Raises:
+            QueryError: a Q mixing aggregate annotations with anything else (a group and a row
+                filter cannot be ORed), or a lookup an aggregate cannot take.
+        """
+        names = aggregating.aggregate_names(self.state)
+        having: list[Node] = []
+        rest: list[Any] = []
+        for item in q:
+            keys = _keys(item) if names and isinstance(item, Q) else []
+            if not keys or not any(key.partition("__")[0] in names for key in keys):
+                rest.append(item)
+                continue
+            if not all(key.partition("__")[0] in names for key in keys):
+                raise QueryError(f"{self._info.name}.filter({item!r}): a Q object filters either aggregate "
+                                 f"annotations ({', '.join(sorted(names))}) or rows, not both; use two")
+            having.append(self._group_node(item))
+        base, lookups = self._having(lookups, negated)
+        if having:
+            node: Node = having[0] if len(having) == 1 else Junction("and", tuple(having))
+            if negated:
+                node = Junction("and", (node,), negated=True)
+            current = base.state.having
+            base = base._clone(having=node if current is None else Junction("and", (current, node)))
+        return base, tuple(rest), lookups
+
+    def _group_node(self, item: Q | RawLookups) -> Node:
+        if isinstance(item, RawLookups):
+            node, _ = aggregating.split_having(self._info, self.state.evolve(having=None), dict(item.items), False)
+            assert node is not None
+            return node
+        return Junction(item.connector, tuple(self._group_node(child) for child in item.children), item.negated)
 
     def annotate(self, **named: Any) -> Self:
         """Values computed per row, as attributes of the instances (or keys of ``values()``):
@@ -74,3 +114,9 @@ class ExpressionMethods:
     def _expression_of(self) -> Callable[[Any], Any]:
         info = self._info
         return expressing.expression_of(info_of, info, self.state, self._node_in, f"{info.name}.aggregate()")
+
+
+def _keys(item: Q | RawLookups) -> list[str]:
+    if isinstance(item, RawLookups):
+        return [key for key, _ in item.items]
+    return [key for child in item.children for key in _keys(child)]

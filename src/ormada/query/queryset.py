@@ -74,17 +74,17 @@ class QuerySet(ExpressionMethods, CqlOptions, Generic[M]):
                 node = conjoin(node, part) if node is not None else part
         return node
 
-    def filter(self, *q: Q, **lookups: Any) -> Self:
+    def filter(self, *q: Any, **lookups: Any) -> Self:
         """Rows matching every lookup (``year__gte=1960``, ``author__name__icontains="le"``)
         and Q object. A lookup across a reverse relation (``books__year=1969``) joins its
         rows, so an owner matching through several appears once per row: add ``distinct()``."""
-        base, lookups = self._having(lookups, False)
+        base, q, lookups = self._having_of(q, lookups, False)
         node = base._node(q, lookups)
         return base._clone() if node is None else base._narrowed(node)
 
-    def exclude(self, *q: Q, **lookups: Any) -> Self:
+    def exclude(self, *q: Any, **lookups: Any) -> Self:
         """Rows that do not match the lookups taken together."""
-        base, lookups = self._having(lookups, True)
+        base, q, lookups = self._having_of(q, lookups, True)
         node = base._node(q, lookups)
         if node is None:
             return base._clone()

@@ -145,8 +145,8 @@ class SqlCompiler(AnnotationCompiler):
         labels = self.annotation_columns(scope, shape, binds) if shape.annotations else {}
         query = sa.select(*(scope.c[column_key(joins, name)] for name in shape.columns or info.field_names
                             if name not in labels))
-        if joins:
-            query = self._joined(query, scope, joins)
+        # Named, so that a SELECT of annotations alone (values_list("total")) reads the table too.
+        query = self._joined(query, scope, joins) if joins else query.select_from(table)
         if shape.where is not None:
             query = query.where(self.build_where(scope, shape.where, binds))
         if labels:  # after WHERE: HAVING's values come after the filters'

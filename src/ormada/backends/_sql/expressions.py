@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 
 UTC = dt.UTC
 _EMPTY: Any = sa.literal_column("''")
+_FIFTEEN_DIGITS: Any = sa.literal_column("'%.15g'")
 
 
 class ExpressionCompiler(WhereCompiler):
@@ -107,14 +108,16 @@ class ExpressionCompiler(WhereCompiler):
         match: Match = node.value
         op, rhs = node.op, match.rhs
         lhs = self.flatten_expression_tree(info, match.lhs, values, joins)
+        kind = match.lhs.ltype.kind
         if op in ("true", "false", "isnull"):
-            return ("M", op, lhs, rhs)
+            return ("M", op, lhs, rhs, kind)
         if isinstance(rhs, Resolved):
-            return ("M", op, lhs, self.flatten_expression_tree(info, rhs, values, joins))
+            return ("M", op, lhs, self.flatten_expression_tree(info, rhs, values, joins), kind)
         if isinstance(rhs, tuple):
-            return ("M", op, lhs, tuple(self.flatten_expression_tree(info, item, values, joins) for item in rhs))
+            return ("M", op, lhs, tuple(self.flatten_expression_tree(info, item, values, joins) for item in rhs),
+                    kind)
         values.append(rhs if op == "iexact" else self.backend.text_pattern(op, rhs))
-        return ("M", op, lhs, "text")
+        return ("M", op, lhs, "text", kind)
 
     # -- building ------------------------------------------------------------
     def build_expression_tree(self, scope: Any, shape: Any, binds: Binds) -> Any:
@@ -172,8 +175,12 @@ class ExpressionCompiler(WhereCompiler):
         return sa_type(ltype)
 
     def build_match(self, scope: Any, shape: Any, binds: Binds, negated: bool) -> Any:
-        _, op, lhs_shape, rhs = shape
+        _, op, lhs_shape, rhs, kind = shape
         lhs = self.build_expression_tree(scope, lhs_shape, binds)
+        if kind is Kind.DECIMAL and self.backend.supports.extra.get("decimal_as_float") and rhs != "text":
+            # A decimal computed as a float (0.05 * 3 is 0.15000000000000002) compares as the
+            # 15 significant digits a float holds of a decimal, as it reads back.
+            lhs = sa.cast(sa.func.printf(_FIFTEEN_DIGITS, lhs), sa.Float())
         if op == "true":
             return lhs
         if op == "false":
