@@ -5,7 +5,10 @@ back as the type they give, on every SQL backend and mode."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
@@ -40,7 +43,7 @@ from ormada import (
     Value,
     When,
 )
-from tests.conftest import Api, models_database
+from tests.conftest import Api, database_url, models_database
 
 
 class Maker(Model):
@@ -241,3 +244,27 @@ async def test_the_database_computes_what_python_computes(parts: ormada.Database
     assert got.weighed == (-1.0 if weight is None else pytest.approx(weight))
     assert await api(qs.filter(total=price * qty + extra), "exists")
     await api(Part.filter(id=part.id), "delete")
+
+
+def test_the_readme_example_prints_what_it_says(backend: str, request: pytest.FixtureRequest, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index("<!-- expressions-example -->"):].split("```python\n", 1)[1].split("```", 1)[0]
+    expected = [line[2:] for line in block.splitlines() if line.startswith("# ")]
+    assert len(expected) == 8
+    # Its models are its own, under names of their own; the same code runs on each backend.
+    prefix = f"Readme{backend.capitalize()}"
+    code = re.sub(r"\b(Brand|Item)\b", prefix + r"\1", block)
+    url = database_url(backend, request, tmp_path)
+    code = code.replace('ormada.connect("sqlite://:memory:")', f"ormada.connect({url!r})")
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    scope: dict[str, Any] = {"__name__": "readme_expressions"}
+    try:
+        with contextlib.redirect_stdout(out):
+            exec(compile(code, "README.md", "exec", dont_inherit=True), scope)
+    finally:
+        if "db" in scope:
+            scope["db"].drop_all([scope[prefix + "Item"], scope[prefix + "Brand"]])
+            scope["db"].close()
+    assert out.getvalue().splitlines() == expected
