@@ -17,11 +17,25 @@ from ormada._schema_builder import UnsupportedType, logical_type, split_optional
 from ormada.errors import QueryError
 from ormada.query.aggregates import Aggregate, AggregateSpec
 from ormada.query.expressions import Combined, Expression, F, Junction, Lookup, Node, Q, RawLookups
-from ormada.query.functions import Case, Cast, Exists, Func, OuterRef, Subquery, Value
+from ormada.query.functions import (
+    Case,
+    Cast,
+    Exists,
+    Func,
+    Lag,
+    Lead,
+    OuterRef,
+    Subquery,
+    Value,
+    Window,
+    WindowFunction,
+    operand,
+)
 from ormada.query.resolve import ALL_LOOKUPS, closest, column_of, validate_value
 from ormada.query.state import QueryState
 from ormada.query.typed import (
     BOOL,
+    DECIMAL,
     FLOAT,
     INT,
     NULL,
@@ -35,10 +49,13 @@ from ormada.query.typed import (
     ExistsOf,
     ExpressionSpec,
     Match,
+    Named,
     OuterCol,
     Resolved,
     SubqueryOf,
     Val,
+    WindowOf,
+    has_window,
     literal_type,
 )
 from ormada.schema import ColumnSchema, Kind, LogicalType
@@ -48,6 +65,8 @@ if TYPE_CHECKING:
 
 NodeOf = Callable[[Q, QueryState], "Node | None"]
 TEXT_FUNCTIONS = frozenset(("lower", "upper", "length"))
+WINDOW_AGGREGATES = frozenset(("count", "sum", "avg", "min", "max"))
+operand_of = operand  # a window's field name or expression
 MATCH_OPS = frozenset(("exact", "iexact", "gt", "gte", "lt", "lte", "in", "range", "isnull", "contains",
                        "icontains", "startswith", "istartswith", "endswith", "iendswith"))
 
@@ -145,6 +164,11 @@ class Resolver:
             return self.exists(value)
         if isinstance(value, OuterRef):
             return OuterCol(value.name, None)
+        if isinstance(value, Window):
+            return self.window(value)
+        if isinstance(value, WindowFunction):
+            raise self.fail(f"{value!r} is computed over a window of rows: wrap it in Window({value!r}, "
+                            "order_by=...)")
         if isinstance(value, Aggregate):
             raise self.fail(f"{value!r} is an aggregate; annotate it by name (annotate(n={value!r})) and "
                             "refer to the name")
@@ -227,6 +251,48 @@ class Resolver:
         default = self.resolve(value.default)
         return CaseOf(tuple(whens), default, self.common(value, [t.ltype for _, t in whens] + [default.ltype]))
 
+    def window(self, value: Window) -> WindowOf:
+        item = value.expression
+        offset: int | None = None
+        if isinstance(item, Aggregate):
+            if item.function not in WINDOW_AGGREGATES or item.distinct or item.filter is not None:
+                raise self.fail(f"{value!r}: a window computes Count, Sum, Avg, Min and Max, without "
+                                "distinct= or filter=")
+            function = item.function
+            args: tuple[Resolved, ...] = () if item.field == "*" else (self.resolve(operand_of(item.field)),)
+            kind = args[0].ltype.kind if args else Kind.INT64
+            if item.numeric and kind not in NUMBER_KINDS:
+                raise self.fail(f"{value!r}: {type(item).__name__} needs numbers, and {item.field!r} gives "
+                                f"{kind.value}")
+            if function == "avg":
+                ltype = DECIMAL if kind is Kind.DECIMAL else FLOAT
+            else:
+                ltype = INT if function == "count" else promote(args[0].ltype, args[0].ltype) \
+                    if function == "sum" else args[0].ltype
+        elif isinstance(item, WindowFunction):
+            function = item.name
+            args = tuple(self.resolve(arg) for arg in item.args)
+            if isinstance(item, (Lag, Lead)):
+                offset = item.offset
+                args = (*args, self.resolve(item.default))
+            ltype = INT if not args else self.common(value, [args[0].ltype, *(a.ltype for a in args[1:])])
+        else:
+            raise self.fail(f"Window() computes a window function (RowNumber(), Rank(), Lag(...)…) or an "
+                            f"aggregate (Sum(...)…), not {item!r}")
+        order = tuple(self.ordering(key) for key in value.order_by)
+        ordered = isinstance(item, WindowFunction) and item.ordered
+        if (ordered or value.frame is not None) and not order:
+            raise self.fail(f"{value!r} needs order_by=: {'its rows are counted' if ordered else 'its frame runs'} "
+                            "in an order, e.g. Window(..., order_by='-sales')")
+        frame = None if value.frame is None else (value.frame.unit, value.frame.start, value.frame.end)
+        partition = tuple(self.resolve(operand_of(key)) for key in value.partition_by)
+        return WindowOf(function, args, offset, partition, order, frame, ltype)
+
+    def ordering(self, key: Any) -> tuple[Resolved, bool]:
+        if isinstance(key, str):
+            return self.resolve(F(key.lstrip("-+"))), key.startswith("-")
+        return self.resolve(key), False
+
     # -- subqueries ------------------------------------------------------------
     def inner(self, queryset: Any, value: Any) -> tuple[ModelInfo, QueryState]:
         target = self.info_of(queryset.model)
@@ -289,6 +355,11 @@ class Resolver:
         name, op = self.split(key)
         lhs = self.field(name)
         label = f"{key}={value!r}"
+        if has_window(lhs):
+            if name not in self.annotated:
+                raise self.fail(f"{key}: a window's result is filtered by the name of its annotation")
+            # Windows are computed after WHERE: the filter applies around the query (QueryState.qualify).
+            lhs = Named(name, lhs.ltype)
         if op == "isnull":
             if not isinstance(value, bool):
                 raise self.fail(f"{key} takes True or False, not {value!r}")
@@ -326,7 +397,11 @@ class Resolver:
 
     def operand(self, lhs: Resolved, value: Any, key: str) -> Resolved:
         if isinstance(value, Expression):
-            return self.resolve(value)
+            resolved = self.resolve(value)
+            if has_window(resolved):
+                raise self.fail(f"{key}: a window's result is filtered by the name of its annotation "
+                                "(annotate it, then filter on the name)")
+            return resolved
         if lhs.ltype.python_type is None or lhs.ltype is NULL:
             return self.resolve(value)
         checked = validate_value(self.info.name, ColumnSchema(key, lhs.ltype, nullable=True), value)

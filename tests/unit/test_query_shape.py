@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import pytest
 
 import ormada
-from ormada import Count, ForeignKey, Model, PrimaryKey
+from ormada import Count, ForeignKey, Model, PrimaryKey, Rank, Window
 from ormada.query.shape import NOT_IN_STATEMENT, QueryShape, read_shape
 from ormada.query.state import QueryState
 
@@ -63,6 +63,8 @@ CHANGES: dict[str, Callable[[SimpleNamespace], tuple[QueryState, QueryState]]] =
     "group_by": lambda m: (base(m).annotate(n=Count("id")).state,
                            base(m).annotate(n=Count("id")).state.evolve(group_by=("title",))),
     "having": lambda m: (base(m).annotate(n=Count("id")).state, base(m).annotate(n=Count("id")).filter(n__gt=1).state),
+    "qualify": lambda m: (base(m).annotate(r=Window(Rank(), order_by="year")).state,
+                          base(m).annotate(r=Window(Rank(), order_by="year")).filter(r=1).state),
     # What rows become changes the text only through the joined columns it reads.
     "shape": lambda m: (base(m).state, base(m).state.evolve(shape="tuples")),
 }

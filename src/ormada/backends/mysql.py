@@ -140,6 +140,7 @@ class MysqlBackend(SqlBackend):
         "aggregate_filter": False,  # no FILTER (WHERE …) on aggregates: CASE WHEN
         "variance_of_double": True,  # stddev/variance of integers and decimals come back rounded otherwise
         "functions": {"length": "char_length"},  # LENGTH() counts bytes
+        "neighbour_default": False,  # MariaDB's LAG()/LEAD() take no default
     })
     encoders = ENCODERS
     decoders = DECODERS

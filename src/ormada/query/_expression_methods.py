@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING, Any
 from ormada import _aggregating as aggregating
 from ormada import _expressing as expressing
 from ormada._joins import ModelScope
+from ormada._operations import describe
 from ormada._registry import info_of
 from ormada.errors import QueryError
 from ormada.query.expressions import Expression, Junction, Node, Q, RawLookups
-from ormada.query.resolve import resolve
+from ormada.query.resolve import conjoin, resolve
 from ormada.query.state import QueryState
+from ormada.query.typed import Match, Named
 
 if TYPE_CHECKING:
     from typing import Self
@@ -90,6 +92,26 @@ class ExpressionMethods:
         return self._clone(**expressing.annotated(info_of, info, self.state, named, self._node_in,
                                                   aggregating.annotated))
 
+    def _filtered(self, new: Node) -> dict[str, Any]:
+        """Where a filter goes: on window annotations, around the query (``qualify``); else WHERE.
+
+        Raises:
+            QueryError: a filter ORing a window's result with anything else.
+        """
+        windowed, rest = _window_parts(new)
+        # An AND splits into both parts; an OR (or a NOT) of a window's result and a row filter cannot.
+        if any(not _on_window(part, every=True) for part in windowed):
+            raise QueryError(f"{self._info.name}.filter({describe(new)}): a filter on a window's result is "
+                             "applied after the others; give it a filter() call of its own")
+        changes: dict[str, Any] = {}
+        if rest:
+            part = rest[0] if len(rest) == 1 else Junction("and", tuple(rest))
+            changes["where"] = conjoin(self.state.where, part)
+        if windowed:
+            part = windowed[0] if len(windowed) == 1 else Junction("and", tuple(windowed))
+            changes["qualify"] = conjoin(self.state.qualify, part) if self.state.qualify is not None else part
+        return changes
+
     def _node_in(self, q: Q, state: QueryState) -> Node | None:
         """A Q resolved as ``filter()`` would resolve it on a query in ``state``."""
         return type(self)(self.model, state)._node((q,), {})  # type: ignore[call-arg, no-any-return]
@@ -120,3 +142,17 @@ def _keys(item: Q | RawLookups) -> list[str]:
     if isinstance(item, RawLookups):
         return [key for key, _ in item.items]
     return [key for child in item.children for key in _keys(child)]
+
+
+def _window_parts(node: Node) -> tuple[list[Node], list[Node]]:
+    """The parts of an AND of filters that compare window results, and the others."""
+    parts = node.children if isinstance(node, Junction) and node.connector == "and" and not node.negated else (node,)
+    windowed = [part for part in parts if _on_window(part)]
+    return windowed, [part for part in parts if not any(part is w for w in windowed)]
+
+
+def _on_window(node: Node, every: bool = False) -> bool:
+    if isinstance(node, Junction):
+        found = [_on_window(child, every) for child in node.children]
+        return all(found) if every else any(found)
+    return isinstance(node.value, Match) and isinstance(node.value.lhs, Named)

@@ -247,5 +247,144 @@ class Exists(Expression):
         return f"{'~' if self.negated else ''}Exists({self.queryset!r})"
 
 
-__all__ = ["Case", "Cast", "Coalesce", "Concat", "Exists", "Func", "Greatest", "Least", "Length", "Lower",
-           "OuterRef", "Subquery", "Upper", "Value", "When"]
+class WindowFunction(Expression):
+    """A function computed over a window of rows (:class:`Window`): ranks and neighbours."""
+
+    __slots__ = ("args",)
+    name: str = ""
+    ordered = True  # only meaningful over ordered rows
+
+    def __init__(self, *args: Any) -> None:
+        self.args = tuple(operand(arg) for arg in args)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(repr(arg) for arg in self.args)})"
+
+
+class RowNumber(WindowFunction):
+    """The row's position in its partition, from 1."""
+
+    __slots__ = ()
+    name = "row_number"
+
+    def __init__(self) -> None:
+        super().__init__()
+
+
+class Rank(WindowFunction):
+    """The row's rank in its partition, with gaps after ties (1, 1, 3)."""
+
+    __slots__ = ()
+    name = "rank"
+
+    def __init__(self) -> None:
+        super().__init__()
+
+
+class DenseRank(WindowFunction):
+    """The row's rank in its partition, without gaps after ties (1, 1, 2)."""
+
+    __slots__ = ()
+    name = "dense_rank"
+
+    def __init__(self) -> None:
+        super().__init__()
+
+
+class _Neighbour(WindowFunction):
+    __slots__ = ("default", "offset")
+
+    def __init__(self, expression: Any, offset: int = 1, default: Any = None) -> None:
+        if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+            raise TypeError(f"{type(self).__name__}() takes a non-negative int offset, not {offset!r}")
+        super().__init__(expression)
+        self.offset = offset
+        self.default = operand(default)
+
+
+class Lag(_Neighbour):
+    """The value ``offset`` rows before, in the window's order (``default`` where there is none)."""
+
+    __slots__ = ()
+    name = "lag"
+
+
+class Lead(_Neighbour):
+    """The value ``offset`` rows after, in the window's order (``default`` where there is none)."""
+
+    __slots__ = ()
+    name = "lead"
+
+
+class FirstValue(WindowFunction):
+    """The value of the first row of the window frame."""
+
+    __slots__ = ()
+    name = "first_value"
+
+    def __init__(self, expression: Any) -> None:
+        super().__init__(expression)
+
+
+class RowRange:
+    """A window frame of rows around the current one: ``RowRange(-2, 0)`` is the two rows
+    before and the current row; None is unbounded on that side."""
+
+    __slots__ = ("end", "start")
+    unit = "rows"
+
+    def __init__(self, start: int | None = None, end: int | None = 0) -> None:
+        for bound in (start, end):
+            if bound is not None and (not isinstance(bound, int) or isinstance(bound, bool)):
+                raise TypeError(f"{type(self).__name__}() takes ints or None, not {bound!r}")
+        self.start, self.end = start, end
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.start!r}, {self.end!r})"
+
+
+class ValueRange(RowRange):
+    """A window frame by value: the rows whose ordering value is within the bounds."""
+
+    __slots__ = ()
+    unit = "range"
+
+
+class Window(Expression):
+    """A window function (:class:`RowNumber`, :class:`Rank`, :class:`DenseRank`, :class:`Lag`,
+    :class:`Lead`, :class:`FirstValue`) or an aggregate (``Sum("amount")``…) computed per row over
+    the rows of its partition: ``Window(Rank(), partition_by="genre", order_by="-sales")``.
+
+    Args:
+        expression: The function or aggregate.
+        partition_by: A field name or expression, or several: rows with equal values form a window.
+        order_by: A field name (``"-year"`` for descending) or expression, or several.
+        frame: :class:`RowRange` or :class:`ValueRange`; by default the database's.
+    """
+
+    __slots__ = ("expression", "frame", "order_by", "partition_by")
+
+    def __init__(self, expression: Any, partition_by: Any = None, order_by: Any = None,
+                 frame: RowRange | None = None) -> None:
+        self.expression = expression
+        self.partition_by = _several(partition_by)
+        self.order_by = _several(order_by)
+        if frame is not None and not isinstance(frame, RowRange):
+            raise TypeError(f"Window(frame=...) takes RowRange() or ValueRange(), not {frame!r}")
+        self.frame = frame
+
+    def __repr__(self) -> str:
+        extra = "".join(f", {name}={value!r}" for name, value in (
+            ("partition_by", self.partition_by), ("order_by", self.order_by), ("frame", self.frame)) if value)
+        return f"Window({self.expression!r}{extra})"
+
+
+def _several(value: Any) -> tuple[Any, ...]:
+    if value is None:
+        return ()
+    return tuple(value) if isinstance(value, (list, tuple)) else (value,)
+
+
+__all__ = ["Case", "Cast", "Coalesce", "Concat", "DenseRank", "Exists", "FirstValue", "Func", "Greatest", "Lag",
+           "Lead", "Least", "Length", "Lower", "OuterRef", "Rank", "RowNumber", "RowRange", "Subquery", "Upper",
+           "Value", "ValueRange", "When", "Window"]

@@ -107,7 +107,7 @@ class QuerySet(ExpressionMethods, CqlOptions, Generic[M]):
             new = self._negated_to_many(new)
         paths = lookup_paths(new)
         joins = resolve_joins(info_of, self._info, paths, self.state.joins, False) if paths else self.state.joins
-        return self._clone(where=conjoin(self.state.where, new), joins=joins)
+        return self._clone(joins=joins, **self._filtered(new))
 
     def _negated_to_many(self, node: Node, negated: bool = False) -> Node:
         if isinstance(node, Junction):

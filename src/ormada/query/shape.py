@@ -42,6 +42,7 @@ class QueryShape(NamedTuple):
             (function, column, filter shape), or None.
         group_by: The fields grouped by (``values(...).annotate(...)``); None for the model's.
         having: The filter on annotations, flattened as ``where`` is.
+        qualify: The filter on window annotations, applied around the query, flattened as ``where`` is.
     """
 
     kind: str
@@ -58,6 +59,7 @@ class QueryShape(NamedTuple):
     annotations: Hashable = None
     group_by: tuple[str, ...] | None = None
     having: Hashable = None
+    qualify: Hashable = None
 
 
 # The fields of QueryState that never reach a statement's text, and why.
@@ -69,7 +71,7 @@ NOT_IN_STATEMENT = {
 
 def read_shape(kind: str, model: Hashable, state: QueryState, where: Hashable, *,
                options: Hashable = None, write: Hashable = None, annotations: Hashable = None,
-               having: Hashable = None) -> QueryShape:
+               having: Hashable = None, qualify: Hashable = None) -> QueryShape:
     """The shape of a statement built from ``state`` (a read, or an update/delete filtered by it).
 
     Args:
@@ -79,8 +81,8 @@ def read_shape(kind: str, model: Hashable, state: QueryState, where: Hashable, *
         where: The backend's flattening of ``state.where`` (it collects the values in the same walk).
         options: The backend's reduction of ``state.options`` to what changes its text.
         write: For an update, the shapes of its assignments.
-        annotations / having: The backend's flattening of ``state.annotations`` and
-            ``state.having``; without them, the state's own (plain data, hashable).
+        annotations / having / qualify: The backend's flattening of ``state.annotations``,
+            ``state.having`` and ``state.qualify``; without them, the state's own.
     """
     joins = state.joins
     if joins and (state.shape != "models" or kind != "select"):
@@ -89,7 +91,8 @@ def read_shape(kind: str, model: Hashable, state: QueryState, where: Hashable, *
     return _new(QueryShape, (kind, model, where, joins, state.columns, state.order_by, state.distinct,
                              state.limit is not None, bool(state.offset), options, write,
                              annotations if annotations is not None else (state.annotations or None),
-                             state.group_by, having if having is not None else state.having))
+                             state.group_by, having if having is not None else state.having,
+                             qualify if qualify is not None else state.qualify))
 
 
 _new = tuple.__new__

@@ -43,6 +43,8 @@ class QueryState:
             ``annotate``; None groups by the queried model's columns (one group per row).
         having: The filter on annotations (``filter(n__gt=2)`` after ``annotate(n=...)``),
             lookups naming annotations; applied to groups.
+        qualify: The filter on annotations computing window functions, which SQL evaluates
+            after WHERE: applied around the query (a SELECT from it).
     """
 
     where: Node | None = None
@@ -58,6 +60,7 @@ class QueryState:
     annotations: tuple[AggregateSpec | ExpressionSpec, ...] = ()
     group_by: tuple[str, ...] | None = None
     having: Node | None = None
+    qualify: Node | None = None
 
     def evolve(self, **changes: Any) -> QueryState:
         """A copy with ``changes`` applied (``dataclasses.replace`` costs several times more)."""
@@ -153,7 +156,7 @@ class SubquerySource(Protocol):
 
 _set = object.__setattr__
 _FIELDS = ("where", "order_by", "limit", "offset", "columns", "shape", "distinct", "options", "prefetch", "joins",
-           "annotations", "group_by", "having")
+           "annotations", "group_by", "having", "qualify")
 
 # The state of ``Model.query()``; shared, so "no filter, nothing set" is an identity test.
 EVERY_ROW = QueryState(options={})

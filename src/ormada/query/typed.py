@@ -145,6 +145,50 @@ class OuterCol(Resolved):
 
 
 @dataclass(frozen=True, slots=True)
+class WindowOf(Resolved):
+    """``function(args) OVER (PARTITION BY … ORDER BY … frame)``.
+
+    Attributes:
+        function: ``row_number``, ``rank``, ``dense_rank``, ``lag``, ``lead``, ``first_value``,
+            or an aggregate (``sum``, ``count``, ``avg``, ``min``, ``max``).
+        args: The arguments (none for ``count(*)`` and the ranks).
+        offset: For ``lag``/``lead``, how many rows away (part of the statement's text).
+        partition / order: The partition expressions; the order as (expression, descending).
+        frame: ``("rows" | "range", start, end)`` or None.
+    """
+
+    function: str
+    args: tuple[Resolved, ...]
+    offset: int | None
+    partition: tuple[Resolved, ...]
+    order: tuple[tuple[Resolved, bool], ...]
+    frame: tuple[str, int | None, int | None] | None
+    ltype: LogicalType
+
+
+@dataclass(frozen=True, slots=True)
+class Named(Resolved):
+    """An annotation of the same query by its name (a filter on a window's result, applied
+    around the query that computes it)."""
+
+    name: str
+    ltype: LogicalType
+
+
+def has_window(item: Any) -> bool:
+    """Whether a resolved expression computes a window function somewhere."""
+    if isinstance(item, WindowOf):
+        return True
+    if isinstance(item, (SubqueryOf, ExistsOf)):
+        return False
+    if isinstance(item, tuple):
+        return any(has_window(part) for part in item)
+    if isinstance(item, Resolved) and hasattr(item, "__dataclass_fields__"):
+        return any(has_window(getattr(item, name)) for name in item.__dataclass_fields__)
+    return False
+
+
+@dataclass(frozen=True, slots=True)
 class Match:
     """The value of a filter ``Lookup`` comparing an expression: ``lhs <op> rhs``.
 

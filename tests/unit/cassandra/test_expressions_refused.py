@@ -8,7 +8,22 @@ from typing import Any
 
 import pytest
 
-from ormada import Case, Exists, F, Length, Lower, NotSupported, OuterRef, Subquery, Sum, Upper, Value, When
+from ormada import (
+    Case,
+    Exists,
+    F,
+    Length,
+    Lower,
+    NotSupported,
+    OuterRef,
+    Rank,
+    Subquery,
+    Sum,
+    Upper,
+    Value,
+    When,
+    Window,
+)
 from ormada import _operations as ops
 
 from .models import Reading, User, UserByName
@@ -27,6 +42,11 @@ def test_expression_annotations_are_refused_on_every_read() -> None:
                 lambda: _sent(qs._fetch(qs._db, qs.state))):
         with pytest.raises(NotSupported, match=r"User: annotate\(loud=\.\.\.\), annotate\(n=\.\.\.\): " + COMPUTE):
             run()
+
+
+def test_windows_are_refused() -> None:
+    with pytest.raises(NotSupported, match=r"User: annotate\(r=\.\.\.\): " + COMPUTE):
+        User.annotate(r=Window(Rank(), order_by="name")).statement()
 
 
 def test_filters_on_expressions_are_refused() -> None:

@@ -262,6 +262,8 @@ class AnnotationCompiler(AggregateCompiler):
         computed = [labels[name] for name, item in shape.annotations if item[0] == "E"]
         if len(computed) == len(labels):  # expressions only: no groups
             return query.add_columns(*labels.values())
+        # Windows are computed over the groups, so they group nothing.
+        computed = [labels[name] for name, item in shape.annotations if item[0] == "E" and not _windowed(item)]
         if shape.group_by is not None:
             keys = [labels[name] if name in labels else scope.c[column_key(joins, name)] for name in shape.group_by]
         else:  # one group per row of the model, and whatever else the row reads
@@ -302,6 +304,12 @@ class AnnotationCompiler(AggregateCompiler):
         if op == "range":
             return value.between(binds(), binds())
         return COMPARE[op](value, binds())
+
+
+def _windowed(shape: Any) -> bool:
+    if isinstance(shape, tuple):
+        return bool(shape) and (shape[0] == "win" or any(_windowed(part) for part in shape))
+    return False
 
 
 def _computed(key: Any) -> bool:

@@ -88,6 +88,22 @@ def _inner(shape: QueryShape, columns: tuple[str, ...], *, ordered: bool = False
     return shape._replace(columns=columns, order=shape.order if ordered else (), distinct=distinct)
 
 
+class Windowed:
+    """The rows of a query computing window annotations, as the filter around it reads them:
+    an annotation by its name (``named``); no other column."""
+
+    def __init__(self, rows: sa.Subquery, labels: dict[str, Any]) -> None:
+        self.rows, self.labels = rows, labels
+
+    def named(self, name: str) -> Any:
+        return self.rows.c[self.labels[name].name]
+
+    @property
+    def c(self) -> Any:
+        raise QueryError("a filter on a window's result compares it with values only; "
+                         "annotate what it is compared with and compare in another filter()")
+
+
 class SqlCompiler(AnnotationCompiler):
     """Compiles and caches statements for one SQL backend and dialect."""
 
@@ -153,6 +169,8 @@ class SqlCompiler(AnnotationCompiler):
             query = self.grouped(info, query, scope, shape, labels, binds)
         if shape.distinct:
             query = query.distinct()
+        if shape.qualify is not None:
+            return self._qualified(query, scope, shape, labels, binds)
         for item in shape.order:
             column = (self.order_key(scope, shape, labels, item.field, binds) if item.field in labels
                       else scope.c[column_key(joins, item.field)])
@@ -162,6 +180,28 @@ class SqlCompiler(AnnotationCompiler):
         if shape.offset:
             query = query.offset(binds(sa.Integer()))
         return query
+
+    def _qualified(self, query: sa.Select[Any], scope: Any, shape: QueryShape, labels: dict[str, Any],
+                   binds: Binds) -> sa.Select[Any]:
+        """The SELECT around ``query`` that filters its window annotations (SQL computes windows
+        after WHERE), then orders and slices; the ordering fields are read inside as extra columns."""
+        width = len(query.selected_columns)
+        keys = {}
+        for i, item in enumerate(shape.order):
+            if item.field not in labels:
+                keys[item.field] = f"ormada_o{i}"
+                query = query.add_columns(scope.c[column_key(shape.joins, item.field)].label(keys[item.field]))
+        rows = query.subquery("ormada_w")
+        windowed: Any = Windowed(rows, labels)
+        outer = sa.select(*list(rows.c)[:width]).where(self.build_where(windowed, shape.qualify, binds))
+        for item in shape.order:
+            column = rows.c[labels[item.field].name if item.field in labels else keys[item.field]]
+            outer = outer.order_by(column.desc() if item.descending else column.asc())
+        if shape.limited:
+            outer = outer.limit(binds(sa.Integer()))
+        if shape.offset:
+            outer = outer.offset(binds(sa.Integer()))
+        return outer
 
     def _scope(self, table: sa.FromClause, joins: tuple[Join, ...], prefix: str = "j") -> Scope:
         """The queried table and each join's table under an alias of its own (a model

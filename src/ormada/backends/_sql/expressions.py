@@ -9,6 +9,8 @@ Differences between databases are data on the backend (``supports.extra``):
 - ``decimal_as_float``: decimals are 8-byte floats in expressions (SQLite), so literals are
   bound as floats (a text would compare as text) and results are read back to the 15
   significant digits such a float holds.
+- ``neighbour_default``: whether ``lag()``/``lead()`` take a default (MariaDB's do not: it is
+  ``coalesce()``-d, so there a None neighbour also reads as the default).
 - ``cast_as_text``: kinds with no column type of their own to cast to, held as text (SQLite's
   dates and times; CAST AS DATE would make a number of them).
 """
@@ -38,10 +40,12 @@ from ormada.query.typed import (
     Col,
     ExistsOf,
     Match,
+    Named,
     OuterCol,
     Resolved,
     SubqueryOf,
     Val,
+    WindowOf,
 )
 from ormada.schema import ColumnSchema, Kind, LogicalType
 
@@ -87,6 +91,14 @@ class ExpressionCompiler(WhereCompiler):
                                                                                                    joins))
                           for node, then in expr.whens)
             return ("case", whens, self.flatten_expression_tree(info, expr.default, values, joins))
+        if isinstance(expr, WindowOf):
+            args = tuple(self.flatten_expression_tree(info, arg, values, joins) for arg in expr.args)
+            partition = tuple(self.flatten_expression_tree(info, key, values, joins) for key in expr.partition)
+            order = tuple((self.flatten_expression_tree(info, key, values, joins), descending)
+                          for key, descending in expr.order)
+            return ("win", expr.function, args, expr.offset, partition, order, expr.frame)
+        if isinstance(expr, Named):
+            return ("named", expr.name)
         if isinstance(expr, SubqueryOf):
             return ("sub", self._read_shape("subquery", expr.target, expr.state, values))
         if isinstance(expr, ExistsOf):
@@ -138,6 +150,10 @@ class ExpressionCompiler(WhereCompiler):
             return ARITHMETIC[shape[1]](left, self.build_expression_tree(scope, shape[3], binds))
         if tag == "cast":
             return sa.cast(self.build_expression_tree(scope, shape[1], binds), self._cast_type(shape[2]))
+        if tag == "win":
+            return self._window(scope, shape, binds)
+        if tag == "named":
+            return scope.named(shape[1])
         if tag == "case":
             whens = []
             for condition, then in shape[1]:
@@ -158,6 +174,26 @@ class ExpressionCompiler(WhereCompiler):
         finally:
             binds.outer.pop()
             binds.alias_next = False
+
+    def _window(self, scope: Any, shape: Any, binds: Binds) -> Any:
+        _, function, arg_shapes, offset, partition, order, frame = shape
+        args = [self.build_expression_tree(scope, arg, binds) for arg in arg_shapes]
+        default = None
+        if offset is not None:  # lag(x, offset, default): MySQL takes the offset as a literal only
+            args.insert(1, sa.literal_column(str(int(offset))))
+            if not self.backend.supports.extra.get("neighbour_default", True):
+                default = args.pop()  # MariaDB's lag/lead take no default: coalesce() gives it
+        call = getattr(sa.func, function)(*args)
+        keys = [self.build_expression_tree(scope, key, binds) for key in partition]
+        ordered = []
+        for key, descending in order:
+            column = self.build_expression_tree(scope, key, binds)
+            ordered.append(column.desc() if descending else column.asc())
+        bounds: dict[str, Any] = {}
+        if frame is not None:
+            bounds["rows" if frame[0] == "rows" else "range_"] = (frame[1], frame[2])
+        over = call.over(partition_by=keys or None, order_by=ordered or None, **bounds)
+        return over if default is None or arg_shapes[-1] == ("null",) else sa.func.coalesce(over, default)
 
     def _function(self, scope: Any, shape: Any, binds: Binds) -> Any:
         _, name, arg_shapes, kinds = shape

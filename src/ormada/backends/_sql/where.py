@@ -364,11 +364,13 @@ class WhereCompiler:
         where = None if state.where is None else self.flatten(info, state.where, values, state.joins)
         if state.having is not None:
             having = self.flatten_having(info, state, state.having, values)
+        qualify = None if state.qualify is None else self.flatten(info, state.qualify, values, state.joins)
         if state.limit is not None:
             values.append(state.limit)
         if state.offset:
             values.append(state.offset)
-        return read_shape(kind, info, state, where, write=write, annotations=annotations, having=having)
+        return read_shape(kind, info, state, where, write=write, annotations=annotations, having=having,
+                          qualify=qualify)
 
     def flatten_annotations(self, info: ModelInfo, state: QueryState, values: list[Any]) -> Hashable:
         raise NotImplementedError  # AggregateCompiler's
