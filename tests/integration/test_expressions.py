@@ -246,15 +246,18 @@ async def test_the_database_computes_what_python_computes(parts: ormada.Database
     await api(Part.filter(id=part.id), "delete")
 
 
-def test_the_readme_example_prints_what_it_says(backend: str, request: pytest.FixtureRequest, tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("marker", "lines", "models"), [
+    ("expressions-example", 8, ("Item", "Brand")), ("windows-example", 2, ("Sale",))])
+def test_the_readme_examples_print_what_they_say(backend: str, request: pytest.FixtureRequest, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch, marker: str, lines: int,
+                                                  models: tuple[str, ...]) -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
-    block = readme[readme.index("<!-- expressions-example -->"):].split("```python\n", 1)[1].split("```", 1)[0]
+    block = readme[readme.index(f"<!-- {marker} -->"):].split("```python\n", 1)[1].split("```", 1)[0]
     expected = [line[2:] for line in block.splitlines() if line.startswith("# ")]
-    assert len(expected) == 8
+    assert len(expected) == lines
     # Its models are its own, under names of their own; the same code runs on each backend.
     prefix = f"Readme{backend.capitalize()}"
-    code = re.sub(r"\b(Brand|Item)\b", prefix + r"\1", block)
+    code = re.sub(rf"\b({'|'.join(models)})\b", prefix + r"\1", block)
     url = database_url(backend, request, tmp_path)
     code = code.replace('ormada.connect("sqlite://:memory:")', f"ormada.connect({url!r})")
     monkeypatch.chdir(tmp_path)
@@ -265,6 +268,6 @@ def test_the_readme_example_prints_what_it_says(backend: str, request: pytest.Fi
             exec(compile(code, "README.md", "exec", dont_inherit=True), scope)
     finally:
         if "db" in scope:
-            scope["db"].drop_all([scope[prefix + "Item"], scope[prefix + "Brand"]])
+            scope["db"].drop_all([scope[prefix + name] for name in models])
             scope["db"].close()
     assert out.getvalue().splitlines() == expected

@@ -308,9 +308,12 @@ def _decimal_reader(scale: int | None, floats: bool) -> Decoder:
             number = value if isinstance(value, Decimal) else Decimal(_text(value))
         if quantum is not None:
             return number.quantize(quantum)
-        text = str(number)
-        if "." in text and "E" not in text and "e" not in text:  # MySQL's DECIMAL(65, 30) pads with zeros
-            return Decimal(text.rstrip("0").rstrip("."))
+        exponent = number.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < 0:  # trailing zeros (MySQL's DECIMAL(65, 30) has 30) go
+            number = number.normalize()
+            exponent = number.as_tuple().exponent
+            if isinstance(exponent, int) and exponent > 0:  # 1E+2 reads 100
+                number = number.quantize(Decimal(1))
         return number
 
     return read
