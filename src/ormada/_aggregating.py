@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ormada._annotated import refuse_expressions
 from ormada._joins import InfoOf, lookup_paths, resolve_joins
 from ormada._operations import Operation, check_joins
 from ormada.errors import QueryError
@@ -14,12 +15,14 @@ from ormada.query.cte import extra_names
 from ormada.query.expressions import Junction, Lookup, Node, Q
 from ormada.query.resolve import column_of
 from ormada.query.state import Join, QueryState
+from ormada.schema import ColumnSchema
 
 if TYPE_CHECKING:
     from ormada._info import ModelInfo
     from ormada.backends.base import Backend
 
 FilterOf = Callable[[Q], "Node | None"]
+ExpressionOf = Callable[[Any], "tuple[Any, list[str]] | None"]  # an aggregate's expression, and its paths
 
 
 def named_aggregates(model: str, args: Sequence[Any], named: Mapping[str, Any]) -> dict[str, Aggregate]:
@@ -35,6 +38,9 @@ def named_aggregates(model: str, args: Sequence[Any], named: Mapping[str, Any]) 
             raise QueryError(f"{model}.aggregate() takes aggregates such as Sum('field') or Count('id'), "
                              f"not {item!r}")
     for item in args:
+        if not isinstance(item.field, str):
+            raise QueryError(f"{model}.aggregate({item!r}): an aggregate of an expression needs a name, "
+                             f"e.g. aggregate(total={item!r})")
         if item.default_name in out:
             raise QueryError(f"{model}.aggregate(): two aggregates named {item.default_name!r}; name them")
         out[item.default_name] = item
@@ -48,13 +54,17 @@ def named_aggregates(model: str, args: Sequence[Any], named: Mapping[str, Any]) 
 
 
 def resolve_aggregates(info_of: InfoOf, info: ModelInfo, joins: tuple[Join, ...], aggregates: Mapping[str, Aggregate],
-                       filter_of: FilterOf) -> tuple[tuple[AggregateSpec, ...], tuple[Join, ...]]:
+                       filter_of: FilterOf, expression_of: ExpressionOf | None = None,
+                       ) -> tuple[tuple[AggregateSpec, ...], tuple[Join, ...]]:
     """Each aggregate as the column path it reads, with the joins its field and filter cross
     added to ``joins``.
 
     A relation name (``Count("books")``) reads the related rows' primary key; a path
     (``Sum("books__pages")``) reads the field at its end, joining as lookups do (a reverse
     relation by LEFT JOIN, so an owner with no rows counts 0).
+
+    An expression (``Sum(F("price") * F("qty"))``) or the name of an expression
+    annotation is resolved by ``expression_of``.
 
     Raises:
         QueryError: an unknown field or relation, or Sum/Avg/StdDev/Variance of a
@@ -64,7 +74,19 @@ def resolve_aggregates(info_of: InfoOf, info: ModelInfo, joins: tuple[Join, ...]
     for name, aggregate in aggregates.items():
         what = f"{info.name}: {name}={aggregate!r}"
         field, column = aggregate.field, None
-        if field == "*":
+        expression = expression_of(field) if expression_of is not None else None
+        if expression is not None:
+            resolved, paths = expression
+            if paths:
+                joins = _joined(info_of, info, paths, joins, what)
+            kind = resolved.ltype.kind
+            if aggregate.numeric and kind not in NUMERIC_KINDS:
+                raise QueryError(f"{what}: {type(aggregate).__name__} needs numbers, and {field!r} gives "
+                                 f"{kind.value}; use Count, Min or Max, or aggregate a number")
+            field, column = "", ColumnSchema(name, resolved.ltype, nullable=True)
+        elif not isinstance(field, str):
+            raise QueryError(f"{what}: expressions in aggregates are resolved by the QuerySet")
+        elif field == "*":
             if aggregate.function != "count":
                 raise QueryError(f"{what}: only Count takes '*'")
         else:
@@ -93,7 +115,8 @@ def resolve_aggregates(info_of: InfoOf, info: ModelInfo, joins: tuple[Join, ...]
             if paths:
                 joins = _joined(info_of, info, paths, joins, what)
         specs.append(AggregateSpec(name, aggregate.function, field, None if column is None else column.type.kind,
-                                   column, aggregate.distinct, aggregate.sample, node))
+                                   column, aggregate.distinct, aggregate.sample, node,
+                                   None if expression is None else expression[0]))
     return tuple(specs), joins
 
 
@@ -122,16 +145,20 @@ def _joined(info_of: InfoOf, info: ModelInfo, paths: list[str], joins: tuple[Joi
 
 
 def planned(backend: Backend, info_of: InfoOf, info: ModelInfo, state: QueryState, args: Sequence[Any],
-            named: Mapping[str, Any], filter_of: FilterOf) -> Operation:
+            named: Mapping[str, Any], filter_of: FilterOf, expression_of: ExpressionOf | None = None) -> Operation:
     """The operation of ``aggregate(*args, **named)`` on the rows ``state`` selects."""
     wanted = named_aggregates(info.name, args, named)
-    specs, joins = resolve_aggregates(info_of, info, state.joins, wanted, filter_of)
-    return aggregate(backend, info, state.evolve(joins=joins), specs)
+    specs, joins = resolve_aggregates(info_of, info, state.joins, wanted, filter_of, expression_of)
+    # Expression annotations are read by no aggregate: the filters naming them hold their expressions.
+    kept = tuple(spec for spec in state.annotations if isinstance(spec, AggregateSpec))
+    return aggregate(backend, info, state.evolve(joins=joins, annotations=kept), specs)
 
 
 def aggregate(backend: Backend, info: ModelInfo, state: QueryState, specs: tuple[AggregateSpec, ...]) -> Operation:
     """The aggregates of the rows ``state`` selects, as a dict keyed by their names."""
     check_joins(backend, info, state)
+    if not backend.supports.expressions:
+        refuse_expressions(backend, info, state.evolve(annotations=specs), action="aggregate")
     statement, decoders = backend.aggregate(info, state, specs)
     rows = yield statement
     row = tuple(rows[0]) if rows else (None,) * len(specs)
@@ -148,7 +175,7 @@ HAVING_OPS = frozenset(("exact", "gt", "gte", "lt", "lte", "in", "range", "isnul
 
 
 def annotated(info_of: InfoOf, info: ModelInfo, state: QueryState, named: Mapping[str, Any],
-              filter_of: FilterOf) -> dict[str, Any]:
+              filter_of: FilterOf, expression_of: ExpressionOf | None = None) -> dict[str, Any]:
     """The changes ``annotate(**named)`` makes to ``state``: the annotations, the joins they
     cross and, after ``values(...)``, the fields to group by (which the dicts then hold).
 
@@ -169,11 +196,12 @@ def annotated(info_of: InfoOf, info: ModelInfo, state: QueryState, named: Mappin
                              f"{info.name}.{name}; pick another name")
         if name in taken:
             raise QueryError(f"{info.name}.annotate(): {name!r} is annotated already")
-    specs, joins = resolve_aggregates(info_of, info, state.joins, named, filter_of)
+    specs, joins = resolve_aggregates(info_of, info, state.joins, named, filter_of, expression_of)
     changes: dict[str, Any] = {"annotations": state.annotations + specs, "joins": joins}
     if state.shape != "models" and state.columns is not None:
-        if state.group_by is None:  # values(...) first: group by those fields
-            changes["group_by"] = tuple(name for name in state.columns if name not in taken)
+        if state.group_by is None:  # values(...) first: group by those fields (and expressions)
+            aggregated = aggregate_names(state)
+            changes["group_by"] = tuple(name for name in state.columns if name not in aggregated)
         changes["columns"] = state.columns + tuple(named)
     return changes
 
@@ -187,6 +215,10 @@ def annotation_names(state: QueryState) -> frozenset[str]:
     return names
 
 
+def aggregate_names(state: QueryState) -> frozenset[str]:
+    return frozenset(spec.name for spec in state.annotations if isinstance(spec, AggregateSpec))
+
+
 def split_having(info: ModelInfo, state: QueryState, lookups: dict[str, Any],
                  negated: bool) -> tuple[Node | None, dict[str, Any]]:
     """The lookups on annotations (HAVING) apart from the others (WHERE).
@@ -195,9 +227,9 @@ def split_having(info: ModelInfo, state: QueryState, lookups: dict[str, Any],
         QueryError: a lookup an annotation cannot take, or ``exclude()`` mixing both kinds
             (NOT (a AND b) splits into neither part).
     """
-    if not state.annotations:
+    names = aggregate_names(state)
+    if not names:
         return state.having, lookups
-    names = annotation_names(state)
     having: list[Node] = []
     rest: dict[str, Any] = {}
     for key, value in lookups.items():

@@ -4,14 +4,18 @@ row's columns, become attributes of the instances or keys of the dicts."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import fields, is_dataclass
 from typing import TYPE_CHECKING, Any
 
-from ormada.errors import QueryError
+from ormada.errors import NotSupported, QueryError
 from ormada.query.cte import source_extras
+from ormada.query.expressions import Junction, Node
 from ormada.query.state import QueryState
+from ormada.query.typed import ExistsOf, ExpressionSpec, Match, Resolved, SubqueryOf
 
 if TYPE_CHECKING:
     from ormada._info import ModelInfo
+    from ormada.backends.base import Backend
     from ormada.schema import ColumnSchema
 
 Shaper = Callable[[str, Sequence[Any]], list[Any]]
@@ -47,7 +51,7 @@ def annotated_rows(state: QueryState, columns: tuple[ColumnSchema, ...], decoder
             # Straight into the instance's dict: pydantic refuses attributes that are not fields.
             instance.__dict__.update(values)
         return found
-    dicts = shape_rows("dicts", plain)
+    dicts = shape_rows("dicts", plain) if columns else [{} for _ in rows]
     # values() with no fields: every field, then every annotation; else what it named.
     order = list(state.columns) if state.columns is not None else [c.name for c in columns] + names
     merged = [{name: (values[name] if name in values else item[name]) for name in order}
@@ -59,13 +63,69 @@ def annotated_rows(state: QueryState, columns: tuple[ColumnSchema, ...], decoder
     return [tuple(item.values()) for item in merged]
 
 
-def refuse_annotated(info: ModelInfo, state: QueryState, action: str) -> None:
-    """Writes read no annotations: refuse rather than drop them silently.
+def refuse_annotated(info: ModelInfo, state: QueryState, action: str) -> QueryState:
+    """Writes read no annotations: refuse aggregates rather than drop them silently; expressions
+    are left out (the filters naming them hold their expressions).
 
     Raises:
-        QueryError: ``state`` has annotations.
+        QueryError: ``state`` has aggregate annotations.
     """
+    if state.annotations and all(isinstance(spec, ExpressionSpec) for spec in state.annotations):
+        return state.evolve(annotations=())
     if state.annotations:
         names = ", ".join(spec.name for spec in state.annotations)
         raise QueryError(f"{info.name}.{action}() of a QuerySet annotated with {names}: filter by keys instead, "
                          f"{info.name}.filter(pk__in=...) with the keys read first")
+    return state
+
+
+def refuse_expressions(backend: Backend, info: ModelInfo, state: QueryState, values: Any = None,
+                       action: str = "annotate") -> None:
+    """Refuses what a backend that computes no expressions (Cassandra) is asked to compute:
+    expression annotations, aggregates of expressions, filters on expressions, subqueries,
+    and expressions as ``update()`` values.
+
+    Raises:
+        NotSupported: naming what was asked and what to do instead.
+    """
+    computed: list[Any] = []
+    asked: list[str] = []
+    for spec in state.annotations:
+        expression = spec.expression
+        if expression is not None:
+            computed.append(expression)
+            asked.append(f"{action}({spec.name}=...)")
+    for match in _matches(state.where):
+        computed.append(match)
+        asked.append(repr(match))
+    for name, value in (values or {}).items():
+        if isinstance(value, Resolved):
+            computed.append(value)
+            asked.append(f"update({name}=...)")
+    if not asked:
+        return
+    if any(_has_subquery(item) for item in computed):
+        reason = ("CQL has no subqueries; read the keys first (values_list('key', flat=True)) and filter with "
+                  "field__in=[...], or keep what you look up in a table of its own, written with the rows")
+    else:
+        reason = ("CQL computes no expressions or functions over columns in a query; read the fields and compute "
+                  "the value in Python, or store it in a column of its own, written with the row")
+    raise NotSupported(f"{info.name}: {', '.join(asked)}: {backend.name} cannot do this: {reason}")
+
+
+def _has_subquery(item: Any) -> bool:
+    if isinstance(item, (SubqueryOf, ExistsOf)):
+        return True
+    if isinstance(item, (tuple, list)):
+        return any(_has_subquery(part) for part in item)
+    if is_dataclass(item) and not isinstance(item, type):
+        return any(_has_subquery(getattr(item, f.name)) for f in fields(item))
+    return False
+
+
+def _matches(node: Node | None) -> list[Match]:
+    if node is None:
+        return []
+    if isinstance(node, Junction):
+        return [match for child in node.children for match in _matches(child)]
+    return [node.value] if isinstance(node.value, Match) else []

@@ -12,7 +12,7 @@ from ormada import _hydrate as hydrate
 from ormada._relations import set_related
 from ormada._tracking import RowLayout
 from ormada.errors import QueryError
-from ormada.query.expressions import Combined, F, Junction, Node
+from ormada.query.expressions import Combined, F, Junction, Lookup, Node
 from ormada.query.resolve import closest
 from ormada.query.state import Join
 
@@ -98,6 +98,10 @@ class ModelScope:
         relation = self.info.relations.get(name)
         return (relation.key, relation.target_key) if relation is not None and relation.kind == "forward" else None
 
+    def expression_lookup(self, key: str, value: Any) -> Lookup | None:
+        """A lookup comparing an expression, where the scope knows expressions (``_expressing``)."""
+        return None
+
 
 def lookup_paths(node: Node | None) -> list[str]:
     """The relation paths the lookups of a filter tree cross (``author`` for ``author__name``,
@@ -115,7 +119,7 @@ def _expression_paths(value: Any) -> list[str]:
         return [value.name.rpartition("__")[0]] if "__" in value.name else []
     if isinstance(value, Combined):
         return _expression_paths(value.lhs) + _expression_paths(value.rhs)
-    return []
+    return list(getattr(value, "paths", ()))  # a Match: the paths its expressions cross
 
 
 def attach(backend: Backend, info: ModelInfo, joins: tuple[Join, ...], columns: tuple[ColumnSchema, ...],

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ormada import _hydrate as hydrate
 from ormada import _tracking as tracking
-from ormada._annotated import annotated_rows, refuse_annotated
+from ormada._annotated import annotated_rows, refuse_annotated, refuse_expressions
 from ormada._joins import attach
 from ormada._read_checks import check_read
 from ormada.backends.base import Backend, Compiled, Concurrent, KeyedSelect, Statement
@@ -40,6 +40,8 @@ def describe(node: Node | None) -> str:
     """A filter tree as a short human-readable text for error messages."""
     if node is None:
         return "(no filter)"
+    if isinstance(node, Lookup) and not node.field:  # a condition on an expression: as written
+        return repr(node.value)
     if isinstance(node, Lookup):
         op = "" if node.op == "exact" else f"__{node.op}"
         return f"{node.field}{op}={node.value!r}"
@@ -80,6 +82,8 @@ def _check_joins(backend: Backend, info: ModelInfo, state: QueryState) -> None:
         check_read(backend, info, state)
     if (state.ctes or state.source is not None or state.cte_joins) and not backend.supports.ctes:
         raise NotSupported(refused_ctes(backend, info))
+    if not backend.supports.expressions:
+        refuse_expressions(backend, info, state)
     if state.annotations and not backend.supports.group_by:
         names = ", ".join(spec.name for spec in state.annotations)
         raise NotSupported(f"{info.name}.annotate({names}): {backend.name} has no GROUP BY or per-row aggregates "
@@ -191,13 +195,15 @@ def exists(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
 
 
 def update(backend: Backend, info: ModelInfo, state: QueryState, values: dict[str, Any]) -> Operation:
-    refuse_annotated(info, state, "update")
+    state = refuse_annotated(info, state, "update")
+    if not backend.supports.expressions:
+        refuse_expressions(backend, info, state, values)
     _check_joins(backend, info, state)
     return (yield backend.update(info, state, values))
 
 
 def delete(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
-    refuse_annotated(info, state, "delete")
+    state = refuse_annotated(info, state, "delete")
     _check_joins(backend, info, state)
     return (yield backend.delete(info, state))
 

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import pytest
 
 import ormada
-from ormada import Count, ForeignKey, Model, PrimaryKey, Vector
+from ormada import Count, ForeignKey, Model, PrimaryKey, Rank, Vector, Window
 from ormada.query.shape import NOT_IN_STATEMENT, QueryShape, read_shape
 from ormada.query.state import QueryState
 
@@ -75,6 +75,8 @@ CHANGES: dict[str, Callable[[SimpleNamespace], tuple[QueryState, QueryState]]] =
     "ctes": lambda m: (base(m).state, base(m).with_cte("titled", m.Novel.filter(title="x")).state),
     "source": lambda m: (base(m).with_cte(recent(m)).state, base(m).with_cte(recent(m)).state.evolve(source="recent")),
     "cte_joins": lambda m: (base(m).with_cte(recent(m)).state, base(m).join_cte(recent(m), id="id").state),
+    "qualify": lambda m: (base(m).annotate(r=Window(Rank(), order_by="year")).state,
+                          base(m).annotate(r=Window(Rank(), order_by="year")).filter(r=1).state),
     # What rows become changes the text only through the joined columns it reads.
     "shape": lambda m: (base(m).state, base(m).state.evolve(shape="tuples")),
     "nearest": lambda m: (base(m).state, base(m).nearest("embedding", [1.0, 0.5]).state),

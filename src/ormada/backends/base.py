@@ -138,6 +138,7 @@ class Capabilities:
     lock_of: bool = False  # FOR UPDATE OF <tables>, FOR NO KEY UPDATE
     distinct_on: bool = False  # SELECT DISTINCT ON (…)
     ctes: bool = True  # common table expressions (WITH, WITH RECURSIVE)
+    expressions: bool = True  # computes expressions, functions and subqueries in a query
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -148,6 +148,8 @@ class MysqlBackend(SqlBackend):
         "recursive_path_length": 8000,
         "transactional_ddl": False,  # CREATE, ALTER, DROP… commit the open transaction
         "limit_in_subquery": False,  # IN (SELECT … LIMIT n) is refused: the SELECT goes in a derived table
+        "functions": {"length": "char_length"},  # LENGTH() counts bytes
+        "neighbour_default": False,  # MariaDB's LAG()/LEAD() take no default
     })
     encoders = ENCODERS
     decoders = DECODERS

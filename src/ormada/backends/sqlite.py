@@ -73,6 +73,11 @@ class SqliteBackend(SqlBackend):
                              "rows inside `with db.transaction():` (or `async with db.atransaction():`) and no other "
                              "writer can change them before the block ends",
         "vector_search": "exact",  # distances computed by functions each connection registers
+        # Expressions (backends/_sql/expressions.py): decimals compute as floats; max()/min() of
+        # several arguments are GREATEST/LEAST; dates and times are texts (CAST AS DATE is a number).
+        "decimal_as_float": True,
+        "functions": {"greatest": "max", "least": "min"},
+        "cast_as_text": frozenset((Kind.DATE, Kind.DATETIME, Kind.TIME, Kind.UUID, Kind.TIMEUUID)),
     })
     begin_statement = "BEGIN IMMEDIATE"  # take the write lock up front: no deadlock on lock upgrade
     encoders = codecs.SQLITE_ENCODERS

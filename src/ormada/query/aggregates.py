@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ormada.query.expressions import Node, Q
+from ormada.query.expressions import Expression, Node, Q
 from ormada.schema import Kind
 
 NUMERIC_KINDS = frozenset((Kind.INT16, Kind.INT32, Kind.INT64, Kind.FLOAT64, Kind.DECIMAL, Kind.COUNTER))
@@ -32,9 +32,9 @@ class Aggregate:
     function: ClassVar[str] = ""
     numeric: ClassVar[bool] = False  # the field must hold numbers (Sum, Avg, StdDev, Variance)
 
-    def __init__(self, field: str, *, distinct: bool = False, filter: Q | None = None) -> None:
-        if not isinstance(field, str) or not field:
-            raise TypeError(f"{type(self).__name__}() takes a field name, not {field!r}")
+    def __init__(self, field: str | Expression, *, distinct: bool = False, filter: Q | None = None) -> None:
+        if not (isinstance(field, str) and field) and not isinstance(field, Expression):
+            raise TypeError(f"{type(self).__name__}() takes a field name or an expression, not {field!r}")
         if filter is not None and not isinstance(filter, Q):
             raise TypeError(f"{type(self).__name__}(filter=...) takes a Q object, not {filter!r}")
         self.field, self.distinct, self.filter = field, distinct, filter
@@ -93,7 +93,7 @@ class Max(Aggregate):
 class _Spread(Aggregate):
     __slots__ = ("_sample",)
 
-    def __init__(self, field: str, *, sample: bool = False, distinct: bool = False,
+    def __init__(self, field: str | Expression, *, sample: bool = False, distinct: bool = False,
                  filter: Q | None = None) -> None:
         super().__init__(field, distinct=distinct, filter=filter)
         self._sample = sample
@@ -132,6 +132,8 @@ class AggregateSpec:
         column: The column's schema (None for ``*``), whose decoder reads Min/Max.
         distinct / sample: As given.
         filter: The resolved filter, or None.
+        expression: The resolved expression aggregated (``Sum(F("price") * F("qty"))``, or an
+            expression annotation's name), in place of ``field``; None for a field.
     """
 
     name: str
@@ -142,3 +144,4 @@ class AggregateSpec:
     distinct: bool = False
     sample: bool = False
     filter: Node | None = None
+    expression: Any = None

@@ -116,7 +116,15 @@ class _Arithmetic:
         return Combined(other, "/", self)
 
 
-class F(_Arithmetic):
+class Expression(_Arithmetic):
+    """Anything that stands for a value the database computes: a field reference (:class:`F`),
+    arithmetic on them (``F("price") * F("qty")``), and the functions and subqueries of
+    :mod:`ormada.query.functions`."""
+
+    __slots__ = ()
+
+
+class F(Expression):
     """A reference to a column's current value, for updates and comparisons.
 
     >>> Book.filter(id=1).update(year=F("year") + 1)
@@ -137,7 +145,7 @@ class F(_Arithmetic):
         return hash(("F", self.name))
 
 
-class Combined(_Arithmetic):
+class Combined(Expression):
     """``lhs <op> rhs`` where either side is an :class:`F`, a ``Combined`` or a value."""
 
     __slots__ = ("lhs", "op", "rhs")
@@ -151,7 +159,7 @@ class Combined(_Arithmetic):
 
 def is_expression(value: object) -> bool:
     """Whether ``value`` refers to columns rather than being a plain value."""
-    return isinstance(value, (F, Combined))
+    return isinstance(value, Expression)
 
 
 def references(value: object) -> list[F]:

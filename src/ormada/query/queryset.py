@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ormada import _aggregating as aggregating
 from ormada import _operations as ops
-from ormada._joins import ModelScope, lookup_paths, resolve_joins
+from ormada._joins import lookup_paths, resolve_joins
 from ormada._prefetch import plan as prefetch_plan
 from ormada._prefetch import then_prefetch
 from ormada._registry import info_of
 from ormada.backends.base import Statement
 from ormada.database import get_database
 from ormada.errors import QueryError
+from ormada.query._expression_methods import ExpressionMethods
 from ormada.query.aggregates import Aggregate
 from ormada.query.combining import CombiningMixin
 from ormada.query.cql_options import CqlOptions
@@ -36,7 +37,8 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound="BaseModel")
 
 
-class QuerySet(CombiningMixin, CqlOptions, CteMethods, KeysetPagination, VectorSearch, Generic[M]):
+class QuerySet(ExpressionMethods, CombiningMixin, CqlOptions, CteMethods, KeysetPagination, VectorSearch,
+               Generic[M]):
     """A query over ``model``; every chained call returns a new QuerySet.
 
     Nothing is sent until a terminal runs: ``all()``, ``first()``, ``get()``,
@@ -68,11 +70,8 @@ class QuerySet(CombiningMixin, CqlOptions, CteMethods, KeysetPagination, VectorS
     # -- building ----------------------------------------------------------
     def _node(self, q: tuple[Q, ...], lookups: dict[str, Any]) -> Any:
         info = self._info
-        for item in q:
-            if not isinstance(item, Q):
-                raise QueryError(f"{info.name}.filter() takes Q objects and keyword lookups, not {item!r}")
-        scope = ModelScope(info, info_of) if info.relations else None
-        parts = [resolve(info.name, info.table, item, info.database, scope) for item in q]
+        scope = self._scope(q, lookups)
+        parts = [self._part(item, scope) for item in q]
         if lookups:
             parts.append(resolve(info.name, info.table, RawLookups(tuple(lookups.items())), info.database, scope))
         node = None
@@ -81,17 +80,17 @@ class QuerySet(CombiningMixin, CqlOptions, CteMethods, KeysetPagination, VectorS
                 node = conjoin(node, part) if node is not None else part
         return node
 
-    def filter(self, *q: Q, **lookups: Any) -> Self:
+    def filter(self, *q: Any, **lookups: Any) -> Self:
         """Rows matching every lookup (``year__gte=1960``, ``author__name__icontains="le"``)
         and Q object. A lookup across a reverse relation (``books__year=1969``) joins its
         rows, so an owner matching through several appears once per row: add ``distinct()``."""
-        base, lookups = self._having(lookups, False)
+        base, q, lookups = self._having_of(q, lookups, False)
         node = base._node(q, lookups)
         return base._clone() if node is None else base._narrowed(node)
 
-    def exclude(self, *q: Q, **lookups: Any) -> Self:
+    def exclude(self, *q: Any, **lookups: Any) -> Self:
         """Rows that do not match the lookups taken together."""
-        base, lookups = self._having(lookups, True)
+        base, q, lookups = self._having_of(q, lookups, True)
         node = base._node(q, lookups)
         if node is None:
             return base._clone()
@@ -104,11 +103,6 @@ class QuerySet(CombiningMixin, CqlOptions, CteMethods, KeysetPagination, VectorS
         having, rest = aggregating.split_having(self._info, self.state, lookups, negated)
         return (self if having is self.state.having else self._clone(having=having)), rest
 
-    def annotate(self, **named: Aggregate) -> Self:
-        """Rows with aggregates as attributes or keys (``annotate(n=Count("books")).filter(n__gt=2)``);
-        after ``values("genre")``, grouped by those fields."""
-        return self._clone(**aggregating.annotated(info_of, self._info, self.state, named, self._filter_of))
-
     def _narrowed(self, new: Node) -> Self:
         """A copy filtering by ``new`` too, with the joins its lookups cross.
 
@@ -119,7 +113,7 @@ class QuerySet(CombiningMixin, CqlOptions, CteMethods, KeysetPagination, VectorS
             new = self._negated_to_many(new)
         paths = lookup_paths(new)
         joins = resolve_joins(info_of, self._info, paths, self.state.joins, False) if paths else self.state.joins
-        return self._clone(where=conjoin(self.state.where, new), joins=joins)
+        return self._clone(joins=joins, **self._filtered(new))
 
     def _negated_to_many(self, node: Node, negated: bool = False) -> Node:
         if isinstance(node, Junction):
@@ -435,7 +429,8 @@ class QuerySet(CombiningMixin, CqlOptions, CteMethods, KeysetPagination, VectorS
         return db.run(self._aggregate(db, args, named))
 
     def _aggregate(self, db: Database, args: tuple[Aggregate, ...], named: dict[str, Aggregate]) -> ops.Operation:
-        return aggregating.planned(db.backend, info_of, self._info, self.state, args, named, self._filter_of)
+        return aggregating.planned(db.backend, info_of, self._info, self.state, args, named, self._filter_of,
+                                   self._expression_of())
 
     def _filter_of(self, q: Q) -> Node | None:  # an aggregate's filter=Q(...), resolved as filter() does
         return self._node((q,), {})  # type: ignore[no-any-return]
@@ -470,6 +465,8 @@ class QuerySet(CombiningMixin, CqlOptions, CteMethods, KeysetPagination, VectorS
                 if not column.nullable:
                     raise QueryError(f"{info.name}.{name} is not optional; it cannot be set to None")
                 checked[key] = None
+            elif (resolved := self._assigned(name, value)) is not None:
+                checked[key] = resolved
             else:
                 check_assigned_expression(info.name, info.table, key, value)
                 checked[key] = validate_value(info.name, column, value)

@@ -95,6 +95,10 @@ class RelationScope(Protocol):
         """For a relation whose key this model holds: the key field and the field it refers to."""
         ...
 
+    def expression_lookup(self, key: str, value: Any) -> Lookup | None:
+        """``key=value`` as a lookup on an expression (an annotation, a function), or None."""
+        ...
+
 
 def resolve_lookup(model_name: str, table: TableSchema, key: str, value: Any, database: str | None = None,
                    scope: RelationScope | None = None) -> Lookup:
@@ -106,6 +110,10 @@ def resolve_lookup(model_name: str, table: TableSchema, key: str, value: Any, da
         database: The database the outer query reads, which a QuerySet given to
             ``__in`` must read too (None: not checked).
     """
+    if scope is not None:
+        compared = scope.expression_lookup(key, value)
+        if compared is not None:
+            return compared
     name, _, op = key.partition("__")
     if scope is not None and name not in table.by_name:
         across = _across(model_name, table, name, op, value, database, scope)

@@ -53,6 +53,7 @@ class QueryShape(NamedTuple):
         cte_joins: The CTEs joined on columns of theirs.
         nearest: For a nearest-neighbour read, the vector field, the metric and whether the
             distance is read (:attr:`Nearest.key`); the vector itself is a bound value.
+        qualify: The filter on window annotations, applied around the query, flattened as ``where`` is.
     """
 
     kind: str
@@ -76,6 +77,7 @@ class QueryShape(NamedTuple):
     source: str | None = None
     cte_joins: tuple[CteJoin, ...] = ()
     nearest: tuple[str, str, bool] | None = None
+    qualify: Hashable = None
 
 
 # The fields of QueryState that never reach a statement's text, and why.
@@ -87,7 +89,8 @@ NOT_IN_STATEMENT = {
 
 def read_shape(kind: str, model: Hashable, state: QueryState, where: Hashable, *,
                options: Hashable = None, write: Hashable = None, annotations: Hashable = None,
-               having: Hashable = None, combined: Hashable = None, ctes: Hashable = None) -> QueryShape:
+               having: Hashable = None, combined: Hashable = None, ctes: Hashable = None,
+               qualify: Hashable = None) -> QueryShape:
     """The shape of a statement built from ``state`` (a read, or an update/delete filtered by it).
 
     Args:
@@ -97,8 +100,8 @@ def read_shape(kind: str, model: Hashable, state: QueryState, where: Hashable, *
         where: The backend's flattening of ``state.where`` (it collects the values in the same walk).
         options: The backend's reduction of ``state.options`` to what changes its text.
         write: For an update, the shapes of its assignments.
-        annotations / having: The backend's flattening of ``state.annotations`` and
-            ``state.having``; without them, the state's own (plain data, hashable).
+        annotations / having / qualify: The backend's flattening of ``state.annotations``,
+            ``state.having`` and ``state.qualify``; without them, the state's own.
         combined: The backend's flattening of ``state.combined``; without it, the
             combination itself (hashed by identity).
         ctes: The backend's flattening of ``state.ctes``; without it, their names.
@@ -115,7 +118,8 @@ def read_shape(kind: str, model: Hashable, state: QueryState, where: Hashable, *
                              state.distinct_on,
                              ctes if ctes is not None else (tuple(spec.name for spec in state.ctes) or None),
                              state.source, state.cte_joins,
-                             None if state.nearest is None else state.nearest.key))
+                             None if state.nearest is None else state.nearest.key,
+                             qualify if qualify is not None else state.qualify))
 
 
 _new = tuple.__new__

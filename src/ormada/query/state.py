@@ -8,6 +8,7 @@ from typing import Any, Literal, Protocol
 from ormada.query.aggregates import AggregateSpec
 from ormada.query.cte import CteJoin, CteSpec
 from ormada.query.expressions import Node
+from ormada.query.typed import ExpressionSpec
 
 ResultShape = Literal["models", "dicts", "tuples", "flat"]
 
@@ -37,8 +38,8 @@ class QueryState:
             :class:`Prefetch`; never part of the statement.
         joins: The forward relations read in the same statement (``select_related``),
             parents before children.
-        annotations: Aggregates computed per row (``annotate``), read after the row's
-            columns; each row is then a group.
+        annotations: Aggregates (each row is then a group) and expressions computed per
+            row (``annotate``), read after the row's columns.
         group_by: The fields rows are grouped by when ``values(...)`` came before
             ``annotate``; None groups by the queried model's columns (one group per row).
         having: The filter on annotations (``filter(n__gt=2)`` after ``annotate(n=...)``),
@@ -53,6 +54,8 @@ class QueryState:
         cte_joins: CTEs joined to the model's rows on columns of theirs (``join_cte``).
         nearest: Rows ordered by their distance to a vector (``nearest()``), before any
             ``order_by`` keys, which then break ties.
+        qualify: The filter on annotations computing window functions, which SQL evaluates
+            after WHERE: applied around the query (a SELECT from it).
     """
 
     where: Node | None = None
@@ -65,7 +68,7 @@ class QueryState:
     options: dict[str, Any] = field(default_factory=dict)
     prefetch: tuple[str | Prefetch, ...] = ()
     joins: tuple[Join, ...] = ()
-    annotations: tuple[AggregateSpec, ...] = ()
+    annotations: tuple[AggregateSpec | ExpressionSpec, ...] = ()
     group_by: tuple[str, ...] | None = None
     having: Node | None = None
     combined: Combination | None = None
@@ -75,6 +78,7 @@ class QueryState:
     source: str | None = None
     cte_joins: tuple[CteJoin, ...] = ()
     nearest: Nearest | None = None
+    qualify: Node | None = None
 
     def evolve(self, **changes: Any) -> QueryState:
         """A copy with ``changes`` applied (``dataclasses.replace`` costs several times more)."""
@@ -232,7 +236,7 @@ class SubquerySource(Protocol):
 _set = object.__setattr__
 _FIELDS = ("where", "order_by", "limit", "offset", "columns", "shape", "distinct", "options", "prefetch", "joins",
            "annotations", "group_by", "having", "combined", "lock", "distinct_on", "ctes", "source", "cte_joins",
-           "nearest")
+           "nearest", "qualify")
 
 # The state of ``Model.query()``; shared, so "no filter, nothing set" is an identity test.
 EVERY_ROW = QueryState(options={})

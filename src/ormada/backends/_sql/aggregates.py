@@ -25,14 +25,15 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from ormada.backends._sql.where import COMPARE, Binds, Scope, WhereCompiler, column_key
+from ormada.backends._sql.expressions import ExpressionCompiler
+from ormada.backends._sql.where import COMPARE, Binds, Scope, column_key
 from ormada.backends.base import Decoder, Statement
 from ormada.errors import NotSupported
 from ormada.query.aggregates import AggregateSpec
 from ormada.query.expressions import Junction, Node
 from ormada.query.shape import QueryShape
 from ormada.query.state import Join, QueryState
-from ormada.schema import Kind
+from ormada.schema import Kind, LogicalType
 
 if TYPE_CHECKING:
     from ormada._info import ModelInfo
@@ -41,7 +42,7 @@ _INTS = frozenset((Kind.INT16, Kind.INT32, Kind.INT64, Kind.COUNTER))
 _NATIVE = {"count": sa.func.count, "sum": sa.func.sum, "avg": sa.func.avg, "min": sa.func.min, "max": sa.func.max}
 
 
-class AggregateCompiler(WhereCompiler):
+class AggregateCompiler(ExpressionCompiler):
     """The ``aggregate()`` statements of :class:`SqlCompiler`."""
 
     def _compiled(self, key: QueryShape, build: Callable[[Binds], Any]) -> tuple[str, tuple[Any, ...]]:
@@ -51,7 +52,7 @@ class AggregateCompiler(WhereCompiler):
                    fetch: Any = "rows") -> Statement:
         raise NotImplementedError  # SqlCompiler's
 
-    def _scope(self, table: sa.Table, joins: tuple[Join, ...]) -> Scope:
+    def _scope(self, table: sa.FromClause, joins: tuple[Join, ...], prefix: str = "j") -> Scope:
         raise NotImplementedError  # SqlCompiler's
 
     @staticmethod
@@ -107,7 +108,9 @@ class AggregateCompiler(WhereCompiler):
                                "a distinct one cannot be computed in the statement; read the distinct values "
                                "(values_list(..., flat=True).distinct()) and use statistics.pvariance")
         where = None if spec.filter is None else self.flatten(info, spec.filter, values, state.joins)
-        key = "*" if spec.field == "*" else column_key(state.joins, spec.field)
+        key: Hashable = "*" if spec.field == "*" else column_key(state.joins, spec.field)
+        if spec.expression is not None:  # after the filter: its parameters come after the filter's
+            key = ("E", self.flatten_expression_tree(info, spec.expression, values, state.joins))
         return (spec.function, key, spec.kind, spec.distinct, spec.sample, where)
 
     def _aggregate_column(self, scope: Any, item: Any, binds: Binds, extra: dict[str, Any],
@@ -118,6 +121,8 @@ class AggregateCompiler(WhereCompiler):
         condition = None if where is None else self.build_where(scope, where, binds)
         if key == "*":
             value: Any = sa.literal_column("1") if condition is not None else sa.literal_column("*")
+        elif _computed(key):
+            value = self.build_expression_tree(scope, key[1], binds)
         else:
             value = scope.c[key]
         if condition is not None and not extra.get("aggregate_filter", True):
@@ -127,7 +132,8 @@ class AggregateCompiler(WhereCompiler):
             call = fn(argument.distinct() if distinct else argument)
             return call.filter(condition) if condition is not None else call
 
-        if function in ("sum", "avg") and kind is Kind.DECIMAL and extra.get("decimal_text_sum") and not comparable:
+        if function in ("sum", "avg") and kind is Kind.DECIMAL and extra.get("decimal_text_sum") and not comparable \
+                and not _computed(key):
             return call(sa.func.group_concat, value)
         if function in ("stddev", "variance"):
             if extra.get("variance", True):
@@ -144,8 +150,18 @@ class AggregateCompiler(WhereCompiler):
             return (call(sa.func.sum, x * x) - total * total / n) / (n - sa.literal_column("1") if sample else n)
         return call(_NATIVE[function], value)
 
+    def annotation_decoder(self, spec: Any, extra: dict[str, Any]) -> Decoder:
+        """Reads an annotation's value: an aggregate's, or an expression's (of its type)."""
+        if isinstance(spec, AggregateSpec):
+            return self._aggregate_decoder(spec, extra)
+        return self.expression_decoder(spec.ltype)
+
     def _aggregate_decoder(self, spec: AggregateSpec, extra: dict[str, Any]) -> Decoder:
         function, kind = spec.function, spec.kind
+        if spec.expression is not None and (function in ("sum", "min", "max") or
+                                            (function == "avg" and kind is Kind.DECIMAL)):
+            ltype = spec.column.type
+            return self.expression_decoder(ltype if function != "avg" else LogicalType(Kind.DECIMAL, Decimal))
         if function == "count":
             return lambda v: 0 if v is None else int(v)
         if function in ("min", "max"):
@@ -195,11 +211,13 @@ class AnnotationCompiler(AggregateCompiler):
 
     def flatten_annotations(self, info: ModelInfo, state: QueryState, values: list[Any]) -> Hashable:
         extra = self.backend.supports.extra
-        shapes = tuple((spec.name, self._aggregate_shape(info, spec, values, state, extra))
+        shapes = tuple((spec.name, self._aggregate_shape(info, spec, values, state, extra)
+                        if isinstance(spec, AggregateSpec) else
+                        ("E", self.flatten_expression_tree(info, spec.expression, values, state.joins)))
                        for spec in state.annotations)
         for item in state.order_by:
             spec = next((s for s in state.annotations if s.name == item.field), None)
-            if spec is not None and spec.filter is not None and _text_sum(spec, extra):
+            if isinstance(spec, AggregateSpec) and spec.filter is not None and _text_sum(spec, extra):
                 raise NotSupported(f"{info.name}.order_by({item.field!r}): {self.backend.name} sorts a decimal "
                                    f"{spec.function} with filter= only approximately; sort the rows in Python")
         return shapes
@@ -209,8 +227,11 @@ class AnnotationCompiler(AggregateCompiler):
             return ("J", node.connector, node.negated,
                     tuple(self.flatten_having(info, state, child, values) for child in node.children))
         index, spec = next((i, s) for i, s in enumerate(state.annotations) if s.name == node.field)
+        assert isinstance(spec, AggregateSpec)  # HAVING filters aggregates; filters on expressions are WHERE's
         if spec.filter is not None:  # HAVING repeats the aggregate, and with it its filter's values
             self.flatten(info, spec.filter, values, state.joins)
+        if spec.expression is not None:
+            self.flatten_expression_tree(info, spec.expression, values, state.joins)
         decimal_as_float = _text_sum(spec, self.backend.supports.extra)
 
         def bound(value: Any) -> Any:
@@ -232,18 +253,25 @@ class AnnotationCompiler(AggregateCompiler):
         """Each annotation's expression by name, labelled; built first, as its values come first."""
         extra = self.backend.supports.extra
         assert isinstance(shape.annotations, tuple)
-        return {name: self._aggregate_column(scope, item, binds, extra).label(f"ormada_a{i}")
+        return {name: (self.build_expression_tree(scope, item[1], binds) if item[0] == "E" else
+                       self._aggregate_column(scope, item, binds, extra)).label(f"ormada_a{i}")
                 for i, (name, item) in enumerate(shape.annotations)}
 
     def grouped(self, info: ModelInfo, query: sa.Select[Any], scope: Any, shape: QueryShape,
                 labels: dict[str, Any], binds: Binds) -> sa.Select[Any]:
         """``query`` with the annotations read last, grouped, and filtered by HAVING."""
         joins = shape.joins
+        assert isinstance(shape.annotations, tuple)
+        computed = [labels[name] for name, item in shape.annotations if item[0] == "E"]
+        if len(computed) == len(labels):  # expressions only: no groups
+            return query.add_columns(*labels.values())
+        # Windows are computed over the groups, so they group nothing.
+        computed = [labels[name] for name, item in shape.annotations if item[0] == "E" and not _windowed(item)]
         if shape.group_by is not None:
-            keys = [scope.c[column_key(joins, name)] for name in shape.group_by]
+            keys = [labels[name] if name in labels else scope.c[column_key(joins, name)] for name in shape.group_by]
         else:  # one group per row of the model, and whatever else the row reads
             keys = [scope.c[name] for name in info.field_names]
-            keys += [c for c in query.selected_columns if not any(c is k for k in keys)]
+            keys += [c for c in query.selected_columns if not any(c is k for k in keys)] + computed
         # Read in every SELECT built with them (counts' and probes' sub-selects too): their
         # filters' values are bound there. Sub-selects of keys and writes refuse annotations.
         query = query.add_columns(*labels.values()).group_by(*keys)
@@ -257,7 +285,8 @@ class AnnotationCompiler(AggregateCompiler):
         assert isinstance(shape.annotations, tuple)
         item = next(item for n, item in shape.annotations if n == name)
         extra = self.backend.supports.extra
-        if item[2] is Kind.DECIMAL and item[0] in ("sum", "avg") and extra.get("decimal_text_sum"):
+        if item[0] in ("sum", "avg") and not _computed(item[1]) and item[2] is Kind.DECIMAL \
+                and extra.get("decimal_text_sum"):
             return self._aggregate_column(scope, item, binds, self.backend.supports.extra, comparable=True)
         return labels[name]
 
@@ -280,5 +309,17 @@ class AnnotationCompiler(AggregateCompiler):
         return COMPARE[op](value, binds())
 
 
+def _windowed(shape: Any) -> bool:
+    if isinstance(shape, tuple):
+        return bool(shape) and (shape[0] == "win" or any(_windowed(part) for part in shape))
+    return False
+
+
+def _computed(key: Any) -> bool:
+    """Whether an aggregate's argument is an expression (``("E", shape)``), not a column."""
+    return isinstance(key, tuple) and key[0] == "E"
+
+
 def _text_sum(spec: AggregateSpec, extra: dict[str, Any]) -> bool:
-    return spec.kind is Kind.DECIMAL and spec.function in ("sum", "avg") and bool(extra.get("decimal_text_sum"))
+    return (spec.expression is None and spec.kind is Kind.DECIMAL and spec.function in ("sum", "avg")
+            and bool(extra.get("decimal_text_sum")))

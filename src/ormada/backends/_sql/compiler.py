@@ -10,7 +10,7 @@ A repeated query therefore costs one flattening walk and a dictionary look-up.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,7 @@ from ormada.errors import NotSupported, QueryError
 from ormada.query.expressions import Combined, F, Junction, Lookup
 from ormada.query.shape import QueryShape
 from ormada.query.state import Join, QueryState
+from ormada.query.typed import Resolved
 
 if TYPE_CHECKING:
     from ormada._info import ModelInfo
@@ -91,6 +92,22 @@ def _inner(shape: QueryShape, columns: tuple[str, ...], *, ordered: bool = False
                           nearest=nearest)
 
 
+class Windowed:
+    """The rows of a query computing window annotations, as the filter around it reads them:
+    an annotation by its name (``named``); no other column."""
+
+    def __init__(self, rows: sa.Subquery, labels: dict[str, Any]) -> None:
+        self.rows, self.labels = rows, labels
+
+    def named(self, name: str) -> Any:
+        return self.rows.c[self.labels[name].name]
+
+    @property
+    def c(self) -> Any:
+        raise QueryError("a filter on a window's result compares it with values only; "
+                         "annotate what it is compared with and compare in another filter()")
+
+
 def _with(shape: QueryShape) -> bool:
     """Whether a statement has CTEs, reads from one or joins one: it then reads through
     the full SELECT, never straight from the model's table."""
@@ -148,9 +165,10 @@ class SqlCompiler(CteCompiler, AnnotationCompiler, CombiningCompiler):
         """The SELECT a shape describes; counts, existence probes and key sub-selects pass
         a shape of their own (``shape._replace(...)``)."""
         ctes = self.build_ctes(shape, binds) if shape.ctes else ()  # first: their values come first
-        table: Any = self.table(info) if shape.source is None else self.cte_source(info, shape, binds)
+        table: Any = (binds.own_table(self.table(info)) if shape.source is None
+                      else self.cte_source(info, shape, binds))
         joins = shape.joins
-        scope: Any = self._scope(table, joins) if joins else table
+        scope: Any = self._scope(table, joins, binds.join_prefix) if joins else table
         # Annotations are built first (their filters' values come first) and read last.
         labels = self.annotation_columns(scope, shape, binds) if shape.annotations else {}
         by_name = info.table.by_name
@@ -158,8 +176,8 @@ class SqlCompiler(CteCompiler, AnnotationCompiler, CombiningCompiler):
         # are columns; a CTE's extra columns (depth) are.
         query = sa.select(*(scope.c[column_key(joins, name)] for name in shape.columns or info.field_names
                             if name not in labels and (shape.nearest is None or name in by_name or "__" in name)))
-        if joins:
-            query = self._joined(query, scope, joins)
+        # Named, so that a SELECT of annotations alone (values_list("total")) reads the table too.
+        query = self._joined(query, scope, joins) if joins else query.select_from(table)
         if shape.where is not None:
             query = query.where(self.build_where(scope, shape.where, binds))
         if shape.cte_joins:
@@ -172,6 +190,9 @@ class SqlCompiler(CteCompiler, AnnotationCompiler, CombiningCompiler):
             query = self.distinct_on(query, scope, shape)
         if shape.nearest is not None:  # after HAVING: the vector's value comes after the filters'
             query = self._nearest_first(info, query, scope, shape, binds)
+        if shape.qualify is not None:
+            qualified = self._qualified(query, scope, shape, labels, binds)
+            return qualified.add_cte(*ctes) if ctes else qualified
         for item in shape.order:
             column = (self.order_key(scope, shape, labels, item.field, binds) if item.field in labels
                       else scope.c[column_key(joins, item.field)])
@@ -203,10 +224,32 @@ class SqlCompiler(CteCompiler, AnnotationCompiler, CombiningCompiler):
         label = distance.label("ormada_distance")
         return query.add_columns(label).order_by(label.asc().nulls_last())
 
-    def _scope(self, table: sa.Table, joins: tuple[Join, ...]) -> Scope:
+    def _qualified(self, query: sa.Select[Any], scope: Any, shape: QueryShape, labels: dict[str, Any],
+                   binds: Binds) -> sa.Select[Any]:
+        """The SELECT around ``query`` that filters its window annotations (SQL computes windows
+        after WHERE), then orders and slices; the ordering fields are read inside as extra columns."""
+        width = len(query.selected_columns)
+        keys = {}
+        for i, item in enumerate(shape.order):
+            if item.field not in labels:
+                keys[item.field] = f"ormada_o{i}"
+                query = query.add_columns(scope.c[column_key(shape.joins, item.field)].label(keys[item.field]))
+        rows = query.subquery("ormada_w")
+        windowed: Any = Windowed(rows, labels)
+        outer = sa.select(*list(rows.c)[:width]).where(self.build_where(windowed, shape.qualify, binds))
+        for item in shape.order:
+            column = rows.c[labels[item.field].name if item.field in labels else keys[item.field]]
+            outer = outer.order_by(column.desc() if item.descending else column.asc())
+        if shape.limited:
+            outer = outer.limit(binds(sa.Integer()))
+        if shape.offset:
+            outer = outer.offset(binds(sa.Integer()))
+        return outer
+
+    def _scope(self, table: sa.FromClause, joins: tuple[Join, ...], prefix: str = "j") -> Scope:
         """The queried table and each join's table under an alias of its own (a model
         joined twice, or to itself, stays apart)."""
-        return Scope(table, [self.table(join.target).alias(f"j{i}") for i, join in enumerate(joins)])
+        return Scope(table, [self.table(join.target).alias(f"{prefix}{i}") for i, join in enumerate(joins)], joins)
 
     @staticmethod
     def _joined(query: sa.Select[Any], scope: Scope, joins: tuple[Join, ...]) -> sa.Select[Any]:
@@ -249,7 +292,7 @@ class SqlCompiler(CteCompiler, AnnotationCompiler, CombiningCompiler):
         text, order, columns = self._select_compiled(info, state, values)
         table = info.table.by_name
         extra = self.backend.supports.extra
-        decoders = tuple(self._aggregate_decoder(spec, extra) for spec in state.annotations)
+        decoders = tuple(self.annotation_decoder(spec, extra) for spec in state.annotations)
         if state.nearest is not None and state.nearest.distance is not None:
             decoders += (self.backend.distance_decoder(),)
         return Compiled(Statement(text, _ordered(values, order)),
@@ -345,10 +388,12 @@ class SqlCompiler(CteCompiler, AnnotationCompiler, CombiningCompiler):
 
     def update(self, info: ModelInfo, state: QueryState, assignments: dict[str, Any]) -> Statement:
         values: list[Any] = []
-        sets: list[tuple[str, Hashable]] = []
+        sets: list[tuple[str, Any]] = []
         for name, value in assignments.items():
             if isinstance(value, (F, Combined)):
                 sets.append((name, self.flatten_expression(info, name, value, values)))
+            elif isinstance(value, Resolved):
+                sets.append((name, ("X", self.flatten_expression_tree(info, value, values, ()))))
             else:
                 values.append(self._encode(info, name, value))
                 sets.append((name, ("V",)))
@@ -358,6 +403,7 @@ class SqlCompiler(CteCompiler, AnnotationCompiler, CombiningCompiler):
             table = self.table(info)
             query = sa.update(table).values({
                 table.c[name]: (binds(table.c[name].type) if expression == ("V",)
+                                else self.build_expression_tree(table, expression[1], binds) if expression[0] == "X"
                                 else self.build_expression(table, expression, binds)) for name, expression in sets})
             clause = self._narrowed(info, shape, binds)
             return query.where(clause) if clause is not None else query

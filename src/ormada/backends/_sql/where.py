@@ -21,8 +21,10 @@ from ormada.backends._sql.transforms import TransformCompiler, TransformDialect,
 from ormada.backends.base import Capabilities, Decoder, Encoder
 from ormada.errors import NotSupported, QueryError
 from ormada.query.expressions import Combined, F, Junction, Lookup, Node
+from ormada.query.functions import OuterRef
 from ormada.query.shape import QueryShape, read_shape
 from ormada.query.state import Join, QueryState, Subquery
+from ormada.query.typed import Match
 from ormada.schema import Kind
 
 if TYPE_CHECKING:
@@ -86,12 +88,27 @@ def _searched(kind: str, state: QueryState) -> QueryState:
 
 
 class Binds:
-    """Hands out bind parameters named in flattening order."""
+    """Hands out bind parameters named in flattening order; and, while a subquery is built,
+    the scopes (and joins) of the statements around it, which its outer references read."""
 
     def __init__(self) -> None:
         self._counter = count()
         # The statement's CTEs by name, as they are built (WITH entries before what reads them).
         self.ctes: dict[str, Any] = {}
+        self.outer: list[tuple[Any, tuple[Join, ...]]] = []
+        self.alias_next = False  # the next SELECT built is a correlated subquery's: on aliases
+
+    def own_table(self, table: sa.Table) -> sa.FromClause:
+        """The table a SELECT reads: for a correlated subquery an alias, so that a subquery
+        on the outer query's own table does not correlate it away."""
+        if not self.alias_next:
+            return table
+        self.alias_next = False
+        return table.alias(f"s{len(self.outer)}")
+
+    @property
+    def join_prefix(self) -> str:
+        return f"s{len(self.outer)}j" if self.outer else "j"
 
     def __call__(self, type_: Any = None) -> sa.BindParameter[Any]:
         return sa.bindparam(f"p{next(self._counter)}", type_=type_)
@@ -113,6 +130,8 @@ class DialectHooks(Protocol):
                         update: tuple[str, ...]) -> Any: ...
 
     def column_encoder(self, info: ModelInfo, name: str) -> Encoder | None: ...
+
+    def encoder(self, info: ModelInfo, column: ColumnSchema) -> Encoder | None: ...
 
     def column_bounds(self, info: ModelInfo, name: str) -> tuple[Encoder, Encoder] | None: ...
 
@@ -151,8 +170,8 @@ class Scope:
     joined table's by ``(join index, field name)``; used where a table would be
     (``scope.c[...]``)."""
 
-    def __init__(self, table: sa.FromClause, aliases: list[sa.FromClause]) -> None:
-        self.table, self.aliases, self.c = table, aliases, self
+    def __init__(self, table: sa.FromClause, aliases: list[sa.FromClause], joins: tuple[Join, ...] = ()) -> None:
+        self.table, self.aliases, self.c, self.joins = table, aliases, self, joins
 
     def __getitem__(self, key: str | tuple[int, str]) -> Any:
         if isinstance(key, tuple):
@@ -185,6 +204,11 @@ class WhereCompiler(TransformCompiler):
         field, op, value = node.field, node.op, node.value
         if op in ROW_COMPARE:
             return self._flatten_row(info, op, value, values)
+        if isinstance(value, Match):
+            return self.flatten_match(info, node, values, joins)
+        if isinstance(value, OuterRef):
+            raise QueryError(f"{info.name}.{field}: {value!r} refers to the query around a subquery; this "
+                             "QuerySet runs only inside Subquery() or Exists()")
         owner, name, key = info, field, field  # type: tuple[ModelInfo, str, Hashable]
         if field not in info.table.by_name and "__" in field:
             index, owner, name = self._joined_field(joins, field)
@@ -307,6 +331,8 @@ class WhereCompiler(TransformCompiler):
             columns = sa.tuple_(*(table.c[name] for name in shape[1]))
             row = sa.tuple_(*(binds(table.c[name].type) for name in shape[1]))
             return columns > row if shape[2] == "row_gt" else columns < row
+        if shape[0] == "M":
+            return self.build_match(table, shape, binds, negated)
         clause = self._build_lookup(table, shape, binds, negated)
         column = table.c[shape[1]]
         if negated and column.nullable and shape[2] != "isnull":
@@ -391,17 +417,25 @@ class WhereCompiler(TransformCompiler):
             having = self.flatten_having(info, state, state.having, values)
         if state.nearest is not None:  # the query vector, bound in ORDER BY (and in SELECT, labelled)
             values.append(self.backend.vector_value(info, state.nearest.field, state.nearest.vector))
+        qualify = None if state.qualify is None else self.flatten(info, state.qualify, values, state.joins)
         if state.limit is not None:
             values.append(state.limit)
         if state.offset:
             values.append(state.offset)
-        return read_shape(kind, info, state, where, write=write, annotations=annotations, having=having, ctes=ctes)
+        return read_shape(kind, info, state, where, write=write, annotations=annotations, having=having, ctes=ctes,
+                          qualify=qualify)
 
     def flatten_ctes(self, kind: str, info: ModelInfo, state: QueryState, values: list[Any]) -> Hashable:
         raise NotImplementedError  # CteCompiler's
 
     def flatten_annotations(self, info: ModelInfo, state: QueryState, values: list[Any]) -> Hashable:
         raise NotImplementedError  # AggregateCompiler's
+
+    def flatten_match(self, info: ModelInfo, node: Lookup, values: list[Any], joins: tuple[Join, ...]) -> Hashable:
+        raise NotImplementedError  # ExpressionCompiler's
+
+    def build_match(self, scope: Any, shape: Any, binds: Binds, negated: bool) -> Any:
+        raise NotImplementedError  # ExpressionCompiler's
 
     def flatten_having(self, info: ModelInfo, state: QueryState, node: Node, values: list[Any]) -> Hashable:
         raise NotImplementedError  # AggregateCompiler's

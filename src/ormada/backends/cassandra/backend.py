@@ -52,7 +52,7 @@ class CassandraBackend(Backend):
         returning=False, group_by=False, savepoints=False, transactions=False, joins=False, or_filters=False,
         upsert=True,
         server_side_cursors=True, json_contains=False, rowcount=False, max_params=65_535, metadata=False, ctes=False,
-        set_operations=frozenset(),
+        set_operations=frozenset(), expressions=False,
         extra={"set_operations_reason": " (CQL reads one table's partitions at a time, with no compound queries)",
                "row_locks_instead": "Cassandra has neither row locks nor transactions; make the write conditional "
                                     "instead (a lightweight transaction: save(if_={...}), if_not_exists=True)",
