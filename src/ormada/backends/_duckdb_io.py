@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import duckdb
 
-from ormada.backends.base import AsyncConnection, Statement, SyncConnection, several_statements
+from ormada.backends.base import AsyncConnection, RawRows, Statement, SyncConnection, several_statements
 from ormada.errors import DatabaseError, DataError, IntegrityError, OrmadaError, TransactionError
 
 T = TypeVar("T")
@@ -107,9 +107,10 @@ class _Session:
         result = self.raw.execute(statement.text, statement.params)
         if parsed and parsed[0].type in _WRITES and "RETURNING" not in statement.text.upper():
             return _count(result)
-        if result.description is None:
+        description = result.description
+        if description is None:
             return 0
-        return result.fetchall()
+        return RawRows(result.fetchall(), (column[0] for column in description))
 
     def _script(self, text: str) -> None:
         """Several statements, as one transaction unless inside one already."""
