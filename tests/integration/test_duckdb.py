@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
@@ -121,6 +122,25 @@ async def test_nested_transactions_are_refused_with_the_reason(mem: ormada.Datab
     async with api.transaction(mem):
         await api(Book, "bulk_create", [Book(title="t", year=1)])
     assert await api(Book.query(), "count") == 1
+
+
+def test_a_second_writer_of_a_row_fails_at_once_instead_of_waiting_for_a_lock(mem: ormada.Database) -> None:
+    # What select_for_update()'s refusal on DuckDB tells users to rely on instead.
+    with pytest.raises(ormada.NotSupported, match="optimistic and lock no rows"):
+        Author.query().select_for_update().all()
+    author = Author.create(name="a")
+
+    def rename_elsewhere() -> None:  # a thread: a transaction of its own, on another connection
+        with mem.transaction():
+            Author.filter(id=author.id).update(name="second")
+
+    with mem.transaction():
+        Author.filter(id=author.id).update(name="first")
+        with ThreadPoolExecutor(1) as pool:
+            refused = pool.submit(rename_elsewhere).exception(timeout=60)
+    assert isinstance(refused, ormada.TransactionError), refused
+    assert "run the transaction again" in str(refused)
+    assert Author.get(id=author.id).name == "first"
 
 
 async def test_a_refused_bulk_create_writes_nothing_and_names_the_batch(mem: ormada.Database, api: Api) -> None:

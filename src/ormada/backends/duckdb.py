@@ -126,6 +126,11 @@ class DuckdbBackend(SqlBackend):
         # Its ART indexes never serve a range (created__year is one): the scan skips row
         # groups by their min/max instead, and EXPLAIN names no index.
         "index_range_scans": False,
+        "row_locks_instead": "DuckDB's transactions are optimistic and lock no rows: a transaction that writes a "
+                             "row another transaction changed since it began fails at that write with "
+                             "TransactionError, never waiting. Read and write the rows inside `with "
+                             "db.transaction():` (or `async with db.atransaction():`) and run the whole block "
+                             "again when it raises TransactionError",
     })
     begin_statement = "BEGIN TRANSACTION"
     transforms = DuckdbTransforms()
