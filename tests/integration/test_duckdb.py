@@ -199,6 +199,28 @@ async def test_deleting_a_referenced_row_is_refused_not_cascaded(duck: ormada.Da
     assert await api(Owner.filter(id=owner.id), "delete") == 1
 
 
+class Node(Model):
+    id: Annotated[int | None, PrimaryKey()] = None
+    parent_id: Annotated[int | None, ForeignKey("Node")] = None
+    name: str = "n"
+
+    class Meta:
+        database = "duckdb"
+
+
+async def test_rows_that_refer_to_each_other_are_inserted_and_a_referenced_row_keeps_its_keys(
+        duck: ormada.Database, api: Api) -> None:
+    duck.create_all([Node])
+    await api(Node, "bulk_create", [Node(id=i, parent_id=i - 1 if i > 1 else None) for i in range(1, 6)])
+    assert await api(Node.filter(parent_id__isnull=False), "count") == 4
+    root = await api(Node, "get", id=1)
+    root.name = "root"  # not an indexed column: changes freely
+    await api(root, "save")
+    root.parent_id = 5
+    with pytest.raises(ormada.IntegrityError, match="refuses one on a row that other rows refer to: point those"):
+        await api(root, "save")
+
+
 async def test_json_is_built_in(mem: ormada.Database, api: Api) -> None:
     rows = await api.execute(mem, "SELECT installed, install_path FROM duckdb_extensions() "
                                   "WHERE extension_name = 'json'")
