@@ -221,6 +221,13 @@ async def test_rows_that_refer_to_each_other_are_inserted_and_a_referenced_row_k
         await api(root, "save")
 
 
+async def test_nulls_sort_above_every_value_as_on_postgresql(mem: ormada.Database, api: Api) -> None:
+    await api(Author, "bulk_create", [Author(name="a", born=1950), Author(name="b"), Author(name="c", born=1900)])
+    assert await api(Author.query().order_by("born").values_list("name", flat=True), "all") == ["c", "a", "b"]
+    assert await api(Author.query().order_by("-born").values_list("name", flat=True), "all") == ["b", "a", "c"]
+    assert mem.backend.supports.extra["nulls_high"]  # what cursor pages rely on
+
+
 async def test_json_is_built_in(mem: ormada.Database, api: Api) -> None:
     rows = await api.execute(mem, "SELECT installed, install_path FROM duckdb_extensions() "
                                   "WHERE extension_name = 'json'")

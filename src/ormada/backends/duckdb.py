@@ -143,6 +143,7 @@ class DuckdbBackend(SqlBackend):
         # Its ART indexes never serve a range (created__year is one): the scan skips row
         # groups by their min/max instead, and EXPLAIN names no index.
         "index_range_scans": False,
+        "nulls_high": True,  # set for every connection when the database is opened
         # An UPDATE that changes a foreign-key or unique column (both indexed) is a delete and
         # an insert to DuckDB, refused where other rows refer to the row: re-parenting a node
         # that has children, closing a cycle in a tree.
@@ -254,6 +255,9 @@ class DuckdbBackend(SqlBackend):
             root = duckdb.connect(self.path, read_only=self.read_only, config=config)
             # Every connection of the instance reads TIMESTAMPTZ in UTC (ICU is built in).
             root.execute("SET GLOBAL TimeZone = 'UTC'")
+            # NULL sorts above every value, as on PostgreSQL (nulls_high): DuckDB's own default
+            # puts NULLs last in both directions, which cursor pages cannot follow.
+            root.execute("SET GLOBAL default_null_order = 'nulls_last_on_asc_first_on_desc'")
             return root
         except duckdb.IOException as exc:
             message = first_line(exc)
