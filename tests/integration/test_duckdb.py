@@ -12,13 +12,13 @@ from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import pytest
 from pydantic import Field, NaiveDatetime
 
 import ormada
-from ormada import ForeignKey, Model, PrimaryKey
+from ormada import ForeignKey, Json, Model, PrimaryKey
 from ormada.backends.base import Statement
 from tests.conftest import Api
 from tests.models import ALL_MODELS, Author, Book
@@ -234,6 +234,26 @@ async def test_json_is_built_in(mem: ormada.Database, api: Api) -> None:
     assert rows == [(True, "(BUILT-IN)")]
     await api(Book, "create", title="t", year=1, tags=["a", "b"])
     assert await api(Book.filter(tags__contains="b"), "count") == 1
+
+
+class Settings(Model):
+    id: Annotated[int | None, PrimaryKey()] = None
+    options: dict[str, int] = {}
+    data: Annotated[Any, Json()] = {}
+
+    class Meta:
+        database = "duckdb"
+
+
+async def test_any_key_is_found_inside_json_the_empty_one_included(duck: ormada.Database, api: Api) -> None:
+    duck.create_all([Settings])
+    odd = {"": 1, "a/b": 2, "~": 3, 'q"k': 4}
+    await api(Settings, "bulk_create", [Settings(options=odd, data=odd), Settings(options={"x": 5}, data={"x": 5})])
+    for key, value in odd.items():
+        assert await api(Settings.filter(options__contains_key=key), "count") == 1, key
+        assert await api(Settings.filter(options__has_key=key), "count") == 1, key
+        assert await api(Settings.filter(data__contains={key: value}), "count") == 1, key
+    assert await api(Settings.filter(options__contains_key="a"), "count") == 0
 
 
 async def test_raw_statements_run_one_at_a_time(mem: ormada.Database, api: Api) -> None:

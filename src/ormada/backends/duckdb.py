@@ -36,7 +36,7 @@ from ormada.backends._options import flag, positive_number, read_options, whole_
 from ormada.backends._pool import DEFAULT_ACQUIRE_TIMEOUT, SimpleAsyncPool, SimpleSyncPool
 from ormada.backends._sql import codecs
 from ormada.backends._sql.backend import SqlBackend
-from ormada.backends._sql.duckdb_transforms import DuckdbTransforms
+from ormada.backends._sql.duckdb_transforms import DuckdbTransforms, json_pointer_step
 from ormada.backends._sql.metadata import create_statements, drop_statements, schema_tables
 from ormada.backends._sql.where import Binds
 from ormada.backends.base import AsyncConnection, Capabilities, Encoder, Statement, SyncConnection
@@ -206,8 +206,8 @@ class DuckdbBackend(SqlBackend):
         column = info.table.by_name[field]
         if op == "json_contains":
             return codecs.json_adapter(Any).dump_json(value).decode()
-        if op == "contains_key":
-            return "$." + codecs.json_adapter(str).dump_json(str(value)).decode()
+        if op == "contains_key":  # a JSON pointer: "$." paths cannot name the empty key
+            return json_pointer_step(str(value))
         items = column.type.items
         item_type = items[-1].python_type if items else Any  # a map's values, a list's items
         return codecs.json_adapter(item_type).dump_json(value).decode()

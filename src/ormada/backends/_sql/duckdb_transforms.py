@@ -36,7 +36,7 @@ DUCKDB_JSON_TYPES = {"null": ("NULL",), "boolean": ("BOOLEAN",), "number": ("BIG
 _ONE: sa.ColumnClause[Any] = sa.literal_column("1")
 
 
-def _duckdb_step(step: str | int) -> str:
+def json_pointer_step(step: str | int) -> str:
     """A JSON pointer's step: ``/0``, or ``/key`` with ``~`` and ``/`` escaped."""
     return "/" + str(step).replace("~", "~0").replace("/", "~1")
 
@@ -58,7 +58,7 @@ class DuckdbTransforms(StructuralContainment):
         return value
 
     def json_path(self, path: tuple[str | int, ...], model: str, field: str) -> Any:
-        return "".join(_duckdb_step(step) for step in path)  # "": the whole document
+        return "".join(json_pointer_step(step) for step in path)  # "": the whole document
 
     def json_at(self, column: Any, path: Any) -> Any:
         return sa.func.json_extract(column, path)
@@ -85,7 +85,7 @@ class DuckdbTransforms(StructuralContainment):
 
     def json_has_values(self, path: tuple[str | int, ...], op: str, keys: tuple[str, ...],
                         model: str, field: str) -> list[Any]:
-        return [_duckdb_step(key) for key in keys]
+        return [json_pointer_step(key) for key in keys]
 
     def json_has(self, column: Any, path: Any, op: str, n: int, binds: Bind) -> Any:
         # A key of an object: a pointer's /0 would also name an array's first item.
@@ -96,7 +96,7 @@ class DuckdbTransforms(StructuralContainment):
         return sa.and_(self.json_typed(column, path, "object"), found)
 
     def _key_step(self, key: str, model: str, field: str) -> str:
-        return _duckdb_step(key)
+        return json_pointer_step(key)
 
     def _child(self, path: Any, step: Any) -> Any:
         return path.concat(step)
