@@ -9,15 +9,16 @@ import subprocess
 import sys
 import threading
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import pytest
 from pydantic import Field, NaiveDatetime
 
 import ormada
-from ormada import ForeignKey, Model, PrimaryKey
+from ormada import ForeignKey, Json, Model, PrimaryKey
 from ormada.backends.base import Statement
 from tests.conftest import Api
 from tests.models import ALL_MODELS, Author, Book
@@ -123,6 +124,25 @@ async def test_nested_transactions_are_refused_with_the_reason(mem: ormada.Datab
     assert await api(Book.query(), "count") == 1
 
 
+def test_a_second_writer_of_a_row_fails_at_once_instead_of_waiting_for_a_lock(mem: ormada.Database) -> None:
+    # What select_for_update()'s refusal on DuckDB tells users to rely on instead.
+    with pytest.raises(ormada.NotSupported, match="optimistic and lock no rows"):
+        Author.query().select_for_update().all()
+    author = Author.create(name="a")
+
+    def rename_elsewhere() -> None:  # a thread: a transaction of its own, on another connection
+        with mem.transaction():
+            Author.filter(id=author.id).update(name="second")
+
+    with mem.transaction():
+        Author.filter(id=author.id).update(name="first")
+        with ThreadPoolExecutor(1) as pool:
+            refused = pool.submit(rename_elsewhere).exception(timeout=60)
+    assert isinstance(refused, ormada.TransactionError), refused
+    assert "run the transaction again" in str(refused)
+    assert Author.get(id=author.id).name == "first"
+
+
 async def test_a_refused_bulk_create_writes_nothing_and_names_the_batch(mem: ormada.Database, api: Api) -> None:
     await api(Author, "create", name="Taken")
     authors = [Author(name=f"A{i}") for i in range(5)] + [Author(name="Taken")] + [Author(name="Z")]
@@ -179,12 +199,61 @@ async def test_deleting_a_referenced_row_is_refused_not_cascaded(duck: ormada.Da
     assert await api(Owner.filter(id=owner.id), "delete") == 1
 
 
+class Node(Model):
+    id: Annotated[int | None, PrimaryKey()] = None
+    parent_id: Annotated[int | None, ForeignKey("Node")] = None
+    name: str = "n"
+
+    class Meta:
+        database = "duckdb"
+
+
+async def test_rows_that_refer_to_each_other_are_inserted_and_a_referenced_row_keeps_its_keys(
+        duck: ormada.Database, api: Api) -> None:
+    duck.create_all([Node])
+    await api(Node, "bulk_create", [Node(id=i, parent_id=i - 1 if i > 1 else None) for i in range(1, 6)])
+    assert await api(Node.filter(parent_id__isnull=False), "count") == 4
+    root = await api(Node, "get", id=1)
+    root.name = "root"  # not an indexed column: changes freely
+    await api(root, "save")
+    root.parent_id = 5
+    with pytest.raises(ormada.IntegrityError, match="refuses one on a row that other rows refer to: point those"):
+        await api(root, "save")
+
+
+async def test_nulls_sort_above_every_value_as_on_postgresql(mem: ormada.Database, api: Api) -> None:
+    await api(Author, "bulk_create", [Author(name="a", born=1950), Author(name="b"), Author(name="c", born=1900)])
+    assert await api(Author.query().order_by("born").values_list("name", flat=True), "all") == ["c", "a", "b"]
+    assert await api(Author.query().order_by("-born").values_list("name", flat=True), "all") == ["b", "a", "c"]
+    assert mem.backend.supports.extra["nulls_high"]  # what cursor pages rely on
+
+
 async def test_json_is_built_in(mem: ormada.Database, api: Api) -> None:
     rows = await api.execute(mem, "SELECT installed, install_path FROM duckdb_extensions() "
                                   "WHERE extension_name = 'json'")
     assert rows == [(True, "(BUILT-IN)")]
     await api(Book, "create", title="t", year=1, tags=["a", "b"])
     assert await api(Book.filter(tags__contains="b"), "count") == 1
+
+
+class Settings(Model):
+    id: Annotated[int | None, PrimaryKey()] = None
+    options: dict[str, int] = {}
+    data: Annotated[Any, Json()] = {}
+
+    class Meta:
+        database = "duckdb"
+
+
+async def test_any_key_is_found_inside_json_the_empty_one_included(duck: ormada.Database, api: Api) -> None:
+    duck.create_all([Settings])
+    odd = {"": 1, "a/b": 2, "~": 3, 'q"k': 4}
+    await api(Settings, "bulk_create", [Settings(options=odd, data=odd), Settings(options={"x": 5}, data={"x": 5})])
+    for key, value in odd.items():
+        assert await api(Settings.filter(options__contains_key=key), "count") == 1, key
+        assert await api(Settings.filter(options__has_key=key), "count") == 1, key
+        assert await api(Settings.filter(data__contains={key: value}), "count") == 1, key
+    assert await api(Settings.filter(options__contains_key="a"), "count") == 0
 
 
 async def test_raw_statements_run_one_at_a_time(mem: ormada.Database, api: Api) -> None:

@@ -1,11 +1,12 @@
 """select_for_update(): row locks held by one transaction, seen from another on a connection
 of its own (a thread in sync mode, a task in async mode); refused outside a transaction, and
-on SQLite, which locks the whole database."""
+on backends without row locks (SQLite, DuckDB), with what to do instead."""
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -14,6 +15,9 @@ import pytest
 
 import ormada
 from ormada import LockNotAvailable, NotSupported, OrmadaError, TransactionError
+from ormada._read_checks import NO_ROW_LOCKS
+from ormada.backends.duckdb import DuckdbBackend
+from ormada.backends.sqlite import SqliteBackend
 from tests.conftest import Api
 from tests.models import Author, Book
 
@@ -31,10 +35,17 @@ def row_locks(db: ormada.Database) -> bool:
     """Whether the backend locks rows; where it does not, that it refuses, saying what to do."""
     if db.backend.supports.row_locks:
         return True
-    with pytest.raises(NotSupported, match=r"Book.select_for_update\(\): sqlite has no row locks; SQLite locks "
-                                           r"the whole database.*BEGIN IMMEDIATE.*with db.transaction\(\)"):
+    backend = db.backend
+    instead = backend.supports.extra.get("row_locks_instead", NO_ROW_LOCKS)
+    with pytest.raises(NotSupported, match=re.escape(f"Book.select_for_update(): {backend.name} has no row locks; "
+                                                     f"{instead}")):
         Book.query().select_for_update().all()
     return False
+
+
+def test_backends_without_row_locks_say_what_to_do_instead() -> None:
+    assert "BEGIN IMMEDIATE" in SqliteBackend.supports.extra["row_locks_instead"]
+    assert "TransactionError" in DuckdbBackend.supports.extra["row_locks_instead"]
 
 
 async def elsewhere(api: Api, db: ormada.Database, read: Callable[[], Any], aread: Callable[[], Any],

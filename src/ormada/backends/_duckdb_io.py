@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import duckdb
 
-from ormada.backends.base import AsyncConnection, Statement, SyncConnection, several_statements
+from ormada.backends.base import AsyncConnection, RawRows, Statement, SyncConnection, several_statements
 from ormada.errors import DatabaseError, DataError, IntegrityError, OrmadaError, TransactionError
 
 T = TypeVar("T")
@@ -36,9 +36,14 @@ def map_error(exc: duckdb.Error, statement: Statement) -> OrmadaError:
     """The ormada error for a ``duckdb`` error raised by ``statement``."""
     message = f"{first_line(exc)} (in: {statement.text})"
     if isinstance(exc, duckdb.IntegrityError):
-        if "foreign key" in message.lower() and statement.text.lstrip().upper().startswith("DELETE"):
+        verb = statement.text.lstrip()[:6].upper()
+        if "foreign key" in message.lower() and verb == "DELETE":
             message += ("; DuckDB has no ON DELETE actions, so rows that refer to this one are never deleted "
                         "or set to NULL with it: delete or change them first")
+        elif "still referenced" in message and verb == "UPDATE":
+            message += ("; DuckDB writes a change to a foreign-key or unique column as a delete and an insert, "
+                        "so it refuses one on a row that other rows refer to: point those rows elsewhere (or set "
+                        "them to NULL) first, change this row, then point them back")
         return IntegrityError(message)
     if isinstance(exc, duckdb.DataError):
         return DataError(message)
@@ -107,9 +112,10 @@ class _Session:
         result = self.raw.execute(statement.text, statement.params)
         if parsed and parsed[0].type in _WRITES and "RETURNING" not in statement.text.upper():
             return _count(result)
-        if result.description is None:
+        description = result.description
+        if description is None:
             return 0
-        return result.fetchall()
+        return RawRows(result.fetchall(), (column[0] for column in description))
 
     def _script(self, text: str) -> None:
         """Several statements, as one transaction unless inside one already."""

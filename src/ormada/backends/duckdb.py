@@ -36,6 +36,7 @@ from ormada.backends._options import flag, positive_number, read_options, whole_
 from ormada.backends._pool import DEFAULT_ACQUIRE_TIMEOUT, SimpleAsyncPool, SimpleSyncPool
 from ormada.backends._sql import codecs
 from ormada.backends._sql.backend import SqlBackend
+from ormada.backends._sql.duckdb_transforms import DuckdbTransforms, json_pointer_step
 from ormada.backends._sql.metadata import create_statements, drop_statements, schema_tables
 from ormada.backends._sql.where import Binds
 from ormada.backends.base import AsyncConnection, Capabilities, Encoder, Statement, SyncConnection
@@ -111,6 +112,23 @@ DECODERS: dict[Kind, Any] = {
 }
 
 
+def _refers_within(info: ModelInfo, columns: tuple[str, ...], rows: Sequence[Sequence[Any]]) -> bool:
+    """Whether a row of ``rows`` refers to another of them through a foreign key to its own
+    table. DuckDB checks a foreign key against the rows that were there before the
+    statement, so such rows go one INSERT each, in the order given (parents first)."""
+    position = {name: i for i, name in enumerate(columns)}
+    for column in info.table.columns:
+        target = column.foreign_key
+        if target is None or target[0] != info.table.name or column.name not in position \
+                or target[1] not in position:
+            continue
+        ref, key = position[column.name], position[target[1]]
+        keys = {row[key] for row in rows}
+        if any(row[ref] is not None and row[ref] in keys for row in rows):
+            return True
+    return False
+
+
 class DuckdbBackend(SqlBackend):
     """DuckDB, in-process: one database file (or memory) per backend."""
 
@@ -122,8 +140,22 @@ class DuckdbBackend(SqlBackend):
         # Alembic compares through a SQLAlchemy engine; ormada's DuckDB dialect only compiles.
         "alembic": False,
         "decimal_avg_double": True,  # avg() of a DECIMAL is a DOUBLE (sums stay exact DECIMALs)
+        # Its ART indexes never serve a range (created__year is one): the scan skips row
+        # groups by their min/max instead, and EXPLAIN names no index.
+        "index_range_scans": False,
+        "nulls_high": True,  # set for every connection when the database is opened
+        # An UPDATE that changes a foreign-key or unique column (both indexed) is a delete and
+        # an insert to DuckDB, refused where other rows refer to the row: re-parenting a node
+        # that has children, closing a cycle in a tree.
+        "update_indexed_columns_of_referenced_rows": False,
+        "row_locks_instead": "DuckDB's transactions are optimistic and lock no rows: a transaction that writes a "
+                             "row another transaction changed since it began fails at that write with "
+                             "TransactionError, never waiting. Read and write the rows inside `with "
+                             "db.transaction():` (or `async with db.atransaction():`) and run the whole block "
+                             "again when it raises TransactionError",
     })
     begin_statement = "BEGIN TRANSACTION"
+    transforms = DuckdbTransforms()
     encoders = ENCODERS
     decoders = DECODERS
 
@@ -157,6 +189,8 @@ class DuckdbBackend(SqlBackend):
         # growing faster than its length, so a multi-row VALUES of 1,000 rows of 5 columns
         # inserted 4.7k rows/s, one list per column 28k rows/s, executemany 0.9k rows/s.
         if len(rows) > 1 and columns and not options:
+            if _refers_within(info, columns, rows):
+                return self.compiler.insert_each(info, columns, rows, returning)
             return self.compiler.insert_lists(info, columns, rows, returning, postgresql.ARRAY)
         return super().insert(info, columns, rows, returning, options)
 
@@ -172,8 +206,8 @@ class DuckdbBackend(SqlBackend):
         column = info.table.by_name[field]
         if op == "json_contains":
             return codecs.json_adapter(Any).dump_json(value).decode()
-        if op == "contains_key":
-            return "$." + codecs.json_adapter(str).dump_json(str(value)).decode()
+        if op == "contains_key":  # a JSON pointer: "$." paths cannot name the empty key
+            return json_pointer_step(str(value))
         items = column.type.items
         item_type = items[-1].python_type if items else Any  # a map's values, a list's items
         return codecs.json_adapter(item_type).dump_json(value).decode()
@@ -221,6 +255,9 @@ class DuckdbBackend(SqlBackend):
             root = duckdb.connect(self.path, read_only=self.read_only, config=config)
             # Every connection of the instance reads TIMESTAMPTZ in UTC (ICU is built in).
             root.execute("SET GLOBAL TimeZone = 'UTC'")
+            # NULL sorts above every value, as on PostgreSQL (nulls_high): DuckDB's own default
+            # puts NULLs last in both directions, which cursor pages cannot follow.
+            root.execute("SET GLOBAL default_null_order = 'nulls_last_on_asc_first_on_desc'")
             return root
         except duckdb.IOException as exc:
             message = first_line(exc)
