@@ -1,8 +1,9 @@
-"""FastAPI integration: a lifespan that opens and closes ormada's databases
-(``pip install 'ormada[fastapi]'``)."""
+"""FastAPI integration: a lifespan that opens and closes ormada's databases, exception
+handlers, request-scoped transactions and a CRUD router (``pip install 'ormada[fastapi]'``)."""
 
 from __future__ import annotations
 
+from ormada.contrib.fastapi.errors import install_exception_handlers
 from ormada.contrib.fastapi.lifespan import ormada_lifespan
 
-__all__ = ["ormada_lifespan"]
+__all__ = ["install_exception_handlers", "ormada_lifespan"]

@@ -1,0 +1,88 @@
+"""``install_exception_handlers``: ormada's errors as JSON responses with fitting statuses.
+
+Every body is ``{"error": <code>, "detail": <message>}``. The message is ormada's own,
+without the statement it came from and without a traceback: a client learns which
+constraint refused a write, never the SQL that was sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from fastapi import FastAPI, Request
+from ormada.errors import (
+    CursorError,
+    DoesNotExist,
+    IntegrityError,
+    InvalidPage,
+    NotSupported,
+    OrmadaError,
+    QueryError,
+)
+
+logger = logging.getLogger("ormada.contrib.fastapi")
+
+#: The status of each error family, most specific first (the first match wins).
+STATUSES: tuple[tuple[type[OrmadaError], int], ...] = (
+    (DoesNotExist, 404),
+    (IntegrityError, 409),
+    (CursorError, 400),
+    (InvalidPage, 400),
+    (QueryError, 400),
+    (NotSupported, 501),
+    (OrmadaError, 500),
+)
+
+# Database errors end with the statement that raised them: "(in: SELECT …)".
+_STATEMENT = re.compile(r"\s*\(in: .*", re.DOTALL)
+
+
+def status_of(exc: OrmadaError) -> int:
+    """The HTTP status an ormada error answers with."""
+    return next(status for family, status in STATUSES if isinstance(exc, family))
+
+
+def public_message(exc: OrmadaError) -> str:
+    """ormada's message for ``exc`` without the statement text it may end with and
+    without the pointer to the error reference (the ``error`` code names that)."""
+    message = str(exc.args[0]) if exc.args else type(exc).__name__
+    return _STATEMENT.sub("", message).strip() or type(exc).__name__
+
+
+def error_body(code: str, detail: Any) -> dict[str, Any]:
+    """The JSON body of every error response."""
+    return {"error": code, "detail": detail}
+
+
+async def _ormada_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, OrmadaError)
+    status = status_of(exc)
+    if status >= 500:  # the traceback goes to the log, never to the client
+        logger.error("%s %s failed: %s", request.method, request.url.path, type(exc).__name__, exc_info=exc)
+    return JSONResponse(error_body(exc.code, public_message(exc)), status_code=status)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, (RequestValidationError, ValidationError))
+    errors = exc.errors(include_url=False) if isinstance(exc, ValidationError) else exc.errors()
+    return JSONResponse(error_body("validation", jsonable_encoder(errors)), status_code=422)
+
+
+def install_exception_handlers(app: FastAPI) -> None:
+    """Answers ormada's errors and validation errors with JSON bodies.
+
+    ``DoesNotExist`` → 404, ``IntegrityError`` → 409, ``QueryError`` (an unknown field or
+    lookup, a bad value, ``CursorError``, ``InvalidPage``) → 400, a request or model that
+    fails validation → 422, ``NotSupported`` → 501, any other ``OrmadaError`` → 500 (and
+    logged with its traceback on the ``ormada.contrib.fastapi`` logger).
+    """
+    app.add_exception_handler(OrmadaError, _ormada_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(ValidationError, _validation_error)
