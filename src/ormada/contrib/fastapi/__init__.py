@@ -5,5 +5,20 @@ from __future__ import annotations
 
 from ormada.contrib.fastapi.errors import install_exception_handlers
 from ormada.contrib.fastapi.lifespan import ormada_lifespan
+from ormada.contrib.fastapi.transactions import (
+    AsyncTransaction,
+    SyncTransaction,
+    atransaction,
+    transaction,
+    transaction_dependency,
+)
 
-__all__ = ["install_exception_handlers", "ormada_lifespan"]
+__all__ = [
+    "AsyncTransaction",
+    "SyncTransaction",
+    "atransaction",
+    "install_exception_handlers",
+    "ormada_lifespan",
+    "transaction",
+    "transaction_dependency",
+]

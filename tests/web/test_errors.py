@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import ormada
 from fastapi import FastAPI
+
+import ormada
 from ormada.contrib.fastapi import install_exception_handlers, ormada_lifespan
-from tests.fastapi.models import MODELS, ApiAuthor, ApiBook
-from tests.fastapi.server import serve
+from tests.web.models import MODELS, ApiAuthor, ApiBook
+from tests.web.server import serve
 
 
 def _error_app(url: str) -> FastAPI:

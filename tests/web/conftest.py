@@ -1,4 +1,4 @@
-"""Fixtures of the FastAPI tests: a fresh SQLite file or PostgreSQL schema per test."""
+"""Fixtures of the FastAPI integration tests: a fresh SQLite file or PostgreSQL schema per test."""
 
 from __future__ import annotations
 

@@ -8,12 +8,12 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 
 import ormada
-from fastapi import FastAPI
 from ormada.contrib.fastapi import ormada_lifespan
-from tests.fastapi.models import MODELS, ApiAuthor
-from tests.fastapi.server import serve
+from tests.web.models import MODELS, ApiAuthor
+from tests.web.server import serve
 
 
 def test_lifespan_opens_creates_and_closes(url: str) -> None:
