@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from ormada import ForeignKey, Indexed, Model, PrimaryKey, Unique
+from ormada import ForeignKey, Indexed, Model, ModelView, PrimaryKey, Unique
 
 
 class ApiAuthor(Model):
@@ -28,3 +28,13 @@ class ApiBook(Model):
 
 
 MODELS: list[type[Model]] = [ApiAuthor, ApiBook]
+
+
+class ApiBookView(ModelView):
+    """A book with its author in place of the author's key."""
+
+    model = ApiBook
+    inline = {"author_id": "author"}
+
+    def label(self, book: ApiBook) -> str:
+        return f"{book.title} ({book.year})"

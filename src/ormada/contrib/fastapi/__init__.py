@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ormada.contrib.fastapi.errors import install_exception_handlers
 from ormada.contrib.fastapi.lifespan import ormada_lifespan
+from ormada.contrib.fastapi.router import CRUDRouter
 from ormada.contrib.fastapi.transactions import (
     AsyncTransaction,
     SyncTransaction,
@@ -15,6 +16,7 @@ from ormada.contrib.fastapi.transactions import (
 
 __all__ = [
     "AsyncTransaction",
+    "CRUDRouter",
     "SyncTransaction",
     "atransaction",
     "install_exception_handlers",

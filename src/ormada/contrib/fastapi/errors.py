@@ -11,12 +11,12 @@ import logging
 import re
 from typing import Any
 
+from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from fastapi import FastAPI, Request
 from ormada.errors import (
     CursorError,
     DoesNotExist,
@@ -61,18 +61,25 @@ def error_body(code: str, detail: Any) -> dict[str, Any]:
     return {"error": code, "detail": detail}
 
 
-async def _ormada_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, OrmadaError)
+def error_response(request: Request, exc: OrmadaError | ValidationError | RequestValidationError) -> JSONResponse:
+    """The JSON answer to an ormada error or a validation error."""
+    if not isinstance(exc, OrmadaError):
+        errors = exc.errors(include_url=False) if isinstance(exc, ValidationError) else exc.errors()
+        return JSONResponse(error_body("validation", jsonable_encoder(errors)), status_code=422)
     status = status_of(exc)
     if status >= 500:  # the traceback goes to the log, never to the client
         logger.error("%s %s failed: %s", request.method, request.url.path, type(exc).__name__, exc_info=exc)
     return JSONResponse(error_body(exc.code, public_message(exc)), status_code=status)
 
 
+async def _ormada_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, OrmadaError)
+    return error_response(request, exc)
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, (RequestValidationError, ValidationError))
-    errors = exc.errors(include_url=False) if isinstance(exc, ValidationError) else exc.errors()
-    return JSONResponse(error_body("validation", jsonable_encoder(errors)), status_code=422)
+    return error_response(request, exc)
 
 
 def install_exception_handlers(app: FastAPI) -> None:
