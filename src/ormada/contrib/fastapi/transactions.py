@@ -58,7 +58,10 @@ def transaction_dependency(database: str = "default", *, is_async: bool) -> Call
         # COMMIT block), in a context of its own: what it sets there stays there.
         own = contextvars.copy_context()
         block = db.transaction()
-        tx = await anyio.to_thread.run_sync(own.run, block.__enter__)
+        # Waiting for a pooled connection must not take one of the thread pool's tokens: with
+        # every token held by a request waiting here, the requests holding the connections
+        # could never run their endpoints, and all would wait until the pool's timeout.
+        tx = await anyio.to_thread.run_sync(own.run, block.__enter__, limiter=anyio.CapacityLimiter(1))
         try:
             tx.hand_over()
             with db.using(tx):  # in force in the request's context, and so in each worker's copy
@@ -75,11 +78,14 @@ def transaction_dependency(database: str = "default", *, is_async: bool) -> Call
 
 async def _leave(own: contextvars.Context, block: Any, exc: BaseException | None) -> None:
     """Commits (``exc`` None) or rolls back the sync block in a worker thread."""
+    # Outside the thread pool's tokens too: the connection goes back to the pool at once.
+    limiter = anyio.CapacityLimiter(1)
     with anyio.CancelScope(shield=True):  # a cancelled request still ends its transaction
         if exc is None:
-            await anyio.to_thread.run_sync(own.run, block.__exit__, None, None, None)
+            await anyio.to_thread.run_sync(own.run, block.__exit__, None, None, None, limiter=limiter)
         else:
-            await anyio.to_thread.run_sync(own.run, block.__exit__, type(exc), exc, exc.__traceback__)
+            await anyio.to_thread.run_sync(own.run, block.__exit__, type(exc), exc, exc.__traceback__,
+                                           limiter=limiter)
 
 
 #: The dependency of a sync endpoint's transaction on the default database.
