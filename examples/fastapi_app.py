@@ -73,18 +73,19 @@ class Shelf(BaseModel):
     titles: list[str]
 
 
-@app.post("/shelves", status_code=201)
+@app.post("/shelves", status_code=201, responses={400: {"description": "An empty title"},
+                                                  409: {"description": "The author exists already"}})
 async def add_shelf(shelf: Shelf, tx: AsyncTransaction) -> dict[str, int]:
     """An author and their books in one transaction: all of them, or none."""
     author = await Author.acreate(name=shelf.author)
     for title in shelf.titles:
         if not title.strip():
-            raise HTTPException(422, "a title cannot be empty")  # rolls back the author too
+            raise HTTPException(400, "a title cannot be empty")  # rolls back the author too
         await Book.acreate(title=title, year=0, author_id=author.id)
     return {"author_id": author.id, "books": len(shelf.titles)}
 
 
-@app.post("/authors/{author_id}/retire")
+@app.post("/authors/{author_id}/retire", responses={404: {"description": "No such author"}})
 def retire(author_id: int, tx: SyncTransaction) -> dict[str, int]:
     """A sync endpoint (FastAPI runs it in its thread pool) in a sync request transaction."""
     author = Author.get(id=author_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException
 
 import ormada
 from ormada.contrib.fastapi import install_exception_handlers, ormada_lifespan
@@ -43,6 +43,10 @@ def _error_app(url: str) -> FastAPI:
     @app.get("/other")
     async def other() -> Any:
         return await ormada.get_database().aexecute("SELECT * FROM no_such_table WHERE secret = :s", {"s": 1})
+
+    @app.get("/teapot")
+    async def teapot() -> None:
+        raise HTTPException(418, "short and stout", headers={"X-Kind": "teapot"})
 
     @app.get("/invalid-model")
     def invalid_model() -> Any:
@@ -85,6 +89,15 @@ def test_exception_handlers_map_ormada_errors(url: str) -> None:
         assert other.status_code == 500
         assert other.json()["error"] == "database"
         assert "SELECT" not in other.text and "secret" not in other.text and "Traceback" not in other.text
+
+        teapot = client.get("/teapot")
+        assert teapot.status_code == 418 and teapot.headers["x-kind"] == "teapot"
+        assert teapot.json() == {"error": "http", "detail": "short and stout"}
+        not_json = client.post("/authors", params={"name": "x"}, content=b"\xff", headers={"content-type": "text/x"})
+        assert not_json.status_code in (200, 409)  # a query-parameter endpoint ignores the body
+
+        too_big = client.get("/authors/99999999999")
+        assert too_big.status_code == 400 and too_big.json()["error"] == "data"  # beyond the key's column
 
         invalid = client.get("/invalid-model")
         assert invalid.status_code == 422

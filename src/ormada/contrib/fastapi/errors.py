@@ -14,11 +14,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from pydantic import ValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ValidationError
+from starlette.exceptions import HTTPException
 
 from ormada.errors import (
     CursorError,
+    DataError,
     DoesNotExist,
     IntegrityError,
     InvalidPage,
@@ -36,12 +38,20 @@ STATUSES: tuple[tuple[type[OrmadaError], int], ...] = (
     (CursorError, 400),
     (InvalidPage, 400),
     (QueryError, 400),
+    (DataError, 400),
     (NotSupported, 501),
     (OrmadaError, 500),
 )
 
 # Database errors end with the statement that raised them: "(in: SELECT …)".
 _STATEMENT = re.compile(r"\s*\(in: .*", re.DOTALL)
+
+
+class ErrorBody(BaseModel):
+    """The body of an error answer (OpenAPI's schema of it)."""
+
+    error: str
+    detail: Any
 
 
 def status_of(exc: OrmadaError) -> int:
@@ -61,8 +71,11 @@ def error_body(code: str, detail: Any) -> dict[str, Any]:
     return {"error": code, "detail": detail}
 
 
-def error_response(request: Request, exc: OrmadaError | ValidationError | RequestValidationError) -> JSONResponse:
-    """The JSON answer to an ormada error or a validation error."""
+def error_response(request: Request,
+                   exc: OrmadaError | ValidationError | RequestValidationError | HTTPException) -> JSONResponse:
+    """The JSON answer to an ormada error, a validation error or an ``HTTPException``."""
+    if isinstance(exc, HTTPException):
+        return JSONResponse(error_body("http", exc.detail), status_code=exc.status_code, headers=exc.headers)
     if not isinstance(exc, OrmadaError):
         errors = exc.errors(include_url=False) if isinstance(exc, ValidationError) else exc.errors()
         return JSONResponse(error_body("validation", jsonable_encoder(errors)), status_code=422)
@@ -77,6 +90,13 @@ async def _ormada_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(request, exc)
 
 
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code in (204, 304) or exc.status_code < 400:  # no body for these
+        return Response(status_code=exc.status_code, headers=exc.headers)
+    return error_response(request, exc)
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, (RequestValidationError, ValidationError))
     return error_response(request, exc)
@@ -86,10 +106,14 @@ def install_exception_handlers(app: FastAPI) -> None:
     """Answers ormada's errors and validation errors with JSON bodies.
 
     ``DoesNotExist`` → 404, ``IntegrityError`` → 409, ``QueryError`` (an unknown field or
-    lookup, a bad value, ``CursorError``, ``InvalidPage``) → 400, a request or model that
+    lookup, a bad value, ``CursorError``, ``InvalidPage``) and ``DataError`` (a value that
+    does not fit its column, such as a key beyond the column's range) → 400, a request or model that
     fails validation → 422, ``NotSupported`` → 501, any other ``OrmadaError`` → 500 (and
-    logged with its traceback on the ``ormada.contrib.fastapi`` logger).
+    logged with its traceback on the ``ormada.contrib.fastapi`` logger). An
+    ``HTTPException`` (the application's own, or FastAPI's for a body that is not JSON) keeps
+    its status, headers and detail, with ``"error": "http"``, so every error body has one shape.
     """
     app.add_exception_handler(OrmadaError, _ormada_error)
+    app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(ValidationError, _validation_error)

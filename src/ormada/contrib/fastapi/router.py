@@ -18,6 +18,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from fastapi.params import Depends as DependsParam
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
+from starlette.exceptions import HTTPException
 
 from ormada import Model, ModelView, Paginator, QuerySet
 from ormada.contrib.fastapi._schemas import (
@@ -29,7 +30,7 @@ from ormada.contrib.fastapi._schemas import (
     read_schema,
     write_schemas,
 )
-from ormada.contrib.fastapi.errors import error_response
+from ormada.contrib.fastapi.errors import ErrorBody, error_response
 from ormada.contrib.fastapi.transactions import atransaction, transaction
 from ormada.errors import ConfigurationError, OrmadaError, QueryError
 
@@ -49,6 +50,10 @@ class _OrmadaRoute(APIRoute):
             try:
                 return await handler(request)
             except (OrmadaError, ValidationError) as exc:  # the transaction was rolled back on the way
+                return error_response(request, exc)
+            except HTTPException as exc:  # FastAPI's own (a body that is not JSON), in the same shape
+                if exc.status_code < 400:
+                    raise
                 return error_response(request, exc)
 
         return answer
@@ -189,7 +194,7 @@ class CRUDRouter(APIRouter):
                                 order: str | None = None) -> Any:
                 qs = self._read(self.queryset(request))
                 if self.pagination == "cursor":
-                    got = await qs.apaginate(size, after=after, before=before)
+                    got = await qs.apaginate(size, after=after or None, before=before or None)
                     return self._cursor_body(request, response, got.next_cursor, got.previous_cursor,
                                              await self._ashape(got.items))
                 numbered = await Paginator(qs, size).apage(page)
@@ -225,7 +230,7 @@ class CRUDRouter(APIRouter):
                           order: str | None = None) -> Any:
                 qs = self._read(self.queryset(request))
                 if self.pagination == "cursor":
-                    got = qs.paginate(size, after=after, before=before)
+                    got = qs.paginate(size, after=after or None, before=before or None)
                     return self._cursor_body(request, response, got.next_cursor, got.previous_cursor,
                                              self._shape(got.items))
                 numbered = Paginator(qs, size).page(page)
@@ -257,17 +262,22 @@ class CRUDRouter(APIRouter):
                 return Response(status_code=204)
 
         name, noun = model.__name__, model.__name__.lower()
-        errors: dict[int | str, dict[str, Any]] = {404: {"description": f"No such {name}"}}
+        bad = {"description": "A value that does not fit its column, or a body that is not JSON",
+               "model": ErrorBody}
+        errors: dict[int | str, dict[str, Any]] = {400: bad, 404: {"description": f"No such {name}",
+                                                                   "model": ErrorBody}}
         self.add_api_route("", list_rows, methods=["GET"], response_model=page, name=f"list_{noun}",
                            summary=f"List {name} rows", openapi_extra=extra,
-                           responses={400: {"description": "A filter, ordering or cursor that is not allowed"}})
+                           responses={400: {"description": "A filter, ordering or cursor that is not allowed",
+                                            "model": ErrorBody}})
         self.add_api_route(item, retrieve, methods=["GET"], response_model=self.output, name=f"get_{noun}",
                            summary=f"Read one {name}", responses=errors)
         if self.read_only:
             return
-        conflict: dict[int | str, dict[str, Any]] = {409: {"description": "A constraint refused the write"}}
+        conflict: dict[int | str, dict[str, Any]] = {409: {"description": "A constraint refused the write",
+                                                           "model": ErrorBody}}
         self.add_api_route("", create, methods=["POST"], response_model=self.output, status_code=201,
-                           name=f"create_{noun}", summary=f"Create a {name}", responses=conflict)
+                           name=f"create_{noun}", summary=f"Create a {name}", responses={400: bad, **conflict})
         self.add_api_route(item, replace, methods=["PUT"], response_model=self.output, name=f"replace_{noun}",
                            summary=f"Replace a {name}", responses={**errors, **conflict})
         self.add_api_route(item, patch, methods=["PATCH"], response_model=self.output, name=f"patch_{noun}",
@@ -349,7 +359,10 @@ def _parameter_schema(annotation: Any, lookup: str) -> dict[str, Any]:
 def _lookup_value(model: str, field: str, lookup: str, value: str) -> Any:
     """A query parameter's text as the lookup takes it (ormada converts it to the field's type)."""
     if lookup == "in":
-        return [part for part in value.split(",") if part != ""]
+        values = [part for part in value.split(",") if part != ""]
+        if not values:
+            raise QueryError(f"{model}.{field}__in takes one or more comma-separated values")
+        return values
     if lookup == "isnull":
         folded = value.strip().lower()
         if folded not in _TRUE | _FALSE:
