@@ -97,11 +97,12 @@ class AsyncRunner:
         atomic = atomic and self.backend.supports.transactions
         tx = self.current_transaction(True)  # sync: tx = self.current_transaction(False)
         if tx is not None:
-            # Without savepoints the enclosing transaction is what makes it all-or-nothing.
-            if not atomic or not self.backend.supports.savepoints:
-                return await self._adrive(tx.connection, operation)
-            async with self.atransaction():
-                return await self._adrive(tx.connection, operation)
+            with tx.in_use():  # a transaction handed between threads serves one at a time
+                # Without savepoints the enclosing transaction is what makes it all-or-nothing.
+                if not atomic or not self.backend.supports.savepoints:
+                    return await self._adrive(tx.connection, operation)
+                async with self.atransaction():
+                    return await self._adrive(tx.connection, operation)
         pool = self.async_pool()
         connection = await pool.acquire()
         try:
@@ -133,8 +134,9 @@ class AsyncRunner:
         """Yields a read's rows in chunks without loading them all."""
         tx = self.current_transaction(True)  # sync: tx = self.current_transaction(False)
         if tx is not None:
-            async for chunk in tx.connection.stream(statement, chunk_size):
-                yield chunk
+            with tx.in_use():
+                async for chunk in tx.connection.stream(statement, chunk_size):
+                    yield chunk
             return
         pool = self.async_pool()
         connection = await pool.acquire()
@@ -159,15 +161,16 @@ class AsyncRunner:
                     f"a transaction inside a transaction on {self.name!r} needs a savepoint, which "
                     f"{self.backend.name} does not have; make the inner block part of the outer one (an error "
                     "inside it then rolls the whole transaction back)")
-            save, release, rollback = savepoint_statements(tx.next_savepoint())
-            await self._aexecute(tx.connection, save)
-            try:
-                yield tx
-            except BaseException:
-                await self._aexecute(tx.connection, rollback)
+            with tx.in_use():  # the whole nested block, for a transaction handed between threads
+                save, release, rollback = savepoint_statements(tx.next_savepoint())
+                await self._aexecute(tx.connection, save)
+                try:
+                    yield tx
+                except BaseException:
+                    await self._aexecute(tx.connection, rollback)
+                    await self._aexecute(tx.connection, release)
+                    raise
                 await self._aexecute(tx.connection, release)
-                raise
-            await self._aexecute(tx.connection, release)
             return
         pool = self.async_pool()
         connection = await pool.acquire()

@@ -72,11 +72,12 @@ class SyncRunner:
         atomic = atomic and self.backend.supports.transactions
         tx = self.current_transaction(False)
         if tx is not None:
-            # Without savepoints the enclosing transaction is what makes it all-or-nothing.
-            if not atomic or not self.backend.supports.savepoints:
-                return self._drive(tx.connection, operation)
-            with self.transaction():
-                return self._drive(tx.connection, operation)
+            with tx.in_use():  # a transaction handed between threads serves one at a time
+                # Without savepoints the enclosing transaction is what makes it all-or-nothing.
+                if not atomic or not self.backend.supports.savepoints:
+                    return self._drive(tx.connection, operation)
+                with self.transaction():
+                    return self._drive(tx.connection, operation)
         pool = self.sync_pool()
         connection = pool.acquire()
         try:
@@ -108,8 +109,9 @@ class SyncRunner:
         """Yields a read's rows in chunks without loading them all."""
         tx = self.current_transaction(False)
         if tx is not None:
-            for chunk in tx.connection.stream(statement, chunk_size):
-                yield chunk
+            with tx.in_use():
+                for chunk in tx.connection.stream(statement, chunk_size):
+                    yield chunk
             return
         pool = self.sync_pool()
         connection = pool.acquire()
@@ -134,15 +136,16 @@ class SyncRunner:
                     f"a transaction inside a transaction on {self.name!r} needs a savepoint, which "
                     f"{self.backend.name} does not have; make the inner block part of the outer one (an error "
                     "inside it then rolls the whole transaction back)")
-            save, release, rollback = savepoint_statements(tx.next_savepoint())
-            self._execute(tx.connection, save)
-            try:
-                yield tx
-            except BaseException:
-                self._execute(tx.connection, rollback)
+            with tx.in_use():  # the whole nested block, for a transaction handed between threads
+                save, release, rollback = savepoint_statements(tx.next_savepoint())
+                self._execute(tx.connection, save)
+                try:
+                    yield tx
+                except BaseException:
+                    self._execute(tx.connection, rollback)
+                    self._execute(tx.connection, release)
+                    raise
                 self._execute(tx.connection, release)
-                raise
-            self._execute(tx.connection, release)
             return
         pool = self.sync_pool()
         connection = pool.acquire()

@@ -7,10 +7,13 @@ import asyncio
 import logging
 import threading
 from collections.abc import Generator
+from contextlib import AbstractContextManager, nullcontext
 from time import perf_counter
+from types import TracebackType
 from typing import Any, TypeVar
 
 from ormada.backends.base import Concurrent, Statement
+from ormada.errors import TransactionError
 
 T = TypeVar("T")
 Operation = Generator[Statement | Concurrent, Any, T]
@@ -26,10 +29,17 @@ def owner() -> tuple[int, int | None]:
     return threading.get_ident(), None if task is None else id(task)
 
 
-class Transaction:
-    """An open transaction: its connection, its mode and the task or thread that owns it."""
+_NOT_HANDED_OVER: AbstractContextManager[None] = nullcontext()
 
-    __slots__ = ("_savepoints", "closed", "connection", "is_async", "owner")
+
+class Transaction:
+    """An open transaction: its connection, its mode and the task or thread that owns it.
+
+    Only its owner may use it, unless it was handed over (:meth:`hand_over`): then any
+    thread that sees it may, one at a time.
+    """
+
+    __slots__ = ("_holder", "_savepoints", "closed", "connection", "is_async", "owner")
 
     def __init__(self, connection: Any, is_async: bool) -> None:
         self.connection = connection
@@ -37,10 +47,68 @@ class Transaction:
         self.owner = owner()
         self.closed = False
         self._savepoints = 0
+        self._holder: _Holder | None = None
+
+    def hand_over(self) -> None:
+        """Lets threads other than the one that opened this sync transaction use it, one
+        after another, never two at once.
+
+        This is for a web framework that opens a request's transaction in one worker thread
+        and runs the request's sync code in another (FastAPI's thread pool runs each sync
+        dependency and the endpoint in a thread of its own, one after the other, each with
+        a copy of the request's context). Each ormada call holds the transaction while it
+        runs (a nested ``transaction()`` block, for the whole block); a call from another
+        thread meanwhile raises ``TransactionError`` rather than sharing the connection.
+
+        Raises:
+            TransactionError: the transaction is async (it stays in its task), or closed.
+        """
+        if self.is_async:
+            raise TransactionError("an async transaction belongs to its task and cannot be handed over; "
+                                   "await the work inside that task")
+        if self.closed:
+            raise TransactionError("this transaction is closed; it cannot be handed over")
+        if self._holder is None:
+            self._holder = _Holder()
+
+    @property
+    def handed_over(self) -> bool:
+        """Whether :meth:`hand_over` let other threads use this transaction, one at a time."""
+        return self._holder is not None
+
+    def in_use(self) -> AbstractContextManager[None]:
+        """Holds a handed-over transaction for the calling thread while the block runs
+        (nothing to hold for one that was not handed over: only its owner reaches it).
+
+        Raises:
+            TransactionError: another thread holds it now.
+        """
+        holder = self._holder
+        return _NOT_HANDED_OVER if holder is None else holder
 
     def next_savepoint(self) -> str:
         self._savepoints += 1
         return f"ormada_sp_{self._savepoints}"
+
+
+class _Holder:
+    """Who holds a handed-over transaction now: one thread at a time, reentrant for it."""
+
+    __slots__ = ("_lock",)
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+
+    def __enter__(self) -> None:
+        if not self._lock.acquire(blocking=False):
+            raise TransactionError(
+                "a handed-over transaction is in use by another thread right now; one connection cannot "
+                "serve two threads at once. Run the work one after the other, or outside the transaction"
+            )
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._lock.release()
 
 
 def savepoint_statements(name: str) -> tuple[Statement, Statement, Statement]:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import importlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -189,7 +190,7 @@ class Database(AsyncRunner, SyncRunner):
         tx = self._transaction.get()
         if tx is None or tx.closed:
             return None
-        if tx.owner != owner():
+        if tx.owner != owner() and not tx.handed_over:
             raise TransactionError(
                 f"a transaction on {self.name!r} was opened in another task or thread; tasks cannot share "
                 "one connection. Await the work inside the transaction's own task, or start the task "
@@ -199,6 +200,25 @@ class Database(AsyncRunner, SyncRunner):
             used, other = ("async", "db.transaction()") if is_async else ("sync", "db.atransaction()")
             raise TransactionError(f"{used} call inside {other} on {self.name!r}: use the same mode as the block")
         return tx
+
+    @contextmanager
+    def using(self, tx: Transaction) -> Iterator[Transaction]:
+        """Makes ``tx``, a sync transaction of this database that was handed over
+        (:meth:`Transaction.hand_over`), the one in force for the code of this context and
+        of the contexts copied from it (the worker threads of a web framework) while the
+        block runs. Opening and closing ``tx`` stay with the code that opened it.
+
+        Raises:
+            TransactionError: ``tx`` was not handed over, or is closed.
+        """
+        if not tx.handed_over or tx.closed:
+            raise TransactionError("db.using(tx) takes an open transaction that was handed over: "
+                                   "call tx.hand_over() first")
+        token = self._transaction.set(tx)
+        try:
+            yield tx
+        finally:
+            self._transaction.reset(token)
 
     def in_transaction(self) -> bool:
         """Whether this code runs inside a transaction block of this database."""

@@ -24,10 +24,12 @@ def _imported_modules() -> set[str]:
     return found
 
 
-def test_every_backend_extra_has_its_backend() -> None:
+def test_every_extra_has_its_backend_or_integration() -> None:
     backends = {p.stem for p in (ROOT / "src/ormada/backends").iterdir() if not p.name.startswith("_")}
+    integrations = {p.name for p in (ROOT / "src/ormada/contrib").iterdir() if (p / "__init__.py").exists()}
     extras = set(PROJECT["optional-dependencies"]) - TOOL_EXTRAS
-    assert extras <= backends, f"extras without a backend: {sorted(extras - backends)}"
+    assert extras <= backends | integrations, \
+        f"extras without a backend or an ormada.contrib integration: {sorted(extras - backends - integrations)}"
 
 
 def test_every_hard_dependency_is_imported() -> None:

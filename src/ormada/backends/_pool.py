@@ -96,6 +96,10 @@ class SimpleSyncPool(SyncPool):
             with self._freed:
                 self._freed.notify()
 
+    def checked_out(self) -> int:
+        with self._freed:
+            return self._size - len(self._idle)
+
     def close(self) -> None:
         self._closed = True
         with self._freed:
@@ -157,6 +161,10 @@ class SimpleAsyncPool(AsyncPool):
                 self._idle.append(connection)
         finally:
             self._slots.release()
+
+    def checked_out(self) -> int:
+        # A slot is taken from acquire() to release(), whether the connection was reused or made.
+        return 0 if self._slots is None else self._max_size - self._slots._value
 
     async def close(self) -> None:
         self._closed = True

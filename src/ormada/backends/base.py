@@ -211,6 +211,10 @@ class SyncPool(ABC):
     def close(self) -> None:
         """Closes every connection."""
 
+    def checked_out(self) -> int | None:
+        """How many connections are handed out now (None where the pool does not count them)."""
+        return None
+
 
 class AsyncPool(ABC):
     """Hands out async connections; opened on first use."""
@@ -226,6 +230,10 @@ class AsyncPool(ABC):
     @abstractmethod
     async def close(self) -> None:
         """Closes every connection."""
+
+    def checked_out(self) -> int | None:
+        """How many connections are handed out now (None where the pool does not count them)."""
+        return None
 
     def terminate(self) -> None:  # noqa: B027 - optional: pools without a way to do it keep the default
         """Drops every idle connection without awaiting (its event loop may be gone)."""

@@ -1,0 +1,1 @@
+"""Integrations of ormada with other frameworks, each an optional extra built on the public API."""
