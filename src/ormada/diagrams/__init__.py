@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
-from ormada.diagrams.graph import Attribute, Box, Link, SchemaGraph, from_metadata, from_models
+from ormada.diagrams.graph import Attribute, Box, Link, SchemaGraph, from_metadata, from_models, from_system_schema
 from ormada.diagrams.render import dot, mermaid, render_dot
 from ormada.errors import ConfigurationError
 
@@ -24,7 +24,7 @@ Format = Literal["mermaid", "dot", "svg", "png"]
 FORMATS: tuple[str, ...] = ("mermaid", "dot", "svg", "png")
 
 __all__ = ["FORMATS", "Attribute", "Box", "Link", "SchemaGraph", "diagram", "draw", "from_metadata",
-           "from_models", "graph_of"]
+           "from_models", "from_system_schema", "graph_of", "pick"]
 
 
 def graph_of(models: Iterable[type[Any]] | None = None, *, database: str | None = None,
@@ -42,8 +42,15 @@ def graph_of(models: Iterable[type[Any]] | None = None, *, database: str | None 
 
         infos = [info_of(m) for m in models] if models is not None else configured(database)
         graph = from_models(infos)
-    if tables is None:
-        return graph
+    return graph if tables is None else pick(graph, tables)
+
+
+def pick(graph: SchemaGraph, tables: Iterable[str]) -> SchemaGraph:
+    """The boxes of ``graph`` named in ``tables`` (and the user types they use).
+
+    Raises:
+        ConfigurationError: a name in ``tables`` is not in the graph.
+    """
     wanted = list(tables)
     known = {box.name for box in graph.boxes}
     missing = [t for t in wanted if t not in known]

@@ -7,6 +7,7 @@ their declaration order, so the same schema always gives the same text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -80,7 +81,11 @@ class SchemaGraph:
     def only(self, tables: Iterable[str]) -> SchemaGraph:
         """The boxes named in ``tables`` (and the user types they use), with the links among them."""
         wanted = set(tables)
-        wanted |= {link.parent for link in self.links if link.kind == "user_type" and link.child in wanted}
+        while True:  # the user types they use, and those these use
+            used = {link.parent for link in self.links if link.kind == "user_type" and link.child in wanted}
+            if used <= wanted:
+                break
+            wanted |= used
         return SchemaGraph(tuple(b for b in self.boxes if b.name in wanted),
                            tuple(k for k in self.links if k.parent in wanted and k.child in wanted))
 
@@ -296,3 +301,53 @@ def _compiles(sa_type: Any) -> bool:
         return False
     return True
 
+
+
+# -- from a Cassandra keyspace ------------------------------------------------------------
+
+_KEY_ORDER = {"partition_key": 0, "clustering": 1, "static": 2, "regular": 2}
+_UDT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def from_system_schema(columns: Iterable[Sequence[Any]], types: Iterable[Sequence[Any]]) -> SchemaGraph:
+    """The graph of a keyspace from its ``system_schema`` rows.
+
+    Args:
+        columns: ``(table_name, column_name, kind, position, clustering_order, type)``
+            rows of ``system_schema.columns``.
+        types: ``(type_name, field_names, field_types)`` rows of ``system_schema.types``.
+    """
+    udts = {str(name): (list(names or ()), list(field_types or ())) for name, names, field_types in types}
+    tables: dict[str, list[tuple[Any, ...]]] = {}
+    for row in columns:
+        tables.setdefault(str(row[0]), []).append(tuple(row[1:]))
+    boxes: list[Box] = []
+    links: list[Link] = []
+    for table, rows in tables.items():
+        partition = sum(1 for r in rows if r[1] == "partition_key")
+        attributes = []
+        for name, kind, position, order, cql in sorted(rows, key=lambda r: (_KEY_ORDER[r[1]], r[2], r[0])):
+            detail = ""
+            if kind == "partition_key":
+                detail = f"partition key {position + 1}" if partition > 1 else "partition key"
+            elif kind == "clustering":
+                detail = f"clustering key {position + 1} {order}"
+            elif kind == "static":
+                detail = "static"
+            short = cql.split("<")[0].strip()
+            parts = [part for part in (detail, cql if cql != short else "") if part]
+            attributes.append(Attribute(name, short, ("PK",) if kind in ("partition_key", "clustering") else (),
+                                        kind in ("regular", "static"), "; ".join(parts)))
+            links += [Link(udt, table, "user_type", name) for udt in _udts_in(cql, udts)]
+        boxes.append(Box(table, tuple(attributes)))
+    for name, (field_names, field_types) in udts.items():
+        boxes.append(Box(name, tuple(Attribute(f, t.split("<")[0].strip(), (), True, t if "<" in t else "")
+                                     for f, t in zip(field_names, field_types, strict=True)), "user_type"))
+        links += [Link(used, name, "user_type", f) for f, t in zip(field_names, field_types, strict=True)
+                  for used in _udts_in(t, udts)]
+    return _sorted(boxes, links)
+
+
+def _udts_in(cql: str, udts: dict[str, Any]) -> list[str]:
+    """The user types a CQL type names (``frozen<address>``, ``list<frozen<geo>>``)."""
+    return sorted({word for word in _UDT_NAME.findall(cql) if word in udts})

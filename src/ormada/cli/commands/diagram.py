@@ -14,10 +14,29 @@ if TYPE_CHECKING:
     import sqlalchemy as sa
 
     from ormada._url import DatabaseURL
+    from ormada.database import Database
+    from ormada.diagrams import SchemaGraph
 
 # The SQLAlchemy dialect+driver that reflects each SQL backend's tables (the sync drivers
 # ormada already uses).
 _REFLECTING_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg", "mysql": "mysql+pymysql"}
+
+
+def keyspace_graph(database: Database) -> SchemaGraph:
+    """The tables and user types of a Cassandra database's keyspace, read from ``system_schema``."""
+    from ormada.diagrams import from_system_schema
+
+    keyspace = database.url.database
+    if not keyspace:
+        raise UserError(f"{database.url.render()} names no keyspace: add it to the URL (cassandra://host/keyspace)")
+    where = {"ks": keyspace}
+    columns = database.execute("SELECT table_name, column_name, kind, position, clustering_order, type "
+                               "FROM system_schema.columns WHERE keyspace_name = :ks", where)
+    if not columns:
+        raise UserError(f"the keyspace {keyspace!r} has no tables (or does not exist)")
+    types = database.execute("SELECT type_name, field_names, field_types FROM system_schema.types "
+                             "WHERE keyspace_name = :ks", where)
+    return from_system_schema(columns, types)
 
 
 def reflect(url: DatabaseURL) -> sa.MetaData:
@@ -26,8 +45,8 @@ def reflect(url: DatabaseURL) -> sa.MetaData:
 
     driver = _REFLECTING_DRIVERS.get(url.backend)
     if driver is None:
-        raise UserError(f"drawing a live {url.backend} database is not possible yet (only SQL databases are "
-                        "reflected); draw its models instead with --models")
+        raise UserError(f"drawing a live {url.backend} database is not possible (its tables cannot be read); "
+                        "draw its models instead with --models")
     schema = url.query.get("schema")
     # The same address under SQLAlchemy's scheme, without ormada's own options.
     address = url.render(hide_password=False).split("?", 1)[0].split(":", 1)[1]
@@ -55,7 +74,7 @@ def diagram(
 ) -> None:
     """Draw the entity-relationship diagram of the configured models; with --url and no
     models, of the database's own tables."""
-    from ormada.diagrams import FORMATS, draw, graph_of
+    from ormada.diagrams import FORMATS, draw, graph_of, pick
 
     if format not in FORMATS:
         raise UserError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
@@ -69,6 +88,9 @@ def diagram(
         if not models:
             raise UserError(f"none of the models is bound to the database {database!r}")
         graph = graph_of(models, tables=names)
+    elif current.database(database).url.backend == "cassandra":
+        graph = keyspace_graph(current.database(database))
+        graph = graph if names is None else pick(graph, names)
     else:
         graph = graph_of(metadata=reflect(current.database(database).url), tables=names)
     drawn = draw(graph, format)  # type: ignore[arg-type]
