@@ -73,6 +73,7 @@ if TYPE_CHECKING:
         Concat,
         DenseRank,
         Exists,
+        Extract,
         FirstValue,
         Func,
         Greatest,
@@ -86,6 +87,9 @@ if TYPE_CHECKING:
         RowNumber,
         RowRange,
         Subquery,
+        TruncDay,
+        TruncMonth,
+        TruncYear,
         Upper,
         Value,
         ValueRange,
@@ -194,6 +198,10 @@ _EXPORTS: dict[str, str] = {
     "ValueRange": "ormada.query.functions",
     "When": "ormada.query.functions",
     "Window": "ormada.query.functions",
+    "Extract": "ormada.query.functions",
+    "TruncYear": "ormada.query.functions",
+    "TruncMonth": "ormada.query.functions",
+    "TruncDay": "ormada.query.functions",
 }
 
 
@@ -211,6 +219,10 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "TruncDay",
+    "TruncMonth",
+    "TruncYear",
+    "Extract",
     "Window",
     "When",
     "ValueRange",

@@ -21,11 +21,13 @@ from ormada.query.functions import (
     Case,
     Cast,
     Exists,
+    Extract,
     Func,
     Lag,
     Lead,
     OuterRef,
     Subquery,
+    Trunc,
     Value,
     Window,
     WindowFunction,
@@ -35,6 +37,7 @@ from ormada.query.resolve import ALL_LOOKUPS, closest, column_of, validate_value
 from ormada.query.state import QueryState
 from ormada.query.typed import (
     BOOL,
+    DATE,
     DECIMAL,
     FLOAT,
     INT,
@@ -46,6 +49,7 @@ from ormada.query.typed import (
     CaseOf,
     CastTo,
     Col,
+    DatePart,
     ExistsOf,
     ExpressionSpec,
     Match,
@@ -156,6 +160,8 @@ class Resolver:
             return self.function(value)
         if isinstance(value, Cast):
             return CastTo(self.resolve(value.expression), self.python_type(value.output, value))
+        if isinstance(value, (Extract, Trunc)):
+            return self.date_part(value)
         if isinstance(value, Case):
             return self.case(value)
         if isinstance(value, Subquery):
@@ -217,6 +223,17 @@ class Resolver:
         if not typed:
             raise self.fail(f"the type of {value!r} is unknown; give it as output=, e.g. Func(..., output=int)")
         return Call(name, args, typed[0])
+
+    def date_part(self, value: Extract | Trunc) -> Resolved:
+        inner = self.resolve(value.expression)
+        kind = inner.ltype.kind
+        if kind not in (Kind.DATE, Kind.DATETIME, NULL.kind):
+            raise self.fail(f"{value!r} needs a date or datetime, and {value.expression!r} holds {kind.value}")
+        if isinstance(value, Extract):
+            if kind is Kind.DATE and value.part in ("hour", "minute"):
+                raise self.fail(f"{value!r}: {value.expression!r} is a date, which has no {value.part}")
+            return DatePart(value.part, inner, INT)
+        return DatePart(f"trunc_{value.unit}", inner, DATE)
 
     def common(self, value: Any, types: Iterable[LogicalType]) -> LogicalType:
         typed = [t for t in types if t is not NULL]

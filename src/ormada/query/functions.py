@@ -160,6 +160,62 @@ class Cast(Expression):
         return f"Cast({self.expression!r}, {name})"
 
 
+class Extract(Expression):
+    """A part of a date or datetime, as an ``int``: ``Extract("created", "year")``.
+
+    Parts are those of the lookups: ``year``, ``month``, ``day``, ``week_day`` (1 = Sunday …
+    7 = Saturday), ``hour`` and ``minute``; an aware datetime is read in UTC.
+    """
+
+    __slots__ = ("expression", "part")
+    PARTS = ("year", "month", "day", "week_day", "hour", "minute")
+
+    def __init__(self, expression: Any, part: str) -> None:
+        if part not in self.PARTS:
+            raise TypeError(f"Extract() takes one of the parts {', '.join(self.PARTS)}, not {part!r}")
+        self.expression = operand(expression)
+        self.part = part
+
+    def __repr__(self) -> str:
+        return f"Extract({self.expression!r}, {self.part!r})"
+
+
+class Trunc(Expression):
+    """A date or datetime cut down to the first day of its ``unit`` (``year``, ``month`` or
+    ``day``), as a ``date``; an aware datetime is read in UTC. Spelt :class:`TruncYear`,
+    :class:`TruncMonth` and :class:`TruncDay`."""
+
+    __slots__ = ("expression",)
+    unit = ""
+
+    def __init__(self, expression: Any) -> None:
+        self.expression = operand(expression)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.expression!r})"
+
+
+class TruncYear(Trunc):
+    """The date of January 1st of the value's year."""
+
+    __slots__ = ()
+    unit = "year"
+
+
+class TruncMonth(Trunc):
+    """The date of the first day of the value's month."""
+
+    __slots__ = ()
+    unit = "month"
+
+
+class TruncDay(Trunc):
+    """The value's date."""
+
+    __slots__ = ()
+    unit = "day"
+
+
 class When:
     """One branch of a :class:`Case`: a condition (a ``Q`` or keyword lookups) and its value."""
 

@@ -22,6 +22,7 @@ FLOAT = LogicalType(Kind.FLOAT64, python_type=float)
 DECIMAL = LogicalType(Kind.DECIMAL, python_type=Decimal)
 TEXT = LogicalType(Kind.TEXT, python_type=str)
 BOOL = LogicalType(Kind.BOOL, python_type=bool)
+DATE = LogicalType(Kind.DATE, python_type=dt.date)
 NULL = LogicalType(Kind.JSON, python_type=type(None))  # Value(None): takes the type of what it meets
 
 _LITERALS: dict[type, LogicalType] = {
@@ -78,6 +79,16 @@ class Call(Resolved):
 
     function: str
     args: tuple[Resolved, ...]
+    ltype: LogicalType
+
+
+@dataclass(frozen=True, slots=True)
+class DatePart(Resolved):
+    """A part of a date or datetime (``year``…, as an int) or the date it falls in, cut to
+    a unit (``trunc_year``, ``trunc_month``, ``trunc_day``)."""
+
+    part: str
+    expression: Resolved
     ltype: LogicalType
 
 

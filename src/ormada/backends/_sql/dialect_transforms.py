@@ -166,6 +166,9 @@ class SqliteTransforms(StructuralContainment):
     def date_value(self, value: dt.date) -> Any:
         return value.isoformat()
 
+    def date_trunc(self, column: Any, unit: str) -> Any:
+        return sa.func.date(sqlite_whole_seconds(column), sa.literal_column(f"'start of {unit}'"))
+
     def json_path(self, path: tuple[str | int, ...], model: str, field: str) -> Any:
         return sqlite_json_path(path, model, field)
 
@@ -241,6 +244,9 @@ class PostgresTransforms:
 
     def date_value(self, value: dt.date) -> Any:
         return value
+
+    def date_trunc(self, column: Any, unit: str) -> Any:
+        return sa.cast(sa.func.date_trunc(sa.literal_column(f"'{unit}'"), column), sa.Date)
 
     def json_path(self, path: tuple[str | int, ...], model: str, field: str) -> Any:
         return [str(step) for step in path] if path else None  # the whole document needs no path
@@ -327,6 +333,12 @@ class MysqlTransforms(StructuralContainment):
 
     def date_value(self, value: dt.date) -> Any:
         return value
+
+    def date_trunc(self, column: Any, unit: str) -> Any:
+        january = sa.func.makedate(sa.func.year(column), _ONE)  # MAKEDATE(year, day of the year)
+        if unit == "year":
+            return january
+        return sa.func.timestampadd(sa.literal_column("MONTH"), sa.func.month(column) - _ONE, january)
 
     def json_path(self, path: tuple[str | int, ...], model: str, field: str) -> Any:
         return "$" + "".join(_mysql_step(step) for step in path)

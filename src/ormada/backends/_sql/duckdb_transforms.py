@@ -57,6 +57,9 @@ class DuckdbTransforms(StructuralContainment):
     def date_value(self, value: dt.date) -> Any:
         return value
 
+    def date_trunc(self, column: Any, unit: str) -> Any:
+        return sa.cast(sa.func.date_trunc(sa.literal_column(f"'{unit}'"), column), sa.Date)
+
     def json_path(self, path: tuple[str | int, ...], model: str, field: str) -> Any:
         return "".join(json_pointer_step(step) for step in path)  # "": the whole document
 

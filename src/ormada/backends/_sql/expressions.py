@@ -38,6 +38,7 @@ from ormada.query.typed import (
     CaseOf,
     CastTo,
     Col,
+    DatePart,
     ExistsOf,
     Match,
     Named,
@@ -81,6 +82,8 @@ class ExpressionCompiler(WhereCompiler):
         if isinstance(expr, Call):
             args = tuple(self.flatten_expression_tree(info, arg, values, joins) for arg in expr.args)
             return ("fn", expr.function, args, tuple(arg.ltype.kind for arg in expr.args))
+        if isinstance(expr, DatePart):
+            return ("part", expr.part, self.flatten_expression_tree(info, expr.expression, values, joins))
         if isinstance(expr, Arith):
             return ("op", expr.op, self.flatten_expression_tree(info, expr.lhs, values, joins),
                     self.flatten_expression_tree(info, expr.rhs, values, joins))
@@ -145,6 +148,14 @@ class ExpressionCompiler(WhereCompiler):
             return binds(sa_type(shape[1]))
         if tag == "fn":
             return self._function(scope, shape, binds)
+        if tag == "part":
+            column = self.build_expression_tree(scope, shape[2], binds)
+            part: str = shape[1]
+            if part == "trunc_day":
+                return self.backend.transforms.date_part(column, "date")
+            if part.startswith("trunc_"):
+                return self.backend.transforms.date_trunc(column, part.removeprefix("trunc_"))
+            return self.backend.transforms.date_part(column, part)
         if tag == "op":
             left = self.build_expression_tree(scope, shape[2], binds)
             return ARITHMETIC[shape[1]](left, self.build_expression_tree(scope, shape[3], binds))

@@ -61,6 +61,10 @@ class TransformDialect(Protocol):
         """A date as bound for comparison with ``date_part(column, "date")``."""
         ...
 
+    def date_trunc(self, column: Any, unit: str) -> Any:
+        """The first day of the value's ``year`` or ``month``, as a date (UTC for aware values)."""
+        ...
+
     def json_path(self, path: tuple[str | int, ...], model: str, field: str) -> Any:
         """The bound value naming ``path`` inside a document; None for the whole document
         where the database needs no path for it."""
