@@ -268,7 +268,11 @@ class AnnotationCompiler(AggregateCompiler):
         # Windows are computed over the groups, so they group nothing.
         computed = [labels[name] for name, item in shape.annotations if item[0] == "E" and not _windowed(item)]
         if shape.group_by is not None:
-            keys = [labels[name] if name in labels else scope.c[column_key(joins, name)] for name in shape.group_by]
+            # A database that cannot match a grouped expression holding parameters with the same
+            # expression in the SELECT list (its ? are not the same ?) groups by the label.
+            by_label = self.backend.supports.extra.get("group_by_label", False)
+            keys = [(sa.literal_column(labels[name].name) if by_label else labels[name]) if name in labels
+                    else scope.c[column_key(joins, name)] for name in shape.group_by]
         else:  # one group per row of the model, and whatever else the row reads
             keys = [scope.c[name] for name in info.field_names]
             keys += [c for c in query.selected_columns if not any(c is k for k in keys)] + computed
