@@ -5,7 +5,7 @@ Usage: ``python -m benchmarks.harness [--quick] [--only ormada,raw] [--db sqlite
 On SQL databases each contender runs twice per database in a fresh process: once for operations
 A-K on every model (fresh tables, a warm-up, then the repetitions) and once for the streaming read,
 so that its peak memory is measured in a process that did nothing else. The relations workload
-(R1-R8, ``benchmarks.rel_suite``) follows on the same databases, and Cassandra has a workload of its
+(R1-R9, ``benchmarks.rel_suite``) follows on the same databases, and Cassandra has a workload of its
 own (``benchmarks.cql_suite``).
 """
 
@@ -152,7 +152,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--models", default=",".join(MODELS), help="small, wide or both")
     parser.add_argument("--no-stream", action="store_true", help="skip the streaming read")
     parser.add_argument("--workload", default=",".join(WORKLOADS),
-                        help="comma-separated: sql (A-K and the stream), relations (R1-R8), cassandra")
+                        help="comma-separated: sql (A-K and the stream), relations (R1-R9), cassandra")
     parser.add_argument("--output", default=str(RESULTS),
                         help="directory for latest.json / latest.md (SQL), relations.json / relations.md and "
                              "cassandra.json / cassandra.md")

@@ -23,12 +23,13 @@ NOTES = (
     "Each cell: median rows/s over the repetitions (after one untimed warm-up), then the throughput ratio "
     "to the raw driver in the same run, database and mode (above 1 is faster than the driver) and ± half the "
     "min-max range as a share of the median. Rows are parents: books for R1, R2, R4, R5, authors for R3, R6, R8; "
-    "R7 counts the groups it returns (one per region, over every sale).",
+    "R7 and R9 count the groups they return (one per region, over every sale).",
     "The raw drivers run the same SQL: one JOIN for R1, R2 and R5; the parents, then `WHERE key IN (...)` "
     "(`= ANY($1)` on PostgreSQL) for R3, R4 and R6, grouped by owner into dicts of lists of tuples; "
     "`SELECT region, SUM(amount), COUNT(id) ... GROUP BY region` for R7 (SQLite's SUM of NUMERIC is a binary "
     "float; a mapper that sums decimals exactly pays for it there); a LEFT JOIN with `COUNT` grouped by author "
-    "for R8.",
+    "for R8; `ROW_NUMBER() OVER (PARTITION BY region ORDER BY amount DESC, id)` in a sub-select filtered on 1 "
+    "for R9.",
     "Every call returns (rows, checksum): how many parents it read and, say, the total length of the attached "
     "authors' names; both are checked against the generated data on every call, so a mapper that attaches the "
     "wrong rows, or too few, is reported as failed instead of timed.",

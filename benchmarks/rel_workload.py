@@ -1,4 +1,4 @@
-"""The relations workload: eight tables, their sizes, the operations R1-R8 and deterministic rows.
+"""The relations workload: eight tables, their sizes, the operations R1-R9 and deterministic rows.
 
 Every contender maps the same tables (its own DDL, the same names and key columns)::
 
@@ -75,6 +75,8 @@ REL_OPERATIONS: tuple[RelOperation, ...] = (
     RelOperation("R7", "aggregate_groups", "aggregate with group by (SUM and COUNT of sales per region)",
                  unit="groups"),
     RelOperation("R8", "annotate_count", "annotate a Count across a relation (books per author)"),
+    RelOperation("R9", "window_rank", "window ranking: the largest sale of each region (ROW_NUMBER, filtered)",
+                 unit="groups"),
 )
 
 
@@ -160,6 +162,11 @@ class RelData:
             cents[sale[2]] = cents.get(sale[2], 0) + int(sale[3].replace(".", ""))
         out["R7"] = (len(cents), sum(cents.values()) + len(self.sales))
         out["R8"] = (len(self.authors), len(self.books))
+        best: dict[int, tuple[int, int]] = {}  # region -> (cents, -id) of its largest sale, the lowest id on ties
+        for sale in self.sales:
+            key = (int(sale[3].replace(".", "")), -sale[0])
+            best[sale[2]] = max(best.get(sale[2], key), key)
+        out["R9"] = (len(best), sum(-key[1] for key in best.values()))
         return out
 
 

@@ -40,3 +40,8 @@ def r7(groups: list[tuple[Any, Any, Any]]) -> Check:
 def r8(authors: list[Any], name: str = "n") -> Check:
     """Authors carrying their book count as attribute ``name``."""
     return len(authors), sum(getattr(a, name) for a in authors)
+
+
+def r9(sales: list[Any]) -> Check:
+    """Each region's largest sale, as objects or ``(id, …)`` rows: the regions and the sum of the ids."""
+    return len(sales), sum(s[0] if isinstance(s, tuple) else s.id for s in sales)

@@ -58,6 +58,7 @@ class RelSQL:
     related_in: dict[str, str]  # R6: books / awards / addresses of some authors
     sales_by_region: str  # R7: (region, total, count)
     authors_book_count: str  # R8: author columns + the number of their books
+    best_sales: str  # R9: each region's largest sale (lowest id on ties)
 
 
 def build(db: str, ph: Callable[[int], str]) -> RelSQL:
@@ -87,6 +88,8 @@ def build(db: str, ph: Callable[[int], str]) -> RelSQL:
         sales_by_region="SELECT region, SUM(amount), COUNT(id) FROM rel_sale GROUP BY region",
         authors_book_count="SELECT a.id, a.name, a.country_id, COUNT(b.id) FROM rel_author a "
                            "LEFT OUTER JOIN rel_book b ON b.author_id = a.id GROUP BY a.id, a.name, a.country_id",
+        best_sales="SELECT id, book_id, region, amount FROM (SELECT id, book_id, region, amount, row_number() OVER "
+                   "(PARTITION BY region ORDER BY amount DESC, id) AS r FROM rel_sale) ranked WHERE r = 1",
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from benchmarks.contenders._relcheck import r1, r2, r5, r7, r8
+from benchmarks.contenders._relcheck import r1, r2, r5, r7, r8, r9
 from benchmarks.contenders.django_sync import _configure
 from benchmarks.databases import Target
 from benchmarks.rel_workload import Check
@@ -95,3 +95,11 @@ class Contender:
         from django.db.models import Count
 
         return r8(list(self.m["author"].objects.annotate(n=Count("books"))))
+
+    def window_rank(self) -> Check:
+        from django.db.models import F, Window
+        from django.db.models.functions import RowNumber
+
+        ranked = self.m["sale"].objects.annotate(r=Window(RowNumber(), partition_by=[F("region")],
+                                                          order_by=[F("amount").desc(), F("id").asc()]))
+        return r9(list(ranked.filter(r=1)))

@@ -15,10 +15,10 @@ from benchmarks.contenders._rel_ormada_models import (
     Book,
     Sale,
 )
-from benchmarks.contenders._relcheck import r1, r2, r5, r7, r8, related
+from benchmarks.contenders._relcheck import r1, r2, r5, r7, r8, r9, related
 from benchmarks.databases import Target
 from benchmarks.rel_workload import R6_RELATIONS, Check
-from ormada import Count, Sum
+from ormada import Count, RowNumber, Sum, Window
 
 
 class Contender:
@@ -67,3 +67,7 @@ class Contender:
 
     async def annotate_count(self) -> Check:
         return r8(await Author.annotate(n=Count("books")))
+
+    async def window_rank(self) -> Check:
+        ranked = Sale.query().annotate(r=Window(RowNumber(), partition_by="region", order_by=["-amount", "id"]))
+        return r9(await ranked.filter(r=1))

@@ -16,10 +16,10 @@ from benchmarks.contenders._rel_ormada_models import (
     Book,
     Sale,
 )
-from benchmarks.contenders._relcheck import r1, r2, r5, r7, r8, related
+from benchmarks.contenders._relcheck import r1, r2, r5, r7, r8, r9, related
 from benchmarks.databases import Target
 from benchmarks.rel_workload import Check
-from ormada import Count, Sum
+from ormada import Count, RowNumber, Sum, Window
 
 
 class Contender:
@@ -61,3 +61,7 @@ class Contender:
 
     def annotate_count(self) -> Check:
         return r8(Author.annotate(n=Count("books")).all())
+
+    def window_rank(self) -> Check:
+        ranked = Sale.query().annotate(r=Window(RowNumber(), partition_by="region", order_by=["-amount", "id"]))
+        return r9(ranked.filter(r=1).all())

@@ -16,7 +16,7 @@ from typing import Any
 import peewee as pw
 from playhouse.postgres_ext import PostgresqlExtDatabase
 
-from benchmarks.contenders._relcheck import r1, r2, r5, r7, r8, related
+from benchmarks.contenders._relcheck import r1, r2, r5, r7, r8, r9, related
 from benchmarks.databases import Target
 from benchmarks.rel_workload import Check
 
@@ -93,3 +93,11 @@ class Contender:
         query = (author.select(author, pw.fn.COUNT(book.id).alias("n"))
                  .join(book, pw.JOIN.LEFT_OUTER).group_by(author.id, author.name, author.country))
         return r8(list(query))
+
+    def window_rank(self) -> Check:
+        sale = self.m["sale"]
+        rank = pw.fn.ROW_NUMBER().over(partition_by=[sale.region], order_by=[sale.amount.desc(), sale.id])
+        ranked = sale.select(sale.id, sale.book, sale.region, sale.amount, rank.alias("r")).alias("ranked")
+        best = sale.select(ranked.c.id, ranked.c.book_id, ranked.c.region, ranked.c.amount).from_(ranked).where(
+            ranked.c.r == 1)
+        return r9(list(best.tuples()))

@@ -13,7 +13,7 @@ from typing import Any
 import aiosqlite
 
 from benchmarks.contenders._rawsql import qmark
-from benchmarks.contenders._relcheck import r7
+from benchmarks.contenders._relcheck import r7, r9
 from benchmarks.contenders._relsql import attached, batches, build, ddl, group, in_list
 from benchmarks.databases import Target
 from benchmarks.rel_workload import R6_RELATIONS, Check
@@ -90,3 +90,6 @@ class Contender:
     async def annotate_count(self) -> Check:
         rows = list(await self.conn.execute_fetchall(self.sql.authors_book_count))
         return len(rows), sum(r[3] for r in rows)
+
+    async def window_rank(self) -> Check:
+        return r9([tuple(r) for r in await self.conn.execute_fetchall(self.sql.best_sales)])

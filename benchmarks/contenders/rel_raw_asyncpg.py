@@ -13,7 +13,7 @@ from typing import Any
 import asyncpg
 
 from benchmarks.contenders._rawsql import dollar
-from benchmarks.contenders._relcheck import r7
+from benchmarks.contenders._relcheck import r7, r9
 from benchmarks.contenders._relsql import attached, build, ddl, group
 from benchmarks.databases import Target
 from benchmarks.rel_workload import R6_RELATIONS, Check
@@ -81,3 +81,6 @@ class Contender:
     async def annotate_count(self) -> Check:
         rows = await self.conn.fetch(self.sql.authors_book_count)
         return len(rows), sum(r[3] for r in rows)
+
+    async def window_rank(self) -> Check:
+        return r9([tuple(r) for r in await self.conn.fetch(self.sql.best_sales)])

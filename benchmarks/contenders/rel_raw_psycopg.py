@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 
 from benchmarks.contenders._rawsql import pyformat
-from benchmarks.contenders._relcheck import r7
+from benchmarks.contenders._relcheck import r7, r9
 from benchmarks.contenders._relsql import attached, build, ddl, group
 from benchmarks.databases import Target
 from benchmarks.rel_workload import Check
@@ -61,3 +61,6 @@ class Contender:
     def annotate_count(self) -> Check:
         rows = self.conn.execute(self.sql.authors_book_count).fetchall()
         return len(rows), sum(r[3] for r in rows)
+
+    def window_rank(self) -> Check:
+        return r9([tuple(r) for r in self.conn.execute(self.sql.best_sales).fetchall()])

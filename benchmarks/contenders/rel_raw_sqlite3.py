@@ -10,7 +10,7 @@ import sqlite3
 from typing import Any
 
 from benchmarks.contenders._rawsql import qmark
-from benchmarks.contenders._relcheck import r7
+from benchmarks.contenders._relcheck import r7, r9
 from benchmarks.contenders._relsql import attached, batches, build, ddl, group, in_list
 from benchmarks.databases import Target
 from benchmarks.rel_workload import Check
@@ -66,3 +66,6 @@ class Contender:
     def annotate_count(self) -> Check:
         rows = self.conn.execute(self.sql.authors_book_count).fetchall()
         return len(rows), sum(r[3] for r in rows)
+
+    def window_rank(self) -> Check:
+        return r9([tuple(r) for r in self.conn.execute(self.sql.best_sales).fetchall()])

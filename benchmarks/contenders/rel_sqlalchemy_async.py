@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from sqlalchemy.orm import selectinload
 
 from benchmarks.contenders._rel_sqlalchemy_models import Author, Base, Book
-from benchmarks.contenders._relcheck import r1, r2, r5, r7, related
+from benchmarks.contenders._relcheck import r1, r2, r5, r7, r9, related
 from benchmarks.contenders._sqlalchemy_models import url
-from benchmarks.contenders.rel_sqlalchemy_sync import R1, R2, R3, R7, R8, r4, r5_query
+from benchmarks.contenders.rel_sqlalchemy_sync import R1, R2, R3, R7, R8, R9, r4, r5_query
 from benchmarks.databases import Target
 from benchmarks.rel_workload import R6_RELATIONS, Check
 
@@ -70,3 +70,7 @@ class Contender:
         async with self.Session() as s:
             rows = (await s.execute(R8)).all()
         return len(rows), sum(n for _, n in rows)
+
+    async def window_rank(self) -> Check:
+        async with self.Session() as s:
+            return r9(list((await s.scalars(R9)).all()))

@@ -10,10 +10,10 @@ R8 ``select(Author, func.count(Book.id)).outerjoin(Author.books).group_by(...)``
 from __future__ import annotations
 
 from sqlalchemy import Select, create_engine, func, select
-from sqlalchemy.orm import joinedload, selectinload, sessionmaker
+from sqlalchemy.orm import aliased, joinedload, selectinload, sessionmaker
 
 from benchmarks.contenders._rel_sqlalchemy_models import Author, Base, Book, Sale
-from benchmarks.contenders._relcheck import r1, r2, r5, r7, related
+from benchmarks.contenders._relcheck import r1, r2, r5, r7, r9, related
 from benchmarks.contenders._sqlalchemy_models import url
 from benchmarks.databases import Target
 from benchmarks.rel_workload import Check
@@ -24,6 +24,9 @@ R3 = select(Author).options(selectinload(Author.books))
 R7 = select(Sale.region, func.sum(Sale.amount), func.count(Sale.id)).group_by(Sale.region)
 R8 = (select(Author, func.count(Book.id)).outerjoin(Author.books)
       .group_by(Author.id, Author.name, Author.country_id))
+_RANKED = select(Sale, func.row_number().over(partition_by=Sale.region, order_by=(Sale.amount.desc(), Sale.id))
+                 .label("r")).subquery()
+R9 = select(aliased(Sale, _RANKED)).where(_RANKED.c.r == 1)
 
 
 def r4(max_book_id: int) -> Select[tuple[Book]]:
@@ -76,3 +79,7 @@ class Contender:
         with self.Session() as s:
             rows = s.execute(R8).all()
         return len(rows), sum(n for _, n in rows)
+
+    def window_rank(self) -> Check:
+        with self.Session() as s:
+            return r9(list(s.scalars(R9).all()))
