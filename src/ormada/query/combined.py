@@ -1,28 +1,36 @@
-"""``CombinedQuerySet``: the rows of a set operation (``union``, ``intersection``,
-``difference``), which are ordered, sliced, counted and read like any QuerySet's, and
-refuse to be filtered or reshaped (filter, annotate or project the parts instead)."""
+"""The QuerySet over combined rows (``union()``, ``intersection()``, ``difference()``):
+what it refuses (filters and the rest belong on the parts) and how it orders."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
+from ormada._read_checks import METHODS
 from ormada.errors import QueryError
-from ormada.query.combining import METHODS, default_order_of
-from ormada.query.queryset import QuerySet
-from ormada.query.state import OrderBy
+from ormada.query.state import OrderBy, QueryState
 
 if TYPE_CHECKING:
     from typing import Self
 
-    from pydantic import BaseModel
+    from ormada._info import ModelInfo
 
-M = TypeVar("M", bound="BaseModel")
+T = TypeVar("T", bound=type)
 
 
-class CombinedQuerySet(QuerySet[M]):
-    """A QuerySet over the combined rows of several queries (see :meth:`QuerySet.union`)."""
+class CombinedMethods:
+    """What a QuerySet over the combined rows of several queries does differently (see
+    :meth:`QuerySet.union`): :func:`combined_type` puts it in front of the QuerySet class,
+    so this module needs neither that class nor the mixin that builds combinations."""
 
     __slots__ = ()
+
+    if TYPE_CHECKING:  # QuerySet's, which comes after this class in the combined type's MRO
+        state: QueryState
+
+        @property
+        def _info(self) -> ModelInfo: ...
+
+        def _clone(self, **changes: Any) -> Self: ...
 
     def _refuse(self, what: str, instead: str = "") -> NoReturn:
         combination = self.state.combined
@@ -48,10 +56,10 @@ class CombinedQuerySet(QuerySet[M]):
     def defer(self, *fields: str) -> Self:
         self._refuse("defer()", "choose the fields of the parts")
 
-    def values(self, *fields: str) -> QuerySet[Any]:
+    def values(self, *fields: str) -> Any:
         self._refuse("values()", "call values() on each part")
 
-    def values_list(self, *fields: str, flat: bool = False) -> QuerySet[Any]:
+    def values_list(self, *fields: str, flat: bool = False) -> Any:
         self._refuse("values_list()", "call values_list() on each part")
 
     def distinct(self, *fields: str) -> Self:
@@ -92,3 +100,25 @@ class CombinedQuerySet(QuerySet[M]):
 
     def _default_order(self) -> tuple[OrderBy, ...]:
         return default_order_of(self._info, self.state.columns or ())
+
+
+_COMBINED: dict[type, type] = {}
+
+
+def combined_type(queryset: T) -> T:
+    """``queryset`` (a QuerySet class) with :class:`CombinedMethods` in front, made once per class."""
+    if issubclass(queryset, CombinedMethods):  # a combination of combinations
+        return queryset
+    made = _COMBINED.get(queryset)
+    if made is None:
+        made = _COMBINED[queryset] = type(f"Combined{queryset.__name__}", (CombinedMethods, queryset),
+                                          {"__slots__": ()})
+    return made  # type: ignore[return-value]
+
+
+def default_order_of(info: ModelInfo, columns: tuple[str, ...]) -> tuple[OrderBy, ...]:
+    """The order first()/last() use on combined rows: the primary key where the rows hold
+    it, else their first column."""
+    if info.pk and all(name in columns for name in info.pk):
+        return tuple(OrderBy(name) for name in info.pk)
+    return (OrderBy(columns[0]),)

@@ -9,21 +9,21 @@ from collections.abc import Generator, Iterable
 from typing import TYPE_CHECKING, Any
 
 from ormada import _operations as ops
+from ormada._read_checks import METHODS
 from ormada.backends.base import Concurrent, Statement
 from ormada.errors import QueryError, TransactionError
+from ormada.query.combined import combined_type
 from ormada.query.raw import RawQuerySet
 from ormada.query.resolve import column_of
-from ormada.query.state import EVERY_ROW, Combination, Lock, OrderBy, QueryState
+from ormada.query.state import EVERY_ROW, Combination, Lock, QueryState
 
 if TYPE_CHECKING:
     from typing import Self
 
     from ormada._info import ModelInfo
     from ormada.database import Database
-    from ormada.query.combined import CombinedQuerySet
 
 Operation = Generator[Statement | Concurrent, Any, Any]
-METHODS = {"union": "union", "intersect": "intersection", "except": "difference"}
 
 
 class CombiningMixin:
@@ -48,23 +48,22 @@ class CombiningMixin:
         def filter(self, *q: Any, **lookups: Any) -> Self: ...
 
     # -- set operations ------------------------------------------------------
-    def union(self, *others: Any, all: bool = False) -> CombinedQuerySet[Any]:
+    def union(self, *others: Any, all: bool = False) -> Self:
         """The rows of this query and of ``others`` (``UNION``; with ``all=True``,
         ``UNION ALL``, which keeps duplicates). The parts read the same model, or the
         same number of ``values()``/``values_list()`` columns; the result can be ordered
         (by the first part's field names), sliced, counted and read, not filtered."""
         return self._combine("union", others, all)
 
-    def intersection(self, *others: Any) -> CombinedQuerySet[Any]:
+    def intersection(self, *others: Any) -> Self:
         """The rows found by this query and by every one of ``others`` (``INTERSECT``)."""
         return self._combine("intersect", others, False)
 
-    def difference(self, *others: Any) -> CombinedQuerySet[Any]:
+    def difference(self, *others: Any) -> Self:
         """The rows of this query found by none of ``others`` (``EXCEPT``)."""
         return self._combine("except", others, False)
 
-    def _combine(self, operator: str, others: tuple[Any, ...], keep_all: bool) -> CombinedQuerySet[Any]:
-        from ormada.query.combined import CombinedQuerySet
+    def _combine(self, operator: str, others: tuple[Any, ...], keep_all: bool) -> Self:
 
         info = self._info
         method = f"{info.name}.{METHODS[operator]}()"
@@ -92,7 +91,9 @@ class CombiningMixin:
             parts.append((other._info, other.state))
         combination = Combination(operator, keep_all, tuple(parts))  # type: ignore[arg-type]
         state = QueryState(columns=names, shape=self.state.shape, combined=combination, options={})
-        return CombinedQuerySet(self.model, state)
+        combined: Any = combined_type(type(self))  # a QuerySet class: the mixin's own __init__ takes nothing
+        made: Self = combined(self.model, state)
+        return made
 
     # -- row locks -----------------------------------------------------------
     def select_for_update(self, nowait: bool = False, skip_locked: bool = False, of: Iterable[str] = (),
@@ -240,12 +241,4 @@ def _batch_size(db: Database, info: ModelInfo, state: QueryState) -> int:
 
 def _keyed(instances: list[Any], name: str) -> dict[Any, Any]:
     return {instance.__dict__[name]: instance for instance in instances}
-
-
-def default_order_of(info: ModelInfo, columns: tuple[str, ...]) -> tuple[OrderBy, ...]:
-    """The order first()/last() use on combined rows: the primary key where the rows hold
-    it, else their first column."""
-    if info.pk and all(name in columns for name in info.pk):
-        return tuple(OrderBy(name) for name in info.pk)
-    return (OrderBy(columns[0]),)
 
