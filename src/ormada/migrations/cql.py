@@ -190,21 +190,13 @@ class CqlMigrations:
 
     # -- applying --------------------------------------------------------------------------------
     def upgrade(self, target: str = "head") -> list[Revision]:
-        files = self.revisions()
-        stop = self._position(files, target)
-        return self._under_lock(lambda session, done: self._run(session, files, done, stop, downgrade=False))
+        return self._under_lock(target, downgrade=False)
 
     def downgrade(self, target: str) -> list[Revision]:
-        files = self.revisions()
+        return self._under_lock(target, downgrade=True)
 
-        def run(session: Any, done: int) -> list[Revision]:
-            stop = self._position(files, target, current=done)
-            return self._run(session, files, done, stop, downgrade=True)
-
-        return self._under_lock(run)
-
-    def _run(self, session: Any, files: list[RevisionFile], done: int, stop: int, *,
-             downgrade: bool) -> list[Revision]:
+    def _run(self, session: Any, files: list[RevisionFile], done: int, stop: int, *, downgrade: bool,
+             renew: Callable[[], None]) -> list[Revision]:
         out: list[Revision] = []
         if downgrade:
             for index in range(done - 1, stop - 1, -1):
@@ -212,12 +204,14 @@ class CqlMigrations:
                 previous = files[index - 1].revision if index else None
                 self._record(session, previous, f"reverted {files[index].revision.id}")
                 out.append(_marked([files[index]], 0)[0])
+                renew()
         else:
             for index in range(done, stop):
                 recorded = files[index - 1].revision.id if index else None
                 self._apply(session, files[index], downgrade=False, recorded=recorded)
                 self._record(session, files[index].revision, files[index].revision.message)
                 out.append(_marked([files[index]], 1)[0])
+                renew()
         return out
 
     def _apply(self, session: Any, file: RevisionFile, *, downgrade: bool, recorded: str | None) -> None:
@@ -306,7 +300,7 @@ class CqlMigrations:
         insert = f"INSERT INTO {RECORD_TABLE} (name, revision, at, detail) VALUES ('current', %s, %s, %s)"
         session.execute(_quorum(insert), (revision.id if revision else None, datetime.now(UTC), detail))
 
-    def _under_lock(self, work: Callable[[Any, int], list[Revision]]) -> list[Revision]:
+    def _under_lock(self, target: str, *, downgrade: bool) -> list[Revision]:
         session = self._session()
         try:
             self._execute(session, RECORD_DDL)
@@ -314,12 +308,28 @@ class CqlMigrations:
             self._lock(session, owner)
             try:
                 files = self.revisions()
-                done = self._applied_count(files, self._recorded(session))  # read under the lock
-                return work(session, done)
+                current = self._recorded(session)  # read under the lock: another process may have moved it
+                done = self._applied_count(files, current)
+                stop = self._position(files, target, current=done)
+                if (stop > done) if downgrade else (stop < done):
+                    raise MigrationError(f"{target!r} is {'after' if downgrade else 'before'} the current revision "
+                                         f"{current}; use {'upgrade' if downgrade else 'downgrade'} to go there")
+                return self._run(session, files, done, stop, downgrade=downgrade,
+                                 renew=lambda: self._renew(session, owner))
             finally:
                 session.execute(f"DELETE FROM {RECORD_TABLE} WHERE name = 'lock' IF owner = %s", (owner,))
         finally:
             session.shutdown()
+
+    def _renew(self, session: Any, owner: str) -> None:
+        """Restarts the lock's TTL after each revision, so a long migration keeps it."""
+        # Both cells rewritten: each keeps the TTL it was written with.
+        result = session.execute(f"UPDATE {RECORD_TABLE} USING TTL {int(self.lock_ttl)} SET owner = %s, at = %s "
+                                 "WHERE name = 'lock' IF owner = %s", (owner, datetime.now(UTC), owner))
+        if not result.was_applied:
+            raise MigrationError(f"the migration lock of {owner} on {self.keyspace!r} expired (lock_ttl="
+                                 f"{self.lock_ttl} s) while it migrated; another process may be migrating too. "
+                                 f"Check {RECORD_TABLE} and raise lock_ttl")
 
     def _lock(self, session: Any, owner: str) -> None:
         deadline = time.monotonic() + self.lock_timeout

@@ -128,6 +128,28 @@ class Probe(ormada.Model):
         database = UNBOUND
 
 
+class Visit(ormada.Model):
+    page: Annotated[str, PartitionKey()]
+    at: Annotated[dt.datetime, ClusteringKey(order="desc")]
+    visitor: str
+
+    class Meta:
+        table = "visit"
+        database = UNBOUND
+        options = {"comment": "page visits"}
+
+
+class VisitByVisitor(ormada.Model):
+    visitor: Annotated[str, PartitionKey()]
+    page: Annotated[str, ClusteringKey()]
+    at: Annotated[dt.datetime, ClusteringKey()]
+
+    class Meta:
+        table = "visit_by_visitor"
+        database = UNBOUND
+        options = {"view_of": Visit}
+
+
 def _schema_change(statement: Any) -> Any:
     statement.timeout = SCHEMA_CHANGE_TIMEOUT
     return statement
@@ -224,6 +246,19 @@ def test_five_changes_up_and_back_down(db: ormada.Database, tmp_path: Path) -> N
     assert "cannot drop a non-frozen user type column" in migrations.history()[3].path.read_text()
     status = migrations.status()
     assert status.current is None and len(status.pending) == 5
+
+
+def test_materialized_view_and_table_options(db: ormada.Database, tmp_path: Path) -> None:
+    migrations = CqlMigrations(db, tmp_path, models=[Visit, VisitByVisitor])
+    _step(migrations, [Visit, VisitByVisitor], "visits")
+    keyspace = db.backend.keyspace  # type: ignore[attr-defined]
+    assert db.execute("SELECT view_name, base_table_name FROM system_schema.views WHERE keyspace_name = :k",
+                      {"k": keyspace}) == [("visit_by_visitor", "visit")]
+    assert db.execute("SELECT comment FROM system_schema.tables WHERE keyspace_name = :k AND table_name = 'visit'",
+                      {"k": keyspace}) == [("page visits",)]
+    assert [r.message for r in migrations.downgrade("base")] == ["visits"]
+    assert db.execute("SELECT view_name FROM system_schema.views WHERE keyspace_name = :k", {"k": keyspace}) == []
+    assert _schema(db)["columns"] == {}
 
 
 def test_key_and_type_changes_are_refused(db: ormada.Database, tmp_path: Path) -> None:
