@@ -134,7 +134,8 @@ class CqlMigrations:
                 gives the reason and what to do instead. Nothing is written then.
         """
         files = self.revisions()
-        result = cql_diff.diff(self.built_schema(files), self.model_schema())
+        models = self.model_schema()
+        result = cql_diff.diff(self.built_schema(files), models)
         if result.refusals:
             raise MigrationError("Cassandra cannot make these changes in place, so no revision was written:\n  "
                                  + "\n  ".join(result.refusals))
@@ -144,18 +145,21 @@ class CqlMigrations:
             return None
         rev = cql_files.new_id()
         parent = files[-1].revision.id if files else None
-        schema = None if empty else self.model_schema()
+        schema = None if empty else models
         versions = self._directory / "versions"
         versions.mkdir(parents=True, exist_ok=True)
         path = versions / f"{len(files) + 1:04d}_{rev}_{cql_files.slug(message)}.py"
-        path.write_text(cql_files.render(rev, parent, message, changes, schema),
-                        encoding="utf-8")
+        path.write_text(cql_files.render(rev, parent, message, changes, schema), encoding="utf-8")
         return path
 
     def sql(self, revision: str, *, downgrade: bool = False) -> str:
         """The CQL ``revision``'s upgrade (or downgrade) runs, one statement a line, with no connection."""
         files = self.revisions()
-        file = files[self._position(files, revision) - 1]
+        position = self._position(files, revision)
+        if position == 0:
+            raise MigrationError(f"{revision!r} names no revision file (there are {len(files)}); sql() takes a "
+                                 "revision id, a prefix of one, or head")
+        file = files[position - 1]
         statements, more = file.statements(downgrade)
         kind = "downgrade" if downgrade else "upgrade"
         lines = [f"-- {file.revision.id} ({kind}): {file.revision.message}"]

@@ -228,6 +228,8 @@ def test_files_form_one_chain(tmp_path: Path) -> None:
     assert [f.revision.id for f in migrations.revisions()] == [first.id, "b" * 12, "c" * 12]
     with pytest.raises(MigrationError, match="'zzz' is no revision"):
         migrations.sql("zzz")
+    with pytest.raises(MigrationError, match="'base' names no revision file"):
+        migrations.sql("base")
 
 
 def test_only_a_cassandra_database_with_a_keyspace(tmp_path: Path) -> None:
