@@ -305,6 +305,8 @@ def test_a_held_lock_is_reported(db: ormada.Database, tmp_path: Path) -> None:
     migrations = CqlMigrations(db, tmp_path, models=[Probe], lock_timeout=0)
     migrations.make("probe")
     assert migrations.upgrade() != []  # creates the record table
+    with pytest.raises(MigrationError, match=r"'base' is before the current revision .*; use downgrade"):
+        migrations.upgrade("base")
     keyspace = db.backend.keyspace  # type: ignore[attr-defined]
     db.execute(f"INSERT INTO {keyspace}.ormada_migrations (name, owner) VALUES ('lock', 'elsewhere:42') "
                "IF NOT EXISTS USING TTL 60")
@@ -355,6 +357,12 @@ def test_a_failing_statement_is_reported_precisely(db: ormada.Database, tmp_path
     status = migrations.status()
     assert status.current == parent and [r.id for r in status.pending] == ["bad000000002"]
     assert set(_schema(db)["columns"]) == {"half"}
+
+    # Fixed, it runs again: the statement that had run is skipped (IF NOT EXISTS), the rest runs.
+    path = migrations.history()[1].path
+    path.write_text(path.read_text().replace('    op.execute("ALTER TABLE no_such_table ADD x int")\n', ""))
+    assert [r.id for r in migrations.upgrade()] == ["bad000000002"]
+    assert set(_schema(db)["columns"]) == {"half", "never"}
 
 
 def test_data_migration_binds_values_and_sql_lists_only_cql(db: ormada.Database, tmp_path: Path) -> None:
