@@ -364,13 +364,13 @@ class CqlMigrations:
 
     def _position(self, files: Sequence[RevisionFile], target: str, current: int | None = None) -> int:
         """How many revisions are applied once at ``target``: "head", "base", a revision id (or a
-        unique prefix of one), or "-N" (N before the current one, for ``downgrade``)."""
+        unique prefix of one), or "+N" / "-N" (N after or before the current one)."""
         if target == "head":
             return len(files)
         if target == "base":
             return 0
-        if re.fullmatch(r"-\d+", target) and current is not None:
-            return max(current - int(target[1:]), 0)
+        if re.fullmatch(r"[+-]\d+", target) and current is not None:
+            return min(max(current + int(target), 0), len(files))
         found = [i for i, f in enumerate(files, 1) if f.revision.id.startswith(target)]
         if len(found) != 1:
             known = ", ".join(f.revision.id for f in files) or "none"
