@@ -70,7 +70,8 @@ if [ ! -s server.p12 ]; then
     -out server.p12 -passout "pass:$P12_PASSWORD"
 fi
 chmod 600 ca.key other-ca.key server.key
-chmod 644 ca.pem other-ca.pem server.pem client.pem client.key server.p12  # throwaway test keys
+chmod 644 ca.pem other-ca.pem server.pem client.pem server.p12  # throwaway test files
+chmod 600 client.key  # libpq refuses a key others can read
 
 copy_key() {  # copy_key DIRNAME USER: server.key readable by USER only
   mkdir -p "$1"
