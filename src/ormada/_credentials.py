@@ -51,7 +51,8 @@ class PasswordSource:
         try:
             password = self._factory()
         except Exception as exc:
-            raise ConfigurationError(f"the password callable {name} failed: {type(exc).__name__}") from exc
+            # Not chained: a provider's error may quote what it fetched.
+            raise ConfigurationError(f"the password callable {name} failed: {type(exc).__name__}") from None
         if not isinstance(password, str):
             raise ConfigurationError(f"the password callable {name} must return text, not "
                                      f"{type(password).__name__}")
