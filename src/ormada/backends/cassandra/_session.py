@@ -44,6 +44,8 @@ URL_OPTIONS = {
     "connect_timeout": positive_number, "request_timeout": positive_number,
     "reconnect_max_delay": positive_number, "index_build_timeout": seconds_or_zero,
     "prepared_cache_size": whole_number, "statement_cache_size": whole_number,
+    # DataStax Astra: the zip holds the endpoints, the CA and the client certificate.
+    "secure_connect_bundle": text,
 }
 
 
@@ -103,6 +105,9 @@ class SessionHolder:
         """
         from cassandra.policies import DCAwareRoundRobinPolicy, ExponentialReconnectionPolicy, TokenAwarePolicy
 
+        bundle = self.options.get("secure_connect_bundle")
+        if bundle is not None:
+            return self._bundle_options(bundle)
         hosts = self.url.hosts or (("127.0.0.1", None),)
         ports = {p for _, p in hosts if p is not None}
         if len(ports) > 1:
@@ -123,6 +128,23 @@ class SessionHolder:
             # verify-full: the driver checks each node's certificate against the node's address
             # (the IP it learns from the cluster, not the contact point's name).
             options["ssl_context"] = self.tls.context(self.describe)
+        return options
+
+    def _bundle_options(self, bundle: str) -> dict[str, Any]:
+        """Cluster options for a secure connect bundle (Astra): the driver reads hosts and TLS from it.
+
+        Raises:
+            ConfigurationError: hosts or TLS options given beside it (the bundle decides both).
+        """
+        if self.url.hosts or self.tls.mode is not None:
+            raise ConfigurationError(f"{self.describe}: secure_connect_bundle names the hosts and carries the TLS "
+                                     "files; write cassandra:///keyspace?secure_connect_bundle=… without hosts "
+                                     "or ssl options")
+        options: dict[str, Any] = {"cloud": {"secure_connect_bundle": bundle}}
+        if self.url.username is not None:  # Astra: the user "token", the password the AstraCS:… token
+            options["auth_provider"] = password_auth_provider(self.url.username, self.url.current_password)
+        if "connect_timeout" in self.options:
+            options["connect_timeout"] = self.options["connect_timeout"]
         return options
 
     def _open(self) -> Any:
