@@ -102,8 +102,17 @@ pg_configure() {  # trust for local TCP and a loopback-only listener, applied on
     > "$conf/conf.d/ormada.conf"
 }
 
+own_key() {  # own_key DIR USER: the server's copy of the key, readable by the server's user only
+  if [ "$(id -u)" = 0 ] && id "$2" >/dev/null 2>&1 && [ -f "$TLS_DIR/$1/server.key" ]; then
+    chown "$2" "$TLS_DIR/$1/server.key"
+  fi
+}
+
 pg_secure() {  # TLS with the test certificate, and the password role: a reload, never a restart
   local conf=/etc/postgresql/$PG_VERSION/main changed="" want hba
+  own_key postgresql postgres
+  # Certificates made again (a cleared /tmp) are read at a reload too.
+  if [ ! -f "$STATE/postgresql-tls" ] || [ "$TLS_DIR/server.pem" -nt "$STATE/postgresql-tls" ]; then changed=1; fi
   if [ -w "$conf/pg_hba.conf" ]; then
     want=$(printf "ssl = on\nssl_cert_file = '%s'\nssl_key_file = '%s'\nssl_ca_file = '%s'" \
       "$TLS_DIR/server.pem" "$TLS_DIR/postgresql/server.key" "$TLS_DIR/ca.pem")
@@ -124,6 +133,7 @@ pg_secure() {  # TLS with the test certificate, and the password role: a reload,
     if [ -n "$changed" ]; then
       say "PostgreSQL: TLS with $TLS_DIR/server.pem and the $SECURE_USER role (a reload)"
       pg_ctlcluster --skip-systemctl-redirect $PG_VERSION main reload || return 1
+      touch "$STATE/postgresql-tls"
       sleep 0.5
     fi
   fi
@@ -185,6 +195,7 @@ maria_start() {
 
 maria_tls_config() {  # the test certificate in a file of its own under mariadb.conf.d (read at start)
   local want
+  own_key mysql mysql
   want=$(printf '[mariadbd]\nssl-ca = %s\nssl-cert = %s\nssl-key = %s' \
     "$TLS_DIR/ca.pem" "$TLS_DIR/server.pem" "$TLS_DIR/mysql/server.key")
   if [ -d "$(dirname "$MARIA_TLS_CNF")" ] && [ "$(cat "$MARIA_TLS_CNF" 2>/dev/null)" != "$want" ]; then
