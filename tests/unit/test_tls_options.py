@@ -27,6 +27,9 @@ def test_modes_and_aliases(ca: str) -> None:
     assert tls_settings({"sslrootcert": ca, "sslmode": "verify-ca"}, "u").mode == "verify-ca"
     assert tls_settings({"ssl_verify_identity": True}, "u").mode == "verify-full"
     assert tls_settings({"ssl": False}, "u").mode == "disable"
+    assert tls_settings({"ssl_ca": ca, "ssl_verify_identity": False}, "u").mode == "verify-ca"
+    assert tls_settings({"ssl_verify_identity": False}, "u").mode is None
+    assert tls_settings({"sslmode": "require", "ssl_verify_identity": False}, "u").mode == "require"
     settings = tls_settings({"sslmode": "require"}, "u")
     assert settings.encrypted and not settings.verifies
     assert tls_settings({"sslmode": "prefer"}, "u").encrypted is False

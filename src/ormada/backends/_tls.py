@@ -9,7 +9,8 @@ aliases; each backend reads them from its URL (or ``connect()``'s keywords):
 - ``sslrootcert`` / ``ssl_ca``: the CA file (default: the system's CAs);
 - ``sslcert`` / ``ssl_cert`` and ``sslkey`` / ``ssl_key``: a client certificate;
 - ``ssl_verify_identity=true`` (MySQL's word) is ``sslmode=verify-full``, and so is
-  ``ssl=true``.
+  ``ssl=true``; ``ssl_verify_identity=false`` with a CA is ``verify-ca``; ``ssl=false`` is
+  ``disable``.
 
 Given a CA file but no mode, the mode is ``verify-full``: a CA is given to be checked
 against. A mode that verifies never falls back to a plain connection.
@@ -118,7 +119,12 @@ def tls_settings(options: dict[str, Any], describe: str) -> TlsSettings:
     for word in ("ssl_verify_identity", "ssl"):
         if word not in options:
             continue
-        implied = "verify-full" if options[word] else "disable"
+        implied: str | None = "verify-full" if options[word] else "disable"
+        if word == "ssl_verify_identity" and not options[word]:
+            # MySQL's words: a CA without the identity check is verify-ca.
+            implied = "verify-ca" if "sslrootcert" in values else None
+            if implied is None or (mode is not None and mode != "verify-full"):
+                continue
         if mode is not None and mode != implied:
             raise ConfigurationError(f"{describe}: sslmode={mode} contradicts {word}={str(options[word]).lower()}")
         mode = implied
