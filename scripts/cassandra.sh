@@ -10,6 +10,10 @@
 #   ORMADA_CASSANDRA_DIR      data, configuration and logs (default /tmp/ormada-cassandra-<address>)
 #   ORMADA_CASSANDRA_HEAP     JVM heap (default 1g)
 #   ORMADA_CASSANDRA_WAIT     seconds to wait for CQL to answer (default 180)
+#   ORMADA_TLS_DIR            the test certificates of scripts/tls.sh (default /tmp/ormada-tls): the node
+#                             takes TLS on the CQL port beside plain connections (optional: true)
+#
+#   scripts/cassandra.sh tls  true when the CQL port completes a TLS handshake with the test CA
 #
 # The jars are fetched once with Maven into ~/.cache/ormada/cassandra-<version>/lib (outside the
 # repository); the data directory survives a stop, so a restarted node keeps its keyspaces.
@@ -23,6 +27,8 @@ HEAP=${ORMADA_CASSANDRA_HEAP:-1g}
 WAIT=${ORMADA_CASSANDRA_WAIT:-180}
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/ormada/cassandra-$VERSION
 PIDFILE=$DIR/cassandra.pid
+HERE=$(cd "$(dirname "$0")" && pwd)
+TLS_DIR=${ORMADA_TLS_DIR:-/tmp/ormada-tls}
 
 say() { echo "cassandra: $*"; }
 die() { echo "cassandra: $*" >&2; exit 1; }
@@ -134,6 +140,18 @@ storage_compatibility_mode: NONE
 memtable_heap_space: 128MiB
 memtable_offheap_space: 128MiB
 EOF
+  if bash "$HERE/tls.sh" "$TLS_DIR" >/dev/null && [ -s "$TLS_DIR/server.p12" ]; then
+    # optional: the port takes TLS and plain connections alike, so the rest of the suite is unchanged.
+    cat >> "$DIR/conf/cassandra.yaml" <<EOF
+client_encryption_options:
+  enabled: true
+  optional: true
+  keystore: $TLS_DIR/server.p12
+  keystore_password: ormada-tls
+  store_type: PKCS12
+  require_client_auth: false
+EOF
+  fi
   cat > "$DIR/conf/logback.xml" <<EOF
 <configuration>
   <appender name="FILE" class="ch.qos.logback.core.FileAppender">
@@ -228,6 +246,11 @@ stop() {
   rm -f "$PIDFILE"
 }
 
+tls_answers() {
+  timeout 5 openssl s_client -connect "$ADDRESS:$PORT" -servername localhost -CAfile "$TLS_DIR/ca.pem" \
+    -verify_return_error < /dev/null > /dev/null 2>&1
+}
+
 status() {
   if cql_answers; then say "up on $ADDRESS:$PORT"; else say "down on $ADDRESS:$PORT"; return 1; fi
 }
@@ -236,6 +259,7 @@ case "${1:-start}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
+  tls) tls_answers ;;
   wait) wait_until_up "$(date +%s%N)" ;;
-  *) die "usage: $0 start|stop|status|wait" ;;
+  *) die "usage: $0 start|stop|status|wait|tls" ;;
 esac

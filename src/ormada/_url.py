@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from ormada.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from ormada._credentials import PasswordSource
+
+# Query options whose values are secrets: shown as *** like the password.
+SECRET_OPTION = re.compile(r"^(?!.*_file$).*(pass|secret|token)", re.IGNORECASE)
 
 SCHEMES = {
     "sqlite": "sqlite",
@@ -33,6 +40,32 @@ class DatabaseURL:
     hosts: tuple[tuple[str, int | None], ...] = ()
     database: str | None = None
     query: dict[str, str] = field(default_factory=dict)
+    # A password given apart from the URL (text, a callable, a file), asked for on every new connection.
+    password_source: PasswordSource | None = field(default=None, repr=False, compare=False)
+
+    def current_password(self) -> str | None:
+        """The password for a new connection: from the source given to ``connect()``, else the URL's.
+
+        Raises:
+            ConfigurationError: the source failed (an unreadable file, a failing callable).
+        """
+        if self.password_source is not None:
+            return self.password_source()
+        return self.password
+
+    def with_credentials(self, source: PasswordSource | None) -> DatabaseURL:
+        """This URL with its password taken from ``source`` (the URL's own is dropped)."""
+        return self if source is None else replace(self, password=None, password_source=source)
+
+    def with_options(self, options: dict[str, str]) -> DatabaseURL:
+        """This URL with more query options (keyword arguments win over the URL's)."""
+        return self if not options else replace(self, query={**self.query, **options})
+
+    def without_options(self, *names: str) -> DatabaseURL:
+        """This URL without the named query options."""
+        if not any(name in self.query for name in names):
+            return self
+        return replace(self, query={k: v for k, v in self.query.items() if k not in names})
 
     @property
     def host(self) -> str | None:
@@ -55,8 +88,10 @@ class DatabaseURL:
         auth = ""
         if self.username is not None:
             auth = quote(self.username, safe="")
-            if self.password is not None:
-                auth += ":" + ("***" if hide_password else quote(self.password, safe=""))
+            if self.password is not None and not hide_password:
+                auth += ":" + quote(self.password, safe="")
+            elif self.password is not None or self.password_source is not None:
+                auth += ":***"
             auth += "@"
         hosts = ",".join(_host_text(h) if p is None else f"{_host_text(h)}:{p}" for h, p in self.hosts)
         if self.backend in ("sqlite", "duckdb"):
@@ -65,7 +100,9 @@ class DatabaseURL:
         else:
             text = f"{scheme}://{auth}{hosts}/{self.database or ''}"
         if self.query:
-            text += "?" + "&".join(f"{k}={quote(v, safe='')}" for k, v in self.query.items())
+            text += "?" + "&".join(
+                f"{k}={'***' if hide_password and SECRET_OPTION.search(k) else quote(v, safe='')}"
+                for k, v in self.query.items())
         return text
 
     def __str__(self) -> str:
@@ -137,9 +174,11 @@ def _host_text(host: str) -> str:
 
 
 _PASSWORD = re.compile(r"(?P<user>[^:/@\s]*):(?P<password>[^@\s/]*)@")
+_SECRET_PARAM = re.compile(r"(?P<name>[?&][^=&\s]*(?:pass|secret|token)[^=&\s]*)=[^&\s]*", re.IGNORECASE)
 
 
 def _mask(url: str) -> str:
-    """Hides anything that looks like a password (``user:secret@``) in text that
-    failed to parse as a URL."""
+    """Hides anything that looks like a password (``user:secret@``, ``?password=…``) in
+    text that failed to parse as a URL."""
+    url = _SECRET_PARAM.sub(lambda m: f"{m.group('name')}=***", url)
     return _PASSWORD.sub(lambda m: f"{m.group('user')}:***@", url)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from contextvars import ContextVar
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from ormada._credentials import PasswordFactory, password_source
 from ormada._info import ModelInfo
 from ormada._registry import configure, configured, info_of, on_configured
 from ormada._runner import AsyncRunner
@@ -33,6 +35,10 @@ if TYPE_CHECKING:
 
 
 
+ENV_URL = "ORMADA_URL"
+# A keyword option of connect(): passed on as the URL's query option of that name.
+OptionValue = str | int | float | bool | os.PathLike[str]
+
 BACKENDS = {
     "sqlite": "ormada.backends.sqlite:SqliteBackend",
     "postgresql": "ormada.backends.postgresql:PostgresBackend",
@@ -44,7 +50,9 @@ BACKENDS = {
 _databases: dict[str, Database] = {}
 
 
-def connect(url: str, name: str = "default", *, cursor_secret: str | bytes | None = None) -> Database:
+def connect(url: str | None = None, name: str = "default", *, cursor_secret: str | bytes | None = None,
+            password: str | PasswordFactory | None = None, password_file: str | os.PathLike[str] | None = None,
+            **options: OptionValue) -> Database:
     """Creates the :class:`Database` for ``url`` and registers it under ``name``.
 
     Nothing is opened until the first query. Models choose a database by
@@ -55,10 +63,24 @@ def connect(url: str, name: str = "default", *, cursor_secret: str | bytes | Non
     signed with ``$ORMADA_CURSOR_SECRET``, or else with a random key of this process (so
     every process that may receive another one's cursors needs the same secret).
 
+    Args:
+        url: The database URL; without it, ``$ORMADA_URL``.
+        name: The name models use in ``Meta.database``.
+        cursor_secret: See above.
+        password: The password, apart from the URL: text, or a callable returning a fresh
+            one (an IAM or Entra token), called for every new connection.
+        password_file: A file holding the password (also ``?password_file=`` in the URL),
+            read for every new connection, so a rotated secret is picked up.
+        options: The URL's query options as keyword arguments, under the same names
+            (``sslmode="verify-full"``, ``sslrootcert="ca.pem"``, ``pool_size=20``…);
+            they win over the URL's.
+
     Raises:
-        ConfigurationError: the URL is malformed or names an unknown backend.
+        ConfigurationError: the URL is malformed or names an unknown backend, an option
+            is unknown or malformed, or no URL is given and ``$ORMADA_URL`` is not set.
     """
-    database = Database(url, name, cursor_secret=cursor_secret)
+    database = Database(url, name, cursor_secret=cursor_secret, password=password, password_file=password_file,
+                        **options)
     previous = _databases.get(name)
     _databases[name] = database
     if previous is not None and previous is not database:
@@ -91,9 +113,10 @@ class Database(AsyncRunner, SyncRunner):
     ...     Book.filter(year__lt=1900).update(year=1900)
     """
 
-    def __init__(self, url: str | DatabaseURL, name: str = "default", *,
-                 cursor_secret: str | bytes | None = None) -> None:
-        self.url = url if isinstance(url, DatabaseURL) else parse_url(url)
+    def __init__(self, url: str | DatabaseURL | None = None, name: str = "default", *,
+                 cursor_secret: str | bytes | None = None, password: str | PasswordFactory | None = None,
+                 password_file: str | os.PathLike[str] | None = None, **options: OptionValue) -> None:
+        self.url = _full_url(url, password, password_file, options)
         self.name = name
         self.cursor_secret = cursor_secret  # see connect(); kept out of repr() and logs
         self.backend = _make_backend(self.url)
@@ -345,6 +368,31 @@ def _single(statement: Statement) -> Operation[Any]:
 
 def _sequence(statements: Sequence[Statement]) -> Operation[None]:
     yield from statements
+
+
+def _option_text(name: str, value: OptionValue) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float, os.PathLike)):
+        return os.fspath(value) if isinstance(value, os.PathLike) else str(value)
+    raise ConfigurationError(f"option {name}= takes text, a number, a path or a flag, not {type(value).__name__}")
+
+
+def _full_url(url: str | DatabaseURL | None, password: str | PasswordFactory | None,
+              password_file: str | os.PathLike[str] | None, options: dict[str, OptionValue]) -> DatabaseURL:
+    """The URL with the keyword options merged in and the password source attached."""
+    if url is None:
+        url = os.environ.get(ENV_URL) or None
+        if url is None:
+            raise ConfigurationError(f"no database URL: pass one to connect(), or set ${ENV_URL}")
+    parsed = url if isinstance(url, DatabaseURL) else parse_url(url)
+    parsed = parsed.with_options({k: _option_text(k, v) for k, v in options.items()})
+    # ?password_file= is read by ormada, never handed to a driver.
+    from_url = parsed.query.get("password_file")
+    if password_file is None and password is None and from_url:
+        password_file = from_url
+    parsed = parsed.without_options("password_file")
+    return parsed.with_credentials(password_source(password, password_file))
 
 
 def _make_backend(url: DatabaseURL) -> Backend:

@@ -15,6 +15,7 @@ otherwise. UUIDs are stored as ``CHAR(36)``, their canonical text.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import ipaddress
 import json
@@ -42,6 +43,7 @@ from ormada.backends._sql import codecs
 from ormada.backends._sql.backend import SqlBackend
 from ormada.backends._sql.dialect_transforms import MysqlTransforms
 from ormada.backends._sql.where import Binds
+from ormada.backends._tls import TLS_OPTIONS, connect_error, tls_settings
 from ormada.backends.base import AsyncConnection, Capabilities, Encoder, Statement, SyncConnection
 from ormada.errors import ConfigurationError, ConnectionFailed, DataError, NotSupported
 from ormada.schema import ColumnSchema, Kind, LogicalType
@@ -158,7 +160,11 @@ class MysqlBackend(SqlBackend):
     def __init__(self, url: DatabaseURL) -> None:
         super().__init__(url)
         options = read_options(url, {"pool_size": whole_number, "pool_timeout": positive_number,
-                                     "connect_timeout": positive_number, "returning": text})
+                                     "connect_timeout": positive_number, "returning": text, **TLS_OPTIONS})
+        self.tls = tls_settings(options, str(url))
+        if self.tls.mode == "allow":
+            raise ConfigurationError(f"{url}: sslmode=allow is PostgreSQL's; MySQL and MariaDB take disable, "
+                                     "prefer, require, verify-ca or verify-full")
         self.pool_size: int = options.get("pool_size", 10)
         self.pool_timeout: float = options.get("pool_timeout", DEFAULT_ACQUIRE_TIMEOUT)
         self.connect_timeout: float = options.get("connect_timeout", 10.0)
@@ -256,7 +262,7 @@ class MysqlBackend(SqlBackend):
             "host": self.url.host or "localhost",
             "port": self.url.port or 3306,
             "user": self.url.username or "root",
-            "password": self.url.password or "",
+            "password": self.url.current_password() or "",  # asked for each connection: tokens expire
             "database": self.url.database,
             "charset": "utf8mb4",
             "autocommit": True,
@@ -265,20 +271,46 @@ class MysqlBackend(SqlBackend):
         }
         return {k: v for k, v in kwargs.items() if v is not None}
 
+    def _tls_kwargs(self, *, asyncmy: bool = False) -> dict[str, Any]:
+        """The drivers' TLS arguments: an SSL context when TLS is required (both then refuse a
+        server without TLS rather than go on in plain text), none for the drivers' defaults."""
+        tls = self.tls
+        if tls.mode == "disable":
+            # asyncmy has no ssl_disabled: without a context it never starts TLS.
+            return {} if asyncmy else {"ssl_disabled": True}
+        if tls.mode in (None, "prefer"):
+            # The drivers' own default: PyMySQL tries TLS, unverified, when the server offers it; asyncmy does not.
+            return {}
+        return {"ssl": tls.context(str(self.url))}
+
+    def _connect_failed(self, exc: BaseException) -> ConnectionFailed:
+        hint = None
+        # MySQL refuses a REQUIRE SSL user on a plain connection as it refuses a wrong password.
+        if "access denied" in str(exc).lower() and not self.tls.encrypted:
+            hint = ("access denied over a connection that did not require TLS (a user created REQUIRE SSL is "
+                    "refused this way: connect with sslmode=verify-full and ssl_ca)")
+        return ConnectionFailed(connect_error(str(self.url), exc, first_line(exc), hint))
+
     def sync_pool(self) -> SimpleSyncPool:
         try:
             import pymysql
         except ImportError as exc:
             raise _drivers_missing(exc) from exc
 
+        tls = self._tls_kwargs()
+
         def connect() -> SyncConnection:
             try:
-                connection = pymysql.connect(**self._connect_kwargs())
+                # PyMySQL reads the server's greeting without a timeout, so a port where nothing
+                # speaks MySQL (or a TLS-only one) would hang: the handshake gets connect_timeout,
+                # and statements none (PyMySQL applies the new read timeout before the next read).
+                connection = pymysql.connect(**self._connect_kwargs(), **tls, read_timeout=self.connect_timeout)
+                connection._read_timeout = None
                 with connection.cursor() as cursor:
                     cursor.execute(SERVER_QUERY)
                     server = server_info(cursor.fetchone())
             except (pymysql.err.Error, OSError) as exc:
-                raise ConnectionFailed(f"could not connect to {self.url}: {first_line(exc)}") from None
+                raise self._connect_failed(exc) from None
             self._learn(server)
             return PyMysqlConnection(connection, server, str(self.url))
 
@@ -291,14 +323,21 @@ class MysqlBackend(SqlBackend):
         except ImportError as exc:
             raise _drivers_missing(exc) from exc
 
+        tls = self._tls_kwargs(asyncmy=True)
+
         async def connect() -> AsyncConnection:
             try:
-                connection = await asyncmy.connect(**self._connect_kwargs())
+                # asyncmy's TLS handshake has no timeout of its own: a server that never answers it would hang.
+                connection = await asyncio.wait_for(asyncmy.connect(**self._connect_kwargs(), **tls),
+                                                    self.connect_timeout)
                 async with connection.cursor() as cursor:
                     await cursor.execute(SERVER_QUERY)
                     server = server_info(await cursor.fetchone())
-            except (errors.Error, OSError, TimeoutError) as exc:
-                raise ConnectionFailed(f"could not connect to {self.url}: {first_line(exc)}") from None
+            except TimeoutError:
+                raise ConnectionFailed(f"could not connect to {self.url}: no answer within "
+                                       f"{self.connect_timeout:g}s (connect_timeout)") from None
+            except (errors.Error, OSError) as exc:
+                raise self._connect_failed(exc) from None
             self._learn(server)
             result = AsyncmyConnection(connection, server, str(self.url))
             try:  # asyncmy connects with multi-statements on; execute() runs one statement

@@ -25,6 +25,7 @@ from ormada.backends._sql.backend import SqlBackend
 from ormada.backends._sql.dialect_transforms import PostgresTransforms
 from ormada.backends._sql.vectors import pg_distance
 from ormada.backends._sql.where import Binds
+from ormada.backends._tls import TLS_OPTIONS, connect_error, tls_settings
 from ormada.backends.base import (
     AsyncConnection,
     Capabilities,
@@ -89,7 +90,8 @@ class PostgresBackend(SqlBackend):
     def __init__(self, url: DatabaseURL) -> None:
         super().__init__(url)
         options = read_options(url, {"pool_size": whole_number, "pool_timeout": positive_number, "schema": text,
-                                     "connect_timeout": positive_number, "application_name": text})
+                                     "connect_timeout": positive_number, "application_name": text, **TLS_OPTIONS})
+        self.tls = tls_settings(options, str(url))
         self.pool_size: int = options.get("pool_size", 10)
         self.pool_timeout: float = options.get("pool_timeout", DEFAULT_ACQUIRE_TIMEOUT)
         self.schema: str | None = options.get("schema")
@@ -163,10 +165,37 @@ class PostgresBackend(SqlBackend):
             "host": self.url.host or "localhost",
             "port": self.url.port or 5432,
             "user": self.url.username,
-            "password": self.url.password,
+            "password": self.url.current_password(),  # asked for each connection: tokens expire
             "dbname": self.url.database,
         }
         return {k: v for k, v in kwargs.items() if v is not None}
+
+    def _libpq_tls(self) -> dict[str, Any]:
+        """libpq's own TLS keywords, for psycopg: libpq checks the chain and the host name itself."""
+        tls = self.tls
+        if tls.mode is None:
+            return {}
+        kwargs: dict[str, Any] = {"sslmode": tls.mode}
+        if tls.ca is not None:
+            kwargs["sslrootcert"] = tls.ca
+        elif tls.verifies:
+            # Without a file libpq looks for ~/.postgresql/root.crt; from libpq 16 "system" means the system's CAs.
+            from psycopg import pq
+
+            if pq.version() >= 160000:
+                kwargs["sslrootcert"] = "system"
+        if tls.cert is not None:
+            kwargs["sslcert"] = tls.cert
+        if tls.key is not None:
+            kwargs["sslkey"] = tls.key
+        return kwargs
+
+    def _asyncpg_tls(self) -> Any:
+        """asyncpg's ``ssl`` argument: a context when TLS is required, else the mode's name."""
+        tls = self.tls
+        if tls.mode is None:
+            return None
+        return tls.context(str(self.url)) if tls.encrypted else tls.mode
 
     def sync_pool(self) -> SimpleSyncPool:
         try:
@@ -186,9 +215,10 @@ class PostgresBackend(SqlBackend):
                 connection = psycopg.connect(
                     autocommit=True, cursor_factory=psycopg.RawCursor, options=options,
                     connect_timeout=max(1, int(self.connect_timeout)), **self._connect_kwargs(), **name,
+                    **self._libpq_tls(),
                 )
             except psycopg.Error as exc:
-                raise ConnectionFailed(f"could not connect to {self.url}: {_first_line(exc)}") from None
+                raise ConnectionFailed(connect_error(str(self.url), exc, _first_line(exc))) from None
             for oid_name in ("json", "jsonb"):
                 connection.adapters.register_loader(oid_name, TextLoader)
             # Lists are only sent as the per-column arrays of bulk inserts; psycopg's
@@ -206,15 +236,18 @@ class PostgresBackend(SqlBackend):
             import asyncpg
         except ImportError as exc:
             raise _drivers_missing(exc) from exc
-        kwargs = self._connect_kwargs()
-        kwargs["database"] = kwargs.pop("dbname", None)
+        ssl_argument = self._asyncpg_tls()  # one context for the pool: it holds no per-connection state
+        tls: dict[str, Any] = {} if ssl_argument is None else {"ssl": ssl_argument}
 
         async def open_connection() -> asyncpg.Connection:
+            kwargs = self._connect_kwargs()
+            kwargs["database"] = kwargs.pop("dbname", None)
             try:
-                return await asyncpg.connect(server_settings=self._settings(), timeout=self.connect_timeout, **kwargs)
+                return await asyncpg.connect(server_settings=self._settings(), timeout=self.connect_timeout,
+                                             **kwargs, **tls)
             except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError,
                     asyncpg.InternalClientError) as exc:
-                raise ConnectionFailed(f"could not connect to {self.url}: {_first_line(exc)}") from None
+                raise ConnectionFailed(connect_error(str(self.url), exc, _first_line(exc))) from None
 
         async def connect() -> AsyncConnection:
             return AsyncpgConnection(await open_connection(), open_connection, str(self.url))

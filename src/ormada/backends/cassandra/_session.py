@@ -9,12 +9,14 @@ bounded LRU; an async prepare is sent once however many tasks wait for it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from ormada.backends._options import flag, positive_number, read_options, text, whole_number
+from ormada.backends._options import positive_number, read_options, text, whole_number
+from ormada.backends._tls import TLS_OPTIONS, tls_settings
 from ormada.backends.cassandra import bridge, index_builds
 from ormada.backends.cassandra.faults import translate
 from ormada.errors import ConfigurationError
@@ -38,11 +40,38 @@ def seconds_or_zero(value: str) -> float:
 
 # What a cassandra:// URL may say after the ``?``, each with its parser.
 URL_OPTIONS = {
-    "local_dc": text, "protocol_version": whole_number, "ssl": flag,
+    **TLS_OPTIONS, "local_dc": text, "protocol_version": whole_number,
     "connect_timeout": positive_number, "request_timeout": positive_number,
     "reconnect_max_delay": positive_number, "index_build_timeout": seconds_or_zero,
     "prepared_cache_size": whole_number, "statement_cache_size": whole_number,
+    # DataStax Astra: the zip holds the endpoints, the CA and the client certificate.
+    "secure_connect_bundle": text,
 }
+
+
+@functools.cache
+def _password_auth_provider() -> type:
+    from cassandra.auth import AuthProvider, PlainTextAuthenticator
+
+    class PasswordAuthProvider(AuthProvider):  # type: ignore[misc]
+        """PlainTextAuthProvider, but asking for the password on every new connection (tokens expire)."""
+
+        def __init__(self, username: str, password: Callable[[], str | None]) -> None:
+            self.username = username
+            self._password = password
+
+        def new_authenticator(self, host: Any) -> Any:
+            return PlainTextAuthenticator(self.username, self._password() or "")
+
+        def __repr__(self) -> str:
+            return f"<PasswordAuthProvider {self.username!r}>"
+
+    return PasswordAuthProvider
+
+
+def password_auth_provider(username: str, password: Callable[[], str | None]) -> Any:
+    """The driver's auth provider for ``username``, calling ``password`` for each new connection."""
+    return _password_auth_provider()(username, password)
 
 
 class SessionHolder:
@@ -52,6 +81,11 @@ class SessionHolder:
         self.url = url
         self.describe = url.render()
         self.options = read_options(url, URL_OPTIONS)
+        self.tls = tls_settings(self.options, self.describe)
+        if self.tls.mode in ("allow", "prefer"):
+            raise ConfigurationError(f"{self.describe}: sslmode={self.tls.mode} cannot be honoured: cassandra-driver "
+                                     "never falls back between TLS and plain; use require, verify-ca or verify-full, "
+                                     "or disable")
         self.prepared_cache_size: int = self.options.get("prepared_cache_size", DEFAULT_PREPARED_CACHE)
         self.index_build_timeout: float = self.options.get("index_build_timeout", index_builds.DEFAULT_WAIT)
         self._lock = threading.Lock()
@@ -69,9 +103,11 @@ class SessionHolder:
         Raises:
             ConfigurationError: the hosts use different ports.
         """
-        from cassandra.auth import PlainTextAuthProvider
         from cassandra.policies import DCAwareRoundRobinPolicy, ExponentialReconnectionPolicy, TokenAwarePolicy
 
+        bundle = self.options.get("secure_connect_bundle")
+        if bundle is not None:
+            return self._bundle_options(bundle)
         hosts = self.url.hosts or (("127.0.0.1", None),)
         ports = {p for _, p in hosts if p is not None}
         if len(ports) > 1:
@@ -80,7 +116,7 @@ class SessionHolder:
         query = self.options
         options: dict[str, Any] = {"contact_points": [h for h, _ in hosts], "port": ports.pop() if ports else 9042}
         if self.url.username is not None:
-            options["auth_provider"] = PlainTextAuthProvider(self.url.username, self.url.password or "")
+            options["auth_provider"] = password_auth_provider(self.url.username, self.url.current_password)
         for name in ("protocol_version", "connect_timeout"):
             if name in query:
                 options[name] = query[name]
@@ -88,10 +124,27 @@ class SessionHolder:
         options["reconnection_policy"] = ExponentialReconnectionPolicy(min(1.0, max_delay), max_delay)
         if "local_dc" in query:
             options["load_balancing_policy"] = TokenAwarePolicy(DCAwareRoundRobinPolicy(local_dc=query["local_dc"]))
-        if query.get("ssl"):
-            import ssl
+        if self.tls.encrypted:
+            # verify-full: the driver checks each node's certificate against the node's address
+            # (the IP it learns from the cluster, not the contact point's name).
+            options["ssl_context"] = self.tls.context(self.describe)
+        return options
 
-            options["ssl_context"] = ssl.create_default_context()
+    def _bundle_options(self, bundle: str) -> dict[str, Any]:
+        """Cluster options for a secure connect bundle (Astra): the driver reads hosts and TLS from it.
+
+        Raises:
+            ConfigurationError: hosts or TLS options given beside it (the bundle decides both).
+        """
+        if self.url.hosts or self.tls.mode is not None:
+            raise ConfigurationError(f"{self.describe}: secure_connect_bundle names the hosts and carries the TLS "
+                                     "files; write cassandra:///keyspace?secure_connect_bundle=… without hosts "
+                                     "or ssl options")
+        options: dict[str, Any] = {"cloud": {"secure_connect_bundle": bundle}}
+        if self.url.username is not None:  # Astra: the user "token", the password the AstraCS:… token
+            options["auth_provider"] = password_auth_provider(self.url.username, self.url.current_password)
+        if "connect_timeout" in self.options:
+            options["connect_timeout"] = self.options["connect_timeout"]
         return options
 
     def _open(self) -> Any:

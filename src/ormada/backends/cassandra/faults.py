@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from ormada.backends._tls import tls_failure
 from ormada.backends.cassandra.statements import CqlStatement
 from ormada.errors import ConnectionFailed, DatabaseError, OrmadaError, QueryError, QueryTimeout
 
@@ -27,7 +28,8 @@ def translate(exc: BaseException, holder: Described, statements: Sequence[CqlSta
     exc = _server_answer(exc) or exc
     who, cql = _context(statements)
     if isinstance(exc, (NoHostAvailable, AuthenticationFailed)):
-        return ConnectionFailed(f"{who}cannot reach {holder.describe}: {exc}{cql}")
+        reason = tls_failure(exc)
+        return ConnectionFailed(f"{who}cannot reach {holder.describe}: {reason + '; ' if reason else ''}{exc}{cql}")
     if isinstance(exc, (RequestValidationException, RefusedMessage)):  # syntax, unknown table, bad request
         return QueryError(f"{who}{holder.describe} refused the statement: {exc}{cql}")
     if isinstance(exc, (OperationTimedOut, Timeout)):
