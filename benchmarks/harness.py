@@ -1,13 +1,15 @@
 """Benchmark harness: runs every contender in its own process and writes the results.
 
 Usage: ``python -m benchmarks.harness [--quick] [--only ormada,raw] [--db sqlite,cassandra] [--models small]
-[--workload sql,relations,pagination,cassandra]``.
+[--workload sql,relations,pagination,throughput,cassandra]``.
 On SQL databases each contender runs twice per database in a fresh process: once for operations
 A-K on every model (fresh tables, a warm-up, then the repetitions) and once for the streaming read,
 so that its peak memory is measured in a process that did nothing else. The relations workload
 (R1-R9, ``benchmarks.rel_suite``) follows on the same databases, and Cassandra has a workload of its
 own (``benchmarks.cql_suite``). The pagination workload runs ``benchmarks/pagination.py`` (ormada
-alone: page 1,000 by OFFSET against the same page by keyset) on SQLite and PostgreSQL.
+alone: page 1,000 by OFFSET against the same page by keyset) on SQLite and PostgreSQL, and the
+throughput workload ``benchmarks/crud_throughput.py`` (CRUDRouter's list endpoint under load against
+a hand-written FastAPI endpoint on asyncpg) on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "results"
 README = ROOT.parent / "README.md"
 TIMEOUT_S = {"full": 300, "quick": 120}
-WORKLOADS = ("sql", "relations", "pagination", "cassandra")
+WORKLOADS = ("sql", "relations", "pagination", "throughput", "cassandra")
 #: The databases benchmarks/pagination.py runs on, and its rows (page 1,000 of 50 needs 50,000).
 PAGINATION_DATABASES = ("sqlite", "postgresql")
 #: The databases the relations workload (R1-R9) has contenders for.
@@ -169,10 +171,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "(the default), uvloop, or asyncio,uvloop for a second run on uvloop")
     parser.add_argument("--workload", default=",".join(WORKLOADS),
                         help="comma-separated: sql (A-K and the stream), relations (R1-R9), pagination "
-                             "(keyset against offset at page 1,000), cassandra")
+                             "(keyset against offset at page 1,000), throughput (CRUDRouter under load against "
+                             "raw asyncpg, PostgreSQL), cassandra")
+    parser.add_argument("--throughput-seconds", type=float, default=5.0,
+                        help="timed load per application of the throughput workload (default 5)")
     parser.add_argument("--output", default=str(RESULTS),
                         help="directory for latest.json / latest.md (SQL), relations.json / relations.md, "
-                             "pagination.md and cassandra.json / cassandra.md")
+                             "pagination.md, throughput.md and cassandra.json / cassandra.md")
     return parser.parse_args(argv)
 
 
@@ -205,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     pagination_dbs = [d for d in dbs if d in PAGINATION_DATABASES]
     if pagination_dbs and "pagination" in workloads:
         paths += run_pagination(Path(args.output), pagination_dbs, sizes)
+    if "postgresql" in dbs and "throughput" in workloads:
+        paths += run_throughput(Path(args.output), args.throughput_seconds)
     if "cassandra" in dbs and "cassandra" in workloads:
         cql_started, cql_load = time.perf_counter(), os.getloadavg()[0]
         cql_entries, version = cql_suite.run(names, sizes, started)
@@ -274,6 +281,13 @@ def run_pagination(output: Path, dbs: list[str], sizes: str) -> list[Path]:
     args = ["--db", ",".join(dbs), "--rows", str(PAGINATION_ROWS[sizes])]
     return _script(output, "pagination", args, "keyset vs offset:", "Pagination: keyset against OFFSET at page 1,000",
                    TIMEOUT_S[sizes] * 2)
+
+
+def run_throughput(output: Path, seconds: float) -> list[Path]:
+    """benchmarks/crud_throughput.py in a process of its own (it starts the servers and the load):
+    throughput.md, and its summary line (ormada's requests/s ÷ raw asyncpg's) on the console."""
+    return _script(output, "crud_throughput", ["--seconds", f"{seconds:g}"], "CRUDRouter vs raw asyncpg:",
+                   "Throughput: CRUDRouter's list endpoint against a hand-written one on asyncpg", seconds * 2 + 300)
 
 
 def _script(output: Path, name: str, args: list[str], prefix: str, title: str, timeout: float) -> list[Path]:

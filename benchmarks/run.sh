@@ -3,7 +3,7 @@
 # checkout, PostgreSQL and the Cassandra node started if needed, then the harness. Arguments go to
 # the harness:
 #   bash benchmarks/run.sh [--quick] [--only ormada,raw] [--db sqlite,postgresql,mysql,duckdb,cassandra]
-#                          [--models small|wide] [--workload sql,relations,pagination,cassandra]
+#                          [--models small|wide] [--workload sql,relations,pagination,throughput,cassandra]
 #                          [--loop asyncio,uvloop]
 # Without --loop the async contenders of A-K and the stream run twice: on asyncio's loop, then on uvloop.
 set -euo pipefail
@@ -18,7 +18,7 @@ python313=${BENCH_PYTHON313:-/root/.pyenv/versions/3.13.0/bin/python}
 # Which databases and workloads the harness will run: every one unless --db / --workload name some.
 dbs="sqlite,postgresql,mysql,duckdb,cassandra"
 loop_given=""
-workloads="sql,relations,pagination,cassandra"
+workloads="sql,relations,pagination,throughput,cassandra"
 prev=""
 for arg in "$@"; do
   case "$arg" in
@@ -40,7 +40,7 @@ if [[ ! -x "$venv/bin/python" ]]; then
 fi
 echo "installing pinned contenders and ormada (log: $log)"
 if ! { "$venv/bin/python" -m pip install --disable-pip-version-check -r benchmarks/requirements.txt \
-       && "$venv/bin/python" -m pip install --disable-pip-version-check -e '.[postgresql,cassandra,mysql,duckdb,uvloop]'; } >"$log" 2>&1; then
+       && "$venv/bin/python" -m pip install --disable-pip-version-check -e '.[postgresql,cassandra,mysql,duckdb,uvloop,fastapi]'; } >"$log" 2>&1; then
   tail -n 30 "$log" >&2
   echo "install failed; see $log" >&2
   exit 1
