@@ -52,7 +52,8 @@ class ContenderSpec:
 
 SQLITE, PG, MYSQL, DUCKDB, CQL = "sqlite", "postgresql", "mysql", "duckdb", "cassandra"
 BOTH = (SQLITE, PG)
-#: ormada and the raw drivers run on every SQL database; most peers on SQLite and PostgreSQL only.
+#: ormada and the raw drivers run on every SQL database; SQLAlchemy on MySQL too; the other peers on
+#: SQLite and PostgreSQL only.
 SQL = (SQLITE, PG, MYSQL, DUCKDB)
 _DRIVER = ("cassandra-driver",)
 
@@ -67,8 +68,10 @@ CONTENDERS: tuple[ContenderSpec, ...] = (
     ContenderSpec("raw", "async", "raw_duckdb_async", (DUCKDB,), "raw (duckdb, worker thread)", ("duckdb",)),
     ContenderSpec("ormada", "sync", "ormada_sync", SQL, "ormada", ("ormada",)),
     ContenderSpec("ormada", "async", "ormada_async", SQL, "ormada", ("ormada",)),
-    ContenderSpec("sqlalchemy", "sync", "sqlalchemy_sync", BOTH, "SQLAlchemy ORM", ("SQLAlchemy",)),
-    ContenderSpec("sqlalchemy", "async", "sqlalchemy_async", BOTH, "SQLAlchemy ORM", ("SQLAlchemy", "greenlet")),
+    # SQLAlchemy also on MySQL/MariaDB, through the same drivers as the raw baselines (PyMySQL, asyncmy).
+    ContenderSpec("sqlalchemy", "sync", "sqlalchemy_sync", (*BOTH, MYSQL), "SQLAlchemy ORM", ("SQLAlchemy",)),
+    ContenderSpec("sqlalchemy", "async", "sqlalchemy_async", (*BOTH, MYSQL), "SQLAlchemy ORM",
+                  ("SQLAlchemy", "greenlet")),
     ContenderSpec("sqlmodel", "sync", "sqlmodel_sync", BOTH, "SQLModel", ("sqlmodel",)),
     ContenderSpec("peewee", "sync", "peewee_sync", BOTH, "peewee", ("peewee",)),
     ContenderSpec("django", "sync", "django_sync", BOTH, "Django ORM", ("Django",)),
