@@ -294,7 +294,7 @@ def _script(output: Path, name: str, args: list[str], prefix: str, title: str, t
     """Runs benchmarks/<name>.py; its output goes to <name>.md and its lines starting with
     ``prefix`` (the summary) to the console."""
     cmd = [sys.executable, str(ROOT / f"{name}.py"), *args]
-    print(f"{name}: {' '.join(cmd[1:])}", flush=True)
+    print(f"{name}: benchmarks/{name}.py {' '.join(args)}", flush=True)
     try:
         proc = subprocess.run(cmd, cwd=ROOT.parent, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -307,7 +307,8 @@ def _script(output: Path, name: str, args: list[str], prefix: str, title: str, t
     print("\n".join(summary), flush=True)
     output.mkdir(parents=True, exist_ok=True)
     path = output / f"{name.removeprefix('crud_')}.md"
-    path.write_text(f"# {title}\n\n`{' '.join(cmd[1:])}`\n\n" + "".join(f"- {line}\n" for line in summary)
+    shown = " ".join([f"benchmarks/{name}.py", *args])
+    path.write_text(f"# {title}\n\n`{shown}`\n\n" + "".join(f"- {line}\n" for line in summary)
                     + f"\n```\n{proc.stdout.strip()}\n```\n")
     return [path]
 
