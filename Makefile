@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_WORKERS ?= auto
+DEMO_PORT ?= 8000
 
-.PHONY: demo test lint typecheck services services-stop graphviz bench clean
+.PHONY: demo demo-fastapi test lint typecheck services services-stop graphviz bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +21,15 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 
 demo: $(VENV)/.installed
 	$(BIN)/python examples/demo.py
+
+$(VENV)/.installed-fastapi: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[fastapi]' uvicorn
+	touch $@
+
+# examples/fastapi_app.py on SQLite (library-api.db in the current directory) until Ctrl-C.
+demo-fastapi: $(VENV)/.installed-fastapi
+	@echo "ormada's example FastAPI app on SQLite: http://127.0.0.1:$(DEMO_PORT)/docs (Ctrl-C stops it)"
+	ORMADA_URL=sqlite:///library-api.db PORT=$(DEMO_PORT) $(BIN)/python examples/fastapi_app.py
 
 # PostgreSQL, MariaDB, Redis and a one-node Cassandra on 127.0.0.1, installed where safe (scripts/services.sh).
 services:

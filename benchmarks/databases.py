@@ -15,30 +15,44 @@ PG_HOST = os.environ.get("BENCH_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("BENCH_PG_PORT", "5432"))
 PG_USER = os.environ.get("BENCH_PG_USER", "postgres")
 PG_DATABASE = os.environ.get("BENCH_PG_DATABASE", "ormada_bench")
+MYSQL_HOST = os.environ.get("BENCH_MYSQL_HOST", "127.0.0.1")
+MYSQL_PORT = int(os.environ.get("BENCH_MYSQL_PORT", "3306"))
+MYSQL_USER = os.environ.get("BENCH_MYSQL_USER", "root")
+MYSQL_DATABASE = os.environ.get("BENCH_MYSQL_DATABASE", "ormada_bench")
 CASSANDRA_HOST = os.environ.get("BENCH_CASSANDRA_HOST", "127.0.0.1")
 CASSANDRA_PORT = int(os.environ.get("BENCH_CASSANDRA_PORT", "9042"))
-DATABASES = ("sqlite", "postgresql", "cassandra")
+DATABASES = ("sqlite", "postgresql", "mysql", "duckdb", "cassandra")
+#: The embedded databases: a file of their own per contender process, in a fresh temp dir.
+FILE_DATABASES = ("sqlite", "duckdb")
 
 
 @dataclass(frozen=True)
 class Target:
     """Where one contender process runs: the database kind and how to reach it."""
 
-    db: str  # "sqlite" | "postgresql" | "cassandra"
-    sqlite_path: str = ""
+    db: str  # "sqlite" | "postgresql" | "mysql" | "duckdb" | "cassandra"
+    sqlite_path: str = ""  # the database file of SQLite and DuckDB
 
     @property
     def url(self) -> str:
-        """A plain URL (``sqlite:///path``, ``postgresql://user@host:port/db``, ``cassandra://host:port/ks``)."""
-        if self.db == "sqlite":
-            return f"sqlite:///{self.sqlite_path}"
+        """A plain URL (``sqlite:///path``, ``duckdb:///path``, ``postgresql://user@host:port/db``,
+        ``mysql://user@host:port/db``, ``cassandra://host:port/ks``)."""
+        if self.db in FILE_DATABASES:
+            return f"{self.db}:///{self.sqlite_path}"
         if self.db == "cassandra":
             return f"cassandra://{CASSANDRA_HOST}:{CASSANDRA_PORT}/{KEYSPACE}"
+        if self.db == "mysql":
+            return f"mysql://{MYSQL_USER}@{MYSQL_HOST}:{MYSQL_PORT}/{MYSQL_DATABASE}"
         return f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/{PG_DATABASE}"
 
     @property
     def pg(self) -> dict[str, Any]:
         return {"host": PG_HOST, "port": PG_PORT, "user": PG_USER, "database": PG_DATABASE}
+
+    @property
+    def mysql(self) -> dict[str, Any]:
+        """PyMySQL's and asyncmy's connection arguments."""
+        return {"host": MYSQL_HOST, "port": MYSQL_PORT, "user": MYSQL_USER, "database": MYSQL_DATABASE}
 
     def to_json(self) -> dict[str, str]:
         return asdict(self)
@@ -72,6 +86,27 @@ def prepare_postgres() -> str:
     return str(row[0]) if row else "unknown"
 
 
+def prepare_mysql() -> str:
+    """Create the MySQL/MariaDB benchmark database if needed; return the server version string."""
+    import pymysql
+
+    conn = pymysql.connect(host=MYSQL_HOST, port=MYSQL_PORT, user=MYSQL_USER, autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"CREATE DATABASE IF NOT EXISTS `{MYSQL_DATABASE}`")
+            cur.execute("SELECT VERSION()")
+            row = cur.fetchone()
+    finally:
+        conn.close()
+    return str(row[0]) if row else "unknown"
+
+
+def duckdb_version() -> str:
+    import duckdb
+
+    return str(duckdb.__version__)
+
+
 class OutOfBand:
     """A plain driver connection used by the harness to reset, count and fill tables."""
 
@@ -86,6 +121,18 @@ class OutOfBand:
                 return cur.fetchall() if fetch else []
             finally:
                 conn.close()
+        if self.target.db == "duckdb":
+            return _duckdb_run(self.target.sqlite_path, sql, fetch)
+        if self.target.db == "mysql":
+            import pymysql
+
+            mconn = pymysql.connect(**self.target.mysql, autocommit=True)
+            try:
+                with mconn.cursor() as mcur:
+                    mcur.execute(sql)
+                    return list(mcur.fetchall()) if fetch else []
+            finally:
+                mconn.close()
         import psycopg
 
         with psycopg.connect(self.target.url, autocommit=True) as pconn:
@@ -117,16 +164,33 @@ class OutOfBand:
 
     def settle(self, table: str) -> None:
         """Vacuum and analyze after the writes: every contender's reads start from the same state."""
-        self._run(f"VACUUM ANALYZE {table}" if self.target.db == "postgresql" else f"ANALYZE {table}")
+        statement = {"postgresql": f"VACUUM ANALYZE {table}", "mysql": f"ANALYZE TABLE {table}",
+                     "duckdb": f"ANALYZE {table}"}
+        self._run(statement.get(self.target.db, f"ANALYZE {table}"), fetch=self.target.db == "mysql")
 
     def double(self, table: str, columns: tuple[str, ...]) -> None:
         """Copy every row of ``table`` once more, in the contender's own storage format."""
-        cols = ", ".join(_quote(c) for c in columns)
+        cols = ", ".join(_quote(c, self.target.db) for c in columns)
         self._run(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {table}")
 
 
-def _quote(name: str) -> str:
-    return f'"{name}"'
+def _quote(name: str, db: str) -> str:
+    return f"`{name}`" if db == "mysql" else f'"{name}"'
+
+
+def _duckdb_run(path: str, sql: str, fetch: bool) -> list[tuple[Any, ...]]:
+    """One statement on a DuckDB file. DuckDB lets one process at a time open a file, so inside
+    the contender's process this shares the database instance its connections opened (DuckDB
+    keeps one per file and process); the harness's own process only reaches files no contender
+    holds."""
+    import duckdb
+
+    conn = duckdb.connect(path)
+    try:
+        cur = conn.execute(sql)
+        return cur.fetchall() if fetch else []
+    finally:
+        conn.close()
 
 
 def sqlite_version() -> str:

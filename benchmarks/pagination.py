@@ -3,14 +3,16 @@
     .venv/bin/python benchmarks/pagination.py [--rows 100000] [--size 50] [--db sqlite,postgresql]
 
 Fills a table of ``--rows`` rows (an index on ``(year, id)``), then times one page read
-(the median of several) at page 1 and at page 1,000, for two orderings: the primary key,
+at page 1 and at page 1,000, for two orderings: the primary key,
 and ``-year, -id`` (a non-unique indexed field, ties broken by the key). Cursor pages
 reach page 1,000 by walking every page before it once (that walk is reported too). The
 paginator's row count is read once beforehand, so a numbered page is one SELECT as a
 cursor page is. Times are the best of several runs (the least disturbed by other work on
 the machine). On PostgreSQL the buffers each page's statement touches (``EXPLAIN (ANALYZE,
 BUFFERS)``, shared hits and reads) are printed too: a count of work that load does not
-change. PostgreSQL runs in a schema of its own, dropped at the end.
+change. PostgreSQL runs in a schema of its own, dropped at the end. The last lines (one per
+database and ordering, starting ``keyset vs offset:``) give page 1,000's two times and their
+ratio; ``make bench`` runs this script (``--workload pagination``) and reports those lines.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from ormada import Index, Model, Paginator, PrimaryKey
 
 PG = "postgresql://postgres@127.0.0.1:5432/test"
 REPEAT = 25
+#: Starts the one line per database and ordering that ``make bench`` (the harness) reports.
+SUMMARY = "keyset vs offset:"
 
 
 class BenchPost(Model):
@@ -93,6 +97,7 @@ def run(url: str, label: str, rows: int, size: int, deep: int) -> None:
         db.execute("ANALYZE bench_post")
     print(f"\n{label}: {rows:,} rows, {size} per page (page {deep:,} starts at row {(deep - 1) * size + 1:,})")
     pg = db.backend.name == "postgresql"
+    summary: list[str] = []
     print(f"{'ordering':<14}{'kind':<9}{'page 1 (ms)':>13}{f'page {deep:,} (ms)':>17}{'ratio':>8}"
           + (f"{'buffers p.1':>14}{f'p.{deep:,}':>10}" if pg else ""))
     for ordering in (("id",), ("-year", "-id")):
@@ -117,8 +122,12 @@ def run(url: str, label: str, rows: int, size: int, deep: int) -> None:
               f"{work[0]:>14}{work[1]}")
         print(f"{name:<14}{'keyset':<9}{keyset_first:>13.3f}{keyset_deep:>17.3f}{keyset_deep / keyset_first:>8.1f}"
               f"{work[2]:>14}{work[3]}   (walk of pages 1-{deep - 1}: {walk * 1000 / (deep - 1):.3f} ms a page)")
+        summary.append(f"{SUMMARY} {label}, order_by({', '.join(repr(o) for o in ordering)}), page {deep:,}: "
+                       f"offset {offset_deep:.3f} ms, keyset {keyset_deep:.3f} ms, "
+                       f"keyset {offset_deep / keyset_deep:.1f}x faster")
     db.drop_all([BenchPost])
     db.close()
+    print("\n".join(summary))
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.contenders import CONTENDERS, ContenderSpec
-from benchmarks.databases import sqlite_version
+from benchmarks.databases import duckdb_version, sqlite_version
 from benchmarks.runner import OPERATIONS, STREAM
 from benchmarks.workload import MODELS, STREAM_CEILING_MIB, Sizes
 
@@ -23,7 +23,10 @@ NOTES = (
     "as a share of the median. ratio = contender ops/s ÷ raw driver ops/s, same database, model, mode "
     "and run: above 1 is faster than the raw driver.",
     "Async contenders run with concurrency 1: one event loop, every statement awaited in turn.",
-    "Sync contenders are compared with sqlite3 / psycopg, async ones with aiosqlite / asyncpg.",
+    "Sync contenders are compared with sqlite3 / psycopg / PyMySQL / duckdb, async ones with aiosqlite / asyncpg / "
+    "asyncmy / duckdb on a worker thread (DuckDB has no async driver; ormada's async DuckDB path hops to a "
+    "thread too). 'async-uvloop' is the async run again on uvloop's event loop (--loop uvloop), against the "
+    "raw async driver on uvloop.",
     "SQLite files live on tmpfs (/dev/shm) in WAL mode and the PostgreSQL benchmark database has "
     "synchronous_commit = off, so single-row commits measure the client, not the disk.",
     "ormada's async SQLite path runs short statements inline on the event loop (no hop to "
@@ -73,7 +76,12 @@ def _venv_version(dist: str, spec: ContenderSpec) -> str:
     return _version(dist, python) if python is not None else f"not installed (no benchmarks/{spec.venv})"
 
 
-def environment(pg_version: str | None, sizes: Sizes, sizes_name: str, seconds: float) -> dict[str, Any]:
+#: The modes of the tables, in order: the async contenders run again on uvloop with --loop uvloop.
+MODES = ("sync", "async", "async-uvloop")
+
+
+def environment(pg_version: str | None, sizes: Sizes, sizes_name: str, seconds: float,
+                mysql_version: str | None = None, duckdb: bool = False) -> dict[str, Any]:
     """Everything needed to reproduce or compare a run."""
     sql = [c for c in CONTENDERS if "cassandra" not in c.databases]
     own_venv = {d: c for c in sql if c.venv for d in c.packages}
@@ -85,6 +93,8 @@ def environment(pg_version: str | None, sizes: Sizes, sizes_name: str, seconds: 
         "cpu": _cpu_model(),
         "python": sys.version.split()[0],
         "postgresql": pg_version,
+        "mysql": mysql_version,
+        "duckdb": duckdb_version() if duckdb else None,
         "sqlite": sqlite_version(),
         "versions": {d: _venv_version(d, own_venv[d]) if d in own_venv else _version(d) for d in dists},
         "sizes": {"name": sizes_name, **asdict(sizes)},
@@ -181,7 +191,8 @@ def markdown(env: dict[str, Any], entries: list[dict[str, Any]]) -> str:
         f"{sizes['repetitions']} repetitions)",
         f"- Machine: {env['nproc']} CPUs ({env['cpu']}), {env['memory']} memory",
         *_load_line(env),
-        f"- Python {env['python']}; PostgreSQL {env['postgresql'] or 'not run'}; SQLite {env['sqlite']}",
+        f"- Python {env['python']}; PostgreSQL {env['postgresql'] or 'not run'}; SQLite {env['sqlite']}; "
+        f"MySQL/MariaDB {env.get('mysql') or 'not run'}; DuckDB {env.get('duckdb') or 'not run'}",
         f"- Versions: {versions}",
         "",
         *[f"> {n}" for n in NOTES],
@@ -189,7 +200,7 @@ def markdown(env: dict[str, Any], entries: list[dict[str, Any]]) -> str:
     ]
     dbs = list(dict.fromkeys(e["db"] for e in entries))
     for db in dbs:
-        for mode in ("sync", "async"):
+        for mode in MODES:
             group = [e for e in entries if e["db"] == db and e["mode"] == mode]
             if not group:
                 continue
@@ -233,7 +244,7 @@ def summary(env: dict[str, Any], entries: list[dict[str, Any]]) -> str:
         head = ["", *ops, *(["stream"] if stream else [])]
         out += ["", f"**{model} model**", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for db in dict.fromkeys(e["db"] for e in entries):
-            for mode in ("sync", "async"):
+            for mode in MODES:
                 mine = next((e for e in entries if (e["contender"], e["db"], e["mode"]) == ("ormada", db, mode)), None)
                 if mine is None or model not in mine.get("models", {}):
                     continue

@@ -2,8 +2,10 @@
 # Runs the ormada benchmark suite from scratch: its own venv, pinned contenders, ormada from this
 # checkout, PostgreSQL and the Cassandra node started if needed, then the harness. Arguments go to
 # the harness:
-#   bash benchmarks/run.sh [--quick] [--only ormada,raw] [--db sqlite,postgresql,cassandra] [--models small|wide]
-#                          [--workload sql,relations,cassandra]
+#   bash benchmarks/run.sh [--quick] [--only ormada,raw] [--db sqlite,postgresql,mysql,duckdb,cassandra]
+#                          [--models small|wide] [--workload sql,relations,pagination,throughput,cassandra]
+#                          [--loop asyncio,uvloop]
+# Without --loop the async contenders of A-K and the stream run twice: on asyncio's loop, then on uvloop.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -14,13 +16,15 @@ venv313=benchmarks/.venv313
 python313=${BENCH_PYTHON313:-/root/.pyenv/versions/3.13.0/bin/python}
 
 # Which databases and workloads the harness will run: every one unless --db / --workload name some.
-dbs="sqlite,postgresql,cassandra"
-workloads="sql,relations,cassandra"
+dbs="sqlite,postgresql,mysql,duckdb,cassandra"
+loop_given=""
+workloads="sql,relations,pagination,throughput,cassandra"
 prev=""
 for arg in "$@"; do
   case "$arg" in
     --db=*) dbs=${arg#--db=} ;;
     --workload=*) workloads=${arg#--workload=} ;;
+    --loop|--loop=*) loop_given=1 ;;
   esac
   if [[ $prev == --db ]]; then dbs=$arg; fi
   if [[ $prev == --workload ]]; then workloads=$arg; fi
@@ -36,7 +40,7 @@ if [[ ! -x "$venv/bin/python" ]]; then
 fi
 echo "installing pinned contenders and ormada (log: $log)"
 if ! { "$venv/bin/python" -m pip install --disable-pip-version-check -r benchmarks/requirements.txt \
-       && "$venv/bin/python" -m pip install --disable-pip-version-check -e '.[postgresql,cassandra]'; } >"$log" 2>&1; then
+       && "$venv/bin/python" -m pip install --disable-pip-version-check -e '.[postgresql,cassandra,mysql,duckdb,uvloop,fastapi]'; } >"$log" 2>&1; then
   tail -n 30 "$log" >&2
   echo "install failed; see $log" >&2
   exit 1
@@ -67,9 +71,16 @@ if needs postgresql; then
   pg_isready -h 127.0.0.1 -p 5432
 fi
 
+if needs mysql; then
+  # Starts MariaDB on 127.0.0.1:3306 when it is down (a no-op when it is up).
+  bash scripts/services.sh mariadb
+fi
+
 if needs cassandra && runs cassandra; then
   # Starts the one-node Cassandra on 127.0.0.1:9042 when it is down (a no-op when it is up).
   bash scripts/services.sh cassandra
 fi
 
-exec "$venv/bin/python" -m benchmarks.harness "$@"
+extra=()
+[[ -n $loop_given ]] || extra=(--loop asyncio,uvloop)
+exec "$venv/bin/python" -m benchmarks.harness "$@" "${extra[@]}"

@@ -2,7 +2,8 @@
 
 Invoked by the harness as ``python -m benchmarks.runner --contender KEY --db DB ...``; writes one
 JSON document to ``--out``. Async contenders run on one event loop with concurrency 1: each
-operation is a single coroutine that awaits its statements one after another.
+operation is a single coroutine that awaits its statements one after another, on asyncio's default
+event loop or, with ``--loop uvloop``, on uvloop's.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from benchmarks.contenders import CONTENDERS, ContenderSpec
-from benchmarks.contenders.base import Invoker, NotSupported
+from benchmarks.contenders.base import LOOPS, Invoker, NotSupported
 from benchmarks.databases import OutOfBand, Target
 from benchmarks.workload import (
     LEVEL_MIN,
@@ -241,10 +242,11 @@ def stream_run(cls: Any, target: Target, sizes: Sizes, invoke: Invoke, is_async:
     }
 
 
-def run(spec: ContenderSpec, target: Target, sizes_name: str, phase: str, models: list[str]) -> dict[str, Any]:
+def run(spec: ContenderSpec, target: Target, sizes_name: str, phase: str, models: list[str],
+        loop: str = "asyncio") -> dict[str, Any]:
     cls = spec.load()
     sizes = SIZES[sizes_name]
-    invoke = Invoker(spec.mode)
+    invoke = Invoker(spec.mode, loop)
 
     out: dict[str, Any] = {"phase": phase}
     if phase == "stream":
@@ -276,10 +278,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--phase", default="ops", choices=("ops", "stream"))
     parser.add_argument("--models", default=",".join(MODELS))
     parser.add_argument("--out", required=True)
+    parser.add_argument("--loop", default="asyncio", choices=LOOPS, help="the event loop of an async contender")
     args = parser.parse_args(argv)
     spec = next(c for c in CONTENDERS if c.module == args.contender)
     target = Target(db=args.db, sqlite_path=args.sqlite_path)
-    result = run(spec, target, args.sizes, args.phase, args.models.split(","))
+    result = run(spec, target, args.sizes, args.phase, args.models.split(","), args.loop)
     with open(args.out, "w") as f:
         json.dump(result, f)
     return 0

@@ -50,8 +50,11 @@ class ContenderSpec:
         return importlib.import_module(f"benchmarks.contenders.{self.module}").Contender
 
 
-SQLITE, PG, CQL = "sqlite", "postgresql", "cassandra"
+SQLITE, PG, MYSQL, DUCKDB, CQL = "sqlite", "postgresql", "mysql", "duckdb", "cassandra"
 BOTH = (SQLITE, PG)
+#: ormada and the raw drivers run on every SQL database; SQLAlchemy on MySQL too; the other peers on
+#: SQLite and PostgreSQL only.
+SQL = (SQLITE, PG, MYSQL, DUCKDB)
 _DRIVER = ("cassandra-driver",)
 
 CONTENDERS: tuple[ContenderSpec, ...] = (
@@ -59,10 +62,16 @@ CONTENDERS: tuple[ContenderSpec, ...] = (
     ContenderSpec("raw", "sync", "raw_psycopg", (PG,), "raw (psycopg)", ("psycopg", "psycopg-binary")),
     ContenderSpec("raw", "async", "raw_aiosqlite", (SQLITE,), "raw (aiosqlite)", ("aiosqlite",)),
     ContenderSpec("raw", "async", "raw_asyncpg", (PG,), "raw (asyncpg)", ("asyncpg",)),
-    ContenderSpec("ormada", "sync", "ormada_sync", BOTH, "ormada", ("ormada",)),
-    ContenderSpec("ormada", "async", "ormada_async", BOTH, "ormada", ("ormada",)),
-    ContenderSpec("sqlalchemy", "sync", "sqlalchemy_sync", BOTH, "SQLAlchemy ORM", ("SQLAlchemy",)),
-    ContenderSpec("sqlalchemy", "async", "sqlalchemy_async", BOTH, "SQLAlchemy ORM", ("SQLAlchemy", "greenlet")),
+    ContenderSpec("raw", "sync", "raw_pymysql", (MYSQL,), "raw (PyMySQL)", ("PyMySQL",)),
+    ContenderSpec("raw", "async", "raw_asyncmy", (MYSQL,), "raw (asyncmy)", ("asyncmy",)),
+    ContenderSpec("raw", "sync", "raw_duckdb", (DUCKDB,), "raw (duckdb)", ("duckdb",)),
+    ContenderSpec("raw", "async", "raw_duckdb_async", (DUCKDB,), "raw (duckdb, worker thread)", ("duckdb",)),
+    ContenderSpec("ormada", "sync", "ormada_sync", SQL, "ormada", ("ormada",)),
+    ContenderSpec("ormada", "async", "ormada_async", SQL, "ormada", ("ormada",)),
+    # SQLAlchemy also on MySQL/MariaDB, through the same drivers as the raw baselines (PyMySQL, asyncmy).
+    ContenderSpec("sqlalchemy", "sync", "sqlalchemy_sync", (*BOTH, MYSQL), "SQLAlchemy ORM", ("SQLAlchemy",)),
+    ContenderSpec("sqlalchemy", "async", "sqlalchemy_async", (*BOTH, MYSQL), "SQLAlchemy ORM",
+                  ("SQLAlchemy", "greenlet")),
     ContenderSpec("sqlmodel", "sync", "sqlmodel_sync", BOTH, "SQLModel", ("sqlmodel",)),
     ContenderSpec("peewee", "sync", "peewee_sync", BOTH, "peewee", ("peewee",)),
     ContenderSpec("django", "sync", "django_sync", BOTH, "Django ORM", ("Django",)),

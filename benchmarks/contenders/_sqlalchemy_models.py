@@ -55,7 +55,9 @@ def build_model(spec: ModelSpec) -> Any:
 
 
 def url(target: Target, is_async: bool) -> str:
-    """The SQLAlchemy URL: pysqlite / aiosqlite, psycopg / asyncpg."""
+    """The SQLAlchemy URL: pysqlite / aiosqlite, psycopg / asyncpg, PyMySQL / asyncmy."""
     if target.db == "sqlite":
         return f"sqlite+{'aiosqlite' if is_async else 'pysqlite'}:///{target.sqlite_path}"
+    if target.db == "mysql":
+        return target.url.replace("mysql://", f"mysql+{'asyncmy' if is_async else 'pymysql'}://", 1)
     return target.url.replace("postgresql://", f"postgresql+{'asyncpg' if is_async else 'psycopg'}://", 1)

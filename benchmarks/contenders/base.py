@@ -90,13 +90,28 @@ class CqlAsyncContender(Protocol):
     async def paged_read(self, part: int, fetch_size: int) -> int: ...
 
 
+#: The event loops an async contender can run on (``--loop``).
+LOOPS = ("asyncio", "uvloop")
+
+
+def new_event_loop(kind: str) -> asyncio.AbstractEventLoop:
+    """A new event loop of ``kind``: asyncio's default one, or uvloop's."""
+    if kind == "uvloop":
+        import uvloop
+
+        return uvloop.new_event_loop()
+    if kind != "asyncio":
+        raise ValueError(f"unknown event loop {kind!r}: one of {', '.join(LOOPS)}")
+    return asyncio.new_event_loop()
+
+
 class Invoker:
     """Calls contender methods in their mode: an async one's coroutines all run on one event
     loop and in one context, because what a mapper keeps in contextvars during setup (Tortoise
     keeps its connections there) must still be there for the operations."""
 
-    def __init__(self, mode: str) -> None:
-        self.loop = asyncio.new_event_loop() if mode == "async" else None
+    def __init__(self, mode: str, loop: str = "asyncio") -> None:
+        self.loop = new_event_loop(loop) if mode == "async" else None
         self.context = contextvars.copy_context()
 
     def __call__(self, fn: Callable[..., Any], *args: Any) -> Any:

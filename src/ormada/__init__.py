@@ -88,6 +88,7 @@ if TYPE_CHECKING:
         RowRange,
         Subquery,
         TruncDay,
+        TruncHour,
         TruncMonth,
         TruncYear,
         Upper,
@@ -202,6 +203,7 @@ _EXPORTS: dict[str, str] = {
     "TruncYear": "ormada.query.functions",
     "TruncMonth": "ormada.query.functions",
     "TruncDay": "ormada.query.functions",
+    "TruncHour": "ormada.query.functions",
 }
 
 
@@ -220,6 +222,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "TruncDay",
+    "TruncHour",
     "TruncMonth",
     "TruncYear",
     "Extract",

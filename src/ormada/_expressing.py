@@ -38,6 +38,7 @@ from ormada.query.state import QueryState
 from ormada.query.typed import (
     BOOL,
     DATE,
+    DATETIME,
     DECIMAL,
     FLOAT,
     INT,
@@ -233,6 +234,11 @@ class Resolver:
             if kind is Kind.DATE and value.part in ("hour", "minute"):
                 raise self.fail(f"{value!r}: {value.expression!r} is a date, which has no {value.part}")
             return DatePart(value.part, inner, INT)
+        if value.unit == "hour":
+            if kind is Kind.DATE:
+                raise self.fail(f"{value!r}: {value.expression!r} is a date, which has no hour")
+            hour = inner.ltype if kind is Kind.DATETIME else DATETIME
+            return DatePart("trunc_hour", inner, hour)
         return DatePart(f"trunc_{value.unit}", inner, DATE)
 
     def common(self, value: Any, types: Iterable[LogicalType]) -> LogicalType:

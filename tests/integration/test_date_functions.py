@@ -1,10 +1,12 @@
-"""Extract() and TruncYear/TruncMonth/TruncDay in annotate(), values() and filter(): the
-database's answer equals Python's for aware datetimes (read in UTC), naive datetimes and
-dates, on every SQL backend, sync and async; grouping sales by month is one query."""
+"""Extract() and TruncYear/TruncMonth/TruncDay/TruncHour in annotate(), values() and filter():
+the database's answer equals Python's for aware datetimes (read in UTC), naive datetimes and
+dates, on every SQL backend, sync and async, and for SQLite text other clients wrote;
+grouping sales by month (or by hour) is one query."""
 
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
@@ -16,7 +18,7 @@ from hypothesis import strategies as st
 from pydantic import Field, NaiveDatetime
 
 import ormada
-from ormada import Count, Extract, Model, PrimaryKey, Sum, TruncDay, TruncMonth, TruncYear
+from ormada import Count, Extract, Model, PrimaryKey, Sum, TruncDay, TruncHour, TruncMonth, TruncYear
 from ormada.errors import QueryError
 from tests.conftest import Api, models_database
 
@@ -55,6 +57,12 @@ def python_trunc(value: dt.date, unit: str) -> dt.date:
     return {"year": value.replace(month=1, day=1), "month": value.replace(day=1), "day": value}[unit]
 
 
+def python_hour(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC)
+    return value.replace(minute=0, second=0, microsecond=0)
+
+
 ZONE = dt.timezone(dt.timedelta(hours=-5))
 ROWS = [
     # 23:30 on Dec 31st at UTC-5 is 04:30 on Jan 1st in UTC: another year, month and day.
@@ -71,6 +79,7 @@ async def test_parts_and_truncations_equal_pythons(sales: ormada.Database, api: 
     annotations |= {f"day_{p}": Extract("day", p) for p in ("year", "month", "day", "week_day")}
     annotations |= {f"{f}_{u}": t(f) for f in ("at", "wall", "day")
                     for u, t in (("y", TruncYear), ("m", TruncMonth), ("d", TruncDay))}
+    annotations |= {f"{f}_h": TruncHour(f) for f in ("at", "wall")}
     read = await api.list(Sale.query().annotate(**annotations).order_by("id"))
     for sale in read:
         for field in ("at", "wall"):
@@ -82,6 +91,10 @@ async def test_parts_and_truncations_equal_pythons(sales: ormada.Database, api: 
             for unit, name in (("year", "y"), ("month", "m"), ("day", "d")):
                 value = getattr(sale, f"{field}_{name}")
                 assert type(value) is dt.date and value == python_trunc(getattr(sale, field), unit), (field, unit)
+        # The start of the hour, of the field's kind: aware in UTC, or naive.
+        assert sale.at_h == python_hour(sale.at) and sale.at_h.tzinfo is not None
+        assert sale.at_h.utcoffset() == dt.timedelta(0)
+        assert sale.wall_h == python_hour(sale.wall) and sale.wall_h.tzinfo is None
 
 
 async def test_revenue_per_month_is_one_grouped_query(sales: ormada.Database, api: Api) -> None:
@@ -96,6 +109,26 @@ async def test_revenue_per_month_is_one_grouped_query(sales: ormada.Database, ap
     assert await api(Sale.query().annotate(h=Extract("wall", "hour")).filter(h__gte=12), "count") == 2
 
 
+async def test_sales_per_hour_group_and_filter_by_the_start_of_the_hour(sales: ormada.Database, api: Api) -> None:
+    hours = [dt.datetime(2024, 5, 1, 9, 0, tzinfo=dt.UTC), dt.datetime(2024, 5, 1, 9, 59, 59, 999_999, tzinfo=dt.UTC),
+             dt.datetime(2024, 5, 1, 12, 10, tzinfo=ZONE),  # 17:10 UTC
+             dt.datetime(2024, 5, 1, 17, 45, tzinfo=dt.UTC)]
+    await api(Sale, "bulk_create", [Sale(at=at, wall=at.replace(tzinfo=None), day=at.date(), amount=Decimal(i + 1))
+                                    for i, at in enumerate(hours)])
+    per_hour = Sale.query().annotate(hour=TruncHour("at")).values("hour").annotate(
+        total=Sum("amount"), n=Count("id")).order_by("hour")
+    rows = await api.list(per_hour)
+    assert [(r["hour"], r["total"], r["n"]) for r in rows] == [
+        (dt.datetime(2024, 5, 1, 9, tzinfo=dt.UTC), Decimal(3), 2),
+        (dt.datetime(2024, 5, 1, 17, tzinfo=dt.UTC), Decimal(7), 2)]
+    # Compared with a bound datetime of the field's kind; an aware one in any zone is the same instant.
+    at_five = dt.datetime(2024, 5, 1, 12, tzinfo=ZONE)
+    assert await api(Sale.query().annotate(h=TruncHour("at")).filter(h=at_five), "count") == 2
+    assert await api(Sale.query().annotate(h=TruncHour("at")).filter(h__lt=at_five), "count") == 2
+    local = Sale.query().annotate(h=TruncHour("wall")).filter(h=dt.datetime(2024, 5, 1, 12))
+    assert [s.amount for s in await api.list(local)] == [Decimal(3)]  # its wall clock, not UTC
+
+
 def test_wrong_fields_and_parts_are_refused_before_anything_is_sent(sales: ormada.Database) -> None:
     with pytest.raises(QueryError, match=r"Extract\(F\('note'\), 'year'\) needs a date or datetime.*holds text"):
         Sale.query().annotate(y=Extract("note", "year")).statement()
@@ -103,6 +136,10 @@ def test_wrong_fields_and_parts_are_refused_before_anything_is_sent(sales: ormad
         Sale.query().annotate(h=Extract("day", "hour")).statement()
     with pytest.raises(TypeError, match=r"Extract\(\) takes one of the parts"):
         Extract("at", "fortnight")
+    with pytest.raises(QueryError, match=r"TruncHour\(F\('day'\)\): .* is a date, which has no hour"):
+        Sale.query().annotate(h=TruncHour("day")).statement()
+    with pytest.raises(QueryError, match=r"TruncHour\(F\('note'\)\) needs a date or datetime.*holds text"):
+        Sale.query().annotate(h=TruncHour("note")).statement()
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -112,5 +149,39 @@ async def test_any_aware_instant(sales: ormada.Database, api: Api, at: dt.dateti
     await api(Sale.query(), "delete")
     await api(Sale, "create", at=at, wall=at.replace(tzinfo=None), day=at.date(), amount=Decimal(1))
     [sale] = await api.list(Sale.query().annotate(m=TruncMonth("at"), d=Extract("at", "day"),
-                                                  w=Extract("at", "week_day")))
+                                                  w=Extract("at", "week_day"), h=TruncHour("at")))
     assert (sale.m, sale.d, sale.w) == (python_trunc(at, "month"), python_part(at, "day"), python_part(at, "week_day"))
+    assert sale.h == python_hour(at)
+
+
+async def test_sqlite_text_of_other_clients(tmp_path: Path, api: Api) -> None:
+    path = tmp_path / "clients.db"
+    database = ormada.connect(f"sqlite:///{path}")
+    database.create_all([Sale])
+    texts = [
+        "2024-06-30T23:30:00",
+        "2024-12-31T23:30:00-02:00",  # 2025-01-01 01:30 UTC
+        "2023-12-31 23:59:59.9Z",
+        "2024-03-01 00:00:00.000000+00:00",  # as earlier ormada versions wrote
+        "2024-12-31 23:59:59.9999999",  # SQLite's own functions would round it up to 2025
+        "2000-12-31T23:59:59.999500+05:30",  # 18:29:59.9995 UTC
+    ]
+    with sqlite3.connect(path) as conn:
+        conn.executemany("INSERT INTO date_fn_sale (at, wall, day, amount, note) VALUES (?, ?, '2024-01-01', 1, ?)",
+                         [(text, text, text) for text in texts])
+    conn.close()
+    try:
+        read = await api.list(Sale.query().annotate(h=TruncHour("at"), d=TruncDay("at"), y=TruncYear("at"))
+                              .order_by("id"))
+        assert [sale.note for sale in read] == texts
+        for sale in read:
+            assert sale.h == python_hour(sale.at), sale.note
+            assert (sale.d, sale.y) == (python_trunc(sale.at, "day"), python_trunc(sale.at, "year")), sale.note
+        hours = {sale.note: sale.h for sale in read}
+        assert hours["2024-12-31T23:30:00-02:00"] == dt.datetime(2025, 1, 1, 1, tzinfo=dt.UTC)
+        assert hours["2024-12-31 23:59:59.9999999"] == dt.datetime(2024, 12, 31, 23, tzinfo=dt.UTC)
+        assert hours["2000-12-31T23:59:59.999500+05:30"] == dt.datetime(2000, 12, 31, 18, tzinfo=dt.UTC)
+        at_one = Sale.query().annotate(h=TruncHour("at")).filter(h=dt.datetime(2025, 1, 1, 1, tzinfo=dt.UTC))
+        assert [sale.note for sale in await api.list(at_one)] == ["2024-12-31T23:30:00-02:00"]
+    finally:
+        await database.aclose()

@@ -181,9 +181,11 @@ class Extract(Expression):
 
 
 class Trunc(Expression):
-    """A date or datetime cut down to the first day of its ``unit`` (``year``, ``month`` or
-    ``day``), as a ``date``; an aware datetime is read in UTC. Spelt :class:`TruncYear`,
-    :class:`TruncMonth` and :class:`TruncDay`."""
+    """A date or datetime cut down to the start of its ``unit``: the first day of its
+    ``year``, ``month`` or ``day``, as a ``date``, or the start of its ``hour``, as a
+    ``datetime`` of the field's kind (aware in UTC, or naive); an aware datetime is read in
+    UTC. Spelt :class:`TruncYear`, :class:`TruncMonth`, :class:`TruncDay` and
+    :class:`TruncHour`."""
 
     __slots__ = ("expression",)
     unit = ""
@@ -214,6 +216,14 @@ class TruncDay(Trunc):
 
     __slots__ = ()
     unit = "day"
+
+
+class TruncHour(Trunc):
+    """The datetime of the start of the value's hour (UTC for an aware value); a ``date``
+    has no hour, and is refused."""
+
+    __slots__ = ()
+    unit = "hour"
 
 
 class When:

@@ -23,6 +23,7 @@ DECIMAL = LogicalType(Kind.DECIMAL, python_type=Decimal)
 TEXT = LogicalType(Kind.TEXT, python_type=str)
 BOOL = LogicalType(Kind.BOOL, python_type=bool)
 DATE = LogicalType(Kind.DATE, python_type=dt.date)
+DATETIME = LogicalType(Kind.DATETIME, python_type=dt.datetime, timezone=False)
 NULL = LogicalType(Kind.JSON, python_type=type(None))  # Value(None): takes the type of what it meets
 
 _LITERALS: dict[type, LogicalType] = {
@@ -84,8 +85,9 @@ class Call(Resolved):
 
 @dataclass(frozen=True, slots=True)
 class DatePart(Resolved):
-    """A part of a date or datetime (``year``…, as an int) or the date it falls in, cut to
-    a unit (``trunc_year``, ``trunc_month``, ``trunc_day``)."""
+    """A part of a date or datetime (``year``…, as an int), the date it falls in, cut to a
+    unit (``trunc_year``, ``trunc_month``, ``trunc_day``), or the start of its hour
+    (``trunc_hour``, a datetime of the value's own kind)."""
 
     part: str
     expression: Resolved

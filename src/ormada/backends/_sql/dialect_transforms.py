@@ -167,7 +167,10 @@ class SqliteTransforms(StructuralContainment):
         return value.isoformat()
 
     def date_trunc(self, column: Any, unit: str) -> Any:
-        return sa.func.date(sqlite_whole_seconds(column), sa.literal_column(f"'start of {unit}'"))
+        whole = sqlite_whole_seconds(column)
+        if unit == "hour":  # in the stored form (" ", no fraction, no offset: UTC for an aware value)
+            return sa.func.strftime(sa.literal_column("'%Y-%m-%d %H:00:00'"), whole)
+        return sa.func.date(whole, sa.literal_column(f"'start of {unit}'"))
 
     def json_path(self, path: tuple[str | int, ...], model: str, field: str) -> Any:
         return sqlite_json_path(path, model, field)
@@ -246,7 +249,8 @@ class PostgresTransforms:
         return value
 
     def date_trunc(self, column: Any, unit: str) -> Any:
-        return sa.cast(sa.func.date_trunc(sa.literal_column(f"'{unit}'"), column), sa.Date)
+        truncated = sa.func.date_trunc(sa.literal_column(f"'{unit}'"), column, type_=column.type)
+        return truncated if unit == "hour" else sa.cast(truncated, sa.Date)
 
     def json_path(self, path: tuple[str | int, ...], model: str, field: str) -> Any:
         return [str(step) for step in path] if path else None  # the whole document needs no path
@@ -335,6 +339,9 @@ class MysqlTransforms(StructuralContainment):
         return value
 
     def date_trunc(self, column: Any, unit: str) -> Any:
+        if unit == "hour":  # a DATETIME: the value's midnight plus its hours
+            return sa.func.timestampadd(sa.literal_column("HOUR"), sa.func.hour(column), sa.func.date(column),
+                                        type_=column.type)
         january = sa.func.makedate(sa.func.year(column), _ONE)  # MAKEDATE(year, day of the year)
         if unit == "year":
             return january

@@ -58,7 +58,8 @@ class DuckdbTransforms(StructuralContainment):
         return value
 
     def date_trunc(self, column: Any, unit: str) -> Any:
-        return sa.cast(sa.func.date_trunc(sa.literal_column(f"'{unit}'"), column), sa.Date)
+        truncated = sa.func.date_trunc(sa.literal_column(f"'{unit}'"), column, type_=column.type)
+        return truncated if unit == "hour" else sa.cast(truncated, sa.Date)
 
     def json_path(self, path: tuple[str | int, ...], model: str, field: str) -> Any:
         return "".join(json_pointer_step(step) for step in path)  # "": the whole document

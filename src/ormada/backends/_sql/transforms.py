@@ -62,7 +62,8 @@ class TransformDialect(Protocol):
         ...
 
     def date_trunc(self, column: Any, unit: str) -> Any:
-        """The first day of the value's ``year`` or ``month``, as a date (UTC for aware values)."""
+        """The first day of the value's ``year`` or ``month``, as a date, or the start of its
+        ``hour``, as a datetime of the column's kind (UTC for aware values)."""
         ...
 
     def json_path(self, path: tuple[str | int, ...], model: str, field: str) -> Any:
