@@ -190,5 +190,7 @@ def sqlmigrate(
 
 def register(app: typer.Typer) -> None:
     """Adds the commands of this module to ``app``."""
-    for command in (makemigrations, migrate, downgrade, history, status, sqlmigrate):
+    for command in (makemigrations, migrate, history, status, sqlmigrate):
         app.command()(command)
+    # ``downgrade -1``: a negative number is the target, not an unknown option.
+    app.command(context_settings={"ignore_unknown_options": True})(downgrade)
