@@ -51,7 +51,7 @@ def test_five_changes_through_the_commands(url: str, name: str, tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     write_project(tmp_path, {name: url})
-    directory = tmp_path / "db" / "migrations" / name  # a database other than "default": a subdirectory
+    directory = Path("db", "migrations", name)  # a database other than "default": a subdirectory
     ids = []
     for step, message in STEPS.items():
         write_models(tmp_path, step, name)

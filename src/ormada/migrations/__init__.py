@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ormada.errors import ConfigurationError, NotSupported
+from ormada.errors import NotSupported
 from ormada.migrations.base import MigrationError, Migrations, MigrationStatus, Revision
 
 if TYPE_CHECKING:
@@ -29,17 +29,12 @@ def migrations_for(db: Database, directory: str | Path) -> Migrations:
     Raises:
         NotSupported: the database's backend has no migrations here (the message names it
             and says what to do instead).
-        ConfigurationError: Alembic is not installed (``pip install 'ormada[migrations]'``).
     """
     if not db.backend.supports.metadata:
         raise NotSupported(f"{db.name!r} uses the {db.backend.name} backend, which keeps no SQL metadata for "
                            "Alembic migrations; plan its schema changes with db.backend.migrate_schema")
-    try:
-        from ormada.migrations.sql import SqlMigrations  # Alembic is imported only when migrations are used
-    except ModuleNotFoundError as exc:
-        if exc.name != "alembic":
-            raise
-        raise ConfigurationError("SQL migrations need Alembic: pip install 'ormada[migrations]'") from exc
+    from ormada.migrations.sql import SqlMigrations  # Alembic is imported only when migrations are used
+
     return SqlMigrations(db, Path(directory))
 
 

@@ -13,6 +13,8 @@ class MigrationError(OrmadaError):
     """A migration could not be made or applied; the message says what was applied before
     the failure and what the database holds now."""
 
+    code = "migration"
+
 
 @dataclass(frozen=True, slots=True)
 class Revision:

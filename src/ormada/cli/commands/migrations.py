@@ -8,6 +8,7 @@ imported only when one of these commands runs.
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -31,6 +32,14 @@ def migrations_of(current: State, name: str, *, models: bool) -> Migrations:
         current.models()
     db = current.database(name)
     return migrations_for(db, directory_for(name, settings.migrations, settings.root))
+
+
+def _shown(path: Path) -> Path:
+    """``path`` relative to the current directory when it is below it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
 
 
 def _line(revision: Revision) -> str:
@@ -76,7 +85,7 @@ def makemigrations(
     if path is None:
         output.print(f"no changes: the models of {database!r} match its database")
         return
-    output.print(f"wrote {escape(str(path))}")
+    output.print(f"wrote {escape(str(_shown(path)))}")
 
 
 @handled
@@ -129,10 +138,10 @@ def history(
     migrations = migrations_of(state(ctx), database, models=False)
     revisions = migrations.history()
     if not revisions:
-        output.print(f"no migrations in {migrations.directory}: run ormada makemigrations")
+        output.print(f"no migrations in {_shown(migrations.directory)}: run ormada makemigrations")
         return
     rows = [(r.id, r.parent or "-", r.message, "yes" if r.applied else "no", r.path.name) for r in revisions]
-    output.print(table(f"migrations of {database!r} ({migrations.directory})",
+    output.print(table(f"migrations of {database!r} ({_shown(migrations.directory)})",
                        ("revision", "follows", "message", "applied", "file"), rows))
 
 
