@@ -175,7 +175,7 @@ def test_interactive_rename(url: str, name: str, tmp_path: Path, monkeypatch: py
     sys.modules.pop(MODULE, None)
     warned = invoke("makemigrations", "-m", "rename", "--database", name)
     assert warned.exit_code == 0
-    assert "warning: w_author: column 'name' is dropped and 'full_name' added" in warned.output
+    assert "warning: w_author: dropped column(s) 'name' and added 'full_name';" in warned.output
     Path(re.search(r"wrote (\S+)", warned.output).group(1)).unlink()  # type: ignore[union-attr]
     sys.modules.pop(MODULE, None)
     asked = invoke("makemigrations", "-m", "rename", "--interactive", "--database", name, input="y\n")

@@ -18,8 +18,12 @@ on a table that has rows:
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import enum
 import hashlib
+import json
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -90,6 +94,7 @@ def run(context: Any) -> None:
         "compare_server_default": False,
         "transaction_per_migration": True,
         "process_revision_directives": lambda ctx, rev, directives: touch(setup, directives),
+        "render_item": render_item,
     }
     if context.is_offline_mode():
         context.configure(dialect_name=setup.dialect_name, literal_binds=True, **options)
@@ -97,6 +102,21 @@ def run(context: Any) -> None:
         context.configure(connection=setup.connection, **options)
     with context.begin_transaction():
         context.run_migrations()
+
+
+def render_item(kind: str, item: Any, context: Any) -> bool:
+    """Adds the imports Alembic's rendering of a type needs but does not write: a type of
+    ormada's own (pgvector's ``vector``) is rendered with its module's name, and JSONB with
+    ``astext_type=Text()``. Returns False: Alembic renders the item itself."""
+    if kind != "type" or not isinstance(item, sa.types.TypeEngine):
+        return False
+    for each in (item, *getattr(item, "_variant_mapping", {}).values()):
+        module = type(each).__module__
+        if not module.startswith("sqlalchemy."):
+            context.imports.add(f"import {module}")
+        if hasattr(each, "astext_type"):
+            context.imports.add("from sqlalchemy import Text")
+    return False
 
 
 def touch(setup: Setup, directives: list[Any]) -> None:
@@ -119,6 +139,10 @@ def touch(setup: Setup, directives: list[Any]) -> None:
                                   "dropped by name; edit the revision to name it")
     # Alembic made the downgrade before these changes: make it again from the upgrade.
     script.downgrade_ops = upgrade.reverse()
+    for table, op in _walk(script.downgrade_ops):
+        if isinstance(op, ops.AddColumnOp) and not op.column.nullable and op.column.server_default is None:
+            setup.warnings.append(f"the downgrade adds {table}.{op.column.name} back NOT NULL with no default, which "
+                                  "fails on a table that has rows: give it a server_default in the downgrade")
     _drop_tables_whole(upgrade)
     _drop_tables_whole(script.downgrade_ops)
 
@@ -186,6 +210,8 @@ def _fill_default(setup: Setup, op: ops.AddColumnOp, default: tuple[str, Any] | 
                               "that has rows (and always on SQLite); give the field a default, make it optional, "
                               "or edit the revision")
         return
+    # A copy: the column is the one in db.metadata, whose DDL (create_all) must not change.
+    column = op.column = column._copy()
     name, value = default
     if isinstance(value, enum.Enum):
         value = value.value
@@ -193,8 +219,13 @@ def _fill_default(setup: Setup, op: ops.AddColumnOp, default: tuple[str, Any] | 
     # expression would copy the table), and every database reads '1' as true.
     if isinstance(value, bool):
         column.server_default = sa.DefaultClause("1" if value else "0")
-    elif isinstance(value, int | float | str):
+    elif isinstance(value, int | float | str | decimal.Decimal | uuid.UUID):
         column.server_default = sa.DefaultClause(str(value))
+    elif isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        column.server_default = sa.DefaultClause(value.isoformat())
+    elif isinstance(value, list | tuple | dict | set | frozenset) and isinstance(column.type, sa.JSON):
+        items = sorted(value, key=repr) if isinstance(value, set | frozenset) else value
+        column.server_default = sa.DefaultClause(json.dumps(items, separators=(",", ":")))
     else:
         setup.warnings.append(f"{where}: the default of {name} ({value!r}) cannot be a server default, so the rows "
                               "already in the table get none; edit the revision to fill them")
@@ -203,27 +234,31 @@ def _fill_default(setup: Setup, op: ops.AddColumnOp, default: tuple[str, Any] | 
 def _renames(setup: Setup, upgrade: Any) -> None:
     """Warns of (or, when the callback says so, makes into renames) the drop + add pairs."""
     for table_ops in [op for op in upgrade.ops if isinstance(op, ops.ModifyTableOps)]:
+        table = table_ops.table_name
         added = [op for op in table_ops.ops if isinstance(op, ops.AddColumnOp)]
         dropped = [op for op in table_ops.ops if isinstance(op, ops.DropColumnOp)]
-        for drop in dropped:
+        for drop in list(dropped) if setup.rename is not None else []:
             for add in added:
-                if add not in table_ops.ops or drop not in table_ops.ops:
-                    continue
                 old, new = drop.column_name, add.column.name
-                if setup.rename is not None and setup.rename(table_ops.table_name, old, new):
+                if setup.rename is not None and setup.rename(table, old, new):
                     existing = drop.to_column()
                     table_ops.ops.remove(drop)
                     table_ops.ops[table_ops.ops.index(add)] = ops.AlterColumnOp(
-                        table_ops.table_name, old, modify_name=new, existing_type=existing.type,
+                        table, old, modify_name=new, existing_type=existing.type,
                         existing_nullable=existing.nullable, existing_server_default=False)
+                    dropped.remove(drop)
+                    added.remove(add)
                     break
-                setup.warnings.append(f"{table_ops.table_name}: column {old!r} is dropped and {new!r} added; if it "
-                                      f"was renamed, its data is lost: edit the revision to use "
-                                      f"op.alter_column({table_ops.table_name!r}, {old!r}, new_column_name={new!r})")
-    created = [op for op in upgrade.ops if isinstance(op, ops.CreateTableOp)]
-    removed = [op for op in upgrade.ops if isinstance(op, ops.DropTableOp)]
-    for drop_table in removed:
-        for create in created:
-            setup.warnings.append(f"table {drop_table.table_name!r} is dropped and {create.table_name!r} created; if "
-                                  f"it was renamed, its rows are lost: edit the revision to use "
-                                  f"op.rename_table({drop_table.table_name!r}, {create.table_name!r})")
+        if not (dropped and added):
+            continue
+        old_names = ", ".join(repr(op.column_name) for op in dropped)
+        new_names = ", ".join(repr(op.column.name) for op in added)
+        setup.warnings.append(f"{table}: dropped column(s) {old_names} and added {new_names}; if a column was "
+                              f"renamed, its data is lost: edit the revision to use op.alter_column({table!r}, old, "
+                              "new_column_name=new), or make it again with --interactive")
+    removed = [op.table_name for op in upgrade.ops if isinstance(op, ops.DropTableOp)]
+    created = [op.table_name for op in upgrade.ops if isinstance(op, ops.CreateTableOp)]
+    if removed and created:
+        setup.warnings.append(f"tables {', '.join(map(repr, removed))} are dropped and {', '.join(map(repr, created))} "
+                              "created; if one was renamed, its rows are lost: edit the revision to use "
+                              "op.rename_table(old, new)")
