@@ -184,3 +184,27 @@ def test_interactive_rename(url: str, name: str, tmp_path: Path, monkeypatch: py
     assert "warning" not in asked.output
     assert invoke("migrate", "--database", name).exit_code == 0
     assert reflected_schema(url)["w_author"] == ({"id", "full_name"}, set())
+
+
+def test_duckdb_says_what_to_do_instead(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path, {"default": f"duckdb:///{tmp_path / 'x.duckdb'}"}, models=False)
+    refused = invoke("migrate")
+    assert refused.exit_code == 1
+    assert refused.output.startswith("error: SQL migrations (Alembic) do not support the duckdb backend: ")
+    assert "db.create_all()" in refused.output and refused.output.count("\n") == 1
+
+
+def test_a_dropped_model_is_warned_about(tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path, {name: f"sqlite:///{tmp_path / 'x.db'}"})
+    write_models(tmp_path, 1, name)
+    assert invoke("makemigrations", "-m", STEPS[1], "--database", name).exit_code == 0
+    assert invoke("migrate", "--database", name).exit_code == 0
+    # Book goes; the process keeps its class, so this project maps it to a table of another name.
+    (tmp_path / "walkmodels.py").write_text(walk_source(1, name).replace("'w_book'", "'w_volume'"))
+    sys.modules.pop(MODULE, None)
+    made = invoke("makemigrations", "-m", "volumes", "--database", name)
+    assert made.exit_code == 0, made.output
+    assert "warning: the revision drops 'w_book', which no model maps" in made.output
+    assert "warning: tables 'w_book' are dropped and 'w_volume' created" in made.output

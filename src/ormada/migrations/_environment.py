@@ -258,6 +258,9 @@ def _renames(setup: Setup, upgrade: Any) -> None:
                               "new_column_name=new), or make it again with --interactive")
     removed = [op.table_name for op in upgrade.ops if isinstance(op, ops.DropTableOp)]
     created = [op.table_name for op in upgrade.ops if isinstance(op, ops.CreateTableOp)]
+    if removed:  # Alembic drops every table no model maps, those of other programs too
+        setup.warnings.append(f"the revision drops {', '.join(map(repr, removed))}, which no model maps: if another "
+                              "program uses them, take the drop_table out of the revision")
     if removed and created:
         setup.warnings.append(f"tables {', '.join(map(repr, removed))} are dropped and {', '.join(map(repr, created))} "
                               "created; if one was renamed, its rows are lost: edit the revision to use "
