@@ -65,6 +65,8 @@ def test_five_changes_up_and_down(url: str, name: str, connected: ormada.Databas
     assert [r.id for r in migrations.upgrade(history[2].id)] == [r.id for r in history[:3]]
     assert reflected_schema(url) == expected_schema(3)
     assert [r.applied for r in migrations.history()] == [True, True, True, False, False]
+    with pytest.raises(MigrationError, match=f"revision {history[1].id} is already applied .* use downgrade"):
+        migrations.upgrade(history[1].id)
     assert [r.id for r in migrations.upgrade()] == [r.id for r in history[3:]]
     assert reflected_schema(url) == expected_schema(5)
     assert [r.id for r in migrations.downgrade(history[0].id)] == [r.id for r in reversed(history[1:])]

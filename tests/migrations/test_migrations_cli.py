@@ -147,7 +147,9 @@ def test_mistakes_are_one_line(url: str, name: str, tmp_path: Path, monkeypatch:
     write_project(tmp_path, {name: url})
     write_models(tmp_path, 1, name)
     nothing = invoke("history", "--database", name)
-    assert nothing.exit_code == 0 and "no migrations in" in nothing.output
+    assert nothing.exit_code == 0 and f"no migrations in {Path('db', 'migrations', name)}" in nothing.output
+    empty = invoke("migrate", "--database", name)
+    assert empty.exit_code == 0 and "nothing to apply: no migrations in" in empty.output
     assert invoke("makemigrations", "-m", STEPS[1], "--database", name).exit_code == 0
     unknown = invoke("migrate", "nope", "--database", name)
     assert unknown.exit_code == 1

@@ -383,8 +383,11 @@ class SqlMigrations:
                                  f"({exc})") from exc
 
     def _steps_up(self, script: ScriptDirectory, current: str | None, target: str | None) -> list[Script]:
-        if target is None or target in self._applied(script, current):
+        if target is None or target == current:
             return []
+        if target in self._applied(script, current):
+            raise MigrationError(f"revision {target} is already applied ({self._where()} is at {current}): "
+                                 f"use downgrade {target} to go back to it")
         try:
             steps = list(script.iterate_revisions(target, current or "base"))
         except CommandError as exc:

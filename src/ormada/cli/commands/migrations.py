@@ -103,6 +103,8 @@ def migrate(
         output.print(f"applied {_line(revision)}")
     if applied:
         output.print(f"{database!r} is at {applied[-1].id}")
+    elif not migrations.history():
+        output.print(f"nothing to apply: no migrations in {_shown(migrations.directory)} (run ormada makemigrations)")
     else:
         output.print(f"nothing to apply: {database!r} is up to date")
 
