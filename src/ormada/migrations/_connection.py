@@ -101,8 +101,11 @@ def engine_for(url: Any, lock_timeout: float) -> sa.Engine:
         target = sa.engine.URL.create(dialect.drivername, username=url.username, password=url.password,
                                       host=url.host, port=url.port, database=url.database)
         if url.backend == "postgresql":
-            if url.query.get("schema"):
-                connect_args["options"] = f"-c search_path={url.query['schema']}"
+            # The session ormada's own connections have (see PostgresBackend._settings).
+            settings = {"timezone": "UTC", "search_path": url.query.get("schema"),
+                        "application_name": url.query.get("application_name")}
+            # libpq splits options at spaces: a backslash keeps one inside a value.
+            connect_args["options"] = " ".join(f"-c {k}={_escaped(v)}" for k, v in settings.items() if v)
             connect_args["connect_timeout"] = int(float(url.query.get("connect_timeout", 10)))
         else:
             connect_args.update(charset="utf8mb4", connect_timeout=int(float(url.query.get("connect_timeout", 10))))
@@ -111,6 +114,10 @@ def engine_for(url: Any, lock_timeout: float) -> sa.Engine:
     if url.backend == "sqlite":
         sqlite_transactions(engine)
     return engine
+
+
+def _escaped(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(" ", "\\ ")
 
 
 def sqlite_transactions(engine: sa.Engine) -> None:
