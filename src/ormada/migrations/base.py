@@ -13,6 +13,8 @@ class MigrationError(OrmadaError):
     """A migration could not be made or applied; the message says what was applied before
     the failure and what the database holds now."""
 
+    code = "migration"
+
 
 @dataclass(frozen=True, slots=True)
 class Revision:
@@ -43,12 +45,15 @@ class MigrationStatus:
         pending: The revisions ``migrate`` would apply, oldest first.
         drift: The differences between the models and the schema the revisions build, one
             line each (empty when ``makemigrations`` would write nothing).
+        compared: Whether the models were compared at all; False when the database is
+            behind its revisions (``drift`` is then empty: migrate first).
     """
 
     current: str | None
     head: str | None
     pending: tuple[Revision, ...]
     drift: tuple[str, ...]
+    compared: bool = True
 
 
 class Migrations(Protocol):
