@@ -211,18 +211,24 @@ def test_directories_of_named_databases(tmp_path: Path) -> None:
     assert directory_for("analytics", "/srv/m", tmp_path) == Path("/srv/m/analytics")
 
 
-def test_backends_without_sql_migrations(tmp_path: Path, name: str) -> None:
+def test_backends_without_migrations(tmp_path: Path, name: str) -> None:
     duck = ormada.connect(f"duckdb:///{tmp_path / 'x.duckdb'}", name=f"{name}_duck")
     with pytest.raises(NotSupported, match=r"DuckDB .*create_all"):
         migrations_for(duck, tmp_path / "migrations")
     memory = ormada.connect("sqlite://:memory:", name=f"{name}_memory")
     with pytest.raises(NotSupported, match="in-memory SQLite"):
         migrations_for(memory, tmp_path / "migrations")
-    cassandra = ormada.connect("cassandra://127.0.0.1:9042/ks", name=f"{name}_cql")
-    with pytest.raises(NotSupported, match=r"'.*_cql' uses the cassandra backend"):
-        migrations_for(cassandra, tmp_path / "migrations")
-    for db in (duck, memory, cassandra):
+    for db in (duck, memory):
         db.close()
+
+
+def test_cassandra_gets_cql_migration_files(tmp_path: Path, name: str) -> None:
+    from ormada.migrations.cql import CqlMigrations
+
+    with ormada.connect("cassandra://127.0.0.1:9042/ks", name=f"{name}_cql") as cassandra:
+        migrations = migrations_for(cassandra, tmp_path / "migrations")
+        assert isinstance(migrations, CqlMigrations)
+        assert migrations.directory == tmp_path / "migrations"
 
 
 KINDS = '''

@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ormada.errors import NotSupported
 from ormada.migrations.base import MigrationError, Migrations, MigrationStatus, Revision
 
 if TYPE_CHECKING:
@@ -24,18 +23,16 @@ DEFAULT_DIRECTORY = "migrations"
 
 
 def migrations_for(db: Database, directory: str | Path) -> Migrations:
-    """The migrations of ``db``, kept in ``directory``: Alembic revisions for a SQL database.
+    """The migrations of ``db``, kept in ``directory``: Alembic revisions for a SQL database
+    (its backend keeps SQLAlchemy metadata), CQL migration files for Cassandra."""
+    # Each kind imports its heavy parts (Alembic, cassandra-driver) only when it is used.
+    if db.backend.supports.metadata:
+        from ormada.migrations.sql import SqlMigrations
 
-    Raises:
-        NotSupported: the database's backend has no migrations here (the message names it
-            and says what to do instead).
-    """
-    if not db.backend.supports.metadata:
-        raise NotSupported(f"{db.name!r} uses the {db.backend.name} backend, which keeps no SQL metadata for "
-                           "Alembic migrations; plan its schema changes with db.backend.migrate_schema")
-    from ormada.migrations.sql import SqlMigrations  # Alembic is imported only when migrations are used
+        return SqlMigrations(db, Path(directory))
+    from ormada.migrations.cql import CqlMigrations
 
-    return SqlMigrations(db, Path(directory))
+    return CqlMigrations(db, Path(directory))
 
 
 def directory_for(database: str = "default", configured: str | None = None, root: Path | None = None) -> Path:
