@@ -18,6 +18,7 @@ from contextvars import ContextVar
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from ormada import _caching as caching
 from ormada._info import ModelInfo
 from ormada._registry import configure, configured, info_of, on_configured
 from ormada._runner import AsyncRunner
@@ -42,6 +43,10 @@ BACKENDS = {
 }
 
 _databases: dict[str, Database] = {}
+
+# The read cache finds the tables a statement names among those of the configured models.
+caching.tables.infos_of = configured
+on_configured(caching.tables.forget)
 
 
 def connect(url: str, name: str = "default", *, cursor_secret: str | bytes | None = None) -> Database:
