@@ -140,7 +140,9 @@ class AsyncRunner:
                     return await self._adrive(tx.connection, operation, None, track)
                 async with self.atransaction():
                     return await self._adrive(tx.connection, operation, None, track)
-        track = None if store is None else Track(store, set(), reads=not atomic)
+        # Without transactions (Cassandra) writes may reach the database outside the runner
+        # (a batch() sends its writes when the block ends), so no read may be kept meanwhile.
+        track = None if store is None else Track(store, set(), reads=self.backend.supports.transactions and not atomic)
         pool = self.async_pool()
         connection = await pool.acquire()
         try:

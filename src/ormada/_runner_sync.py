@@ -115,7 +115,9 @@ class SyncRunner:
                     return self._drive(tx.connection, operation, None, track)
                 with self.transaction():
                     return self._drive(tx.connection, operation, None, track)
-        track = None if store is None else Track(store, set(), reads=not atomic)
+        # Without transactions (Cassandra) writes may reach the database outside the runner
+        # (a batch() sends its writes when the block ends), so no read may be kept meanwhile.
+        track = None if store is None else Track(store, set(), reads=self.backend.supports.transactions and not atomic)
         pool = self.sync_pool()
         connection = pool.acquire()
         try:
