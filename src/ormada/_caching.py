@@ -161,7 +161,7 @@ class TableIndex:
 
     def __init__(self, infos_of: Any = None, size: int = 4096) -> None:
         self.infos_of = infos_of
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._tables: dict[str, tuple[str, ...]] = {}
         self._dependents: dict[str, dict[str, frozenset[str]]] = {}
         self._named: dict[tuple[str, str], tuple[str, ...]] = {}

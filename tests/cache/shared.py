@@ -22,13 +22,13 @@ class Item(Model):
     label: Annotated[str, Unique()]
     grams: int = 0
     bin_id: Annotated[int | None, ForeignKey("Bin", on_delete="cascade")] = None
-    tags: Annotated[list[Tag], ManyToMany(related_name="items")] = []
+    tags: Annotated[list[Sticker], ManyToMany(related_name="items")] = []
 
     class Meta:
         cache = Cache(ttl=300)
 
 
-class Tag(Model):
+class Sticker(Model):
     id: Annotated[int | None, PrimaryKey()] = None
     name: str
 
@@ -37,7 +37,7 @@ class Tag(Model):
 
 
 JUNCTIONS = [r.through for r in Item.__ormada__.relations.values() if r.through is not None]
-MODELS: list[Any] = [Bin, Item, Tag, *JUNCTIONS]
+MODELS: list[Any] = [Bin, Item, Sticker, *JUNCTIONS]
 
 
 def _bin() -> Bin:
@@ -85,7 +85,7 @@ def queryset_delete() -> None:
 
 
 def m2m_add() -> None:
-    Item.get(label="a").tags.add(Tag.create(name="red"))
+    Item.get(label="a").tags.add(Sticker.create(name="red"))
 
 
 def m2m_clear() -> None:

@@ -17,7 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 import ormada
 import ormada.cache
 from ormada.cache import MemoryCache, RedisCache
-from tests.cache.shared import MODELS, Bin, Item, Tag
+from tests.cache.shared import MODELS, Bin, Item, Sticker
 from tests.conftest import IN_CI
 
 LABELS = st.sampled_from([f"item-{i}" for i in range(6)])
@@ -80,7 +80,7 @@ class CacheMachine(RuleBasedStateMachine):
     def tag(self, label: str, colour: str) -> None:
         item = Item.get_or_none(label=label)
         if item is not None:
-            item.tags.add(Tag.create(name=colour))
+            item.tags.add(Sticker.create(name=colour))
 
     @rule(grams=GRAMS)
     def raw(self, grams: int) -> None:
