@@ -34,6 +34,8 @@ class AsyncRunner:
     _commit: Statement
     _rollback: Statement
     _transaction: ContextVar[Transaction | None]
+    # What the read cache keys this database's entries and table versions by (Database's).
+    _cache_scope: str
 
     def current_transaction(self, is_async: bool) -> Transaction | None:
         raise NotImplementedError  # Database's
@@ -110,7 +112,7 @@ class AsyncRunner:
         tables = caching.tables.named(self.name, statement.text)
         if not tables:  # nothing a write could invalidate it by
             return await self._aexecute(connection, statement)
-        rows, ticket = await track.store.alookup(self.name, statement, tables)
+        rows, ticket = await track.store.alookup(self._cache_scope, statement, tables)
         if rows is not caching.MISS:
             return rows
         rows = await self._aexecute(connection, statement)
@@ -121,7 +123,7 @@ class AsyncRunner:
     async def _ainvalidate(self, written: set[str]) -> None:
         store = caching.settings.store
         if store is not None and written:
-            await store.ainvalidate(self.name, written)
+            await store.ainvalidate(self._cache_scope, written)
             written.clear()
 
     async def arun(self, operation: Operation[T], *, atomic: bool = False) -> T:

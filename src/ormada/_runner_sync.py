@@ -31,6 +31,8 @@ class SyncRunner:
     _commit: Statement
     _rollback: Statement
     _transaction: ContextVar[Transaction | None]
+    # What the read cache keys this database's entries and table versions by (Database's).
+    _cache_scope: str
 
     def current_transaction(self, is_async: bool) -> Transaction | None:
         raise NotImplementedError  # Database's
@@ -85,7 +87,7 @@ class SyncRunner:
         tables = caching.tables.named(self.name, statement.text)
         if not tables:  # nothing a write could invalidate it by
             return self._execute(connection, statement)
-        rows, ticket = track.store.lookup(self.name, statement, tables)
+        rows, ticket = track.store.lookup(self._cache_scope, statement, tables)
         if rows is not caching.MISS:
             return rows
         rows = self._execute(connection, statement)
@@ -96,7 +98,7 @@ class SyncRunner:
     def _invalidate(self, written: set[str]) -> None:
         store = caching.settings.store
         if store is not None and written:
-            store.invalidate(self.name, written)
+            store.invalidate(self._cache_scope, written)
             written.clear()
 
     def run(self, operation: Operation[T], *, atomic: bool = False) -> T:

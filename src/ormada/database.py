@@ -106,6 +106,9 @@ class Database(AsyncRunner, SyncRunner):
         self._async_pool: AsyncPool | None = None
         self._pool_lock = threading.Lock()
         self._transaction: ContextVar[Transaction | None] = ContextVar(f"ormada.transaction.{name}", default=None)
+        # The read cache's entries belong to this database, not to whichever one holds the name
+        # later; an in-memory database is this object's own (never shared with another process).
+        self._cache_scope = f"{name}@{self.url}" + (f"#{id(self)}" if self.url.database in (None, ":memory:") else "")
         self._begin = Statement(self.backend.begin_statement, (), "none", quick=True)
         self._commit = Statement(self.backend.commit_statement, (), "none", quick=True)
         self._rollback = Statement(self.backend.rollback_statement, (), "none", quick=True)
