@@ -88,6 +88,7 @@ def main() -> int:
     ormada.cache.configure(redis_store)
     _timed(get, 1_000)
     _row("RedisCache hit", _timed(get, gets))
+    print(f"  (RedisCache: {redis_store.hits:,} hits, {redis_store.misses:,} misses)")
     _row("one Redis round trip (redis-py GET)", _timed(lambda: client.get("ormada-bench-probe"), gets))
     ormada.cache.configure(None)
 
@@ -103,6 +104,7 @@ def main() -> int:
         ormada.cache.configure(redis_store)
         await _atimed(aget, 1_000)
         _row("RedisCache hit", await _atimed(aget, gets))
+        print(f"  (RedisCache: {redis_store.hits:,} hits, {redis_store.misses:,} misses)")
         _row("one Redis round trip (redis.asyncio GET)",
              await _atimed(lambda: aclient.get("ormada-bench-probe"), gets))
         ormada.cache.configure(None)
