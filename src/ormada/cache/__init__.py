@@ -29,7 +29,7 @@ from ormada.errors import ConfigurationError
 if TYPE_CHECKING:
     from ormada.cache._redis import CacheWarning, RedisCache
 
-__all__ = ["Cache", "CacheStore", "CacheWarning", "MemoryCache", "RedisCache", "clear", "configure", "store"]
+__all__ = ["Cache", "CacheStore", "CacheWarning", "MemoryCache", "RedisCache", "clear", "configure", "reset", "store"]
 
 _UNSET: Any = object()
 
