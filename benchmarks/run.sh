@@ -40,7 +40,7 @@ if [[ ! -x "$venv/bin/python" ]]; then
 fi
 echo "installing pinned contenders and ormada (log: $log)"
 if ! { "$venv/bin/python" -m pip install --disable-pip-version-check -r benchmarks/requirements.txt \
-       && "$venv/bin/python" -m pip install --disable-pip-version-check -e '.[postgresql,cassandra,mysql,duckdb,uvloop,fastapi]'; } >"$log" 2>&1; then
+       && "$venv/bin/python" -m pip install --disable-pip-version-check -e '.[postgresql,cassandra,mysql,duckdb,uvloop,fastapi,cache]'; } >"$log" 2>&1; then
   tail -n 30 "$log" >&2
   echo "install failed; see $log" >&2
   exit 1

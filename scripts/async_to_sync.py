@@ -59,6 +59,11 @@ PAIRS = (
             "async_pool": "sync_pool",
             "astream": "stream",
             "arun": "run",
+            "_acached": "_cached",
+            "_ainvalidate": "_invalidate",
+            "alookup": "lookup",
+            "astore": "store",
+            "ainvalidate": "invalidate",
         },
     ),
     Pair(

@@ -24,7 +24,7 @@ _TYPES: dict[Kind, Any] = {
 }
 
 
-def build_model(spec: ModelSpec) -> Any:
+def build_model(spec: ModelSpec, **options: Any) -> Any:
     """An ``ormada.Model`` subclass for ``spec``, e.g. for the small model::
 
     class BenchSmall(Model):
@@ -32,13 +32,16 @@ def build_model(spec: ModelSpec) -> Any:
         level: Annotated[int, Indexed()]
         text: Annotated[str, Indexed(), Text(max_length=255)]
         timestamp: datetime
+
+    ``options`` go into its ``Meta`` (``cache=Cache(ttl=300)``).
     """
     annotations: dict[str, Any] = {"id": Annotated[int | None, PrimaryKey()]}
     for col in spec.columns:
         annotation = _TYPES[col.kind]
         annotations[col.name] = Annotated[annotation, Indexed()] if col.indexed else annotation
     # The qualnames mark Meta as nested in the model, which is how pydantic tells it is no field.
-    meta = type("Meta", (), {"table": spec.table, "__qualname__": f"{spec.class_name}.Meta", "__module__": __name__})
+    meta = type("Meta", (), {"table": spec.table, "__qualname__": f"{spec.class_name}.Meta", "__module__": __name__,
+                             **options})
     namespace = {
         "__module__": __name__,
         "__qualname__": spec.class_name,

@@ -11,6 +11,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ormada._cache_policy import Cache
     from ormada._meta import Index, VectorIndex
     from ormada._registry import configure
     from ormada._transactions import Transaction
@@ -105,6 +106,7 @@ __version__ = "0.1.0"
 
 # Each public name and the module that defines it.
 _EXPORTS: dict[str, str] = {
+    "Cache": "ormada._cache_policy",
     "Index": "ormada._meta",
     "configure": "ormada._registry",
     "Transaction": "ormada._transactions",
@@ -269,6 +271,7 @@ __all__ = [
     "Count",
     "Avg",
     "BigInt",
+    "Cache",
     "ClusteringKey",
     "Column",
     "ConditionFailed",

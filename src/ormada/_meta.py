@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ormada._cache_policy import Cache, check_policy
 from ormada._vectors import check_metric
 from ormada.errors import ConfigurationError
 
@@ -85,6 +86,8 @@ class ModelOptions:
     keyspace: str | None = None
     default_ttl: int | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    # The read cache's policy: a Cache, a policy name, True/False, or None for the process-wide default.
+    cache: Cache | str | bool | None = None
 
 
 KNOWN_OPTIONS = (
@@ -96,6 +99,7 @@ KNOWN_OPTIONS = (
     "keyspace",
     "default_ttl",
     "options",
+    "cache",
 )
 
 
@@ -114,7 +118,7 @@ def read_meta(model_name: str, meta: type | None, inherited: ModelOptions | None
     if inherited is not None:
         # Only an abstract parent's options are inherited; its table name never is.
         values.update(database=inherited.database, keyspace=inherited.keyspace,
-                      default_ttl=inherited.default_ttl, options=dict(inherited.options))
+                      default_ttl=inherited.default_ttl, options=dict(inherited.options), cache=inherited.cache)
     if meta is not None:
         for key, value in vars(meta).items():
             if key.startswith("_"):
@@ -128,6 +132,7 @@ def read_meta(model_name: str, meta: type | None, inherited: ModelOptions | None
                 )
             values[key] = value
     values.setdefault("table", snake_case(model_name))
+    values["cache"] = check_policy(model_name, values.get("cache"))
     values.setdefault("abstract", False)
     indexes = []
     for item in values.get("indexes", ()):

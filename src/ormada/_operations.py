@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ormada import _hydrate as hydrate
 from ormada import _tracking as tracking
 from ormada._annotated import annotated_rows, refuse_annotated, refuse_expressions
+from ormada._caching import Cached, cached_read
 from ormada._joins import attach
 from ormada._read_checks import check_read
 from ormada.backends.base import Backend, Compiled, Concurrent, KeyedSelect, Statement
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from ormada._info import ModelInfo
     from ormada.schema import ColumnSchema
 
-Operation = Generator[Statement | Concurrent, Any, Any]
+Operation = Generator[Statement | Concurrent | Cached, Any, Any]
 T = TypeVar("T")
 
 
@@ -145,7 +146,8 @@ def rows_as_asked(backend: Backend, info: ModelInfo, state: QueryState, columns:
 
 def fetch(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
     compiled = read(backend, info, state)
-    rows = yield compiled.statement
+    # The read cache holds rows as the driver gave them: a hit is hydrated as a read is.
+    rows = yield cached_read(info, compiled.statement, state.cache and state.lock is None)
     return rows_as_asked(backend, info, state, compiled.columns, rows, compiled.annotations)
 
 
@@ -161,7 +163,7 @@ def keyed_get(backend: Backend, info: ModelInfo, plan: KeyedSelect, lookups: dic
               missing_ok: bool = False) -> Operation:
     """:func:`get` for ``field=value`` lookups through a backend's cached plan; the
     values are already checked (``lookups`` is kept for the error message)."""
-    rows = yield plan.statement(tuple(lookups.values()))
+    rows = yield cached_read(info, plan.statement(tuple(lookups.values())))
     found = hydrate.hydrator(backend, info, plan.columns)(rows)
     if len(found) == 1:
         return found[0]
@@ -184,7 +186,7 @@ def one(info: ModelInfo, found: Sequence[Any], where: Node | None, missing_ok: b
 
 def count(backend: Backend, info: ModelInfo, state: QueryState) -> Operation:
     _check_joins(backend, info, state)
-    rows = yield backend.count(info, state)
+    rows = yield cached_read(info, backend.count(info, state), state.cache)
     return int(rows[0][0])
 
 

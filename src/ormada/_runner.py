@@ -18,6 +18,8 @@ from contextvars import ContextVar
 from time import perf_counter
 from typing import Any
 
+from ormada import _caching as caching
+from ormada._caching import Cached, Track
 from ormada._transactions import Operation, T, Transaction, log_statement, logger, savepoint_statements
 from ormada.backends.base import AsyncConnection, AsyncPool, Backend, Concurrent, Statement
 from ormada.errors import NotSupported, OrmadaError
@@ -32,6 +34,8 @@ class AsyncRunner:
     _commit: Statement
     _rollback: Statement
     _transaction: ContextVar[Transaction | None]
+    # What the read cache keys this database's entries and table versions by (Database's).
+    _cache_scope: str
 
     def current_transaction(self, is_async: bool) -> Transaction | None:
         raise NotImplementedError  # Database's
@@ -48,10 +52,15 @@ class AsyncRunner:
         finally:
             log_statement(self.name, statement, start)
 
-    async def _adrive(self, connection: AsyncConnection, operation: Operation[T], pool: AsyncPool | None = None) -> T:
+    async def _adrive(self, connection: AsyncConnection, operation: Operation[T], pool: AsyncPool | None = None,
+                      track: Track | None = None) -> T:
         """Drives ``operation`` on ``connection``. The parts of a :class:`Concurrent` run
         at the same time where they can (async code given the ``pool``, that is outside a
-        transaction: each but the first on a connection of its own), else one after another."""
+        transaction: each but the first on a connection of its own), else one after another.
+
+        With a cache installed, ``track`` collects the tables each write names (every write
+        of every operation passes here, so this is the one place that sees them all) and
+        answers :class:`Cached` reads from the store."""
         result: Any = None
         error: OrmadaError | None = None
         while True:
@@ -62,55 +71,92 @@ class AsyncRunner:
             error = None
             try:
                 if isinstance(statement, Concurrent):
-                    result = await self._aconcurrent(connection, statement.operations, pool)  # sync: result = tuple(self._drive(connection, op) for op in statement.operations)
+                    result = await self._aconcurrent(connection, statement.operations, pool, track)  # sync: result = tuple(self._drive(connection, op, None, track) for op in statement.operations)
+                elif isinstance(statement, Cached):
+                    result = await self._acached(connection, statement, track)
                 else:
+                    if track is not None and caching.is_write(statement):
+                        # Noted before it runs: a write that fails half-way (no transaction) counts too.
+                        track.writes.update(caching.tables.written(self.name, statement))
                     result = await self._aexecute(connection, statement)
             except OrmadaError as exc:
                 result, error = None, exc
 
     # async only {
     async def _aconcurrent(self, connection: AsyncConnection, operations: tuple[Operation[Any], ...],
-                           pool: AsyncPool | None) -> tuple[Any, ...]:
+                           pool: AsyncPool | None, track: Track | None) -> tuple[Any, ...]:
         if pool is None or len(operations) < 2:
-            return tuple([await self._adrive(connection, op) for op in operations])
+            return tuple([await self._adrive(connection, op, None, track) for op in operations])
 
         async def on_its_own(operation: Operation[Any]) -> Any:
             own = await pool.acquire()
             try:
-                return await self._adrive(own, operation, pool)
+                return await self._adrive(own, operation, pool, track)
             finally:
                 await pool.release(own, broken=own.broken)
 
         try:
             async with asyncio.TaskGroup() as group:  # one failing cancels the others
-                tasks = [group.create_task(self._adrive(connection, operations[0], pool)),
+                tasks = [group.create_task(self._adrive(connection, operations[0], pool, track)),
                          *(group.create_task(on_its_own(op)) for op in operations[1:])]
         except BaseExceptionGroup as failed:
             raise failed.exceptions[0] from None
         return tuple(task.result() for task in tasks)
     # }
 
+    async def _acached(self, connection: AsyncConnection, request: Cached, track: Track | None) -> Any:
+        """The rows of a cacheable read: from the store on a hit, else read and kept."""
+        statement = request.statement
+        if track is None or not track.reads:  # inside a transaction: the cache may not hold its own writes
+            return await self._aexecute(connection, statement)
+        tables = caching.tables.named(self.name, statement.text)
+        if not tables:  # nothing a write could invalidate it by
+            return await self._aexecute(connection, statement)
+        rows, ticket = await track.store.alookup(self._cache_scope, statement, tables)
+        if rows is not caching.MISS:
+            return rows
+        rows = await self._aexecute(connection, statement)
+        if ticket is not None:
+            await track.store.astore(ticket, rows, request.ttl)
+        return rows
+
+    async def _ainvalidate(self, written: set[str]) -> None:
+        store = caching.settings.store
+        if store is not None and written:
+            await store.ainvalidate(self._cache_scope, written)
+            written.clear()
+
     async def arun(self, operation: Operation[T], *, atomic: bool = False) -> T:
         """Drives an operation; ``atomic`` ones all-or-nothing where the backend has
         transactions (Cassandra has none: its operations check every value before
         sending the first statement, and ``ormada.batch()`` makes writes atomic)."""
         atomic = atomic and self.backend.supports.transactions
+        store = caching.settings.store
         tx = self.current_transaction(True)  # sync: tx = self.current_transaction(False)
         if tx is not None:
+            # Writes are invalidated when the transaction commits; its reads skip the cache.
+            track = None if store is None else Track(store, tx.written, reads=False)
             with tx.in_use():  # a transaction handed between threads serves one at a time
                 # Without savepoints the enclosing transaction is what makes it all-or-nothing.
                 if not atomic or not self.backend.supports.savepoints:
-                    return await self._adrive(tx.connection, operation)
+                    return await self._adrive(tx.connection, operation, None, track)
                 async with self.atransaction():
-                    return await self._adrive(tx.connection, operation)
+                    return await self._adrive(tx.connection, operation, None, track)
+        # Without transactions (Cassandra) writes may reach the database outside the runner
+        # (a batch() sends its writes when the block ends), so no read may be kept meanwhile.
+        track = None if store is None else Track(store, set(), reads=self.backend.supports.transactions and not atomic)
         pool = self.async_pool()
         connection = await pool.acquire()
         try:
             if not atomic:
-                return await self._adrive(connection, operation, pool)
+                try:
+                    return await self._adrive(connection, operation, pool, track)
+                finally:  # each statement committed on its own, those before an error included
+                    if track is not None and track.writes:
+                        await self._ainvalidate(track.writes)
             await self._aexecute(connection, self._begin)
             try:
-                result = await self._adrive(connection, operation)
+                result = await self._adrive(connection, operation, None, track)
             except BaseException:
                 await self._asafe_rollback(connection)
                 raise
@@ -119,6 +165,8 @@ class AsyncRunner:
             except BaseException:  # a cancel delivered just before COMMIT ran included
                 await self._asafe_rollback(connection)
                 raise
+            if track is not None and track.writes:
+                await self._ainvalidate(track.writes)
             return result
         finally:
             await pool.release(connection, broken=connection.broken)
@@ -188,6 +236,7 @@ class AsyncRunner:
             except BaseException:
                 await self._asafe_rollback(connection)
                 raise
+            await self._ainvalidate(tx.written)  # committed: now the writes count
         finally:
             tx.closed = True
             self._transaction.reset(token)

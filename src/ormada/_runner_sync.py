@@ -15,6 +15,8 @@ from contextvars import ContextVar
 from time import perf_counter
 from typing import Any
 
+from ormada import _caching as caching
+from ormada._caching import Cached, Track
 from ormada._transactions import Operation, T, Transaction, log_statement, logger, savepoint_statements
 from ormada.backends.base import Backend, Concurrent, Statement, SyncConnection, SyncPool
 from ormada.errors import NotSupported, OrmadaError
@@ -29,6 +31,8 @@ class SyncRunner:
     _commit: Statement
     _rollback: Statement
     _transaction: ContextVar[Transaction | None]
+    # What the read cache keys this database's entries and table versions by (Database's).
+    _cache_scope: str
 
     def current_transaction(self, is_async: bool) -> Transaction | None:
         raise NotImplementedError  # Database's
@@ -45,10 +49,15 @@ class SyncRunner:
         finally:
             log_statement(self.name, statement, start)
 
-    def _drive(self, connection: SyncConnection, operation: Operation[T], pool: SyncPool | None = None) -> T:
+    def _drive(self, connection: SyncConnection, operation: Operation[T], pool: SyncPool | None = None,
+                      track: Track | None = None) -> T:
         """Drives ``operation`` on ``connection``. The parts of a :class:`Concurrent` run
         at the same time where they can (async code given the ``pool``, that is outside a
-        transaction: each but the first on a connection of its own), else one after another."""
+        transaction: each but the first on a connection of its own), else one after another.
+
+        With a cache installed, ``track`` collects the tables each write names (every write
+        of every operation passes here, so this is the one place that sees them all) and
+        answers :class:`Cached` reads from the store."""
         result: Any = None
         error: OrmadaError | None = None
         while True:
@@ -59,33 +68,70 @@ class SyncRunner:
             error = None
             try:
                 if isinstance(statement, Concurrent):
-                    result = tuple(self._drive(connection, op) for op in statement.operations)
+                    result = tuple(self._drive(connection, op, None, track) for op in statement.operations)
+                elif isinstance(statement, Cached):
+                    result = self._cached(connection, statement, track)
                 else:
+                    if track is not None and caching.is_write(statement):
+                        # Noted before it runs: a write that fails half-way (no transaction) counts too.
+                        track.writes.update(caching.tables.written(self.name, statement))
                     result = self._execute(connection, statement)
             except OrmadaError as exc:
                 result, error = None, exc
+
+    def _cached(self, connection: SyncConnection, request: Cached, track: Track | None) -> Any:
+        """The rows of a cacheable read: from the store on a hit, else read and kept."""
+        statement = request.statement
+        if track is None or not track.reads:  # inside a transaction: the cache may not hold its own writes
+            return self._execute(connection, statement)
+        tables = caching.tables.named(self.name, statement.text)
+        if not tables:  # nothing a write could invalidate it by
+            return self._execute(connection, statement)
+        rows, ticket = track.store.lookup(self._cache_scope, statement, tables)
+        if rows is not caching.MISS:
+            return rows
+        rows = self._execute(connection, statement)
+        if ticket is not None:
+            track.store.store(ticket, rows, request.ttl)
+        return rows
+
+    def _invalidate(self, written: set[str]) -> None:
+        store = caching.settings.store
+        if store is not None and written:
+            store.invalidate(self._cache_scope, written)
+            written.clear()
 
     def run(self, operation: Operation[T], *, atomic: bool = False) -> T:
         """Drives an operation; ``atomic`` ones all-or-nothing where the backend has
         transactions (Cassandra has none: its operations check every value before
         sending the first statement, and ``ormada.batch()`` makes writes atomic)."""
         atomic = atomic and self.backend.supports.transactions
+        store = caching.settings.store
         tx = self.current_transaction(False)
         if tx is not None:
+            # Writes are invalidated when the transaction commits; its reads skip the cache.
+            track = None if store is None else Track(store, tx.written, reads=False)
             with tx.in_use():  # a transaction handed between threads serves one at a time
                 # Without savepoints the enclosing transaction is what makes it all-or-nothing.
                 if not atomic or not self.backend.supports.savepoints:
-                    return self._drive(tx.connection, operation)
+                    return self._drive(tx.connection, operation, None, track)
                 with self.transaction():
-                    return self._drive(tx.connection, operation)
+                    return self._drive(tx.connection, operation, None, track)
+        # Without transactions (Cassandra) writes may reach the database outside the runner
+        # (a batch() sends its writes when the block ends), so no read may be kept meanwhile.
+        track = None if store is None else Track(store, set(), reads=self.backend.supports.transactions and not atomic)
         pool = self.sync_pool()
         connection = pool.acquire()
         try:
             if not atomic:
-                return self._drive(connection, operation, pool)
+                try:
+                    return self._drive(connection, operation, pool, track)
+                finally:  # each statement committed on its own, those before an error included
+                    if track is not None and track.writes:
+                        self._invalidate(track.writes)
             self._execute(connection, self._begin)
             try:
-                result = self._drive(connection, operation)
+                result = self._drive(connection, operation, None, track)
             except BaseException:
                 self._safe_rollback(connection)
                 raise
@@ -94,6 +140,8 @@ class SyncRunner:
             except BaseException:  # a cancel delivered just before COMMIT ran included
                 self._safe_rollback(connection)
                 raise
+            if track is not None and track.writes:
+                self._invalidate(track.writes)
             return result
         finally:
             pool.release(connection, broken=connection.broken)
@@ -163,6 +211,7 @@ class SyncRunner:
             except BaseException:
                 self._safe_rollback(connection)
                 raise
+            self._invalidate(tx.written)  # committed: now the writes count
         finally:
             tx.closed = True
             self._transaction.reset(token)

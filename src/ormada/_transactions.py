@@ -12,11 +12,12 @@ from time import perf_counter
 from types import TracebackType
 from typing import Any, TypeVar
 
+from ormada._caching import Cached
 from ormada.backends.base import Concurrent, Statement
 from ormada.errors import TransactionError
 
 T = TypeVar("T")
-Operation = Generator[Statement | Concurrent, Any, T]
+Operation = Generator[Statement | Concurrent | Cached, Any, T]
 logger = logging.getLogger("ormada")
 
 
@@ -39,7 +40,7 @@ class Transaction:
     thread that sees it may, one at a time.
     """
 
-    __slots__ = ("_holder", "_savepoints", "closed", "connection", "is_async", "owner")
+    __slots__ = ("_holder", "_savepoints", "closed", "connection", "is_async", "owner", "written")
 
     def __init__(self, connection: Any, is_async: bool) -> None:
         self.connection = connection
@@ -48,6 +49,8 @@ class Transaction:
         self.closed = False
         self._savepoints = 0
         self._holder: _Holder | None = None
+        # The tables its writes named, invalidated in the read cache once it commits.
+        self.written: set[str] = set()
 
     def hand_over(self) -> None:
         """Lets threads other than the one that opened this sync transaction use it, one

@@ -19,6 +19,7 @@ from contextvars import ContextVar
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from ormada import _caching as caching
 from ormada._credentials import PasswordFactory, password_source
 from ormada._info import ModelInfo
 from ormada._registry import configure, configured, info_of, on_configured
@@ -48,6 +49,10 @@ BACKENDS = {
 }
 
 _databases: dict[str, Database] = {}
+
+# The read cache finds the tables a statement names among those of the configured models.
+caching.tables.infos_of = configured
+on_configured(caching.tables.forget)
 
 
 def connect(url: str | None = None, name: str = "default", *, cursor_secret: str | bytes | None = None,
@@ -124,6 +129,9 @@ class Database(AsyncRunner, SyncRunner):
         self._async_pool: AsyncPool | None = None
         self._pool_lock = threading.Lock()
         self._transaction: ContextVar[Transaction | None] = ContextVar(f"ormada.transaction.{name}", default=None)
+        # The read cache's entries belong to this database, not to whichever one holds the name
+        # later; an in-memory database is this object's own (never shared with another process).
+        self._cache_scope = f"{name}@{self.url}" + (f"#{id(self)}" if self.url.database in (None, ":memory:") else "")
         self._begin = Statement(self.backend.begin_statement, (), "none", quick=True)
         self._commit = Statement(self.backend.commit_statement, (), "none", quick=True)
         self._rollback = Statement(self.backend.rollback_statement, (), "none", quick=True)

@@ -27,9 +27,11 @@ def _imported_modules() -> set[str]:
 def test_every_extra_has_its_backend_or_integration() -> None:
     backends = {p.stem for p in (ROOT / "src/ormada/backends").iterdir() if not p.name.startswith("_")}
     integrations = {p.name for p in (ROOT / "src/ormada/contrib").iterdir() if (p / "__init__.py").exists()}
+    packages = {p.name for p in (ROOT / "src/ormada").iterdir() if (p / "__init__.py").exists()}  # ormada.cache
     extras = set(PROJECT["optional-dependencies"]) - TOOL_EXTRAS
-    assert extras <= backends | integrations, \
-        f"extras without a backend or an ormada.contrib integration: {sorted(extras - backends - integrations)}"
+    known = backends | integrations | packages
+    assert extras <= known, \
+        f"extras without a backend, an ormada.contrib integration or an ormada package: {sorted(extras - known)}"
 
 
 def test_every_hard_dependency_is_imported() -> None:

@@ -5,12 +5,11 @@ rows by key into a dict (``in_bulk``) and read instances from raw SQL (``raw``);
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from ormada import _operations as ops
 from ormada._read_checks import METHODS
-from ormada.backends.base import Concurrent, Statement
 from ormada.errors import QueryError, TransactionError
 from ormada.query.combined import combined_type
 from ormada.query.raw import RawQuerySet
@@ -23,7 +22,7 @@ if TYPE_CHECKING:
     from ormada._info import ModelInfo
     from ormada.database import Database
 
-Operation = Generator[Statement | Concurrent, Any, Any]
+Operation = ops.Operation
 
 
 class CombiningMixin:

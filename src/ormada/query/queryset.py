@@ -296,6 +296,11 @@ class QuerySet(ExpressionMethods, CombiningMixin, CqlOptions, CteMethods, Keyset
         prefetch_plan(info_of, self._info, wanted)
         return self._clone(prefetch=self.state.prefetch + wanted)
 
+    def cache(self, enabled: bool = True) -> Self:
+        """Whether the reads of this query may be answered by the read cache
+        (``ormada.cache``); ``cache(False)`` always reads the database."""
+        return self._clone(cache=enabled)
+
     def options(self, **options: Any) -> Self:
         """Backend options for this query (``ttl``, ``consistency``, ``allow_filtering``,
         ``fetch_size``…); a backend refuses options it cannot honour."""
