@@ -11,6 +11,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ormada import signals
     from ormada._meta import Index, VectorIndex
     from ormada._registry import configure
     from ormada._transactions import Transaction
@@ -205,7 +206,13 @@ _EXPORTS: dict[str, str] = {
 }
 
 
+# Public submodules reached as attributes (``ormada.signals.post_save``) without importing them.
+_SUBMODULES = frozenset({"signals"})
+
+
 def __getattr__(name: str) -> object:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"ormada.{name}")
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'ormada' has no attribute {name!r}")
@@ -215,10 +222,11 @@ def __getattr__(name: str) -> object:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+    return sorted({*globals(), *_EXPORTS, *_SUBMODULES})
 
 
 __all__ = [
+    "signals",
     "TruncDay",
     "TruncMonth",
     "TruncYear",

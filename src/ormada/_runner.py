@@ -19,7 +19,7 @@ from time import perf_counter
 from typing import Any
 
 from ormada._transactions import Operation, T, Transaction, log_statement, logger, savepoint_statements
-from ormada.backends.base import AsyncConnection, AsyncPool, Backend, Concurrent, Statement
+from ormada.backends.base import AsyncConnection, AsyncPool, Backend, Callback, Concurrent, Statement
 from ormada.errors import NotSupported, OrmadaError
 
 
@@ -60,6 +60,9 @@ class AsyncRunner:
             except StopIteration as stop:
                 return stop.value  # type: ignore[no-any-return]
             error = None
+            if isinstance(statement, Callback):  # the application's hooks: their errors are not the database's
+                result = await statement.acall()  # sync: result = statement.call()
+                continue
             try:
                 if isinstance(statement, Concurrent):
                     result = await self._aconcurrent(connection, statement.operations, pool)  # sync: result = tuple(self._drive(connection, op) for op in statement.operations)
@@ -103,23 +106,14 @@ class AsyncRunner:
                     return await self._adrive(tx.connection, operation)
                 async with self.atransaction():
                     return await self._adrive(tx.connection, operation)
+        if atomic:
+            # A transaction in force while it runs, so that the queries of the model's hooks join it.
+            async with self.atransaction() as opened:
+                return await self._adrive(opened.connection, operation)
         pool = self.async_pool()
         connection = await pool.acquire()
         try:
-            if not atomic:
-                return await self._adrive(connection, operation, pool)
-            await self._aexecute(connection, self._begin)
-            try:
-                result = await self._adrive(connection, operation)
-            except BaseException:
-                await self._asafe_rollback(connection)
-                raise
-            try:
-                await self._aexecute(connection, self._commit)
-            except BaseException:  # a cancel delivered just before COMMIT ran included
-                await self._asafe_rollback(connection)
-                raise
-            return result
+            return await self._adrive(connection, operation, pool)
         finally:
             await pool.release(connection, broken=connection.broken)
 

@@ -16,7 +16,7 @@ from time import perf_counter
 from typing import Any
 
 from ormada._transactions import Operation, T, Transaction, log_statement, logger, savepoint_statements
-from ormada.backends.base import Backend, Concurrent, Statement, SyncConnection, SyncPool
+from ormada.backends.base import Backend, Callback, Concurrent, Statement, SyncConnection, SyncPool
 from ormada.errors import NotSupported, OrmadaError
 
 
@@ -57,6 +57,9 @@ class SyncRunner:
             except StopIteration as stop:
                 return stop.value  # type: ignore[no-any-return]
             error = None
+            if isinstance(statement, Callback):  # the application's hooks: their errors are not the database's
+                result = statement.call()
+                continue
             try:
                 if isinstance(statement, Concurrent):
                     result = tuple(self._drive(connection, op) for op in statement.operations)
@@ -78,23 +81,14 @@ class SyncRunner:
                     return self._drive(tx.connection, operation)
                 with self.transaction():
                     return self._drive(tx.connection, operation)
+        if atomic:
+            # A transaction in force while it runs, so that the queries of the model's hooks join it.
+            with self.transaction() as opened:
+                return self._drive(opened.connection, operation)
         pool = self.sync_pool()
         connection = pool.acquire()
         try:
-            if not atomic:
-                return self._drive(connection, operation, pool)
-            self._execute(connection, self._begin)
-            try:
-                result = self._drive(connection, operation)
-            except BaseException:
-                self._safe_rollback(connection)
-                raise
-            try:
-                self._execute(connection, self._commit)
-            except BaseException:  # a cancel delivered just before COMMIT ran included
-                self._safe_rollback(connection)
-                raise
-            return result
+            return self._drive(connection, operation, pool)
         finally:
             pool.release(connection, broken=connection.broken)
 

@@ -12,11 +12,11 @@ from time import perf_counter
 from types import TracebackType
 from typing import Any, TypeVar
 
-from ormada.backends.base import Concurrent, Statement
+from ormada.backends.base import Callback, Concurrent, Statement
 from ormada.errors import TransactionError
 
 T = TypeVar("T")
-Operation = Generator[Statement | Concurrent, Any, T]
+Operation = Generator[Statement | Concurrent | Callback, Any, T]
 logger = logging.getLogger("ormada")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import itertools
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -44,7 +45,8 @@ BACKENDS = {
 _databases: dict[str, Database] = {}
 
 
-def connect(url: str, name: str = "default", *, cursor_secret: str | bytes | None = None) -> Database:
+def connect(url: str, name: str = "default", *, cursor_secret: str | bytes | None = None,
+            replicas: Sequence[str | Database] = ()) -> Database:
     """Creates the :class:`Database` for ``url`` and registers it under ``name``.
 
     Nothing is opened until the first query. Models choose a database by
@@ -55,15 +57,26 @@ def connect(url: str, name: str = "default", *, cursor_secret: str | bytes | Non
     signed with ``$ORMADA_CURSOR_SECRET``, or else with a random key of this process (so
     every process that may receive another one's cursors needs the same secret).
 
+    ``replicas`` are read-only copies of this database that take its models' reads outside
+    transactions (see :meth:`Database.for_read`), each a URL (registered as
+    ``"<name>.replica1"``, ``"<name>.replica2"``…) or the name of a database connected before.
+
     Raises:
-        ConfigurationError: the URL is malformed or names an unknown backend.
+        ConfigurationError: the URL is malformed or names an unknown backend, or a replica
+            names no connected database.
     """
-    database = Database(url, name, cursor_secret=cursor_secret)
-    previous = _databases.get(name)
-    _databases[name] = database
+    database = Database(url, name, cursor_secret=cursor_secret, replicas=replicas)
+    for replica in database._owned_replicas:
+        _register(replica)
+    _register(database)
+    return database
+
+
+def _register(database: Database) -> None:
+    previous = _databases.get(database.name)
+    _databases[database.name] = database
     if previous is not None and previous is not database:
         previous._close_sync_only()
-    return database
 
 
 def get_database(name: str = "default") -> Database:
@@ -92,11 +105,18 @@ class Database(AsyncRunner, SyncRunner):
     """
 
     def __init__(self, url: str | DatabaseURL, name: str = "default", *,
-                 cursor_secret: str | bytes | None = None) -> None:
+                 cursor_secret: str | bytes | None = None, replicas: Sequence[str | Database] = ()) -> None:
         self.url = url if isinstance(url, DatabaseURL) else parse_url(url)
         self.name = name
         self.cursor_secret = cursor_secret  # see connect(); kept out of repr() and logs
         self.backend = _make_backend(self.url)
+        # Replicas given by URL belong to this database (closed with it); named ones to their own.
+        self._owned_replicas = tuple(Database(r, f"{name}.replica{i}", cursor_secret=cursor_secret)
+                                     for i, r in enumerate(replicas, 1) if isinstance(r, str) and "://" in r)
+        owned = iter(self._owned_replicas)
+        self.replicas: tuple[Database, ...] = tuple(
+            r if isinstance(r, Database) else next(owned) if "://" in r else get_database(r) for r in replicas)
+        self._turn = itertools.count()
         self._sync_pool: SyncPool | None = None
         self._async_pool: AsyncPool | None = None
         self._pool_lock = threading.Lock()
@@ -113,6 +133,21 @@ class Database(AsyncRunner, SyncRunner):
 
     def __repr__(self) -> str:
         return f"<Database {self.name!r} {self.url}>"
+
+    # -- replicas ------------------------------------------------------------
+    def for_read(self) -> Database:
+        """Where a read of this database's models goes when no ``using()`` names a database:
+        its replicas in turn, or this database itself when it has none or while this code
+        runs inside one of its transactions, whose reads must see its own writes (and may
+        lock rows). Writes never go to a replica.
+
+        A replica lags behind by its replication delay: a read that must see a write just
+        made outside a transaction names the primary with ``using()``, or runs in a transaction.
+        """
+        replicas = self.replicas
+        if not replicas or self.in_transaction():
+            return self
+        return replicas[next(self._turn) % len(replicas)]
 
     # -- pools -------------------------------------------------------------
     def sync_pool(self) -> SyncPool:
@@ -146,6 +181,8 @@ class Database(AsyncRunner, SyncRunner):
         Async connections still open are dropped too; ``await db.aclose()`` closes
         them gracefully."""
         self._close_sync_only()
+        for replica in self._owned_replicas:
+            replica.close()
         if self._async_pool is not None:
             self._async_pool.terminate()
             self._async_pool = None
@@ -164,6 +201,8 @@ class Database(AsyncRunner, SyncRunner):
         if self._async_pool is not None:
             pool, self._async_pool = self._async_pool, None
             await pool.close()
+        for replica in self._owned_replicas:
+            await replica.aclose()
         self.close()
 
     def __enter__(self) -> Database:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ormada import _operations as ops
 from ormada._read_checks import METHODS
-from ormada.backends.base import Concurrent, Statement
+from ormada.backends.base import Callback, Concurrent, Statement
 from ormada.errors import QueryError, TransactionError
 from ormada.query.combined import combined_type
 from ormada.query.raw import RawQuerySet
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ormada._info import ModelInfo
     from ormada.database import Database
 
-Operation = Generator[Statement | Concurrent, Any, Any]
+Operation = Generator[Statement | Concurrent | Callback, Any, Any]
 
 
 class CombiningMixin:

@@ -56,6 +56,8 @@ class QueryState:
             ``order_by`` keys, which then break ties.
         qualify: The filter on annotations computing window functions, which SQL evaluates
             after WHERE: applied around the query (a SELECT from it).
+        using: The name of the database the query runs on (``using()``), instead of the
+            model's; never part of the statement.
     """
 
     where: Node | None = None
@@ -79,6 +81,7 @@ class QueryState:
     cte_joins: tuple[CteJoin, ...] = ()
     nearest: Nearest | None = None
     qualify: Node | None = None
+    using: str | None = None
 
     def evolve(self, **changes: Any) -> QueryState:
         """A copy with ``changes`` applied (``dataclasses.replace`` costs several times more)."""
@@ -236,7 +239,7 @@ class SubquerySource(Protocol):
 _set = object.__setattr__
 _FIELDS = ("where", "order_by", "limit", "offset", "columns", "shape", "distinct", "options", "prefetch", "joins",
            "annotations", "group_by", "having", "combined", "lock", "distinct_on", "ctes", "source", "cte_joins",
-           "nearest", "qualify")
+           "nearest", "qualify", "using")
 
 # The state of ``Model.query()``; shared, so "no filter, nothing set" is an identity test.
 EVERY_ROW = QueryState(options={})
