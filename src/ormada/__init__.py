@@ -11,7 +11,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ormada import signals
+    from ormada import repository, signals
     from ormada._meta import Index, VectorIndex
     from ormada._registry import configure
     from ormada._transactions import Transaction
@@ -99,6 +99,7 @@ if TYPE_CHECKING:
     )
     from ormada.query.queryset import QuerySet
     from ormada.query.state import Prefetch
+    from ormada.repository import Repository
     from ormada.views import ModelView
 
 __version__ = "0.1.0"
@@ -203,11 +204,12 @@ _EXPORTS: dict[str, str] = {
     "TruncYear": "ormada.query.functions",
     "TruncMonth": "ormada.query.functions",
     "TruncDay": "ormada.query.functions",
+    "Repository": "ormada.repository",
 }
 
 
 # Public submodules reached as attributes (``ormada.signals.post_save``) without importing them.
-_SUBMODULES = frozenset({"signals"})
+_SUBMODULES = frozenset({"signals", "repository"})
 
 
 def __getattr__(name: str) -> object:
@@ -226,6 +228,8 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "Repository",
+    "repository",
     "signals",
     "TruncDay",
     "TruncMonth",
