@@ -17,7 +17,16 @@ from typing import Any
 
 from ormada import _tracking as tracking
 from ormada.backends.base import Callback
-from ormada.signals import Signal, post_bulk, post_delete, post_save, pre_delete, pre_save, refuse_async
+from ormada.signals import (
+    Signal,
+    m2m_changed,
+    post_bulk,
+    post_delete,
+    post_save,
+    pre_delete,
+    pre_save,
+    refuse_async,
+)
 
 Operation = Generator[Any, Any, Any]
 
@@ -124,17 +133,36 @@ def bulk(model: type, operation: Operation, action: str, instances: Sequence[Any
     whether it must run atomically (it has receivers). Bulk writes call no per-instance hook."""
     if not post_bulk.has_receivers(model):
         return operation, False
-    return _bulk(model, operation, action, instances, fields, queryset), True
+
+    def arguments(result: Any) -> dict[str, Any]:
+        return {"action": action, "instances": None if instances is None else list(instances),
+                "fields": None if fields is None else tuple(fields),
+                "count": result if isinstance(result, int) else len(result), "queryset": queryset}
+
+    return _followed(model, post_bulk, operation, arguments), True
 
 
-def _bulk(model: type, operation: Operation, action: str, instances: Sequence[Any] | None,
-          fields: Sequence[str] | None, queryset: Any) -> Operation:
-    yield Callback(lambda: refuse_async(post_bulk.receivers(model), "the post_bulk receiver", _INSTEAD), _nothing)
+def linking(instance: Any, relation: str, action: str, keys: Sequence[Any] | None,
+            operation: Operation) -> tuple[Operation, bool]:
+    """``operation``, a write of ``instance``'s many-to-many ``relation``, followed by the
+    ``m2m_changed`` signal, and whether it must run atomically (it has receivers)."""
+    model = type(instance)
+    if not m2m_changed.has_receivers(model):
+        return operation, False
+
+    def arguments(result: Any) -> dict[str, Any]:
+        return {"instance": instance, "relation": relation, "action": action,
+                "keys": None if keys is None else list(keys)}
+
+    return _followed(model, m2m_changed, operation, arguments), True
+
+
+def _followed(model: type, signal: Signal, operation: Operation,
+              arguments: Callable[[Any], dict[str, Any]]) -> Operation:
+    yield Callback(lambda: refuse_async(signal.receivers(model), f"the {signal.name} receiver", _INSTEAD), _nothing)
     result = yield from operation
-    count = result if isinstance(result, int) else len(result)
-    arguments = {"action": action, "instances": None if instances is None else list(instances),
-                 "fields": None if fields is None else tuple(fields), "count": count, "queryset": queryset}
-    yield Callback(lambda: post_bulk.send(model, **arguments), lambda: post_bulk.asend(model, **arguments))
+    sent = arguments(result)
+    yield Callback(lambda: signal.send(model, **sent), lambda: signal.asend(model, **sent))
     return result
 
 

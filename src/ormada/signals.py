@@ -22,6 +22,9 @@ signal          sent by                                                         
 ``post_bulk``   ``bulk_create``, ``bulk_update``, ``upsert``, and ``QuerySet.update`` ``action``, ``instances``,
                 / ``QuerySet.delete`` (which never load instances)                   ``fields``, ``count``,
                                                                                      ``queryset``
+``m2m_changed`` ``add``, ``remove``, ``clear``, ``set`` of a many-to-many relation,      ``instance`` (the owner),
+                after the write (sender: the owner's model)                          ``relation``, ``action``,
+                                                                                     ``keys`` (None for clear)
 =============== ==================================================================== =========================
 
 Every receiver is called as ``receiver(sender, **arguments)`` where ``sender`` is the model
@@ -38,7 +41,7 @@ from typing import Any, TypeVar
 
 from ormada.errors import NotSupported
 
-__all__ = ["Signal", "post_bulk", "post_delete", "post_save", "pre_delete", "pre_save", "receiver"]
+__all__ = ["Signal", "m2m_changed", "post_bulk", "post_delete", "post_save", "pre_delete", "pre_save", "receiver"]
 
 R = TypeVar("R", bound=Callable[..., Any])
 
@@ -201,3 +204,4 @@ post_save = Signal("post_save")
 pre_delete = Signal("pre_delete")
 post_delete = Signal("post_delete")
 post_bulk = Signal("post_bulk")
+m2m_changed = Signal("m2m_changed")

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import pytest
 
 import ormada
-from ormada import Model, NotSupported, PrimaryKey, Unique, signals
+from ormada import ManyToMany, Model, NotSupported, PrimaryKey, Unique, signals
 from tests.conftest import Api, models_database
 
 LOG: list[tuple[Any, ...]] = []
@@ -58,7 +58,19 @@ class Audit(Model):
     what: str
 
 
-MODELS = [Note, Draft, Audit]
+class Topic(Model):
+    id: Annotated[int | None, PrimaryKey()] = None
+    name: str
+
+
+class Essay(Model):
+    id: Annotated[int | None, PrimaryKey()] = None
+    title: str
+    topics: Annotated[list[Topic], ManyToMany(related_name="essays")] = []
+
+
+JUNCTIONS = [r.through for r in Essay.__ormada__.relations.values() if r.through is not None]
+MODELS = [Note, Draft, Audit, Topic, Essay, *JUNCTIONS]
 
 
 @pytest.fixture
@@ -265,6 +277,34 @@ async def test_a_sync_write_meeting_an_async_hook_or_receiver_refuses_before_wri
     with pytest.raises(NotSupported, match="post_bulk receiver"):
         Note.bulk_create([Note(title="bulk")])
     assert Note.count() == 0
+
+
+async def test_many_to_many_writes_send_m2m_changed(hdb: ormada.Database, api: Api, listen: Any) -> None:
+    listen(signals.m2m_changed, Essay)
+    essay = await api(Essay, "create", title="On hooks")
+    first, second = await api(Topic, "create", name="first"), await api(Topic, "create", name="second")
+    await api(essay.topics, "add", first, second.id)
+    await api(essay.topics, "remove", first)
+    await api(essay.topics, "set", [first])
+    await api(essay.topics, "clear")
+    assert [(e[0], e[1], e[2]["action"], e[2]["keys"], e[2]["relation"]) for e in LOG] == [
+        ("m2m_changed", "Essay", "add", [first.id, second.id], "topics"),
+        ("m2m_changed", "Essay", "remove", [first.id], "topics"),
+        ("m2m_changed", "Essay", "set", [first.id], "topics"),
+        ("m2m_changed", "Essay", "clear", None, "topics"),
+    ]
+    assert all(e[2]["instance"] is essay for e in LOG)
+
+    def refuse(sender: type, **kwargs: Any) -> None:
+        raise LookupError("links refused")
+
+    async def arefuse(sender: type, **kwargs: Any) -> None:
+        raise LookupError("links refused")
+
+    listen(signals.m2m_changed, Essay, arefuse if api.is_async else refuse)
+    with pytest.raises(LookupError):
+        await api(essay.topics, "add", first, second)
+    assert await api(Topic.filter(essays__id=essay.id), "count") == 0  # the links were rolled back
 
 
 def test_receivers_filter_by_sender_connect_once_and_can_be_weak() -> None:
