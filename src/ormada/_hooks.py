@@ -79,9 +79,22 @@ class _Event:
         return Callback(lambda: self.run(step), lambda: self.arun(step))
 
 
+_HOOKS = ("before_save", "after_save", "before_delete", "after_delete")
+# The hooks each model class defines (its bases' included), found once per class: getattr()
+# of a missing name on a pydantic model class raises inside its metaclass, which would cost
+# microseconds on every write. A hook assigned to a class after its first write is not seen;
+# define hooks in the class body.
+_defined: dict[type, frozenset[str]] = {}
+
+
 def _wanted(model: type, hooks: tuple[str, str], signals: tuple[Signal, Signal]) -> bool:
-    return any(callable(getattr(model, name, None)) for name in hooks) or any(
-        s.has_receivers(model) for s in signals)
+    defined = _defined.get(model)
+    if defined is None:
+        defined = _defined[model] = frozenset(name for name in _HOOKS
+                                              if any(name in klass.__dict__ for klass in model.__mro__))
+    if defined and (hooks[0] in defined or hooks[1] in defined):
+        return True
+    return signals[0].has_receivers(model) or signals[1].has_receivers(model)
 
 
 def _around(event: _Event, operation: Operation, written: Callable[[Any], bool] | None) -> Operation:

@@ -124,7 +124,7 @@ class Signal:
     def has_receivers(self, sender: object) -> bool:
         """Whether any receiver listens to ``sender``'s writes (cheap: checked on every write)."""
         entries = self._entries
-        return bool(entries) and any(e.sender is None or e.sender is sender for e in entries)
+        return bool(entries) and any(entry.sender is None or entry.sender is sender for entry in entries)
 
     def receivers(self, sender: object) -> list[Callable[..., Any]]:
         """The live receivers of ``sender``'s writes, in the order they were connected."""
