@@ -58,6 +58,23 @@ class Audit(Model):
     what: str
 
 
+class Stamped(Model):
+    """An abstract base whose hook its models inherit."""
+
+    stamp: int = 0
+
+    def before_save(self, created: bool) -> None:
+        self.stamp += 1
+
+    class Meta:
+        abstract = True
+
+
+class Memo(Stamped):
+    id: Annotated[int | None, PrimaryKey()] = None
+    body: str
+
+
 class Topic(Model):
     id: Annotated[int | None, PrimaryKey()] = None
     name: str
@@ -70,7 +87,7 @@ class Essay(Model):
 
 
 JUNCTIONS = [r.through for r in Essay.__ormada__.relations.values() if r.through is not None]
-MODELS = [Note, Draft, Audit, Topic, Essay, *JUNCTIONS]
+MODELS = [Note, Draft, Audit, Memo, Topic, Essay, *JUNCTIONS]
 
 
 @pytest.fixture
@@ -305,6 +322,23 @@ async def test_many_to_many_writes_send_m2m_changed(hdb: ormada.Database, api: A
     with pytest.raises(LookupError):
         await api(essay.topics, "add", first, second)
     assert await api(Topic.filter(essays__id=essay.id), "count") == 0  # the links were rolled back
+
+
+async def test_hooks_are_inherited_from_an_abstract_base(hdb: ormada.Database, api: Api) -> None:
+    memo = await api(Memo, "create", body="x")
+    memo.body = "y"
+    await api(memo, "save")
+    assert (await api(Memo, "get", id=memo.id)).stamp == 2
+
+
+def test_signal_arguments_are_checked() -> None:
+    signal = signals.Signal("checked")
+    assert repr(signal) == "<Signal checked (0 receivers)>"
+    with pytest.raises(TypeError, match="callable receiver"):
+        signal.connect("not a function")  # type: ignore[type-var]
+    with pytest.raises(TypeError, match="the receiver or its dispatch_uid"):
+        signal.disconnect()
+    assert signal.send(Note) == [] and not signal.has_receivers(Note)
 
 
 def test_receivers_filter_by_sender_connect_once_and_can_be_weak() -> None:

@@ -122,6 +122,30 @@ async def test_a_locking_read_goes_to_the_primary(routed: ormada.Database, api: 
         assert await titles(api, Post.select_for_update()) == ["on the primary"]
 
 
+class Visit(Model):
+    id: Annotated[int | None, PrimaryKey()] = None
+    path: str
+
+    class Meta:
+        database = "analytics"
+
+
+async def test_a_model_bound_by_meta_database_reads_from_that_databases_replica(tmp_path: Path, api: Api) -> None:
+    analytics = ormada.connect(f"sqlite:///{tmp_path / 'analytics.db'}", name="analytics",
+                               replicas=[f"sqlite:///{tmp_path / 'analytics-copy.db'}"])
+    try:
+        for database in (analytics, analytics.replicas[0]):
+            database.create_all([Visit])
+        await api(Visit, "create", path="/")
+        assert Visit.database() is analytics and analytics.replicas[0].name == "analytics.replica1"
+        assert await api(Visit.filter(), "count") == 0  # the replica
+        assert await api(Visit.objects.using("analytics"), "count") == 1
+        async with api.transaction(analytics):
+            assert await api(Visit.filter(), "count") == 1
+    finally:
+        await analytics.aclose()
+
+
 def test_replicas_take_reads_in_turn_and_may_be_named(tmp_path: Path) -> None:
     urls = [f"sqlite:///{tmp_path / name}" for name in ("primary.db", "one.db", "two.db")]
     named = ormada.connect(urls[2], name="second copy")
