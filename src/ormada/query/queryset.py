@@ -14,7 +14,6 @@ from ormada._prefetch import plan as prefetch_plan
 from ormada._prefetch import then_prefetch
 from ormada._registry import info_of
 from ormada.backends.base import Statement
-from ormada.database import get_database
 from ormada.errors import QueryError
 from ormada.query._expression_methods import ExpressionMethods
 from ormada.query.aggregates import Aggregate
@@ -24,6 +23,7 @@ from ormada.query.ctes import CteMethods
 from ormada.query.expressions import Junction, Lookup, Node, Q, RawLookups, is_expression
 from ormada.query.keyset import KeysetPagination
 from ormada.query.resolve import check_assigned_expression, column_of, conjoin, resolve, validate_value
+from ormada.query.routing import Routing
 from ormada.query.state import EVERY_ROW, Join, OrderBy, Prefetch, QueryState, Subquery
 from ormada.query.vector_search import VectorSearch
 
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound="BaseModel")
 
 
-class QuerySet(ExpressionMethods, CombiningMixin, CqlOptions, CteMethods, KeysetPagination, VectorSearch,
+class QuerySet(Routing, ExpressionMethods, CombiningMixin, CqlOptions, CteMethods, KeysetPagination, VectorSearch,
                Generic[M]):
     """A query over ``model``; every chained call returns a new QuerySet.
 
@@ -57,30 +57,6 @@ class QuerySet(ExpressionMethods, CombiningMixin, CqlOptions, CteMethods, Keyset
     @property
     def _info(self) -> ModelInfo:
         return info_of(self.model)
-
-    @property
-    def _db(self) -> Database:
-        """Where reads go: the database named by ``using()``, else the model's, or one of its
-        replicas outside a transaction (a locking read always goes to the model's own)."""
-        if self.state.using is not None:
-            return get_database(self.state.using)
-        db = get_database(self._info.options.database)
-        return db if self.state.lock is not None else db.for_read()
-
-    @property
-    def _write_db(self) -> Database:
-        """Where writes go: the database named by ``using()``, else the model's; never a replica."""
-        return get_database(self.state.using or self._info.options.database)
-
-    def using(self, database: str) -> Self:
-        """The same query on the database registered under this name (``ormada.connect(url,
-        name=...)``): reads and writes, whatever the model's ``Meta.database`` and replicas say.
-
-        Raises:
-            ConfigurationError: no database has that name.
-        """
-        get_database(database)
-        return self._clone(using=database)
 
     def _clone(self, **changes: Any) -> Self:
         return type(self)(self.model, self.state.evolve(**changes))
