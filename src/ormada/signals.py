@@ -9,7 +9,8 @@ writes of a model, without the model knowing of them.
 Each write path that handles instances sends them, in the mode of the call: ``save()`` calls the
 receivers, ``await asave()`` calls them too and awaits the async ones. A sync write meeting an
 async receiver raises :class:`ormada.NotSupported` before it writes anything. Receivers run in
-the write's transaction, so one that raises rolls the write back.
+the write's transaction, so one that raises rolls the write back. Receivers of one signal run
+one after another, in the order they were connected.
 
 =============== ==================================================================== =========================
 signal          sent by                                                              arguments
@@ -22,7 +23,7 @@ signal          sent by                                                         
 ``post_bulk``   ``bulk_create``, ``bulk_update``, ``upsert``, and ``QuerySet.update`` ``action``, ``instances``,
                 / ``QuerySet.delete`` (which never load instances)                   ``fields``, ``count``,
                                                                                      ``queryset``
-``m2m_changed`` ``add``, ``remove``, ``clear``, ``set`` of a many-to-many relation,      ``instance`` (the owner),
+``m2m_changed`` ``add``, ``remove``, ``clear``, ``set`` of a many-to-many relation,  ``instance`` (the owner),
                 after the write (sender: the owner's model)                          ``relation``, ``action``,
                                                                                      ``keys`` (None for clear)
 =============== ==================================================================== =========================
