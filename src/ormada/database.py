@@ -96,7 +96,8 @@ def get_database(name: str = "default") -> Database:
 
 
 class Database(AsyncRunner, SyncRunner):
-    """One database: a URL, its backend, its sync and async pools, its transactions.
+    """One database: a URL, its backend, its sync and async pools, its transactions, and
+    the read replicas its models' reads go to outside transactions (:meth:`for_read`).
 
     >>> db = ormada.connect("sqlite:///library.db")
     >>> db.create_all()
