@@ -48,6 +48,8 @@ class _Event:
         self.hook_arguments = hook_arguments
 
     def _hook(self, name: str) -> Callable[..., Any] | None:
+        if name not in _defined.get(type(self.instance), ()):  # filled by _wanted() before any event
+            return None
         hook = getattr(self.instance, name, None)
         return hook if callable(hook) else None
 
