@@ -11,6 +11,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ormada import repository, signals
     from ormada._cache_policy import Cache
     from ormada._meta import Index, VectorIndex
     from ormada._registry import configure
@@ -100,6 +101,7 @@ if TYPE_CHECKING:
     )
     from ormada.query.queryset import QuerySet
     from ormada.query.state import Prefetch
+    from ormada.repository import Repository
     from ormada.views import ModelView
 
 __version__ = "0.1.0"
@@ -206,10 +208,17 @@ _EXPORTS: dict[str, str] = {
     "TruncMonth": "ormada.query.functions",
     "TruncDay": "ormada.query.functions",
     "TruncHour": "ormada.query.functions",
+    "Repository": "ormada.repository",
 }
 
 
+# Public submodules reached as attributes (``ormada.signals.post_save``) without importing them.
+_SUBMODULES = frozenset({"signals", "repository"})
+
+
 def __getattr__(name: str) -> object:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"ormada.{name}")
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'ormada' has no attribute {name!r}")
@@ -219,10 +228,13 @@ def __getattr__(name: str) -> object:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+    return sorted({*globals(), *_EXPORTS, *_SUBMODULES})
 
 
 __all__ = [
+    "Repository",
+    "repository",
+    "signals",
     "TruncDay",
     "TruncHour",
     "TruncMonth",

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from ormada import _hooks as hooks
 from ormada._operations import Operation
 from ormada._relations import Relation, RelationAttribute, forget_related, related_store, saved_key, set_related
 from ormada.errors import DataError, NotSupported, RelationNotLoaded
@@ -80,14 +81,23 @@ class _Writes:
         atomic, and what to do to a loaded list once it has run. Written once for both modes."""
         db, key, keys = self._plan(objs)
         junction, relation, backend = self._junction(), self.relation, db.backend
+        operation: Operation
+        done: Callable[[], None]
         if kind == "add":
-            return db, add(backend, junction, relation, key, keys, defaults), False, lambda: self._loaded_add(objs)
-        if kind == "remove":
-            return db, remove(backend, junction, relation, key, keys), False, lambda: self._loaded_remove(keys)
-        if kind == "clear":
-            return db, remove(backend, junction, relation, key, None), False, lambda: self._loaded_set(())
-        return (db, replace_links(backend, junction, relation, key, keys, defaults), True,
-                lambda: self._loaded_set(objs))
+            operation, atomic, done = add(backend, junction, relation, key, keys, defaults), False, \
+                lambda: self._loaded_add(objs)
+        elif kind == "remove":
+            operation, atomic, done = remove(backend, junction, relation, key, keys), False, \
+                lambda: self._loaded_remove(keys)
+        elif kind == "clear":
+            operation, atomic, done = remove(backend, junction, relation, key, None), False, \
+                lambda: self._loaded_set(())
+        else:
+            operation, atomic, done = replace_links(backend, junction, relation, key, keys, defaults), True, \
+                lambda: self._loaded_set(objs)
+        operation, hooked = hooks.linking(self.owner, relation.name, kind, None if kind == "clear" else keys,
+                                          operation)
+        return db, operation, atomic or hooked, done
 
     def _run(self, kind: str, objs: Sequence[Any] = (), defaults: dict[str, Any] | None = None) -> None:
         db, operation, atomic, done = self._write(kind, objs, defaults)

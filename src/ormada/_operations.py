@@ -10,13 +10,14 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ormada import _hooks as hooks
 from ormada import _hydrate as hydrate
 from ormada import _tracking as tracking
 from ormada._annotated import annotated_rows, refuse_annotated, refuse_expressions
 from ormada._caching import Cached, cached_read
 from ormada._joins import attach
 from ormada._read_checks import check_read
-from ormada.backends.base import Backend, Compiled, Concurrent, KeyedSelect, Statement
+from ormada.backends.base import Backend, Callback, Compiled, Concurrent, KeyedSelect, Statement
 from ormada.errors import ConditionFailed, IntegrityError, MultipleObjectsReturned, NotSupported, QueryError
 from ormada.query.expressions import Junction, Lookup, Node
 from ormada.query.state import QueryState
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from ormada._info import ModelInfo
     from ormada.schema import ColumnSchema
 
-Operation = Generator[Statement | Concurrent | Cached, Any, Any]
+Operation = Generator[Statement | Concurrent | Cached | Callback, Any, Any]
 T = TypeVar("T")
 
 
@@ -515,7 +516,7 @@ def _insert_or_find(backend: Backend, info: ModelInfo, state: QueryState, instan
     if savepoint:
         yield Statement("SAVEPOINT ormada_create", (), "none", quick=True)
     try:
-        yield from insert(backend, info, instance)
+        yield from hooks.saving(instance, insert(backend, info, instance), created=True)[0]
     except IntegrityError:
         if not savepoint:
             raise
@@ -540,9 +541,8 @@ def update_or_create(backend: Backend, info: ModelInfo, state: QueryState, looku
         found = result[0]
     for name, value in (defaults or {}).items():
         setattr(found, name, value)
-    changed = tuple(tracking.changed_fields(found))
-    if changed:
-        yield from update_fields(backend, info, found, changed)
+    # save() finds the changed fields when it runs: after a before_save hook changed some more.
+    yield from hooks.saving(found, save(backend, info, found), created=False)[0]
     return found, False
 
 

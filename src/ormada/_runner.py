@@ -21,7 +21,7 @@ from typing import Any
 from ormada import _caching as caching
 from ormada._caching import Cached, Track
 from ormada._transactions import Operation, T, Transaction, log_statement, logger, savepoint_statements
-from ormada.backends.base import AsyncConnection, AsyncPool, Backend, Concurrent, Statement
+from ormada.backends.base import AsyncConnection, AsyncPool, Backend, Callback, Concurrent, Statement
 from ormada.errors import NotSupported, OrmadaError
 
 
@@ -69,6 +69,9 @@ class AsyncRunner:
             except StopIteration as stop:
                 return stop.value  # type: ignore[no-any-return]
             error = None
+            if isinstance(statement, Callback):  # the application's hooks: their errors are not the database's
+                result = await statement.acall()  # sync: result = statement.call()
+                continue
             try:
                 if isinstance(statement, Concurrent):
                     result = await self._aconcurrent(connection, statement.operations, pool, track)  # sync: result = tuple(self._drive(connection, op, None, track) for op in statement.operations)
@@ -142,32 +145,23 @@ class AsyncRunner:
                     return await self._adrive(tx.connection, operation, None, track)
                 async with self.atransaction():
                     return await self._adrive(tx.connection, operation, None, track)
+        if atomic:
+            # A transaction in force while it runs, so that the queries of the model's hooks join it;
+            # its writes are invalidated when it commits.
+            async with self.atransaction() as opened:
+                track = None if store is None else Track(store, opened.written, reads=False)
+                return await self._adrive(opened.connection, operation, None, track)
         # Without transactions (Cassandra) writes may reach the database outside the runner
         # (a batch() sends its writes when the block ends), so no read may be kept meanwhile.
-        track = None if store is None else Track(store, set(), reads=self.backend.supports.transactions and not atomic)
+        track = None if store is None else Track(store, set(), reads=self.backend.supports.transactions)
         pool = self.async_pool()
         connection = await pool.acquire()
         try:
-            if not atomic:
-                try:
-                    return await self._adrive(connection, operation, pool, track)
-                finally:  # each statement committed on its own, those before an error included
-                    if track is not None and track.writes:
-                        await self._ainvalidate(track.writes)
-            await self._aexecute(connection, self._begin)
             try:
-                result = await self._adrive(connection, operation, None, track)
-            except BaseException:
-                await self._asafe_rollback(connection)
-                raise
-            try:
-                await self._aexecute(connection, self._commit)
-            except BaseException:  # a cancel delivered just before COMMIT ran included
-                await self._asafe_rollback(connection)
-                raise
-            if track is not None and track.writes:
-                await self._ainvalidate(track.writes)
-            return result
+                return await self._adrive(connection, operation, pool, track)
+            finally:  # each statement committed on its own, those before an error included
+                if track is not None and track.writes:
+                    await self._ainvalidate(track.writes)
         finally:
             await pool.release(connection, broken=connection.broken)
 

@@ -18,7 +18,7 @@ from typing import Any
 from ormada import _caching as caching
 from ormada._caching import Cached, Track
 from ormada._transactions import Operation, T, Transaction, log_statement, logger, savepoint_statements
-from ormada.backends.base import Backend, Concurrent, Statement, SyncConnection, SyncPool
+from ormada.backends.base import Backend, Callback, Concurrent, Statement, SyncConnection, SyncPool
 from ormada.errors import NotSupported, OrmadaError
 
 
@@ -66,6 +66,9 @@ class SyncRunner:
             except StopIteration as stop:
                 return stop.value  # type: ignore[no-any-return]
             error = None
+            if isinstance(statement, Callback):  # the application's hooks: their errors are not the database's
+                result = statement.call()
+                continue
             try:
                 if isinstance(statement, Concurrent):
                     result = tuple(self._drive(connection, op, None, track) for op in statement.operations)
@@ -117,32 +120,23 @@ class SyncRunner:
                     return self._drive(tx.connection, operation, None, track)
                 with self.transaction():
                     return self._drive(tx.connection, operation, None, track)
+        if atomic:
+            # A transaction in force while it runs, so that the queries of the model's hooks join it;
+            # its writes are invalidated when it commits.
+            with self.transaction() as opened:
+                track = None if store is None else Track(store, opened.written, reads=False)
+                return self._drive(opened.connection, operation, None, track)
         # Without transactions (Cassandra) writes may reach the database outside the runner
         # (a batch() sends its writes when the block ends), so no read may be kept meanwhile.
-        track = None if store is None else Track(store, set(), reads=self.backend.supports.transactions and not atomic)
+        track = None if store is None else Track(store, set(), reads=self.backend.supports.transactions)
         pool = self.sync_pool()
         connection = pool.acquire()
         try:
-            if not atomic:
-                try:
-                    return self._drive(connection, operation, pool, track)
-                finally:  # each statement committed on its own, those before an error included
-                    if track is not None and track.writes:
-                        self._invalidate(track.writes)
-            self._execute(connection, self._begin)
             try:
-                result = self._drive(connection, operation, None, track)
-            except BaseException:
-                self._safe_rollback(connection)
-                raise
-            try:
-                self._execute(connection, self._commit)
-            except BaseException:  # a cancel delivered just before COMMIT ran included
-                self._safe_rollback(connection)
-                raise
-            if track is not None and track.writes:
-                self._invalidate(track.writes)
-            return result
+                return self._drive(connection, operation, pool, track)
+            finally:  # each statement committed on its own, those before an error included
+                if track is not None and track.writes:
+                    self._invalidate(track.writes)
         finally:
             pool.release(connection, broken=connection.broken)
 

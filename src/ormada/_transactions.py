@@ -13,11 +13,11 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from ormada._caching import Cached
-from ormada.backends.base import Concurrent, Statement
+from ormada.backends.base import Callback, Concurrent, Statement
 from ormada.errors import TransactionError
 
 T = TypeVar("T")
-Operation = Generator[Statement | Concurrent | Cached, Any, T]
+Operation = Generator[Statement | Concurrent | Cached | Callback, Any, T]
 logger = logging.getLogger("ormada")
 
 

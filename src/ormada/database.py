@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import itertools
 import os
 import threading
 from collections.abc import Iterator, Sequence
@@ -57,7 +58,7 @@ on_configured(caching.tables.forget)
 
 def connect(url: str | None = None, name: str = "default", *, cursor_secret: str | bytes | None = None,
             password: str | PasswordFactory | None = None, password_file: str | os.PathLike[str] | None = None,
-            **options: OptionValue) -> Database:
+            replicas: Sequence[str | Database] = (), **options: OptionValue) -> Database:
     """Creates the :class:`Database` for ``url`` and registers it under ``name``.
 
     Nothing is opened until the first query. Models choose a database by
@@ -76,21 +77,32 @@ def connect(url: str | None = None, name: str = "default", *, cursor_secret: str
             one (an IAM or Entra token), called for every new connection.
         password_file: A file holding the password (also ``?password_file=`` in the URL),
             read for every new connection, so a rotated secret is picked up.
+        replicas: Read-only copies of this database that take its models' reads outside
+            transactions (see :meth:`Database.for_read`), each a URL (registered as
+            ``"<name>.replica1"``, ``"<name>.replica2"``…) or the name of a database
+            connected before.
         options: The URL's query options as keyword arguments, under the same names
             (``sslmode="verify-full"``, ``sslrootcert="ca.pem"``, ``pool_size=20``…);
             they win over the URL's.
 
     Raises:
         ConfigurationError: the URL is malformed or names an unknown backend, an option
-            is unknown or malformed, or no URL is given and ``$ORMADA_URL`` is not set.
+            is unknown or malformed, no URL is given and ``$ORMADA_URL`` is not set, or a
+            replica names no connected database.
     """
     database = Database(url, name, cursor_secret=cursor_secret, password=password, password_file=password_file,
-                        **options)
-    previous = _databases.get(name)
-    _databases[name] = database
+                        replicas=replicas, **options)
+    for replica in database._owned_replicas:
+        _register(replica)
+    _register(database)
+    return database
+
+
+def _register(database: Database) -> None:
+    previous = _databases.get(database.name)
+    _databases[database.name] = database
     if previous is not None and previous is not database:
         previous._close_sync_only()
-    return database
 
 
 def get_database(name: str = "default") -> Database:
@@ -110,7 +122,8 @@ def get_database(name: str = "default") -> Database:
 
 
 class Database(AsyncRunner, SyncRunner):
-    """One database: a URL, its backend, its sync and async pools, its transactions.
+    """One database: a URL, its backend, its sync and async pools, its transactions, and
+    the read replicas its models' reads go to outside transactions (:meth:`for_read`).
 
     >>> db = ormada.connect("sqlite:///library.db")
     >>> db.create_all()
@@ -120,11 +133,19 @@ class Database(AsyncRunner, SyncRunner):
 
     def __init__(self, url: str | DatabaseURL | None = None, name: str = "default", *,
                  cursor_secret: str | bytes | None = None, password: str | PasswordFactory | None = None,
-                 password_file: str | os.PathLike[str] | None = None, **options: OptionValue) -> None:
+                 password_file: str | os.PathLike[str] | None = None, replicas: Sequence[str | Database] = (),
+                 **options: OptionValue) -> None:
         self.url = _full_url(url, password, password_file, options)
         self.name = name
         self.cursor_secret = cursor_secret  # see connect(); kept out of repr() and logs
         self.backend = _make_backend(self.url)
+        # Replicas given by URL belong to this database (closed with it); named ones to their own.
+        self._owned_replicas = tuple(Database(r, f"{name}.replica{i}", cursor_secret=cursor_secret)
+                                     for i, r in enumerate(replicas, 1) if isinstance(r, str) and "://" in r)
+        owned = iter(self._owned_replicas)
+        self.replicas: tuple[Database, ...] = tuple(
+            r if isinstance(r, Database) else next(owned) if "://" in r else get_database(r) for r in replicas)
+        self._turn = itertools.count()
         self._sync_pool: SyncPool | None = None
         self._async_pool: AsyncPool | None = None
         self._pool_lock = threading.Lock()
@@ -144,6 +165,21 @@ class Database(AsyncRunner, SyncRunner):
 
     def __repr__(self) -> str:
         return f"<Database {self.name!r} {self.url}>"
+
+    # -- replicas ------------------------------------------------------------
+    def for_read(self) -> Database:
+        """Where a read of this database's models goes when no ``using()`` names a database:
+        its replicas in turn, or this database itself when it has none or while this code
+        runs inside one of its transactions, whose reads must see its own writes (and may
+        lock rows). Writes never go to a replica.
+
+        A replica lags behind by its replication delay: a read that must see a write just
+        made outside a transaction names the primary with ``using()``, or runs in a transaction.
+        """
+        replicas = self.replicas
+        if not replicas or self.in_transaction():
+            return self
+        return replicas[next(self._turn) % len(replicas)]
 
     # -- pools -------------------------------------------------------------
     def sync_pool(self) -> SyncPool:
@@ -177,6 +213,8 @@ class Database(AsyncRunner, SyncRunner):
         Async connections still open are dropped too; ``await db.aclose()`` closes
         them gracefully."""
         self._close_sync_only()
+        for replica in self._owned_replicas:
+            replica.close()
         if self._async_pool is not None:
             self._async_pool.terminate()
             self._async_pool = None
@@ -195,6 +233,8 @@ class Database(AsyncRunner, SyncRunner):
         if self._async_pool is not None:
             pool, self._async_pool = self._async_pool, None
             await pool.close()
+        for replica in self._owned_replicas:
+            await replica.aclose()
         self.close()
 
     def __enter__(self) -> Database:

@@ -16,6 +16,7 @@ from pydantic._internal._model_construction import ModelMetaclass, build_lenient
 from pydantic._internal._typing_extra import parent_frame_namespace
 from pydantic_core import InitErrorDetails, PydanticCustomError, to_json
 
+from ormada import _hooks as hooks
 from ormada import _operations as ops
 from ormada import _registry
 from ormada._info import ModelInfo
@@ -400,14 +401,16 @@ class Model(BaseModel, metaclass=ModelMeta):
         """Validates, inserts and returns a new instance (generated keys filled in)."""
         instance = cls(**values)
         db = cls.database()
-        return db.run(ops.insert(db.backend, cls._info(), instance))  # type: ignore[no-any-return]
+        operation, hooked = hooks.saving(instance, ops.insert(db.backend, cls._info(), instance), created=True)
+        return db.run(operation, atomic=hooked)  # type: ignore[no-any-return]
 
     @classmethod
     async def acreate(cls, **values: Any) -> Self:
         """The async twin of :meth:`create`."""
         instance = cls(**values)
         db = cls.database()
-        return await db.arun(ops.insert(db.backend, cls._info(), instance))
+        operation, hooked = hooks.saving(instance, ops.insert(db.backend, cls._info(), instance), created=True)
+        return await db.arun(operation, atomic=hooked)
 
     @classmethod
     def bulk_create(cls, instances: Sequence[Self], batch_size: int | None = None) -> list[Self]:
@@ -417,26 +420,30 @@ class Model(BaseModel, metaclass=ModelMeta):
             IntegrityError: a row was refused; the message says which, and nothing was written.
         """
         db = cls.database()
-        return db.run(ops.bulk_create(db.backend, cls._info(), instances, batch_size), atomic=True)
+        operation = ops.bulk_create(db.backend, cls._info(), instances, batch_size)
+        return db.run(hooks.bulk(cls, operation, "bulk_create", instances)[0], atomic=True)
 
     @classmethod
     async def abulk_create(cls, instances: Sequence[Self], batch_size: int | None = None) -> list[Self]:
         """The async twin of :meth:`bulk_create`."""
         db = cls.database()
-        return await db.arun(ops.bulk_create(db.backend, cls._info(), instances, batch_size), atomic=True)
+        operation = ops.bulk_create(db.backend, cls._info(), instances, batch_size)
+        return await db.arun(hooks.bulk(cls, operation, "bulk_create", instances)[0], atomic=True)
 
     @classmethod
     def bulk_update(cls, instances: Sequence[Self], fields: Sequence[str], batch_size: int | None = None) -> int:
         """Writes ``fields`` of each instance, found by primary key, all or nothing; returns the rows changed."""
         db = cls.database()
-        return db.run(ops.bulk_update(db.backend, cls._info(), instances, fields, batch_size), atomic=True)  # type: ignore[no-any-return]
+        operation = ops.bulk_update(db.backend, cls._info(), instances, fields, batch_size)
+        return db.run(hooks.bulk(cls, operation, "bulk_update", instances, fields)[0], atomic=True)  # type: ignore[no-any-return]
 
     @classmethod
     async def abulk_update(cls, instances: Sequence[Self], fields: Sequence[str],
                            batch_size: int | None = None) -> int:
         """The async twin of :meth:`bulk_update`."""
         db = cls.database()
-        return await db.arun(ops.bulk_update(db.backend, cls._info(), instances, fields, batch_size), atomic=True)
+        operation = ops.bulk_update(db.backend, cls._info(), instances, fields, batch_size)
+        return await db.arun(hooks.bulk(cls, operation, "bulk_update", instances, fields)[0], atomic=True)
 
     @classmethod
     def upsert(cls, instances: Sequence[Self], conflict: Sequence[str] = (), update: Sequence[str] | None = None,
@@ -444,14 +451,16 @@ class Model(BaseModel, metaclass=ModelMeta):
         """Inserts instances; where ``conflict`` fields (default: the primary key) collide
         with a stored row, updates that row's ``update`` fields (default: all others)."""
         db = cls.database()
-        return db.run(ops.upsert(db.backend, cls._info(), instances, conflict, update, batch_size), atomic=True)
+        operation = ops.upsert(db.backend, cls._info(), instances, conflict, update, batch_size)
+        return db.run(hooks.bulk(cls, operation, "upsert", instances, update)[0], atomic=True)
 
     @classmethod
     async def aupsert(cls, instances: Sequence[Self], conflict: Sequence[str] = (),
                       update: Sequence[str] | None = None, batch_size: int | None = None) -> list[Self]:
         """The async twin of :meth:`upsert`."""
         db = cls.database()
-        return await db.arun(ops.upsert(db.backend, cls._info(), instances, conflict, update, batch_size), atomic=True)
+        operation = ops.upsert(db.backend, cls._info(), instances, conflict, update, batch_size)
+        return await db.arun(hooks.bulk(cls, operation, "upsert", instances, update)[0], atomic=True)
 
     # -- one instance ----------------------------------------------------------------
     def save(self, **options: Any) -> Self:
@@ -461,23 +470,29 @@ class Model(BaseModel, metaclass=ModelMeta):
         ``timestamp``, ``consistency``, ``timeout``); others refuse them.
         """
         db = self.database()
-        return db.run(ops.save(db.backend, self._info(), self, options))  # type: ignore[no-any-return]
+        operation, hooked = hooks.saving(self, ops.save(db.backend, self._info(), self, options))
+        return db.run(operation, atomic=hooked)  # type: ignore[no-any-return]
 
     async def asave(self, **options: Any) -> Self:
         """The async twin of :meth:`save`."""
         db = self.database()
-        return await db.arun(ops.save(db.backend, self._info(), self, options))
+        operation, hooked = hooks.saving(self, ops.save(db.backend, self._info(), self, options))
+        return await db.arun(operation, atomic=hooked)
 
     def insert(self, *, if_not_exists: bool = False, **options: Any) -> bool:
         """Inserts this instance even if it was loaded; with ``if_not_exists=True``, only
         when no row has its key. Returns whether the row was written."""
         db = self.database()
-        return db.run(ops.insert_new(db.backend, self._info(), self, if_not_exists, options))  # type: ignore[no-any-return]
+        operation, hooked = hooks.saving(self, ops.insert_new(db.backend, self._info(), self, if_not_exists, options),
+                                         created=True, written=bool)
+        return db.run(operation, atomic=hooked)  # type: ignore[no-any-return]
 
     async def ainsert(self, *, if_not_exists: bool = False, **options: Any) -> bool:
         """The async twin of :meth:`insert`."""
         db = self.database()
-        return await db.arun(ops.insert_new(db.backend, self._info(), self, if_not_exists, options))
+        operation, hooked = hooks.saving(self, ops.insert_new(db.backend, self._info(), self, if_not_exists, options),
+                                         created=True, written=bool)
+        return await db.arun(operation, atomic=hooked)
 
     def _assign(self, fields: dict[str, Any]) -> tuple[str, ...]:
         info = self._info()
@@ -495,24 +510,28 @@ class Model(BaseModel, metaclass=ModelMeta):
         """Sets and writes just these fields (validated) of this stored instance."""
         names = self._assign(fields)
         db = self.database()
-        return db.run(ops.update_fields(db.backend, self._info(), self, names))  # type: ignore[no-any-return]
+        operation, hooked = hooks.saving(self, ops.update_fields(db.backend, self._info(), self, names), False, names)
+        return db.run(operation, atomic=hooked)  # type: ignore[no-any-return]
 
     async def aupdate(self, **fields: Any) -> Self:
         """The async twin of :meth:`update`."""
         names = self._assign(fields)
         db = self.database()
-        return await db.arun(ops.update_fields(db.backend, self._info(), self, names))
+        operation, hooked = hooks.saving(self, ops.update_fields(db.backend, self._info(), self, names), False, names)
+        return await db.arun(operation, atomic=hooked)
 
     def delete(self, **options: Any) -> int:
         """Deletes this instance's row; returns 1, or 0 if it was already gone (or, on
         Cassandra with ``if_exists=True`` / ``if_={...}``, if the condition failed)."""
         db = self.database()
-        return db.run(ops.delete_instance(db.backend, self._info(), self, options))  # type: ignore[no-any-return]
+        operation, hooked = hooks.deleting(self, ops.delete_instance(db.backend, self._info(), self, options))
+        return db.run(operation, atomic=hooked)  # type: ignore[no-any-return]
 
     async def adelete(self, **options: Any) -> int:
         """The async twin of :meth:`delete`."""
         db = self.database()
-        return await db.arun(ops.delete_instance(db.backend, self._info(), self, options))
+        operation, hooked = hooks.deleting(self, ops.delete_instance(db.backend, self._info(), self, options))
+        return await db.arun(operation, atomic=hooked)
 
     def refresh(self) -> Self:
         """Reloads every field from the database."""

@@ -81,6 +81,7 @@ CHANGES: dict[str, Callable[[SimpleNamespace], tuple[QueryState, QueryState]]] =
     "shape": lambda m: (base(m).state, base(m).state.evolve(shape="tuples")),
     "nearest": lambda m: (base(m).state, base(m).nearest("embedding", [1.0, 0.5]).state),
     "cache": lambda m: (base(m).state, base(m).cache(False).state),
+    "using": lambda m: (base(m).state, base(m).state.evolve(using=m.database)),
 }
 SHAPE_WITH_JOINS: Callable[[SimpleNamespace], tuple[QueryState, QueryState]] = lambda m: (  # noqa: E731
     base(m).select_related("writer").state, base(m).select_related("writer").state.evolve(shape="tuples"))

@@ -8,7 +8,7 @@ statements, for value codecs and for connections, and asks for capabilities
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -91,6 +91,20 @@ class Concurrent:
     connection); the operation receives their results as a tuple, in order."""
 
     operations: tuple[Generator[Any, Any, Any], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Callback:
+    """Application code (a model's hooks, a signal's receivers) that an operation runs
+    between two of its statements, in the mode of the runner: ``call()`` in sync code,
+    ``acall()`` in async code, which awaits async hooks. The operation receives the result.
+
+    What it raises is the application's, not the database's: it ends the operation (rolling
+    an atomic one back) instead of being sent into it as a database error is.
+    """
+
+    call: Callable[[], Any]
+    acall: Callable[[], Awaitable[Any]]
 
 
 @dataclass(frozen=True, slots=True)

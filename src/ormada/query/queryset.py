@@ -7,13 +7,13 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ormada import _aggregating as aggregating
+from ormada import _hooks as hooks
 from ormada import _operations as ops
 from ormada._joins import lookup_paths, resolve_joins
 from ormada._prefetch import plan as prefetch_plan
 from ormada._prefetch import then_prefetch
 from ormada._registry import info_of
 from ormada.backends.base import Statement
-from ormada.database import get_database
 from ormada.errors import QueryError
 from ormada.query._expression_methods import ExpressionMethods
 from ormada.query.aggregates import Aggregate
@@ -23,6 +23,7 @@ from ormada.query.ctes import CteMethods
 from ormada.query.expressions import Junction, Lookup, Node, Q, RawLookups, is_expression
 from ormada.query.keyset import KeysetPagination
 from ormada.query.resolve import check_assigned_expression, column_of, conjoin, resolve, validate_value
+from ormada.query.routing import Routing
 from ormada.query.state import EVERY_ROW, Join, OrderBy, Prefetch, QueryState, Subquery
 from ormada.query.vector_search import VectorSearch
 
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound="BaseModel")
 
 
-class QuerySet(ExpressionMethods, CombiningMixin, CqlOptions, CteMethods, KeysetPagination, VectorSearch,
+class QuerySet(Routing, ExpressionMethods, CombiningMixin, CqlOptions, CteMethods, KeysetPagination, VectorSearch,
                Generic[M]):
     """A query over ``model``; every chained call returns a new QuerySet.
 
@@ -56,10 +57,6 @@ class QuerySet(ExpressionMethods, CombiningMixin, CqlOptions, CteMethods, Keyset
     @property
     def _info(self) -> ModelInfo:
         return info_of(self.model)
-
-    @property
-    def _db(self) -> Database:
-        return get_database(self._info.options.database)
 
     def _clone(self, **changes: Any) -> Self:
         return type(self)(self.model, self.state.evolve(**changes))
@@ -483,14 +480,19 @@ class QuerySet(ExpressionMethods, CombiningMixin, CqlOptions, CteMethods, Keyset
         Returns:
             The number of rows changed.
         """
-        db = self._db
-        return db.run(ops.update(db.backend, self._info, self.state, self._assignments(values)))  # type: ignore[no-any-return]
+        db = self._write_db
+        values = self._assignments(values)
+        operation, hooked = hooks.bulk(self.model, ops.update(db.backend, self._info, self.state, values), "update",
+                                       fields=tuple(values), queryset=self)
+        return db.run(operation, atomic=hooked)  # type: ignore[no-any-return]
 
     def delete(self, columns: tuple[str, ...] = ()) -> int:
         """Deletes every matching row and returns how many there were; on Cassandra,
         ``columns`` deletes just those columns of the rows."""
-        db = self._db
-        return db.run(ops.delete(db.backend, self._info, self._delete_state(columns)))  # type: ignore[no-any-return]
+        db = self._write_db
+        operation, hooked = hooks.bulk(self.model, ops.delete(db.backend, self._info, self._delete_state(columns)),
+                                       "delete", fields=columns or None, queryset=self)
+        return db.run(operation, atomic=hooked)  # type: ignore[no-any-return]
 
     def _delete_state(self, columns: tuple[str, ...]) -> QueryState:
         if not columns:
@@ -515,13 +517,13 @@ class QuerySet(ExpressionMethods, CombiningMixin, CqlOptions, CteMethods, Keyset
         """The matching row, or a new one made from the lookups and ``defaults``;
         the flag says whether it was created. Safe against a concurrent creator."""
         qs = self.filter(**lookups)
-        db = self._db
+        db = self._write_db
         return db.run(ops.get_or_create(db.backend, self._info, qs.state, lookups, defaults), atomic=True)  # type: ignore[no-any-return]
 
     def update_or_create(self, defaults: dict[str, Any] | None = None, **lookups: Any) -> tuple[M, bool]:
         """Updates the matching row with ``defaults``, or creates it; the flag says which."""
         qs = self.filter(**lookups)
-        db = self._db
+        db = self._write_db
         return db.run(ops.update_or_create(db.backend, self._info, qs.state, lookups, defaults), atomic=True)  # type: ignore[no-any-return]
 
     # -- terminals: async --------------------------------------------------------
@@ -574,13 +576,18 @@ class QuerySet(ExpressionMethods, CombiningMixin, CqlOptions, CteMethods, Keyset
 
     async def aupdate(self, **values: Any) -> int:
         """The async twin of :meth:`update`."""
-        db = self._db
-        return await db.arun(ops.update(db.backend, self._info, self.state, self._assignments(values)))
+        db = self._write_db
+        values = self._assignments(values)
+        operation, hooked = hooks.bulk(self.model, ops.update(db.backend, self._info, self.state, values), "update",
+                                       fields=tuple(values), queryset=self)
+        return await db.arun(operation, atomic=hooked)
 
     async def adelete(self, columns: tuple[str, ...] = ()) -> int:
         """The async twin of :meth:`delete`."""
-        db = self._db
-        return await db.arun(ops.delete(db.backend, self._info, self._delete_state(columns)))
+        db = self._write_db
+        operation, hooked = hooks.bulk(self.model, ops.delete(db.backend, self._info, self._delete_state(columns)),
+                                       "delete", fields=columns or None, queryset=self)
+        return await db.arun(operation, atomic=hooked)
 
     async def aiterator(self, chunk_size: int = 2000) -> AsyncIterator[M]:
         """The async twin of :meth:`iterator`."""
@@ -597,13 +604,13 @@ class QuerySet(ExpressionMethods, CombiningMixin, CqlOptions, CteMethods, Keyset
     async def aget_or_create(self, defaults: dict[str, Any] | None = None, **lookups: Any) -> tuple[M, bool]:
         """The async twin of :meth:`get_or_create`."""
         qs = self.filter(**lookups)
-        db = self._db
+        db = self._write_db
         return await db.arun(ops.get_or_create(db.backend, self._info, qs.state, lookups, defaults), atomic=True)
 
     async def aupdate_or_create(self, defaults: dict[str, Any] | None = None, **lookups: Any) -> tuple[M, bool]:
         """The async twin of :meth:`update_or_create`."""
         qs = self.filter(**lookups)
-        db = self._db
+        db = self._write_db
         return await db.arun(ops.update_or_create(db.backend, self._info, qs.state, lookups, defaults), atomic=True)
 
 

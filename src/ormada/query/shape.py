@@ -85,6 +85,7 @@ NOT_IN_STATEMENT = {
     "prefetch": "related rows are read by statements of their own, after the main read",
     "shape": "what rows become changes the text only through the joined columns read, which `joins` holds",
     "cache": "whether the read cache may answer is decided around the statement, which it never changes",
+    "using": "the database a query runs on chooses the backend (and its compile cache), not the text",
 }
 
 

@@ -58,6 +58,8 @@ class QueryState:
             after WHERE: applied around the query (a SELECT from it).
         cache: Whether the read may be answered from the read cache (``qs.cache(False)``
             reads the database); never part of the statement.
+        using: The name of the database the query runs on (``using()``), instead of the
+            model's; never part of the statement.
     """
 
     where: Node | None = None
@@ -82,6 +84,7 @@ class QueryState:
     nearest: Nearest | None = None
     qualify: Node | None = None
     cache: bool = True
+    using: str | None = None
 
     def evolve(self, **changes: Any) -> QueryState:
         """A copy with ``changes`` applied (``dataclasses.replace`` costs several times more)."""
@@ -239,7 +242,7 @@ class SubquerySource(Protocol):
 _set = object.__setattr__
 _FIELDS = ("where", "order_by", "limit", "offset", "columns", "shape", "distinct", "options", "prefetch", "joins",
            "annotations", "group_by", "having", "combined", "lock", "distinct_on", "ctes", "source", "cte_joins",
-           "nearest", "qualify", "cache")
+           "nearest", "qualify", "cache", "using")
 
 # The state of ``Model.query()``; shared, so "no filter, nothing set" is an identity test.
 EVERY_ROW = QueryState(options={})
