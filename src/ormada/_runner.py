@@ -27,6 +27,7 @@ class AsyncRunner:
     """What :class:`ormada.Database` does with async connections."""  # sync: """What :class:`ormada.Database` does with sync connections."""
 
     name: str
+    log_params: bool
     backend: Backend
     _begin: Statement
     _commit: Statement
@@ -46,7 +47,7 @@ class AsyncRunner:
         try:
             return await connection.execute(statement)
         finally:
-            log_statement(self.name, statement, start)
+            log_statement(self.name, statement, start, self.log_params)
 
     async def _adrive(self, connection: AsyncConnection, operation: Operation[T], pool: AsyncPool | None = None) -> T:
         """Drives ``operation`` on ``connection``. The parts of a :class:`Concurrent` run
@@ -142,7 +143,7 @@ class AsyncRunner:
         connection = await pool.acquire()
         try:
             if logger.isEnabledFor(logging.DEBUG):
-                log_statement(self.name, statement, perf_counter())
+                log_statement(self.name, statement, perf_counter(), self.log_params)
             async for chunk in connection.stream(statement, chunk_size):
                 yield chunk
         finally:

@@ -24,6 +24,7 @@ class SyncRunner:
     """What :class:`ormada.Database` does with sync connections."""
 
     name: str
+    log_params: bool
     backend: Backend
     _begin: Statement
     _commit: Statement
@@ -43,7 +44,7 @@ class SyncRunner:
         try:
             return connection.execute(statement)
         finally:
-            log_statement(self.name, statement, start)
+            log_statement(self.name, statement, start, self.log_params)
 
     def _drive(self, connection: SyncConnection, operation: Operation[T], pool: SyncPool | None = None) -> T:
         """Drives ``operation`` on ``connection``. The parts of a :class:`Concurrent` run
@@ -117,7 +118,7 @@ class SyncRunner:
         connection = pool.acquire()
         try:
             if logger.isEnabledFor(logging.DEBUG):
-                log_statement(self.name, statement, perf_counter())
+                log_statement(self.name, statement, perf_counter(), self.log_params)
             for chunk in connection.stream(statement, chunk_size):
                 yield chunk
         finally:

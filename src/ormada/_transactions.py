@@ -117,7 +117,19 @@ def savepoint_statements(name: str) -> tuple[Statement, Statement, Statement]:
             Statement(f"ROLLBACK TO SAVEPOINT {name}", (), "none", quick=True))
 
 
-def log_statement(name: str, statement: Statement, start: float) -> None:
+def log_statement(name: str, statement: Statement, start: float, with_params: bool = False) -> None:
+    """Logs a statement's text and duration at DEBUG on the ``ormada`` logger.
+
+    Its bound values are users' data (emails, tokens, addresses), so they are logged only
+    when the database asked for them (``log_params=True``); otherwise the line says how
+    many there were.
+    """
     elapsed = (perf_counter() - start) * 1000
-    params = f" ({len(statement.params)} parameter sets)" if statement.many else f" {list(statement.params)!r}"
+    count = len(statement.params)
+    if statement.many:
+        params = f" ({count} parameter sets)"
+    elif with_params:
+        params = f" {list(statement.params)!r}"
+    else:
+        params = f" ({count} parameter{'' if count == 1 else 's'})" if count else ""
     logger.debug("[%s] %.3f ms %s%s", name, elapsed, statement.text, params)

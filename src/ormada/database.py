@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ from ormada._runner import AsyncRunner
 from ormada._runner_sync import SyncRunner
 from ormada._transactions import Operation, Transaction, owner
 from ormada._url import DatabaseURL, parse_url
+from ormada.backends._options import flag
 from ormada.backends.base import AsyncPool, Backend, Statement, SyncPool
 from ormada.errors import ConfigurationError, NotSupported, TransactionError
 
@@ -44,7 +46,8 @@ BACKENDS = {
 _databases: dict[str, Database] = {}
 
 
-def connect(url: str, name: str = "default", *, cursor_secret: str | bytes | None = None) -> Database:
+def connect(url: str, name: str = "default", *, cursor_secret: str | bytes | None = None,
+            log_params: bool | None = None) -> Database:
     """Creates the :class:`Database` for ``url`` and registers it under ``name``.
 
     Nothing is opened until the first query. Models choose a database by
@@ -55,10 +58,15 @@ def connect(url: str, name: str = "default", *, cursor_secret: str | bytes | Non
     signed with ``$ORMADA_CURSOR_SECRET``, or else with a random key of this process (so
     every process that may receive another one's cursors needs the same secret).
 
+    ``log_params=True`` (or ``?log_params=true`` in the URL) adds each statement's bound
+    values to the DEBUG lines of the ``ormada`` logger; by default those lines show the
+    statement text, its duration and how many values it had, never the values, which are
+    users' data.
+
     Raises:
         ConfigurationError: the URL is malformed or names an unknown backend.
     """
-    database = Database(url, name, cursor_secret=cursor_secret)
+    database = Database(url, name, cursor_secret=cursor_secret, log_params=log_params)
     previous = _databases.get(name)
     _databases[name] = database
     if previous is not None and previous is not database:
@@ -92,9 +100,11 @@ class Database(AsyncRunner, SyncRunner):
     """
 
     def __init__(self, url: str | DatabaseURL, name: str = "default", *,
-                 cursor_secret: str | bytes | None = None) -> None:
-        self.url = url if isinstance(url, DatabaseURL) else parse_url(url)
+                 cursor_secret: str | bytes | None = None, log_params: bool | None = None) -> None:
+        self.url, url_log_params = _without_log_params(url if isinstance(url, DatabaseURL) else parse_url(url))
         self.name = name
+        # Bound values are users' data: statement logs show them only when asked (see connect()).
+        self.log_params = url_log_params if log_params is None else log_params
         self.cursor_secret = cursor_secret  # see connect(); kept out of repr() and logs
         self.backend = _make_backend(self.url)
         self._sync_pool: SyncPool | None = None
@@ -337,6 +347,23 @@ class Database(AsyncRunner, SyncRunner):
         if not dry_run:
             await self.arun(_sequence(statements), atomic=True)
         return statements
+
+
+def _without_log_params(url: DatabaseURL) -> tuple[DatabaseURL, bool]:
+    """The URL without its ``log_params`` option (ormada's, not the backend's), and the option's value.
+
+    Raises:
+        ConfigurationError: the option is not true or false.
+    """
+    raw = url.query.get("log_params")
+    if raw is None:
+        return url, False
+    try:
+        value = flag(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{url}: option log_params={raw!r} {exc}") from None
+    query = {key: text for key, text in url.query.items() if key != "log_params"}
+    return replace(url, query=query), value
 
 
 def _single(statement: Statement) -> Operation[Any]:

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 
 from ormada.backends._options import positive_number, read_options, text, whole_number
 from ormada.backends._pool import DEFAULT_ACQUIRE_TIMEOUT, SimpleAsyncPool, SimpleSyncPool
+from ormada.backends._privileges import permission_denied
 from ormada.backends._sql import codecs
 from ormada.backends._sql.backend import SqlBackend
 from ormada.backends._sql.dialect_transforms import PostgresTransforms
@@ -246,6 +247,8 @@ def map_psycopg_error(exc: Exception, statement: Statement) -> OrmadaError:
     message = f"{_first_line(exc)} (in: {statement.text})"
     if isinstance(exc, psycopg.errors.InFailedSqlTransaction):
         return _aborted(statement)
+    if isinstance(exc, psycopg.errors.InsufficientPrivilege):  # SQLSTATE 42501
+        return permission_denied(statement.text, _first_line(exc))
     if isinstance(exc, psycopg.errors.IntegrityError):
         return IntegrityError(message)
     if isinstance(exc, psycopg.errors.LockNotAvailable):
@@ -264,6 +267,8 @@ def map_asyncpg_error(exc: Exception, statement: Statement) -> OrmadaError:
     message = f"{_first_line(exc)} (in: {statement.text})"
     if isinstance(exc, asyncpg.InFailedSQLTransactionError):
         return _aborted(statement)
+    if isinstance(exc, asyncpg.InsufficientPrivilegeError):  # SQLSTATE 42501
+        return permission_denied(statement.text, _first_line(exc))
     if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
         return IntegrityError(message)
     if isinstance(exc, asyncpg.LockNotAvailableError):

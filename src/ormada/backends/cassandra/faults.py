@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from ormada.backends._privileges import permission_denied
 from ormada.backends.cassandra.statements import CqlStatement
 from ormada.errors import ConnectionFailed, DatabaseError, OrmadaError, QueryError, QueryTimeout
 
@@ -18,9 +19,17 @@ class Described(Protocol):
 def translate(exc: BaseException, holder: Described, statements: Sequence[CqlStatement] = ()) -> OrmadaError:
     """The ormada error for a driver exception (chain it with ``from exc``); the message
     names the models of ``statements`` and shows their CQL (never their values)."""
-    from cassandra import AuthenticationFailed, OperationTimedOut, RequestValidationException, Timeout, Unavailable
+    from cassandra import (
+        AuthenticationFailed,
+        OperationTimedOut,
+        RequestValidationException,
+        Timeout,
+        Unauthorized,
+        Unavailable,
+    )
     from cassandra.cluster import NoHostAvailable
     from cassandra.protocol import RequestValidationException as RefusedMessage
+    from cassandra.protocol import UnauthorizedErrorMessage
 
     if isinstance(exc, OrmadaError):
         return exc
@@ -28,6 +37,10 @@ def translate(exc: BaseException, holder: Described, statements: Sequence[CqlSta
     who, cql = _context(statements)
     if isinstance(exc, (NoHostAvailable, AuthenticationFailed)):
         return ConnectionFailed(f"{who}cannot reach {holder.describe}: {exc}{cql}")
+    if isinstance(exc, (Unauthorized, UnauthorizedErrorMessage)):  # a role without the permission
+        refused = permission_denied(statements[0].text if statements else "", str(exc).splitlines()[0])
+        refused.args = (f"{who}{refused.args[0]}",)
+        return refused
     if isinstance(exc, (RequestValidationException, RefusedMessage)):  # syntax, unknown table, bad request
         return QueryError(f"{who}{holder.describe} refused the statement: {exc}{cql}")
     if isinstance(exc, (OperationTimedOut, Timeout)):
