@@ -13,7 +13,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from ormada.backends.base import Concurrent, Statement
-from ormada.errors import TransactionError
+from ormada.errors import DataError, TransactionError
 
 T = TypeVar("T")
 Operation = Generator[Statement | Concurrent, Any, T]
@@ -133,3 +133,13 @@ def log_statement(name: str, statement: Statement, start: float, with_params: bo
     else:
         params = f" ({count} parameter{'' if count == 1 else 's'})" if count else ""
     logger.debug("[%s] %.3f ms %s%s", name, elapsed, statement.text, params)
+
+
+def not_utf8(exc: UnicodeEncodeError, statement: Statement) -> DataError:
+    """The error for a text value the driver could not encode: a lone surrogate (``"\\ud800"``,
+    as ``surrogateescape`` decoding or a JSON ``"\\ud800"`` escape makes) is not Unicode text,
+    and no database stores it."""
+    bad = exc.object[exc.start:exc.end] if isinstance(exc.object, str) else ""
+    return DataError(f"a text value holds {bad!r}, which is not valid Unicode text (a lone surrogate) and cannot "
+                     f"be sent as UTF-8; clean it first, e.g. text.encode('utf-8', 'replace').decode() "
+                     f"(in: {statement.text})")

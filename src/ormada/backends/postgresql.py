@@ -106,14 +106,14 @@ class PostgresBackend(SqlBackend):
     def collection_item(self, info: ModelInfo, field: str, op: str, value: Any) -> Any:
         column = info.table.by_name[field]
         if op == "json_contains":
-            return codecs.json_adapter(Any).dump_json(value).decode()
+            return codecs.json_text(Any, value)
         if op == "contains_key":
             return str(value)
         items = column.type.items
         item_type = items[-1].python_type if items else Any
         if column.type.kind is Kind.MAP:
-            return codecs.json_adapter(item_type).dump_json(value).decode()
-        return codecs.json_adapter(list[item_type]).dump_json([value]).decode()  # type: ignore[valid-type]
+            return codecs.json_text(item_type, value)
+        return codecs.json_text(list[item_type], [value])  # type: ignore[valid-type]
 
     def collection_match(self, column: sa.ColumnElement[Any], op: str, binds: Binds, kind: str) -> Any:
         if op == "contains_key":

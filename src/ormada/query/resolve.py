@@ -114,7 +114,10 @@ def resolve_lookup(model_name: str, table: TableSchema, key: str, value: Any, da
         compared = scope.expression_lookup(key, value)
         if compared is not None:
             return compared
-    name, _, op = key.partition("__")
+    name, sep, op = key.partition("__")
+    if sep and not op:
+        raise QueryError(f"{model_name}: {key!r} ends with '__' but names no lookup; write {name!r} or "
+                         f"{name}__<lookup>")
     if scope is not None and name not in table.by_name:
         across = _across(model_name, table, name, op, value, database, scope)
         if across is not None:
