@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 from typing import Annotated, Any
 
 import pytest
@@ -115,28 +116,33 @@ ROUND_TRIP = ["x'; DROP TABLE books; --", "' OR '1'='1", "\\", "\\'", "%s", "%(x
               "/* c */ --", "a\u202eb", "\U0001f600", "SELECT * FROM books", "a\x00b", "\ud800"]
 
 
-@pytest.mark.parametrize("value", ROUND_TRIP, ids=[f"v{i}" for i in range(len(ROUND_TRIP))])
-async def test_hostile_values_are_stored_or_refused_whole(db: ormada.Database, api: Api, value: str) -> None:
-    await api(Book, "create", title="keep", year=1)
-    try:
-        book = await api(Book, "create", title=value, year=2)
-    except ormada.DataError:  # a NUL (PostgreSQL) or a lone surrogate: said so, nothing written
-        assert await api(Book.query(), "count") == 1
-        return
-    assert (await api(Book, "get", id=book.id)).title == value
-    assert await api(Book.filter(title=value), "count") == 1
-    assert await api(Book.filter(title__contains=value), "count") >= 1
-    assert await api(Book.query(), "count") == 2
+async def test_hostile_values_are_stored_or_refused_whole(db: ormada.Database, api: Api) -> None:
+    stored = 0
+    for value in ROUND_TRIP:
+        try:
+            book = await api(Book, "create", title=value, year=2)
+        except ormada.DataError:  # a NUL (PostgreSQL) or a lone surrogate: said so, nothing written
+            assert await api(Book.query(), "count") == stored, repr(value)
+            continue
+        stored += 1
+        assert (await api(Book, "get", id=book.id)).title == value, repr(value)
+        assert await api(Book.filter(title=value), "count") == 1, repr(value)
+        assert await api(Book.filter(title__contains=value), "count") >= 1, repr(value)
+        assert await api(Book.query(), "count") == stored, repr(value)
+    assert stored >= len(ROUND_TRIP) - 2
 
 
-@pytest.mark.parametrize("value", ROUND_TRIP, ids=[f"v{i}" for i in range(len(ROUND_TRIP))])
-async def test_hostile_json_is_stored_or_refused_whole(db: ormada.Database, api: Api, value: str) -> None:
-    try:
-        book = await api(Book, "create", title="json", year=1, tags=[value, "x"])
-    except ormada.DataError:  # text no database stores (a lone surrogate), or PostgreSQL's \u0000 in JSONB
-        assert await api(Book.query(), "count") == 0
-        return
-    assert (await api(Book, "get", id=book.id)).tags == [value, "x"]
+async def test_hostile_json_is_stored_or_refused_whole(db: ormada.Database, api: Api) -> None:
+    stored = 0
+    for value in ROUND_TRIP:
+        try:
+            book = await api(Book, "create", title="json", year=1, tags=[value, "x"])
+        except ormada.DataError:  # text no database stores (a lone surrogate), or PostgreSQL's \u0000 in JSONB
+            assert await api(Book.query(), "count") == stored, repr(value)
+            continue
+        stored += 1
+        assert (await api(Book, "get", id=book.id)).tags == [value, "x"], repr(value)
+    assert stored >= len(ROUND_TRIP) - 2
 
 
 # -- the command line --------------------------------------------------------------------------
@@ -163,10 +169,14 @@ def _cli(db: ormada.Database, *args: str) -> Any:
 
 
 @pytest.fixture
-def sqlite_db(db: ormada.Database) -> ormada.Database:
-    if db.backend.name != "sqlite":
-        pytest.skip("the CLI and the router parse their input the same way on every backend; run on SQLite")
-    return db
+async def sqlite_db(tmp_path: Path) -> AsyncIterator[ormada.Database]:
+    """The CLI and the router parse their input before any backend is involved: one SQLite file."""
+    from tests.models import ALL_MODELS
+
+    database = ormada.connect(f"sqlite:///{tmp_path / 'hostile.db'}")
+    database.create_all(ALL_MODELS)
+    yield database
+    await database.aclose()
 
 
 @given(text=HOSTILE)
@@ -214,6 +224,9 @@ def client(sqlite_db: ormada.Database) -> Iterator[Any]:
         yield test_client
 
 
+# Starlette's TestClient runs the application in this process: a request costs a millisecond,
+# where a real server (tests/web) costs tens; its note about httpx is not about ormada.
+@pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient` is deprecated")
 @given(text=HOSTILE)
 @FEWER
 def test_router_query_parameters_are_refused_or_bound(client: Any, caplog: pytest.LogCaptureFixture,

@@ -67,6 +67,18 @@ def test_a_statement_repr_leaves_its_values_out(tmp_path: Path) -> None:
     assert "SELECT" in repr(statement)
 
 
+async def test_errors_keep_the_database_message_and_stay_out_of_the_log(db: ormada.Database, api: Api,
+                                                                        caplog: pytest.LogCaptureFixture) -> None:
+    await api(Author, "create", name=SECRET)
+    with caplog.at_level(logging.DEBUG), pytest.raises(ormada.IntegrityError) as refused:
+        await api(Author, "create", name=SECRET)
+    assert not [(r.name, r.getMessage()) for r in caplog.records if SECRET in r.getMessage()]
+    # The error is raised to the caller's own code with the database's words: MariaDB and DuckDB
+    # quote the duplicate value; SQLite names the column only, and of PostgreSQL's message ormada
+    # keeps the first line, without the DETAIL line that quotes the key.
+    assert (SECRET in str(refused.value)) is (db.backend.name in ("mysql", "duckdb"))
+
+
 async def test_values_are_logged_when_asked(db: ormada.Database, api: Api,
                                             caplog: pytest.LogCaptureFixture) -> None:
     db.log_params = True
