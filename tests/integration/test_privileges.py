@@ -150,7 +150,13 @@ async def test_application_role_reads_and_writes(roles: Roles, api: Api) -> None
     assert await api(Book.filter(year__lt=1962), "update", pages=50) == 2
     _, created = await api(Author, "get_or_create", name="Samuel R. Delany", defaults={"born": 1942})
     assert created
+    _, created = await api(Author, "update_or_create", name="Samuel R. Delany", defaults={"born": 1943})
+    assert not created
+    await api(Author, "upsert", [Author(name="Samuel R. Delany", born=1942)], conflict=["name"], update=["born"])
+    assert [b.year for b in await api.iterate(Book.query().order_by("year"), 2)] == [1960, 1961, 1962, 1963, 1964]
     async with api.transaction(roles.app):
+        locked = await api.list(Book.filter(title="b4").select_for_update())
+        assert [b.title for b in locked] == ["b4"]
         await api(Author, "create", name="Octavia E. Butler")
         assert await api(Book.filter(title="b4"), "delete") == 1
     with pytest.raises(RuntimeError):
@@ -161,6 +167,7 @@ async def test_application_role_reads_and_writes(roles: Roles, api: Api) -> None
     assert roles.count("author") == 3
     assert (await api(Book, "get", title="b0")).pages == 50
     assert (await api(Book, "get", title="b3")).rating == 4.5
+    assert (await api(Author, "get", name="Samuel R. Delany")).born == 1942
 
 
 async def _create_all(api: Api, db: ormada.Database, models: list[type[Model]]) -> None:
@@ -219,3 +226,8 @@ async def test_refused_write_inside_a_transaction_changes_nothing(roles: Roles, 
         await api(Author, "bulk_create", [Author(name="a"), Author(name="b")])
     assert outside.value.table == "author"
     assert await api(Author.query(), "count") == 0  # reading it is still allowed
+
+    roles.revoke("SELECT", "author")
+    with pytest.raises(ormada.PermissionDenied) as unread:
+        await api.list(Book.filter(author_id__in=Author.query().values("id")))  # refused on the table it may not read
+    assert (unread.value.operation, unread.value.table) == ("SELECT", "author")
