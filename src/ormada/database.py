@@ -93,6 +93,9 @@ def get_database(name: str = "default") -> Database:
 class Database(AsyncRunner, SyncRunner):
     """One database: a URL, its backend, its sync and async pools, its transactions.
 
+    ``log_params`` (see :func:`connect`) may be switched at run time: ``db.log_params = True``
+    adds the bound values to the ``ormada`` logger's DEBUG lines from the next statement on.
+
     >>> db = ormada.connect("sqlite:///library.db")
     >>> db.create_all()
     >>> with db.transaction():
