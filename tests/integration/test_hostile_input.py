@@ -10,7 +10,6 @@ text is then the one a harmless value gives.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -18,28 +17,13 @@ from typing import Annotated, Any
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
 
 import ormada
 from ormada import F, Json, Model, PrimaryKey
 from tests.conftest import Api
+from tests.hostile import HOSTILE, PLAIN_NAME
 from tests.models import Book
 
-NASTY = [
-    "", " ", "'", '"', "`", ";", "--", "/*", "*/", "#", "\x00", "a\x00b", "\ud800", "x\udfff", "\\", "\\'",
-    "x'; DROP TABLE books; --", "1; DELETE FROM books", "' OR '1'='1", '" OR ""="', "`) OR 1=1 -- ",
-    "title; --", "title--", "title/*", "title OR 1=1", "title)", "(title", "-", "?", "-?", "%s", "%(x)s", ":x",
-    "$1", "{x}", "*", "%", "_", "__", "title__", "__title", "title____exact", "title__exact__exact", "Title",
-    "title ", " title", "title\n", "tit\u0000le", "títle", "title\u200b", "a\u202eb", "\U0001f600", "ß", "İ",
-    "SELECT", "select * from books", "NULL", "null", "true", "DROP", "UNION SELECT 1", "0", "1", "-1", "1e309",
-    "a.b", "books.title", "author_id__gt", "year__in", "tags__0", "data__x'y", "pk", "id", "-id", "?",
-    "title__regex", "title__icontains", "year__year", "author__name",
-]
-HOSTILE = st.one_of(st.sampled_from(NASTY),
-                    st.text(st.characters(exclude_categories=("Cs",)), max_size=12),
-                    st.builds("".join, st.lists(st.sampled_from(NASTY), min_size=2, max_size=3)))
-# A name that ormada accepts is made of plain identifiers joined by "__", with "-" or "?" for ordering.
-PLAIN_NAME = re.compile(r"-?[A-Za-z_][A-Za-z0-9_]*|\?")
 EXAMPLES = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 # Each example of the CLI and router tests runs a dozen commands or requests.
 FEWER = settings(EXAMPLES, max_examples=25)
