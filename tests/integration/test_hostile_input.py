@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
 import ormada
-from ormada import F, Json, Model, PrimaryKey
+from ormada import Count, F, Json, Model, PrimaryKey
 from tests.conftest import Api
 from tests.hostile import HOSTILE, PLAIN_NAME
 from tests.models import Book
@@ -65,6 +65,15 @@ def test_names_are_refused_or_plain(db: ormada.Database, name: str) -> None:
     ]
     for build in builds:
         _refused_or_plain(build, name)
+    # Result names become column labels: only identifiers pass.
+    for named in (lambda: Book.query().annotate(**{name: Count("id")}).statement(),
+                  lambda: Book.query().annotate(**{name: F("year") + 1}).statement(),
+                  lambda: Book.query().aggregate(**{name: Count("id")})):
+        try:
+            named()
+        except ormada.OrmadaError:
+            continue
+        assert name.isidentifier(), f"{name!r} was accepted as a result name"
 
 
 def _same_text(hostile: ormada.QuerySet[Any], harmless: ormada.QuerySet[Any], value: Any = None) -> None:

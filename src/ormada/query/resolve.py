@@ -38,6 +38,20 @@ def _adapter(annotation: Any) -> TypeAdapter[Any]:
     return TypeAdapter(annotation)
 
 
+def check_aliases(model_name: str, method: str, names: Iterable[str]) -> None:
+    """Refuses result names (``annotate(total=...)``, ``aggregate(total=...)``) that are not
+    Python identifiers: they become column labels in the statement, and one built from outside
+    input (``**{request_param: ...}``) must not carry quotes, semicolons, comments or spaces.
+
+    Raises:
+        QueryError: a name that is not an identifier.
+    """
+    for name in names:
+        if not name.isidentifier():
+            raise QueryError(f"{model_name}.{method}(): the name {name!r} is not a Python identifier (letters, "
+                             "digits and underscores, not starting with a digit); results are named like fields")
+
+
 def closest(name: str, choices: Iterable[str]) -> str:
     """A ``; did you mean 'x'?`` hint, or an empty string."""
     hint = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.5)
