@@ -20,7 +20,7 @@ from typing import Any
 
 from ormada import _caching as caching
 from ormada._caching import Cached, Track
-from ormada._transactions import Operation, T, Transaction, log_statement, logger, savepoint_statements
+from ormada._transactions import Operation, T, Transaction, log_statement, logger, not_utf8, savepoint_statements
 from ormada.backends.base import AsyncConnection, AsyncPool, Backend, Callback, Concurrent, Statement
 from ormada.errors import NotSupported, OrmadaError
 
@@ -29,6 +29,7 @@ class AsyncRunner:
     """What :class:`ormada.Database` does with async connections."""  # sync: """What :class:`ormada.Database` does with sync connections."""
 
     name: str
+    log_params: bool
     backend: Backend
     _begin: Statement
     _commit: Statement
@@ -44,13 +45,16 @@ class AsyncRunner:
         raise NotImplementedError  # Database's
 
     async def _aexecute(self, connection: AsyncConnection, statement: Statement) -> Any:
-        if not logger.isEnabledFor(logging.DEBUG):
-            return await connection.execute(statement)
-        start = perf_counter()
         try:
-            return await connection.execute(statement)
-        finally:
-            log_statement(self.name, statement, start)
+            if not logger.isEnabledFor(logging.DEBUG):
+                return await connection.execute(statement)
+            start = perf_counter()
+            try:
+                return await connection.execute(statement)
+            finally:
+                log_statement(self.name, statement, start, self.log_params)
+        except UnicodeEncodeError as exc:  # raised by the driver before anything is sent
+            raise not_utf8(exc, statement) from exc
 
     async def _adrive(self, connection: AsyncConnection, operation: Operation[T], pool: AsyncPool | None = None,
                       track: Track | None = None) -> T:
@@ -175,20 +179,23 @@ class AsyncRunner:
     async def astream(self, statement: Statement, chunk_size: int) -> AsyncIterator[Sequence[Sequence[Any]]]:
         """Yields a read's rows in chunks without loading them all."""
         tx = self.current_transaction(True)  # sync: tx = self.current_transaction(False)
-        if tx is not None:
-            with tx.in_use():
-                async for chunk in tx.connection.stream(statement, chunk_size):
-                    yield chunk
-            return
-        pool = self.async_pool()
-        connection = await pool.acquire()
         try:
-            if logger.isEnabledFor(logging.DEBUG):
-                log_statement(self.name, statement, perf_counter())
-            async for chunk in connection.stream(statement, chunk_size):
-                yield chunk
-        finally:
-            await pool.release(connection, broken=connection.broken)
+            if tx is not None:
+                with tx.in_use():
+                    async for chunk in tx.connection.stream(statement, chunk_size):
+                        yield chunk
+                return
+            pool = self.async_pool()
+            connection = await pool.acquire()
+            try:
+                if logger.isEnabledFor(logging.DEBUG):
+                    log_statement(self.name, statement, perf_counter(), self.log_params)
+                async for chunk in connection.stream(statement, chunk_size):
+                    yield chunk
+            finally:
+                await pool.release(connection, broken=connection.broken)
+        except UnicodeEncodeError as exc:
+            raise not_utf8(exc, statement) from exc
 
     @asynccontextmanager
     async def atransaction(self) -> AsyncIterator[Transaction]:

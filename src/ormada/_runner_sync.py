@@ -17,7 +17,7 @@ from typing import Any
 
 from ormada import _caching as caching
 from ormada._caching import Cached, Track
-from ormada._transactions import Operation, T, Transaction, log_statement, logger, savepoint_statements
+from ormada._transactions import Operation, T, Transaction, log_statement, logger, not_utf8, savepoint_statements
 from ormada.backends.base import Backend, Callback, Concurrent, Statement, SyncConnection, SyncPool
 from ormada.errors import NotSupported, OrmadaError
 
@@ -26,6 +26,7 @@ class SyncRunner:
     """What :class:`ormada.Database` does with sync connections."""
 
     name: str
+    log_params: bool
     backend: Backend
     _begin: Statement
     _commit: Statement
@@ -41,13 +42,16 @@ class SyncRunner:
         raise NotImplementedError  # Database's
 
     def _execute(self, connection: SyncConnection, statement: Statement) -> Any:
-        if not logger.isEnabledFor(logging.DEBUG):
-            return connection.execute(statement)
-        start = perf_counter()
         try:
-            return connection.execute(statement)
-        finally:
-            log_statement(self.name, statement, start)
+            if not logger.isEnabledFor(logging.DEBUG):
+                return connection.execute(statement)
+            start = perf_counter()
+            try:
+                return connection.execute(statement)
+            finally:
+                log_statement(self.name, statement, start, self.log_params)
+        except UnicodeEncodeError as exc:  # raised by the driver before anything is sent
+            raise not_utf8(exc, statement) from exc
 
     def _drive(self, connection: SyncConnection, operation: Operation[T], pool: SyncPool | None = None,
                       track: Track | None = None) -> T:
@@ -150,20 +154,23 @@ class SyncRunner:
     def stream(self, statement: Statement, chunk_size: int) -> Iterator[Sequence[Sequence[Any]]]:
         """Yields a read's rows in chunks without loading them all."""
         tx = self.current_transaction(False)
-        if tx is not None:
-            with tx.in_use():
-                for chunk in tx.connection.stream(statement, chunk_size):
-                    yield chunk
-            return
-        pool = self.sync_pool()
-        connection = pool.acquire()
         try:
-            if logger.isEnabledFor(logging.DEBUG):
-                log_statement(self.name, statement, perf_counter())
-            for chunk in connection.stream(statement, chunk_size):
-                yield chunk
-        finally:
-            pool.release(connection, broken=connection.broken)
+            if tx is not None:
+                with tx.in_use():
+                    for chunk in tx.connection.stream(statement, chunk_size):
+                        yield chunk
+                return
+            pool = self.sync_pool()
+            connection = pool.acquire()
+            try:
+                if logger.isEnabledFor(logging.DEBUG):
+                    log_statement(self.name, statement, perf_counter(), self.log_params)
+                for chunk in connection.stream(statement, chunk_size):
+                    yield chunk
+            finally:
+                pool.release(connection, broken=connection.broken)
+        except UnicodeEncodeError as exc:
+            raise not_utf8(exc, statement) from exc
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:

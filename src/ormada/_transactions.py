@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from ormada._caching import Cached
 from ormada.backends.base import Callback, Concurrent, Statement
-from ormada.errors import TransactionError
+from ormada.errors import DataError, TransactionError
 
 T = TypeVar("T")
 Operation = Generator[Statement | Concurrent | Cached | Callback, Any, T]
@@ -120,7 +120,29 @@ def savepoint_statements(name: str) -> tuple[Statement, Statement, Statement]:
             Statement(f"ROLLBACK TO SAVEPOINT {name}", (), "none", quick=True))
 
 
-def log_statement(name: str, statement: Statement, start: float) -> None:
+def log_statement(name: str, statement: Statement, start: float, with_params: bool = False) -> None:
+    """Logs a statement's text and duration at DEBUG on the ``ormada`` logger.
+
+    Its bound values are users' data (emails, tokens, addresses), so they are logged only
+    when the database asked for them (``log_params=True``); otherwise the line says how
+    many there were.
+    """
     elapsed = (perf_counter() - start) * 1000
-    params = f" ({len(statement.params)} parameter sets)" if statement.many else f" {list(statement.params)!r}"
+    count = len(statement.params)
+    if statement.many:
+        params = f" ({count} parameter sets)"
+    elif with_params:
+        params = f" {list(statement.params)!r}"
+    else:
+        params = f" ({count} parameter{'' if count == 1 else 's'})" if count else ""
     logger.debug("[%s] %.3f ms %s%s", name, elapsed, statement.text, params)
+
+
+def not_utf8(exc: UnicodeEncodeError, statement: Statement) -> DataError:
+    """The error for a text value the driver could not encode: a lone surrogate (``"\\ud800"``,
+    as ``surrogateescape`` decoding or a JSON ``"\\ud800"`` escape makes) is not Unicode text,
+    and no database stores it."""
+    bad = exc.object[exc.start:exc.end] if isinstance(exc.object, str) else ""
+    return DataError(f"a text value holds {bad!r}, which is not valid Unicode text (a lone surrogate) and cannot "
+                     f"be sent as UTF-8; clean it first, e.g. text.encode('utf-8', 'replace').decode() "
+                     f"(in: {statement.text})")

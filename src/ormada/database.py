@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,7 @@ from ormada._runner import AsyncRunner
 from ormada._runner_sync import SyncRunner
 from ormada._transactions import Operation, Transaction, owner
 from ormada._url import DatabaseURL, parse_url
+from ormada.backends._options import flag
 from ormada.backends.base import AsyncPool, Backend, Statement, SyncPool
 from ormada.errors import ConfigurationError, NotSupported, TransactionError
 
@@ -58,7 +60,8 @@ on_configured(caching.tables.forget)
 
 def connect(url: str | None = None, name: str = "default", *, cursor_secret: str | bytes | None = None,
             password: str | PasswordFactory | None = None, password_file: str | os.PathLike[str] | None = None,
-            replicas: Sequence[str | Database] = (), **options: OptionValue) -> Database:
+            replicas: Sequence[str | Database] = (), log_params: bool | None = None,
+            **options: OptionValue) -> Database:
     """Creates the :class:`Database` for ``url`` and registers it under ``name``.
 
     Nothing is opened until the first query. Models choose a database by
@@ -68,6 +71,11 @@ def connect(url: str | None = None, name: str = "default", *, cursor_secret: str
     ``cursor_secret`` signs the cursors of ``QuerySet.paginate()``; without it they are
     signed with ``$ORMADA_CURSOR_SECRET``, or else with a random key of this process (so
     every process that may receive another one's cursors needs the same secret).
+
+    ``log_params=True`` (or ``?log_params=true`` in the URL) adds each statement's bound
+    values to the DEBUG lines of the ``ormada`` logger; by default those lines show the
+    statement text, its duration and how many values it had, never the values, which are
+    users' data.
 
     Args:
         url: The database URL; without it, ``$ORMADA_URL``.
@@ -81,6 +89,7 @@ def connect(url: str | None = None, name: str = "default", *, cursor_secret: str
             transactions (see :meth:`Database.for_read`), each a URL (registered as
             ``"<name>.replica1"``, ``"<name>.replica2"``…) or the name of a database
             connected before.
+        log_params: See above.
         options: The URL's query options as keyword arguments, under the same names
             (``sslmode="verify-full"``, ``sslrootcert="ca.pem"``, ``pool_size=20``…);
             they win over the URL's.
@@ -91,7 +100,7 @@ def connect(url: str | None = None, name: str = "default", *, cursor_secret: str
             replica names no connected database.
     """
     database = Database(url, name, cursor_secret=cursor_secret, password=password, password_file=password_file,
-                        replicas=replicas, **options)
+                        replicas=replicas, log_params=log_params, **options)
     for replica in database._owned_replicas:
         _register(replica)
     _register(database)
@@ -125,6 +134,9 @@ class Database(AsyncRunner, SyncRunner):
     """One database: a URL, its backend, its sync and async pools, its transactions, and
     the read replicas its models' reads go to outside transactions (:meth:`for_read`).
 
+    ``log_params`` (see :func:`connect`) may be switched at run time: ``db.log_params = True``
+    adds the bound values to the ``ormada`` logger's DEBUG lines from the next statement on.
+
     >>> db = ormada.connect("sqlite:///library.db")
     >>> db.create_all()
     >>> with db.transaction():
@@ -134,13 +146,17 @@ class Database(AsyncRunner, SyncRunner):
     def __init__(self, url: str | DatabaseURL | None = None, name: str = "default", *,
                  cursor_secret: str | bytes | None = None, password: str | PasswordFactory | None = None,
                  password_file: str | os.PathLike[str] | None = None, replicas: Sequence[str | Database] = (),
+                 log_params: bool | None = None,
                  **options: OptionValue) -> None:
-        self.url = _full_url(url, password, password_file, options)
+        self.url, url_log_params = _without_log_params(_full_url(url, password, password_file, options))
         self.name = name
+        # Bound values are users' data: statement logs show them only when asked (see connect()).
+        self.log_params = url_log_params if log_params is None else log_params
         self.cursor_secret = cursor_secret  # see connect(); kept out of repr() and logs
         self.backend = _make_backend(self.url)
         # Replicas given by URL belong to this database (closed with it); named ones to their own.
-        self._owned_replicas = tuple(Database(r, f"{name}.replica{i}", cursor_secret=cursor_secret)
+        self._owned_replicas = tuple(Database(r, f"{name}.replica{i}", cursor_secret=cursor_secret,
+                                              log_params=self.log_params)
                                      for i, r in enumerate(replicas, 1) if isinstance(r, str) and "://" in r)
         owned = iter(self._owned_replicas)
         self.replicas: tuple[Database, ...] = tuple(
@@ -408,6 +424,23 @@ class Database(AsyncRunner, SyncRunner):
         if not dry_run:
             await self.arun(_sequence(statements), atomic=True)
         return statements
+
+
+def _without_log_params(url: DatabaseURL) -> tuple[DatabaseURL, bool]:
+    """The URL without its ``log_params`` option (ormada's, not the backend's), and the option's value.
+
+    Raises:
+        ConfigurationError: the option is not true or false.
+    """
+    raw = url.query.get("log_params")
+    if raw is None:
+        return url, False
+    try:
+        value = flag(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{url}: option log_params={raw!r} {exc}") from None
+    query = {key: text for key, text in url.query.items() if key != "log_params"}
+    return replace(url, query=query), value
 
 
 def _single(statement: Statement) -> Operation[Any]:

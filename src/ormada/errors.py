@@ -129,6 +129,31 @@ class LockNotAvailable(DatabaseError):
     code = "lock-not-available"
 
 
+class PermissionDenied(DatabaseError):
+    """The database refused a statement because the user ormada connected as lacks a
+    privilege on its table (an application role with only SELECT, INSERT, UPDATE and
+    DELETE running ``create_all``, or a write to a read-only table). Nothing was changed.
+
+    Attributes:
+        operation: What was refused, as the statement begins: ``INSERT``, ``CREATE TABLE``…
+        table: The table (or schema or database) the privilege is missing on, when known.
+    """
+
+    code = "permission-denied"
+
+    def __init__(self, message: str, *, operation: str = "", table: str | None = None) -> None:
+        super().__init__(message)
+        self.operation = operation
+        self.table = table
+
+    def __reduce__(self) -> tuple[object, ...]:  # keyword arguments survive pickling (multiprocessing)
+        return (_permission_denied, (self.args[0] if self.args else "", self.operation, self.table))
+
+
+def _permission_denied(message: str, operation: str, table: str | None) -> PermissionDenied:
+    return PermissionDenied(message, operation=operation, table=table)
+
+
 class RelationNotLoaded(OrmadaError, AttributeError):
     """A relation that was not loaded was read: ormada never queries behind an attribute.
 

@@ -172,7 +172,9 @@ def _guarded(view: type[ModelView], name: str, instance: Model, function: Callab
 
 
 def _warn(view: type[ModelView], name: str, instance: Model, exc: Exception) -> None:
-    logger.warning("%s.%s failed for %r, left empty: %s: %s", view.__name__, name, instance,
+    # The row by its key only: its other values are users' data, which logs never show.
+    key = ", ".join(f"{field}={getattr(instance, field, None)!r}" for field in instance.__ormada__.pk)
+    logger.warning("%s.%s failed for %s(%s), left empty: %s: %s", view.__name__, name, type(instance).__name__, key,
                    type(exc).__name__, exc)
 
 

@@ -18,7 +18,7 @@ def test_every_error_is_listed() -> None:
         "OrmadaError", "ConfigurationError", "ConnectionFailed", "QueryError", "DataError", "IntegrityError",
         "DoesNotExist", "MultipleObjectsReturned", "NotSupported", "TransactionError", "DatabaseError",
         "QueryTimeout", "ConditionFailed", "RelationNotLoaded", "InvalidPage", "PageNotAnInteger", "EmptyPage",
-        "CursorError", "LockNotAvailable",
+        "CursorError", "LockNotAvailable", "PermissionDenied",
     }
 
 

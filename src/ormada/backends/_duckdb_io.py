@@ -47,6 +47,8 @@ def map_error(exc: duckdb.Error, statement: Statement) -> OrmadaError:
         return IntegrityError(message)
     if isinstance(exc, duckdb.DataError):
         return DataError(message)
+    if isinstance(exc, duckdb.InvalidInputException) and "Python Conversion Failure" in message:
+        return DataError(message)  # a value DuckDB cannot take, such as text holding a lone surrogate
     if isinstance(exc, duckdb.TransactionException):
         if "aborted" in message:
             return TransactionError(

@@ -26,6 +26,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ormada.backends._privileges import permission_denied
 from ormada.backends.base import AsyncConnection, RawRows, Statement, SyncConnection, several_statements
 from ormada.errors import ConnectionFailed, DatabaseError, DataError, IntegrityError, LockNotAvailable, OrmadaError
 
@@ -37,6 +38,11 @@ if TYPE_CHECKING:
 LOST_CONNECTION = frozenset({2006, 2013, 2055, 4031})
 # A row lock not taken: ER_LOCK_WAIT_TIMEOUT (MariaDB's NOWAIT and SKIP LOCKED too) and MySQL's ER_LOCK_NOWAIT.
 LOCK_NOT_AVAILABLE = frozenset({1205, 3572})
+
+# A statement refused for a missing privilege: ER_DBACCESS_DENIED_ERROR (1044), ER_TABLEACCESS_DENIED_ERROR
+# (1142), ER_COLUMNACCESS_DENIED_ERROR (1143), ER_SPECIFIC_ACCESS_DENIED_ERROR (1227), ER_PROCACCESS_DENIED_ERROR
+# (1370). Not 1045 (a refused login), which is a ConnectionFailed.
+PRIVILEGE_MISSING = frozenset({1044, 1142, 1143, 1227, 1370})
 
 _FIRST_NUMBER = re.compile(rb"\d+")
 PARSE_ERROR = 1064  # ER_PARSE_ERROR: also what a second statement is without multi-statements
@@ -145,11 +151,13 @@ def first_line(exc: BaseException) -> str:
 def map_error(exc: Exception, statement: Statement, describe: str, errors: Any) -> OrmadaError:
     """The ormada error for a PyMySQL or asyncmy error (``errors``: the driver's error module)."""
     message = f"{first_line(exc)} (in: {statement.text})"
+    code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
+    if code in PRIVILEGE_MISSING:
+        return permission_denied(statement.text, first_line(exc))
     if isinstance(exc, errors.IntegrityError):
         return IntegrityError(message)
     if isinstance(exc, errors.DataError):
         return DataError(message)
-    code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
     if code in LOCK_NOT_AVAILABLE:
         return LockNotAvailable(message)
     if code == PARSE_ERROR and statement.fetch != "script" and holds_several(statement.text):

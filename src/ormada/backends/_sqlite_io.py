@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import weakref
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from time import perf_counter
 from typing import Any
 
@@ -161,6 +161,28 @@ class _LoopTurn:
 _turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopTurn] = weakref.WeakKeyDictionary()
 
 
+class _Quiet:
+    """A call handed to aiosqlite's worker thread, shown without the statement's values.
+
+    aiosqlite logs every call it runs at DEBUG ("executing <call>"), and the call's repr
+    would show the bound values, which are users' data; ormada's own log shows them only
+    when asked (``log_params``).
+    """
+
+    __slots__ = ("args", "function", "statement")
+
+    def __init__(self, function: Callable[..., Any], statement: Statement, *args: Any) -> None:
+        self.function = function
+        self.statement = statement
+        self.args = args
+
+    def __call__(self) -> Any:
+        return self.function(*self.args)
+
+    def __repr__(self) -> str:
+        return f"<ormada statement: {self.statement.text}>"
+
+
 class _Handoff(Exception):
     """Internal: the inline attempt stopped without effect; run on the worker thread."""
 
@@ -249,15 +271,20 @@ class AsyncSqliteConnection(AsyncConnection):
                 return self._inline(statement)
             except _Handoff:
                 self._handed_off += 1
-                return await self.connection._execute(self._on_worker, statement, self._handed_off)  # type: ignore[no-untyped-call]
+                call = _Quiet(self._on_worker, statement, statement, self._handed_off)
+                return await self.connection._execute(call)  # type: ignore[no-untyped-call]
         except sqlite3.Error as exc:
             raise map_error(exc, statement) from exc
 
     async def stream(self, statement: Statement, chunk_size: int) -> AsyncIterator[Sequence[Sequence[Any]]]:
+        run = self.connection._execute
         try:
-            async with self.connection.execute(statement.text, statement.params) as cursor:
-                while rows := await cursor.fetchmany(chunk_size):
+            cursor: sqlite3.Cursor = await run(_Quiet(self.raw.execute, statement, statement.text, statement.params))  # type: ignore[no-untyped-call]
+            try:
+                while rows := await run(cursor.fetchmany, chunk_size):  # type: ignore[no-untyped-call]
                     yield list(rows)
+            finally:
+                await run(cursor.close)  # type: ignore[no-untyped-call]
         except sqlite3.Error as exc:
             raise map_error(exc, statement) from exc
 

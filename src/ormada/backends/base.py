@@ -60,10 +60,14 @@ class Statement:
             transaction control), so an executor may run it without a thread hop.
         conditional: A write that applies only if a condition on the stored row holds
             (Cassandra's lightweight transactions); its result is how many applied.
+
+    Its ``repr()`` leaves the parameters out: they are users' data, and a statement's repr
+    reaches logs (a driver's debug line, a traceback with locals) that were never asked
+    for them. Read ``params`` itself where they are wanted.
     """
 
     text: str
-    params: Sequence[Any] = ()
+    params: Sequence[Any] = field(default=(), repr=False)
     fetch: Fetch = "rows"
     many: bool = False
     quick: bool = False

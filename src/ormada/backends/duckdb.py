@@ -206,12 +206,12 @@ class DuckdbBackend(SqlBackend):
     def collection_item(self, info: ModelInfo, field: str, op: str, value: Any) -> Any:
         column = info.table.by_name[field]
         if op == "json_contains":
-            return codecs.json_adapter(Any).dump_json(value).decode()
+            return codecs.json_text(Any, value)
         if op == "contains_key":  # a JSON pointer: "$." paths cannot name the empty key
             return json_pointer_step(str(value))
         items = column.type.items
         item_type = items[-1].python_type if items else Any  # a map's values, a list's items
-        return codecs.json_adapter(item_type).dump_json(value).decode()
+        return codecs.json_text(item_type, value)
 
     def collection_match(self, column: sa.ColumnElement[Any], op: str, binds: Binds, kind: str) -> Any:
         if op == "contains_key":

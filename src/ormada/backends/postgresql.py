@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 
 from ormada.backends._options import positive_number, read_options, text, whole_number
 from ormada.backends._pool import DEFAULT_ACQUIRE_TIMEOUT, SimpleAsyncPool, SimpleSyncPool
+from ormada.backends._privileges import permission_denied
 from ormada.backends._sql import codecs
 from ormada.backends._sql.backend import SqlBackend
 from ormada.backends._sql.dialect_transforms import PostgresTransforms
@@ -107,14 +108,14 @@ class PostgresBackend(SqlBackend):
     def collection_item(self, info: ModelInfo, field: str, op: str, value: Any) -> Any:
         column = info.table.by_name[field]
         if op == "json_contains":
-            return codecs.json_adapter(Any).dump_json(value).decode()
+            return codecs.json_text(Any, value)
         if op == "contains_key":
             return str(value)
         items = column.type.items
         item_type = items[-1].python_type if items else Any
         if column.type.kind is Kind.MAP:
-            return codecs.json_adapter(item_type).dump_json(value).decode()
-        return codecs.json_adapter(list[item_type]).dump_json([value]).decode()  # type: ignore[valid-type]
+            return codecs.json_text(item_type, value)
+        return codecs.json_text(list[item_type], [value])  # type: ignore[valid-type]
 
     def collection_match(self, column: sa.ColumnElement[Any], op: str, binds: Binds, kind: str) -> Any:
         if op == "contains_key":
@@ -279,6 +280,8 @@ def map_psycopg_error(exc: Exception, statement: Statement) -> OrmadaError:
     message = f"{_first_line(exc)} (in: {statement.text})"
     if isinstance(exc, psycopg.errors.InFailedSqlTransaction):
         return _aborted(statement)
+    if isinstance(exc, psycopg.errors.InsufficientPrivilege):  # SQLSTATE 42501
+        return permission_denied(statement.text, _first_line(exc))
     if isinstance(exc, psycopg.errors.IntegrityError):
         return IntegrityError(message)
     if isinstance(exc, psycopg.errors.LockNotAvailable):
@@ -297,6 +300,8 @@ def map_asyncpg_error(exc: Exception, statement: Statement) -> OrmadaError:
     message = f"{_first_line(exc)} (in: {statement.text})"
     if isinstance(exc, asyncpg.InFailedSQLTransactionError):
         return _aborted(statement)
+    if isinstance(exc, asyncpg.InsufficientPrivilegeError):  # SQLSTATE 42501
+        return permission_denied(statement.text, _first_line(exc))
     if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
         return IntegrityError(message)
     if isinstance(exc, asyncpg.LockNotAvailableError):

@@ -14,7 +14,7 @@ from ormada._operations import describe
 from ormada._registry import info_of
 from ormada.errors import QueryError
 from ormada.query.expressions import Expression, Junction, Node, Q, RawLookups
-from ormada.query.resolve import conjoin, resolve
+from ormada.query.resolve import check_aliases, conjoin, resolve
 from ormada.query.state import QueryState
 from ormada.query.typed import Match, Named
 
@@ -89,6 +89,7 @@ class ExpressionMethods:
         ``label=Concat("first", Value(" "), "last")``, ``latest=Subquery(...)``).
         ``filter()``, ``order_by()`` and ``values()`` name them like fields."""
         info = self._info
+        check_aliases(info.name, "annotate", named)
         return self._clone(**expressing.annotated(info_of, info, self.state, named, self._node_in,
                                                   aggregating.annotated))
 

@@ -22,7 +22,7 @@ from ormada.query.cql_options import CqlOptions
 from ormada.query.ctes import CteMethods
 from ormada.query.expressions import Junction, Lookup, Node, Q, RawLookups, is_expression
 from ormada.query.keyset import KeysetPagination
-from ormada.query.resolve import check_assigned_expression, column_of, conjoin, resolve, validate_value
+from ormada.query.resolve import check_aliases, check_assigned_expression, column_of, conjoin, resolve, validate_value
 from ormada.query.routing import Routing
 from ormada.query.state import EVERY_ROW, Join, OrderBy, Prefetch, QueryState, Subquery
 from ormada.query.vector_search import VectorSearch
@@ -431,6 +431,7 @@ class QuerySet(Routing, ExpressionMethods, CombiningMixin, CqlOptions, CteMethod
         return db.run(self._aggregate(db, args, named))
 
     def _aggregate(self, db: Database, args: tuple[Aggregate, ...], named: dict[str, Aggregate]) -> ops.Operation:
+        check_aliases(self._info.name, "aggregate", named)
         return aggregating.planned(db.backend, info_of, self._info, self.state, args, named, self._filter_of,
                                    self._expression_of())
 

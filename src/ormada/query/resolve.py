@@ -38,6 +38,20 @@ def _adapter(annotation: Any) -> TypeAdapter[Any]:
     return TypeAdapter(annotation)
 
 
+def check_aliases(model_name: str, method: str, names: Iterable[str]) -> None:
+    """Refuses result names (``annotate(total=...)``, ``aggregate(total=...)``) that are not
+    Python identifiers: they become column labels in the statement, and one built from outside
+    input (``**{request_param: ...}``) must not carry quotes, semicolons, comments or spaces.
+
+    Raises:
+        QueryError: a name that is not an identifier.
+    """
+    for name in names:
+        if not name.isidentifier():
+            raise QueryError(f"{model_name}.{method}(): the name {name!r} is not a Python identifier (letters, "
+                             "digits and underscores, not starting with a digit); results are named like fields")
+
+
 def closest(name: str, choices: Iterable[str]) -> str:
     """A ``; did you mean 'x'?`` hint, or an empty string."""
     hint = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.5)
@@ -114,7 +128,10 @@ def resolve_lookup(model_name: str, table: TableSchema, key: str, value: Any, da
         compared = scope.expression_lookup(key, value)
         if compared is not None:
             return compared
-    name, _, op = key.partition("__")
+    name, sep, op = key.partition("__")
+    if sep and not op:
+        raise QueryError(f"{model_name}: {key!r} ends with '__' but names no lookup; write {name!r} or "
+                         f"{name}__<lookup>")
     if scope is not None and name not in table.by_name:
         across = _across(model_name, table, name, op, value, database, scope)
         if across is not None:

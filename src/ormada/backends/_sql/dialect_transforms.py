@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
-from ormada.backends._sql.codecs import json_adapter
+from ormada.backends._sql.codecs import json_text
 from ormada.backends._sql.transforms import Bind
 from ormada.errors import NotSupported
 from ormada.query.transforms import json_kind
@@ -274,7 +274,7 @@ class PostgresTransforms:
             return value
         if isinstance(value, Decimal):  # its text is a JSON number; pydantic would dump a string
             return str(value)
-        return json_adapter(Any).dump_json(value).decode()
+        return json_text(Any, value)
 
     def json_scalar_type(self, kind: str) -> Any:
         return sa.Text() if kind == "string" else pg.JSONB()
@@ -291,7 +291,7 @@ class PostgresTransforms:
 
     def json_contains_values(self, path: tuple[str | int, ...], value: Any, values: list[Any],
                              model: str, field: str) -> Hashable:
-        values.append(json_adapter(Any).dump_json(value).decode())
+        values.append(json_text(Any, value))
         return "jsonb"
 
     def json_contains(self, column: Any, path: Any, shape: Any, binds: Bind) -> Any:

@@ -19,6 +19,7 @@ from typing import Any
 
 from cassandra.util import Duration, OrderedMap
 from pydantic import BaseModel, TypeAdapter
+from pydantic_core import PydanticSerializationError
 
 from ormada.backends.cassandra.types import cql_type, udt_fields
 from ormada.errors import DataError
@@ -160,7 +161,14 @@ def encoder(ltype: LogicalType, name: str = "value") -> Codec | None:
         return lambda v: v.value
     if kind is Kind.JSON:
         dump = _adapter(ltype.python_type).dump_json
-        return lambda v: dump(v).decode()
+
+        def encode(value: Any) -> str:
+            try:
+                return dump(value).decode()
+            except PydanticSerializationError as exc:  # text holding a lone surrogate, say
+                raise DataError(f"{name}: {value!r} cannot be written as JSON: {str(exc).splitlines()[0]}") from None
+
+        return encode
     if kind in (Kind.LIST, Kind.SET, Kind.VECTOR):
         if kind is Kind.VECTOR:
             return _vector(name, ltype.dimensions)

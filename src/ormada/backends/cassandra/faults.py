@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from ormada.backends._privileges import permission_denied
 from ormada.backends._tls import tls_failure
 from ormada.backends.cassandra.statements import CqlStatement
 from ormada.errors import ConnectionFailed, DatabaseError, OrmadaError, QueryError, QueryTimeout
@@ -19,9 +20,17 @@ class Described(Protocol):
 def translate(exc: BaseException, holder: Described, statements: Sequence[CqlStatement] = ()) -> OrmadaError:
     """The ormada error for a driver exception (chain it with ``from exc``); the message
     names the models of ``statements`` and shows their CQL (never their values)."""
-    from cassandra import AuthenticationFailed, OperationTimedOut, RequestValidationException, Timeout, Unavailable
+    from cassandra import (
+        AuthenticationFailed,
+        OperationTimedOut,
+        RequestValidationException,
+        Timeout,
+        Unauthorized,
+        Unavailable,
+    )
     from cassandra.cluster import NoHostAvailable
     from cassandra.protocol import RequestValidationException as RefusedMessage
+    from cassandra.protocol import UnauthorizedErrorMessage
 
     if isinstance(exc, OrmadaError):
         return exc
@@ -30,6 +39,10 @@ def translate(exc: BaseException, holder: Described, statements: Sequence[CqlSta
     if isinstance(exc, (NoHostAvailable, AuthenticationFailed)):
         reason = tls_failure(exc)
         return ConnectionFailed(f"{who}cannot reach {holder.describe}: {reason + '; ' if reason else ''}{exc}{cql}")
+    if isinstance(exc, (Unauthorized, UnauthorizedErrorMessage)):  # a role without the permission
+        refused = permission_denied(statements[0].text if statements else "", str(exc).splitlines()[0])
+        refused.args = (f"{who}{refused.args[0]}",)
+        return refused
     if isinstance(exc, (RequestValidationException, RefusedMessage)):  # syntax, unknown table, bad request
         return QueryError(f"{who}{holder.describe} refused the statement: {exc}{cql}")
     if isinstance(exc, (OperationTimedOut, Timeout)):
