@@ -47,9 +47,9 @@ def root(
 
 
 def _register() -> None:
-    from ormada.cli.commands import data, diagram, info, models, query, shell
+    from ormada.cli.commands import data, diagram, info, inspect, models, query, shell
 
-    for module in (info, models, query, shell, data, diagram):
+    for module in (info, models, query, shell, data, diagram, inspect):
         module.register(app)
 
 
