@@ -8,6 +8,7 @@ import importlib
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -97,23 +98,31 @@ async def pair(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[
         await database.aclose()
 
 
-@pytest.fixture
-def importer(tmp_path: Path) -> Iterator[Any]:
-    """Imports generated files from ``tmp_path`` (put first on ``sys.path``) and forgets them
-    afterwards."""
-    sys.path.insert(0, str(tmp_path))
+@contextmanager
+def importing(directory: Path) -> Iterator[Any]:
+    """Imports generated files from ``directory`` (put first on ``sys.path``) and forgets
+    them afterwards."""
+    sys.path.insert(0, str(directory))
     before = set(sys.modules)
 
     def load(name: str) -> ModuleType:
         importlib.invalidate_caches()
         return importlib.import_module(name)
 
-    yield load
-    sys.path.remove(str(tmp_path))
-    for name in set(sys.modules) - before:
-        module = sys.modules[name]
-        if str(getattr(module, "__file__", "") or "").startswith(str(tmp_path)):
-            del sys.modules[name]
+    try:
+        yield load
+    finally:
+        sys.path.remove(str(directory))
+        for name in set(sys.modules) - before:
+            if str(getattr(sys.modules[name], "__file__", "") or "").startswith(str(directory)):
+                del sys.modules[name]
+
+
+@pytest.fixture
+def importer(tmp_path: Path) -> Iterator[Any]:
+    """:func:`importing` from the test's ``tmp_path``."""
+    with importing(tmp_path) as load:
+        yield load
 
 
 def unique_stem(prefix: str = "models") -> str:

@@ -6,6 +6,8 @@ Both files are rewritten by every run; code of one's own goes in subclasses.
 
 from __future__ import annotations
 
+import re
+
 from ormada.introspect.codegen import FieldPlan, ModelPlan, imports_of
 
 _VIEWS_DOC = '''"""Views of the generated models, each with its relations prefetched.
@@ -46,9 +48,12 @@ def render_views(plans: list[ModelPlan], modules: dict[str, str]) -> str:
 
 
 def render_managers(plans: list[ModelPlan], modules: dict[str, str]) -> str:
-    """A manager class per model, named ``<Model>ManagerBase``, with typed class methods."""
+    """A manager class per model, named ``<Model>ManagerBase``, with typed class methods;
+    ``modules`` gives the module of each model and user type."""
     blocks = [_manager(p) for p in plans]
-    return _module(_MANAGERS_DOC, blocks, modules, [p.name for p in plans])
+    text = "\n".join(blocks)
+    used = [name for name in modules if re.search(rf"(?<![\w.]){name}\b", text)]
+    return _module(_MANAGERS_DOC, blocks, modules, used)
 
 
 def _module(doc: str, blocks: list[str], modules: dict[str, str], names: list[str]) -> str:
@@ -59,11 +64,21 @@ def _module(doc: str, blocks: list[str], modules: dict[str, str], names: list[st
     return doc + "\n" + "\n".join(imports) + "\n" + "".join(f"\n\n{b}" for b in blocks)
 
 
-def _param(f: FieldPlan, with_default: bool = True) -> str:
-    nullable = f.column.nullable or f.column.generated
+def _param(f: FieldPlan) -> str:
+    # A mutable default (an empty collection) is None here and made afresh for each call.
+    nullable = f.column.nullable or f.column.generated or f.default in _MUTABLE
     annotation = f.python + (" | None" if nullable else "")
-    default = f" = {f.default}" if with_default and f.default is not None else ""
-    return f"{f.name}: {annotation}{default}"
+    default = "None" if f.default in _MUTABLE else f.default
+    return f"{f.name}: {annotation}" + (f" = {default}" if default is not None else "")
+
+
+def _argument(f: FieldPlan) -> str:
+    if f.default in _MUTABLE:
+        return f"{f.name}={f.default} if {f.name} is None else {f.name}"
+    return f"{f.name}={f.name}"
+
+
+_MUTABLE = ("[]", "{}", "set()")
 
 
 def _wrap(indent: str, head: str, items: list[str], tail: str) -> list[str]:
@@ -79,7 +94,7 @@ def _manager(p: ModelPlan) -> str:
     key_params = ", ".join(f"{f.name}: {f.python}" for f in keys)
     key_args = ", ".join(f"{f.name}={f.name}" for f in keys)
     create_params = [_param(f) for f in p.fields]
-    create_args = [f"{f.name}={f.name}" for f in p.fields]
+    create_args = [_argument(f) for f in p.fields]
     m = p.name
     return "\n".join([
         f"class {m}ManagerBase:",

@@ -78,7 +78,7 @@ def write_file(db: DatabaseInfo, out: Path, *, views: bool = False, managers: bo
         _put(report, out.with_name(f"{out.stem}_views.py"), render_views(plans, {p.name: source for p in plans}))
     if managers:
         _put(report, out.with_name(f"{out.stem}_managers.py"),
-             render_managers(plans, {p.name: source for p in plans}))
+             render_managers(plans, {name: source for name in [*(p.name for p in plans), *made.user_types]}))
     return report
 
 
@@ -126,6 +126,7 @@ def write_package(db: DatabaseInfo, out_dir: Path, *, views: bool = False, manag
     if views:
         _put(report, out_dir / "views.py", render_views(plans, source_of))
     if managers:
+        source_of.update({name: ".user_types" for name in made.user_types})
         _put(report, out_dir / "managers.py", render_managers(plans, source_of))
     return report
 
