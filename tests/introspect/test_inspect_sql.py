@@ -247,3 +247,111 @@ def test_tables_made_elsewhere(tmp_path: Path, importer: Any) -> None:
 def test_duckdb_is_not_supported(tmp_path: Path) -> None:
     with pytest.raises(NotSupported, match="cannot read a DuckDB database"):
         introspect.describe(f"duckdb:///{tmp_path / 'x.duckdb'}")
+
+
+def test_postgresql_tables_made_elsewhere(pg_schema: str, tmp_path: Path, importer: Any) -> None:
+    """A native enum as a Literal, casts and functions in defaults, SERIAL and IDENTITY keys,
+    REAL/CHAR/arrays kept as the database spells them, json read as JSON, an expression
+    index left out."""
+    import psycopg
+
+    from tests.conftest import PG_URL
+
+    with psycopg.connect(PG_URL, autocommit=True) as connection:
+        connection.execute(f"""
+            SET search_path TO "{pg_schema}";
+            CREATE TYPE mood AS ENUM ('happy', 'sad');
+            CREATE TABLE "Account" (
+              "AccountId" serial PRIMARY KEY,
+              handle varchar(30) NOT NULL DEFAULT 'anon'::character varying,
+              feeling mood NOT NULL DEFAULT 'happy',
+              balance numeric NOT NULL DEFAULT 0,
+              score real,
+              created timestamptz NOT NULL DEFAULT now(),
+              tags text[],
+              doc json,
+              code char(3),
+              flag boolean DEFAULT true
+            );
+            CREATE TABLE post (
+              id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+              account integer REFERENCES "Account" ("AccountId") ON DELETE SET NULL,
+              body text NOT NULL
+            );
+            CREATE INDEX post_body_lower ON post (lower(body));
+            INSERT INTO "Account" (handle, feeling, score, code, tags, doc) VALUES
+                ('a', 'sad', 1.5, 'abc', '{{x,y}}', '{{"k": 1}}');
+            INSERT INTO post (account, body) VALUES (1, 'hello');
+        """)
+    url = f"{PG_URL}?schema={pg_schema}"
+    stem = unique_stem()
+    introspect.write_file(introspect.describe(url), tmp_path / f"{stem}.py")
+    source = (tmp_path / f"{stem}.py").read_text()
+    for line in ('AccountId: Annotated[int | None, PrimaryKey()] = None',
+                 'handle: Annotated[str, Text(max_length=30)] = "anon"',
+                 'feeling: Literal["happy", "sad"] = "happy"',
+                 'balance: Decimal = Decimal("0")',
+                 'score: Annotated[float | None, DbType("REAL")] = None',
+                 "created: dt.datetime  # the database's default: now()",
+                 "doc: Any | None = None",
+                 'code: Annotated[str | None, DbType("CHAR(3)")] = None',
+                 "flag: bool | None = True",
+                 "id: Annotated[int | None, PrimaryKey(), BigInt()] = None"):
+        assert f"    {line}\n" in source, line
+    # The key column "account" is the field account_id, so the relation can be "account".
+    assert ('    account_id: Annotated[\n        int | None,\n        Column("account"),\n'
+            '        ForeignKey("Account", related_name="post_set", on_delete="SET NULL"),\n    ] = None\n') in source
+    assert "lower" not in source  # an index on an expression has no field to name it
+    module = importer(stem)
+    database = ormada.connect(url)
+    try:
+        account = module.Account.get(handle="a")
+        assert (account.feeling, account.score, account.code, account.doc) == ("sad", 1.5, "abc", {"k": 1})
+        post = module.Post.select_related("account").get(body="hello")
+        assert post.account_id == account.AccountId and post.account.handle == "a"
+        assert [p.body for p in module.Account.prefetch_related("post_set").get(handle="a").post_set] == ["hello"]
+    finally:
+        database.close()
+
+
+def test_mysql_tables_made_elsewhere(mysql_database: str, tmp_path: Path, importer: Any) -> None:
+    """MySQL's own types: ENUM as a Literal, TINYINT, DOUBLE, DATETIME without fractions,
+    defaults, AUTO_INCREMENT, and the index MySQL adds for a foreign key left to MySQL."""
+    import pymysql
+
+    from tests.conftest import MY_HOST, MY_PORT
+
+    with pymysql.connect(host=MY_HOST, port=MY_PORT, user="root", password="", database=mysql_database,
+                         autocommit=True) as connection, connection.cursor() as cursor:
+        for statement in (
+            "CREATE TABLE shop (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(50) NOT NULL UNIQUE, "
+            "kind ENUM('big','small') NOT NULL DEFAULT 'small', rank TINYINT, ratio DOUBLE DEFAULT 1.5, "
+            "opened DATETIME, active TINYINT(1) NOT NULL DEFAULT 1)",
+            "CREATE TABLE item (id BIGINT AUTO_INCREMENT PRIMARY KEY, shop_id INT NOT NULL, label TEXT, "
+            "CONSTRAINT item_shop FOREIGN KEY (shop_id) REFERENCES shop (id) ON DELETE CASCADE)",
+            "INSERT INTO shop (name, kind, `rank`, opened) VALUES ('corner', 'big', 3, '2024-01-02 03:04:05')",
+            "INSERT INTO item (shop_id, label) VALUES (1, 'pen')",
+        ):
+            cursor.execute(statement)
+    url = f"mysql://root@{MY_HOST}:{MY_PORT}/{mysql_database}"
+    stem = unique_stem()
+    introspect.write_file(introspect.describe(url), tmp_path / f"{stem}.py")
+    source = (tmp_path / f"{stem}.py").read_text()
+    for line in ("id: Annotated[int | None, PrimaryKey()] = None",
+                 "name: Annotated[str, Text(max_length=50), Unique()]",
+                 'kind: Literal["big", "small"] = "small"',
+                 'rank: Annotated[int | None, DbType("TINYINT")] = None',
+                 "ratio: float | None = 1.5",
+                 'opened: Annotated[dt.datetime | None, DbType("DATETIME")] = None',
+                 "active: bool = True",
+                 'shop_id: Annotated[int, ForeignKey("Shop", related_name="item_set", on_delete="CASCADE")]',
+                 'label: Annotated[str | None, DbType("TEXT")] = None'):
+        assert f"    {line}\n" in source, line
+    assert "Indexed" not in source and "indexes" not in source
+    module = importer(stem)
+    database = ormada.connect(url)
+    try:
+        shop = module.Shop.prefetch_related("item_set").get(name="corner")
+        assert (shop.kind, shop.rank, shop.active, [i.label for i in shop.item_set]) == ("big", 3, True, ["pen"])
+    finally:
+        database.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from ormada._meta import snake_case
 from ormada.introspect.description import (
@@ -98,17 +99,28 @@ def plan(db: DatabaseInfo) -> Plan:
     taken: dict[str, set[str]] = {}
     for p in plans.values():
         names: set[str] = set()
+        columns = {c.name for c in p.table.columns}
         for column in p.table.columns:
-            p.fields.append(FieldPlan(field_name(column.name, names, reserved), column, ""))
+            fk = _single_fk(p.table, column.name)
+            wanted = column.name
+            # A key column not named <relation>_id becomes the field <column>_id (Column()
+            # keeps the name), so that the relation can take the column's name.
+            if fk is not None and fk.target_table in plans and not column.name.endswith("_id") \
+                    and f"{column.name}_id" not in columns and column.name.isidentifier():
+                wanted = f"{column.name}_id"
+            p.fields.append(FieldPlan(field_name(wanted, names, reserved), column, ""))
         taken[p.table.name] = names
     # Forward relations: ormada names them after a key field without ``_id``, when free.
+    forwards: set[tuple[str, str]] = set()
     for p in plans.values():
         for f in p.fields:
             forward = f.name.removesuffix("_id")
-            if _single_fk(p.table, f.column.name) is not None and forward != f.name \
+            fk = _single_fk(p.table, f.column.name)
+            if fk is not None and fk.target_table in plans and forward != f.name \
                     and forward not in taken[p.table.name] and forward not in reserved:
                 taken[p.table.name].add(forward)
                 p.relations.append(forward)
+                forwards.add((p.table.name, f.column.name))
     junctions = {name: _junction(p.table, plans) for name, p in plans.items()}
     reverse: dict[tuple[str, str], str] = {}  # (table, fk column) -> related_name
     for p in plans.values():
@@ -117,8 +129,8 @@ def plan(db: DatabaseInfo) -> Plan:
             continue
         for fk in sorted(p.table.foreign_keys, key=lambda k: k.columns):
             target = plans.get(fk.target_table)
-            if target is None or len(fk.columns) != 1:
-                continue
+            if target is None or (p.table.name, fk.columns[0]) not in forwards:
+                continue  # no forward relation, so no reverse one either
             base = f"{p.table.name}_set" if _fk_count(p.table, fk.target_table) == 1 else \
                 f"{p.table.name}_by_{fk.columns[0].removesuffix('_id')}"
             related = unique(field_name(base, set(), reserved), taken[target.table.name])
@@ -239,7 +251,7 @@ def _fill(p: ModelPlan, plans: dict[str, ModelPlan], reverse: dict[tuple[str, st
         elif column.type.kind in _EMPTY and not column.nullable and not column.key:
             f.default = _EMPTY[column.type.kind]
         elif column.default is not None:
-            f.default = _str(column.default) if isinstance(column.default, str) else repr(column.default)
+            f.default = _literal(column.default)
         elif column.nullable:
             f.default = "None"
         if column.default_sql is not None:
@@ -285,6 +297,8 @@ def _fill(p: ModelPlan, plans: dict[str, ModelPlan], reverse: dict[tuple[str, st
 
 
 def _literal(value: object) -> str:
+    if isinstance(value, Decimal):
+        return f"Decimal({_str(str(value))})"
     return _str(value) if isinstance(value, str) else repr(value)
 
 

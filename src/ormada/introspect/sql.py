@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -194,6 +195,10 @@ class _Reader:
         """The logical type of a reflected column type, with ``db_type`` where ormada's own
         column for that kind would be spelt otherwise."""
         spelt = self._spelling(reflected)
+        if isinstance(reflected, sa.JSON):
+            # JSON in any spelling (PostgreSQL's json beside jsonb): the values are what
+            # matter, and ormada's JSON column reads them all.
+            return TypeInfo(Kind.JSON)
         if isinstance(reflected, sa.Enum) and reflected.enums:
             # A database enum type: the model takes the values as a Literal and stores text.
             return TypeInfo(Kind.TEXT, choices=tuple(reflected.enums))
@@ -292,7 +297,7 @@ def _python_kind(reflected: Any) -> Kind:
 
 
 _NUMBER = re.compile(r"^\(?(-?\d+(\.\d+)?)\)?$")
-_TEXT = re.compile(r"^'((?:[^']|'')*)'(::[\w\s]+)?$")
+_TEXT = re.compile(r"^'((?:[^']|'')*)'(::[\w\s.\"]+)?$")
 
 
 def _default(text: str | None, type_info: TypeInfo) -> tuple[Any, str | None]:
@@ -304,9 +309,13 @@ def _default(text: str | None, type_info: TypeInfo) -> tuple[Any, str | None]:
     kind = type_info.kind
     if kind is Kind.BOOL and raw.lower() in ("true", "false", "0", "1", "'0'", "'1'"):
         return raw.strip("'").lower() in ("true", "1"), None
-    number = _NUMBER.match(raw.strip("'")) if kind in (Kind.INT16, Kind.INT32, Kind.INT64, Kind.FLOAT64) else None
-    if number:
-        return (float(number.group(1)) if kind is Kind.FLOAT64 else int(float(number.group(1)))), None
+    number = _NUMBER.match(raw.strip("'"))
+    if number and kind in (Kind.INT16, Kind.INT32, Kind.INT64):
+        return int(float(number.group(1))), None
+    if number and kind is Kind.FLOAT64:
+        return float(number.group(1)), None
+    if number and kind is Kind.DECIMAL:
+        return Decimal(number.group(1)), None
     text_match = _TEXT.match(raw)
     if text_match and kind is Kind.TEXT:
         return text_match.group(1).replace("''", "'"), None
