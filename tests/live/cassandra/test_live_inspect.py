@@ -95,9 +95,31 @@ def _round_trip(keyspaces: tuple[str, str], tmp_path: Path, importer: Any) -> No
         # The same file, inspected again, is left alone.
         again = introspect.write_file(introspect.describe(source), tmp_path / f"{stem}.py")
         assert again.written == [] and set(again.tables.values()) == {"unchanged"}
+        # As a package: the user types in a module of their own, a module per table.
+        name = unique_stem("pkg")
+        introspect.write_package(introspect.describe(source), tmp_path / name, views=True, managers=True)
+        assert sorted(p.name for p in (tmp_path / name).glob("*.py")) == [
+            "__init__.py", "ins_hits.py", "ins_reading.py", "managers.py", "user_types.py", "views.py"]
+        package = importer(name)
+        row = package.InsReading.filter(sensor="s1", day=dt.date(2024, 1, 1)).get()
+        assert row.home.street == "Rue 1"
+        assert importer(f"{name}.views").InsReadingView.apply(row).home.zip == 75001
+        assert importer(f"{name}.managers").InsHitsManagerBase.get("home").hits == 5
     finally:
         reader.close()
     _lint([tmp_path / f"{stem}.py", tmp_path / f"{stem}_managers.py"], tmp_path)
+
+
+def test_the_command_reads_a_keyspace(keyspaces: tuple[str, str]) -> None:
+    from typer.testing import CliRunner
+
+    from ormada.cli import app
+
+    result = CliRunner().invoke(app, ["--url", keyspaces[0], "inspect", "--tables", "ins_hits"],
+                                env={"ORMADA_URL": None, "ORMADA_MODELS": None})
+    assert result.exit_code == 0, result.stderr
+    assert "class InsHits(Model):" in result.stdout and "hits: Annotated[int, Counter()] = 0" in result.stdout
+    assert "InsReading" not in result.stdout
 
 
 def test_a_missing_keyspace_table_is_named(keyspaces: tuple[str, str]) -> None:
