@@ -11,7 +11,7 @@ import sys
 import uuid
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 
@@ -355,3 +355,28 @@ def test_mysql_tables_made_elsewhere(mysql_database: str, tmp_path: Path, import
         assert (shop.kind, shop.rank, shop.active, [i.label for i in shop.item_set]) == ("big", 3, True, ["pen"])
     finally:
         database.close()
+
+
+class InspectedDoc(ormada.Model):
+    id: Annotated[int | None, ormada.PrimaryKey()] = None
+    embedding: Annotated[list[float], ormada.Vector(3)]
+
+    class Meta:
+        table = "ix_doc"
+
+
+async def test_pgvector_columns(pgvector_database: str, tmp_path: Path, importer: Any) -> None:
+    """pgvector's vector(n), which SQLAlchemy does not know, comes back as Vector(n)."""
+    from tests.conftest import PGV_HOST, PGV_PORT
+
+    url = f"postgresql://postgres@{PGV_HOST}:{PGV_PORT}/{pgvector_database}"
+    database = ormada.connect(url)
+    try:
+        database.create_all([InspectedDoc])
+        InspectedDoc.create(embedding=[1.0, 2.0, 3.0])
+        stem = unique_stem()
+        introspect.write_file(introspect.describe(url), tmp_path / f"{stem}.py")
+        assert "    embedding: Annotated[list[float], Vector(3)]\n" in (tmp_path / f"{stem}.py").read_text()
+        assert importer(stem).IxDoc.get().embedding == [1.0, 2.0, 3.0]
+    finally:
+        await database.aclose()

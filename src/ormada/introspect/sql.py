@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from ormada._url import DatabaseURL, parse_url
-from ormada.backends._sql.tables import sa_type
+from ormada.backends._sql.tables import PgVector, sa_type
 from ormada.errors import ConfigurationError, NotSupported
 from ormada.introspect.description import ColumnInfo, DatabaseInfo, ForeignKeyInfo, IndexInfo, TableInfo, TypeInfo
 from ormada.schema import Kind, LogicalType
@@ -62,6 +62,10 @@ def describe(url: str | DatabaseURL, tables: list[str] | None = None) -> Databas
     """
     parsed = parse_url(url) if isinstance(url, str) else url
     engine = engine_for(parsed)
+    if engine.dialect.name == "postgresql":
+        # pgvector's type, which SQLAlchemy does not know: reflected as ormada's own.
+        dialect: Any = engine.dialect
+        dialect.ischema_names = {**dialect.ischema_names, "vector": PgVector}
     schema = parsed.query.get("schema")
     try:
         inspector = sa.inspect(engine)
@@ -205,6 +209,9 @@ class _Reader:
         for candidate in _candidates(reflected, self.dialect.name):
             if _normal(self._spelling(sa_type(_logical(candidate), generated, keyed))) == _normal(spelt):
                 return candidate
+        if isinstance(reflected, sa.types.NullType):
+            # A type SQLAlchemy does not know (an extension's): its values as the driver gives them.
+            return TypeInfo(Kind.JSON, db_type=None)
         fallback = _candidates(reflected, self.dialect.name)
         kind = fallback[0].kind if fallback else _python_kind(reflected)
         return TypeInfo(kind, db_type=spelt)
@@ -252,6 +259,8 @@ def _candidates(reflected: Any, dialect: str) -> list[TypeInfo]:
         return [TypeInfo(Kind.INT64)]
     if isinstance(t, sa.Integer):
         return [TypeInfo(Kind.INT32), TypeInfo(Kind.INT64), TypeInfo(Kind.INT16)]
+    if isinstance(t, PgVector):
+        return [TypeInfo(Kind.VECTOR, dimensions=t.dimensions)]
     if isinstance(t, postgresql.INTERVAL):
         return [TypeInfo(Kind.DURATION)]
     if isinstance(t, postgresql.INET):
