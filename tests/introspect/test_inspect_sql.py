@@ -174,6 +174,15 @@ async def test_package_views_and_managers(pair: Pair, tmp_path: Path, importer: 
     # Run again: nothing is rewritten.
     again = introspect.write_package(introspect.describe(pair.url), tmp_path / name, views=True, managers=True)
     assert again.written == [] and set(again.tables.values()) == {"unchanged"}
+    # A new column: its table is reported changed, and only the files it is in are rewritten.
+    pair.db.execute("ALTER TABLE ix_label ADD COLUMN colour VARCHAR(10)")
+    try:
+        changed = introspect.write_package(introspect.describe(pair.url), tmp_path / name, views=True,
+                                           managers=True)
+    finally:
+        pair.db.execute("ALTER TABLE ix_label DROP COLUMN colour")
+    assert {t for t, s in changed.tables.items() if s != "unchanged"} == {"ix_label"}
+    assert sorted(p.name for p in changed.written) == ["ix_edition.py", "managers.py"]
 
 
 def test_only_the_tables_asked_for(pair: Pair) -> None:
@@ -380,3 +389,53 @@ async def test_pgvector_columns(pgvector_database: str, tmp_path: Path, importer
         assert importer(stem).IxDoc.get().embedding == [1.0, 2.0, 3.0]
     finally:
         await database.aclose()
+
+
+def test_junctions_and_keys_models_cannot_declare(tmp_path: Path, importer: Any) -> None:
+    """A two-key table with columns of its own stays a model; a two-key table between one
+    table and itself is a many-to-many to self; a composite foreign key is said in a comment."""
+    import sqlite3
+
+    path = tmp_path / "links.db"
+    with sqlite3.connect(path) as connection:
+        connection.executescript("""
+            CREATE TABLE person (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+            CREATE TABLE person_friends (
+                id INTEGER PRIMARY KEY,
+                from_person_id INTEGER NOT NULL REFERENCES person (id) ON DELETE CASCADE,
+                to_person_id INTEGER NOT NULL REFERENCES person (id) ON DELETE CASCADE
+            );
+            CREATE TABLE membership (
+                id INTEGER PRIMARY KEY,
+                person_id INTEGER NOT NULL REFERENCES person (id),
+                club_id INTEGER NOT NULL REFERENCES club (id),
+                role TEXT NOT NULL
+            );
+            CREATE TABLE club (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+            CREATE TABLE seat (
+                row_no INTEGER NOT NULL, col_no INTEGER NOT NULL, PRIMARY KEY (row_no, col_no)
+            );
+            CREATE TABLE ticket (
+                id INTEGER PRIMARY KEY, row_no INTEGER, col_no INTEGER,
+                FOREIGN KEY (row_no, col_no) REFERENCES seat (row_no, col_no)
+            );
+            INSERT INTO person VALUES (1, 'a'), (2, 'b');
+            INSERT INTO person_friends (from_person_id, to_person_id) VALUES (1, 2);
+        """)
+    url = f"sqlite:///{path}"
+    stem = unique_stem()
+    introspect.write_file(introspect.describe(url), tmp_path / f"{stem}.py")
+    source = (tmp_path / f"{stem}.py").read_text()
+    assert 'friends: Annotated[list["Person"], ManyToMany(through="PersonFriends", ' \
+           'related_name="person_set")] = []' in source
+    assert "class Membership(Model):" in source and "    role: str\n" in source
+    assert 'person_id: Annotated[int, ForeignKey("Person", related_name="membership_set")]' in source
+    assert "    # part of a foreign key (row_no, col_no) -> seat(row_no, col_no), which models cannot declare\n" \
+           "    row_no: int | None = None\n" in source
+    module = importer(stem)
+    database = ormada.connect(url)
+    try:
+        person = module.Person.prefetch_related("friends").get(id=1)
+        assert [p.name for p in person.friends] == ["b"]
+    finally:
+        database.close()
