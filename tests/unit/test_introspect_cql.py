@@ -34,10 +34,13 @@ def test_models_from_system_schema_rows() -> None:
         ("events", "labels", "regular", -1, "none", "map<text, ascii>"),
         ("views", "page", "partition_key", 0, "none", "text"),
         ("views", "n", "regular", -1, "none", "counter"),
+        ("events", "near", "regular", -1, "none", "vector<float, 2>"),
     ]
     tables = [("events", 3600, "", 864000), ("views", 0, "hits", 100)]
-    indexes = [("events", "events_owner_idx", "CUSTOM",
-                {"target": "owner", "class_name": "org.apache.cassandra.index.sai.StorageAttachedIndex"})]
+    sai = "org.apache.cassandra.index.sai.StorageAttachedIndex"
+    indexes = [("events", "events_owner_idx", "CUSTOM", {"target": "owner", "class_name": sai}),
+               ("events", "ix_events_near", "CUSTOM", {"target": "near", "class_name": sai,
+                                                      "similarity_function": "dot_product"})]
     types = [("place", ["name", "spot"], ["text", "frozen<point>"]), ("point", ["x"], ["double"])]
     info = from_rows("cassandra://h/ks", columns, tables, indexes, types)
     source = generate(info)
@@ -53,6 +56,7 @@ def test_models_from_system_schema_rows() -> None:
         "    labels: dict[str, str] = {}",
         "    n: Annotated[int, Counter()] = 0",
         "        default_ttl = 3600",
+        '        indexes = [VectorIndex("near", metric="inner")]',
         '        options = {"comment": "hits", "gc_grace_seconds": 100}',
     ):
         assert line in source, line

@@ -30,7 +30,7 @@ _FROM = {"Annotated": "typing", "Any": "typing", "ClassVar": "typing", "Literal"
 _FROM |= {name: "ormada" for name in (
     "Model", "ModelView", "QuerySet", "Q", "Index", "Column", "DbType", "ForeignKey", "ManyToMany", "PrimaryKey",
     "PartitionKey", "ClusteringKey", "Unique", "Indexed", "Text", "BigInt", "SmallInt", "Static", "Counter", "Frozen",
-    "TimeUUID", "Vector", "Json")}
+    "TimeUUID", "Vector", "VectorIndex", "Json")}
 _MODULES = {"dt": "import datetime as dt", "uuid": "import uuid", "ipaddress": "import ipaddress"}
 _STDLIB = frozenset({"typing", "decimal"})
 # Wider than this, a field's annotation goes on lines of its own.
@@ -265,6 +265,10 @@ def _fill(p: ModelPlan, plans: dict[str, ModelPlan], reverse: dict[tuple[str, st
     for index in table.indexes:
         names = [by_column[c].name for c in index.columns]
         single = by_column[index.columns[0]] if len(index.columns) == 1 else None
+        if index.metric is not None:
+            named = "" if index.name == f"ix_{table.name}_{index.columns[0]}" else f", name={_str(index.name or '')}"
+            indexes.append(f"VectorIndex({_str(names[0])}, metric={_str(index.metric)}{named})")
+            continue
         if single is not None and index.unique and index.constraint:
             default = index.name is None or index.name in _default_unique_names(table.name, index.columns[0])
             single.markers.append("Unique()" if default else f"Unique(name={_str(index.name or '')})")

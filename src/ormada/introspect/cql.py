@@ -119,8 +119,15 @@ def _index(table: str, name: str, kind: str, options: dict[str, str]) -> IndexIn
         return None
     column = match.group(1)
     using = "sai" if "StorageAttachedIndex" in options.get("class_name", "") or kind == "CUSTOM" else None
+    similarity = options.get("similarity_function")
+    if similarity is not None:  # a vector index: VectorIndex(column, metric=...) in Meta.indexes
+        return IndexInfo(name, (column,), using=using, metric=_METRICS.get(similarity.upper(), "cosine"))
     default = f"{table}_{column}_idx".lower()
     return IndexInfo(None if name == default else name, (column,), using=using)
+
+
+# SAI's similarity functions by the metric ormada names them with.
+_METRICS = {"COSINE": "cosine", "EUCLIDEAN": "l2", "DOT_PRODUCT": "inner"}
 
 
 def parse_type(text: str, top: bool = True) -> TypeInfo:

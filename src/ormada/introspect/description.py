@@ -91,6 +91,7 @@ class IndexInfo:
 
     Attributes:
         using: The kind of index where the database has several (``"sai"`` on Cassandra).
+        metric: For a nearest-neighbour index, the distance it serves (``"cosine"``…).
     """
 
     name: str | None
@@ -98,6 +99,7 @@ class IndexInfo:
     unique: bool = False
     constraint: bool = False
     using: str | None = None
+    metric: str | None = None
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from ormada._meta import snake_case
 IMPORTED = frozenset({"Annotated", "Any", "ClassVar", "Literal", "Decimal", "Field", "NaiveDatetime", "Model",
                       "ModelView", "QuerySet", "Q", "Index", "Column", "DbType", "ForeignKey", "ManyToMany",
                       "PrimaryKey", "PartitionKey", "ClusteringKey", "Unique", "Indexed", "Text", "BigInt",
-                      "SmallInt", "Static", "Counter", "Frozen", "TimeUUID", "Vector", "Json", "BaseModel", "dt",
-                      "uuid", "ipaddress"})
+                      "SmallInt", "Static", "Counter", "Frozen", "TimeUUID", "Vector", "VectorIndex", "Json",
+                      "BaseModel", "dt", "uuid", "ipaddress"})
 # Builtins that annotations use: a field of that name would hide them from the fields after it.
 BUILTIN_TYPES = frozenset({"int", "float", "str", "bool", "bytes", "list", "set", "dict", "tuple", "None"})
 

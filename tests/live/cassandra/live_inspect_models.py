@@ -21,6 +21,7 @@ from ormada import (
     Static,
     TimeUUID,
     Vector,
+    VectorIndex,
 )
 
 DB = "cassandra_inspect"
@@ -62,6 +63,7 @@ class InsReading(Model):
         table = "ins_reading"
         default_ttl = 86400
         options = {"comment": "raw data"}
+        indexes = [VectorIndex("embedding", metric="l2")]
 
 
 class InsHits(Model):

@@ -74,7 +74,8 @@ def _round_trip(keyspaces: tuple[str, str], tmp_path: Path, importer: Any) -> No
                  "    geo: InsGeo | None = None",
                  "    note: Annotated[str | None, Indexed()] = None",
                  "        default_ttl = 86400",
-                 '        options = {"comment": "raw data"}'):
+                 '        options = {"comment": "raw data"}',
+                 '        indexes = [VectorIndex("embedding", metric="l2")]'):
         assert line in text, line
     module = importer(stem)
     models = models_of(module)
