@@ -372,10 +372,12 @@ class InspectedDoc(ormada.Model):
 
     class Meta:
         table = "ix_doc"
+        indexes = [ormada.VectorIndex("embedding", metric="l2", method="ivfflat", lists=4)]
 
 
 async def test_pgvector_columns(pgvector_database: str, tmp_path: Path, importer: Any) -> None:
-    """pgvector's vector(n), which SQLAlchemy does not know, comes back as Vector(n)."""
+    """pgvector's vector(n), which SQLAlchemy does not know, comes back as Vector(n), and its
+    index as the VectorIndex that made it."""
     from tests.conftest import PGV_HOST, PGV_PORT
 
     url = f"postgresql://postgres@{PGV_HOST}:{PGV_PORT}/{pgvector_database}"
@@ -385,7 +387,9 @@ async def test_pgvector_columns(pgvector_database: str, tmp_path: Path, importer
         InspectedDoc.create(embedding=[1.0, 2.0, 3.0])
         stem = unique_stem()
         introspect.write_file(introspect.describe(url), tmp_path / f"{stem}.py")
-        assert "    embedding: Annotated[list[float], Vector(3)]\n" in (tmp_path / f"{stem}.py").read_text()
+        source = (tmp_path / f"{stem}.py").read_text()
+        assert "    embedding: Annotated[list[float], Vector(3)]\n" in source
+        assert '        indexes = [VectorIndex("embedding", metric="l2", method="ivfflat", lists=4)]\n' in source
         assert importer(stem).IxDoc.get().embedding == [1.0, 2.0, 3.0]
     finally:
         await database.aclose()

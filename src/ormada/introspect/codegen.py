@@ -266,8 +266,11 @@ def _fill(p: ModelPlan, plans: dict[str, ModelPlan], reverse: dict[tuple[str, st
         names = [by_column[c].name for c in index.columns]
         single = by_column[index.columns[0]] if len(index.columns) == 1 else None
         if index.metric is not None:
-            named = "" if index.name == f"ix_{table.name}_{index.columns[0]}" else f", name={_str(index.name or '')}"
-            indexes.append(f"VectorIndex({_str(names[0])}, metric={_str(index.metric)}{named})")
+            extra = "" if index.using in (None, "sai", "hnsw") else f", method={_str(index.using)}"
+            extra += "".join(f", {key}={value}" for key, value in index.options)
+            if index.name != f"ix_{table.name}_{index.columns[0]}":
+                extra += f", name={_str(index.name or '')}"
+            indexes.append(f"VectorIndex({_str(names[0])}, metric={_str(index.metric)}{extra})")
             continue
         if single is not None and index.unique and index.constraint:
             default = index.name is None or index.name in _default_unique_names(table.name, index.columns[0])

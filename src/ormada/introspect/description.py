@@ -92,6 +92,7 @@ class IndexInfo:
     Attributes:
         using: The kind of index where the database has several (``"sai"`` on Cassandra).
         metric: For a nearest-neighbour index, the distance it serves (``"cosine"``…).
+        options: For a nearest-neighbour index, its build options (``(("m", 16),)``).
     """
 
     name: str | None
@@ -100,6 +101,7 @@ class IndexInfo:
     constraint: bool = False
     using: str | None = None
     metric: str | None = None
+    options: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)

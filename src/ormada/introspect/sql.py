@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from ormada._url import DatabaseURL, parse_url
-from ormada.backends._sql.tables import PgVector, sa_type
+from ormada.backends._sql.tables import PG_OPERATOR_CLASSES, PgVector, sa_type
 from ormada.errors import ConfigurationError, NotSupported
 from ormada.introspect.description import ColumnInfo, DatabaseInfo, ForeignKeyInfo, IndexInfo, TableInfo, TypeInfo
 from ormada.schema import Kind, LogicalType
@@ -167,7 +167,7 @@ class _Reader:
                 continue  # the index a unique constraint brings with it
             if self.mysql and (raw["name"], columns) in fk_shapes:
                 continue  # the index MySQL adds for a foreign key by itself
-            found.append(IndexInfo(raw["name"], columns, unique=bool(raw.get("unique"))))
+            found.append(_vector_index(raw, columns) or IndexInfo(raw["name"], columns, unique=bool(raw.get("unique"))))
         return tuple(sorted(found, key=lambda i: (i.columns, i.name or "")))
 
     def _column(self, raw: dict[str, Any], key_columns: list[str], keyed: set[str],
@@ -240,6 +240,19 @@ def _normal(spelling: str) -> str:
     text = re.sub(r"^NUMERIC\b", "DECIMAL", spelling.upper())
     text = re.sub(r"^(BOOL|TINYINT\(1\))$", "BOOLEAN", text)
     return re.sub(r"^INT\b", "INTEGER", text)
+
+
+def _vector_index(raw: dict[str, Any], columns: tuple[str, ...]) -> IndexInfo | None:
+    """A pgvector index (``USING hnsw``/``ivfflat`` with a vector operator class), or None."""
+    options = raw.get("dialect_options") or {}
+    operator_class = (options.get("postgresql_ops") or {}).get(columns[0]) if len(columns) == 1 else None
+    metric = next((m for m, ops in PG_OPERATOR_CLASSES.items() if ops == operator_class), None)
+    if metric is None and operator_class is None and options.get("postgresql_using") in ("hnsw", "ivfflat"):
+        metric = "l2"  # vector_l2_ops, the default class, which PostgreSQL does not name
+    if metric is None:
+        return None
+    built = tuple(sorted((str(k), int(v)) for k, v in (options.get("postgresql_with") or {}).items()))
+    return IndexInfo(raw["name"], columns, using=options.get("postgresql_using"), metric=metric, options=built)
 
 
 def _logical(info: TypeInfo) -> LogicalType:
