@@ -18,8 +18,9 @@ IMPORTED = frozenset({"Annotated", "Any", "ClassVar", "Literal", "Decimal", "Fie
                       "PrimaryKey", "PartitionKey", "ClusteringKey", "Unique", "Indexed", "Text", "BigInt",
                       "SmallInt", "Static", "Counter", "Frozen", "TimeUUID", "Vector", "VectorIndex", "Json",
                       "BaseModel", "dt", "uuid", "ipaddress"})
-# Builtins that annotations use: a field of that name would hide them from the fields after it.
-BUILTIN_TYPES = frozenset({"int", "float", "str", "bool", "bytes", "list", "set", "dict", "tuple", "None"})
+# Builtins that annotations use (a field of that name would hide them from the fields after
+# it), and the first argument of the generated managers' class methods.
+BUILTIN_TYPES = frozenset({"int", "float", "str", "bool", "bytes", "list", "set", "dict", "tuple", "None", "cls"})
 
 
 def model_attributes() -> frozenset[str]:
