@@ -20,7 +20,7 @@ import ormada
 from tests.conftest import MY_HOST, MY_PORT, PG_URL, _mysql_admin, _pg_admin, database_url
 from tests.introspect.inspect_models import MODELS, Edition, Label, Person, Publisher, Work
 
-SQL_BACKENDS = ["sqlite", "postgresql", "mysql"]
+SQL_BACKENDS = ["sqlite", "postgresql", "mysql", "duckdb"]
 
 
 @dataclass
@@ -38,6 +38,8 @@ def empty_database(backend: str, tmp_path: Path, request: pytest.FixtureRequest)
     name = f"t_{uuid.uuid4().hex[:12]}"
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'empty.db'}"
+    if backend == "duckdb":
+        return f"duckdb:///{tmp_path / 'empty.duckdb'}"
     if backend == "postgresql":
         with _pg_admin() as admin:
             admin.execute(f'CREATE SCHEMA "{name}"')

@@ -5,7 +5,8 @@
 >>> print(introspect.generate(info))                         # a module of models
 >>> introspect.write_package(info, Path("app/models"), views=True, managers=True)
 
-SQL databases are read through SQLAlchemy's reflection, Cassandra through ``system_schema``.
+SQL databases are read through SQLAlchemy's reflection, DuckDB through its catalog functions,
+Cassandra through ``system_schema``.
 The ``ormada inspect`` command is the same thing from the command line.
 """
 
@@ -27,15 +28,14 @@ __all__ = ["ColumnInfo", "DatabaseInfo", "ForeignKeyInfo", "IndexInfo", "Report"
 
 
 def describe(url: str, tables: list[str] | None = None) -> DatabaseInfo:
-    """The tables of the database at ``url``: SQL through SQLAlchemy's reflection, Cassandra
-    through ``system_schema``.
+    """The tables of the database at ``url``: SQL through SQLAlchemy's reflection, DuckDB
+    through its catalog functions, Cassandra through ``system_schema``.
 
     Args:
         url: An ormada database URL.
         tables: Only these tables; every table by default.
 
     Raises:
-        NotSupported: the database cannot be read (DuckDB).
         ConfigurationError: the URL is malformed, the database cannot be reached, or a
             table named in ``tables`` does not exist.
     """
@@ -46,6 +46,10 @@ def describe(url: str, tables: list[str] | None = None) -> DatabaseInfo:
         from ormada.introspect.cql import describe as describe_keyspace
 
         return describe_keyspace(parsed, tables)
+    if parsed.backend == "duckdb":
+        from ormada.introspect.duckdb_catalog import describe as describe_duckdb
+
+        return describe_duckdb(parsed, tables)
     from ormada.introspect.sql import describe as describe_sql
 
     return describe_sql(parsed, tables)

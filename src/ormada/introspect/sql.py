@@ -31,18 +31,12 @@ def engine_for(url: DatabaseURL) -> sa.Engine:
     """An SQLAlchemy engine on the database at ``url``, for reflection.
 
     Raises:
-        NotSupported: the backend's tables cannot be reflected (DuckDB, Cassandra).
+        NotSupported: SQLAlchemy cannot reflect the backend (DuckDB, Cassandra).
     """
     driver = REFLECTING_DRIVERS.get(url.backend)
     if driver is None:
-        if url.backend == "duckdb":
-            raise NotSupported(
-                "ormada inspect cannot read a DuckDB database: SQLAlchemy has no DuckDB reflection and ormada's "
-                "DuckDB dialect only compiles statements. Copy the tables into SQLite or PostgreSQL (DuckDB's "
-                "ATTACH ... (TYPE sqlite) and COPY FROM DATABASE do it) and inspect that, or write the models "
-                "by hand")
-        raise NotSupported(f"ormada inspect reads {url.backend} databases with ormada.introspect.cql, not SQL "
-                           "reflection")
+        raise NotSupported(f"SQLAlchemy cannot reflect a {url.backend} database: ormada.introspect.describe() "
+                           "reads it from its own catalog")
     # The same address under SQLAlchemy's scheme, without ormada's own options.
     address = url.render(hide_password=False).split("?", 1)[0].split(":", 1)[1]
     return sa.create_engine(f"{driver}:{address}")
@@ -179,7 +173,7 @@ class _Reader:
             type_info = TypeInfo(Kind.JSON)
         else:
             type_info = self.type_info(raw["type"], generated, name in keyed)
-        default, default_sql = _default(raw.get("default"), type_info) if not generated else (None, None)
+        default, default_sql = literal_default(raw.get("default"), type_info) if not generated else (None, None)
         return ColumnInfo(
             name, type_info, nullable=bool(raw.get("nullable")) and not in_key, default=default,
             default_sql=default_sql, generated=generated, key="primary" if in_key else None,
@@ -322,7 +316,7 @@ _NUMBER = re.compile(r"^\(?(-?\d+(\.\d+)?)\)?$")
 _TEXT = re.compile(r"^'((?:[^']|'')*)'(::[\w\s.\"]+)?$")
 
 
-def _default(text: str | None, type_info: TypeInfo) -> tuple[Any, str | None]:
+def literal_default(text: str | None, type_info: TypeInfo) -> tuple[Any, str | None]:
     """A server default as a Python literal where it is one (``0``, ``'x'``, ``true``), else
     its SQL text."""
     if text is None:

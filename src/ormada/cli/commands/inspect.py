@@ -27,7 +27,8 @@ def inspect(
         "--database", "-d", help="The configured database to read (default: the --url one).")] = "default",
 ) -> None:
     """Write typed ormada models for the tables of an existing database (SQLite, PostgreSQL,
-    MySQL/MariaDB through SQLAlchemy's reflection; Cassandra through system_schema).
+    MySQL/MariaDB through SQLAlchemy's reflection; DuckDB through its catalog; Cassandra
+    through system_schema).
 
     Running it again rewrites only what changed: each table's block carries a checksum.
     """
