@@ -47,9 +47,9 @@ def root(
 
 
 def _register() -> None:
-    from ormada.cli.commands import data, diagram, info, migrations, models, query, shell
+    from ormada.cli.commands import data, diagram, info, inspect, migrations, models, query, shell
 
-    for module in (info, models, query, shell, data, diagram, migrations):
+    for module in (info, models, query, shell, data, diagram, inspect, migrations):
         module.register(app)
 
 
