@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -219,6 +222,20 @@ async def async_tour(db: ormada.Database) -> None:
     await db.aclose()
 
 
+def command_line(path: Path) -> None:
+    section("7. The command line")
+    console.print("The same models and database from a shell: the ormada command imports this file's models.")
+    url = f"sqlite:///{path}"
+    query = ["query", "Book", "filter", "--filter", "year__gte=1970", "--order", "year", "--fields", "title,year"]
+    for args in (["models"], query):
+        console.print(f"[bold]$ ormada --url {url} --models examples/demo.py {' '.join(args)}[/]", highlight=False)
+        # Run as a reader would run it: a process of its own, reading the file this demo wrote.
+        done = subprocess.run([sys.executable, "-m", "ormada", "--url", url, "--models", __file__, *args],
+                              capture_output=True, text=True, check=False,
+                              env={**os.environ, "COLUMNS": str(console.width)})
+        console.out(done.stdout.rstrip() or done.stderr.rstrip(), highlight=False)
+
+
 def main() -> None:
     console.print(Panel.fit("[bold]ormada[/] demo: one Pydantic-native model API, sync and async, "
                             "here on SQLite", border_style="cyan"))
@@ -231,6 +248,7 @@ def main() -> None:
         transactions(db)
         asyncio.run(async_tour(db))
         db.close()
+        command_line(path)
     section("Done")
     console.print("Next: the quickstart and the full reference are in README.md.")
 

@@ -115,6 +115,9 @@ def test_demo_runs_and_shows_the_tour(tmp_path: Path) -> None:
         # the async API
         "6. The async API", "His Master's Voice", "classics (async for): ['Solaris', 'The Left Hand of Darkness', "
         "'Kindred']", "aupdate() inside atransaction() changed 3 rows; 8 books in all",
+        # the ormada command on the demo's database, as a process of its own
+        "7. The command line", "--models examples/demo.py models", "2 models", "author -> Author (forward)",
+        "Parable of the Sower", "3 rows",
     ):
         assert text in out, f"{text!r} not in the demo's output"
     # The database lives in a temporary directory, not where the demo was started.
