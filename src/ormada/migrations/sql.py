@@ -184,22 +184,28 @@ class SqlMigrations:
     def _apply(self, connection: sa.Connection, transaction: sa.RootTransaction | None, config: Config,
                direction: str, step: Script) -> None:
         if transaction is None:  # each revision commits on its own (Alembic's transaction per migration)
-            if direction == "upgrade":
-                command.upgrade(config, step.revision)
-            else:
-                command.downgrade(config, _parent(step) or "base")
+            self._revise(connection, config, direction, step)
             connection.commit()
             return
         savepoint = connection.begin_nested()
         try:
-            if direction == "upgrade":
-                command.upgrade(config, step.revision)
-            else:
-                command.downgrade(config, _parent(step) or "base")
+            self._revise(connection, config, direction, step)
         except BaseException:
             savepoint.rollback()
             raise
         savepoint.commit()
+
+    def _revise(self, connection: sa.Connection, config: Config, direction: str, step: Script) -> None:
+        """Runs one revision's upgrade() or downgrade(), with the database's ormada calls on
+        the migration's own connection and transaction meanwhile (a data migration may use
+        the models: on a connection of their own they would wait for the migration's lock, or
+        not see its schema changes)."""
+        driver = connection.connection.driver_connection
+        with self.db.borrowing(driver, purpose=f"the {direction} of revision {step.revision} ({step.doc})"):
+            if direction == "upgrade":
+                command.upgrade(config, step.revision)
+            else:
+                command.downgrade(config, _parent(step) or "base")
 
     def _failure(self, connection: sa.Connection, transaction: sa.RootTransaction | None, direction: str,
                  step: Script, done: list[Revision], exc: Exception) -> MigrationError:
