@@ -42,11 +42,12 @@ def upgrade() -> None:
     ${upgrades}
 % else:
 def upgrade() -> None:
-    # A data migration may use ormada's models: while this revision runs, their sync calls
-    # run on its connection, inside its transaction (rolled back with it if it fails).
-    # The models are the project's current ones, which may have fields this revision's
-    # schema lacks yet: read and write only the fields that exist at this revision. Import
-    # them here rather than at the top, so that this file still loads once a model is gone:
+    # A data migration may use ormada's models: while this revision runs, their
+    # sync calls run on its connection, inside its transaction (rolled back with it
+    # if it fails). The models are the project's current ones, which may have fields
+    # this revision's schema lacks yet: read and write only the fields that exist at
+    # this revision. Import them here rather than at the top, so that this file
+    # still loads once a model is gone:
     #
     #     from app.models import Author, Book
     #
