@@ -130,17 +130,26 @@ def authors(url: str) -> list[tuple[str, int | None]]:
 
 
 def test_a_revision_uses_the_models(url: str, name: str, connected: ormada.Database, tmp_path: Path) -> None:
+    from ormada.cache import MemoryCache
+
     migrations, ids = prepared(connected, name, tmp_path, DATA.replace("FAIL", ""))
-    applied = migrations.upgrade()
+    books = sys.modules[f"tests_data_migrations_{name}"].Book
+    ormada.cache.configure(MemoryCache(), default=ormada.Cache(ttl=300))
+    try:
+        assert books.count() == books.count() == 0
+        store = ormada.cache.store()
+        assert store is not None and store.hits == 1
+        applied = migrations.upgrade()
+        assert books.count() == 2  # the writes of the revision were invalidated
+    finally:
+        ormada.cache.reset()
     assert [r.id for r in applied] == [ids[1]]
     # Read on connections of their own: what the revision wrote was committed with it.
     assert authors(url) == [("OCTAVIA E. BUTLER", 1900), ("URSULA K. LE GUIN", 1929)]
     assert sorted(t for (t,) in query(url, "SELECT title FROM d_book")) == [
         "Octavia E. Butler: collected works", "Ursula K. Le Guin: collected works"]
     assert migrations.status().current == ids[1]
-    # After the migration the models run on their own connections again.
-    books = sys.modules[f"tests_data_migrations_{name}"].Book
-    assert books.count() == 2
+    assert books.count() == 2  # after the migration the models run on their own connections again
 
     assert [r.id for r in migrations.downgrade("-1")] == [ids[1]]
     assert reflected_schema(url)["d_author"][0] == {"id", "name"}
