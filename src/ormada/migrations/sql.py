@@ -128,6 +128,9 @@ class SqlMigrations:
         ``"head"``), each in a transaction of its own where DDL is transactional, all under
         the migration lock. A revision that fails is rolled back (on MySQL, whose DDL commits
         by itself, what it ran before the error stays) and the ones before it stay applied.
+        While a revision runs, the sync calls of the database's models run on the migration's
+        connection, inside its transaction (see :meth:`ormada.Database.borrowing`), so a
+        data migration may use them.
 
         Returns:
             The revisions applied, oldest first; empty when the database was at ``target``
