@@ -40,11 +40,13 @@ class Transaction:
     thread that sees it may, one at a time.
     """
 
-    __slots__ = ("_holder", "_savepoints", "closed", "connection", "is_async", "owner", "written")
+    __slots__ = ("_holder", "_savepoints", "closed", "connection", "is_async", "owner", "purpose", "written")
 
-    def __init__(self, connection: Any, is_async: bool) -> None:
+    def __init__(self, connection: Any, is_async: bool, purpose: str | None = None) -> None:
         self.connection = connection
         self.is_async = is_async
+        # What the transaction is for, named in errors (None: a transaction() block).
+        self.purpose = purpose
         self.owner = owner()
         self.closed = False
         self._savepoints = 0

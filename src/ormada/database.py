@@ -284,6 +284,11 @@ class Database(AsyncRunner, SyncRunner):
                 "outside it: asyncio.create_task(coro, context=contextvars.Context())"
             )
         if tx.is_async != is_async:
+            if tx.purpose is not None:
+                mode = "async" if tx.is_async else "sync"
+                example = "acount(), not count()" if tx.is_async else "count(), not acount()"
+                raise TransactionError(f"{'async' if is_async else 'sync'} call inside {tx.purpose} on {self.name!r}, "
+                                       f"which runs on a {mode} connection: use the {mode} API there ({example})")
             used, other = ("async", "db.transaction()") if is_async else ("sync", "db.atransaction()")
             raise TransactionError(f"{used} call inside {other} on {self.name!r}: use the same mode as the block")
         return tx
@@ -306,6 +311,38 @@ class Database(AsyncRunner, SyncRunner):
             yield tx
         finally:
             self._transaction.reset(token)
+
+    @contextmanager
+    def borrowing(self, driver_connection: Any, *, purpose: str | None = None) -> Iterator[Transaction]:
+        """Runs this database's sync ormada calls on ``driver_connection`` while the block runs:
+        a connection of the backend's sync driver (sqlite3, psycopg, PyMySQL) that other code
+        opened and holds a transaction on, such as an SQLAlchemy connection's
+        ``connection.connection.driver_connection``. ormada's SQL migrations lend theirs to each
+        revision this way, so that a data migration may use the models.
+
+        The calls of this context and of the contexts copied from it join that transaction
+        (a ``transaction()`` block inside is a savepoint); committing, rolling back and closing
+        stay with the connection's owner. When the block ends, the read cache forgets the
+        tables written in it. Async calls inside raise ``TransactionError``: the connection
+        is sync.
+
+        Args:
+            driver_connection: The driver's connection, in the state its owner left it (on
+                SQLite, autocommit mode: ``isolation_level=None``).
+            purpose: What the block is, named in errors ("the migration of revision 1f2e").
+
+        Raises:
+            NotSupported: the backend cannot run on a connection it did not open (DuckDB,
+                Cassandra), or ``driver_connection`` is not one of its sync driver's.
+        """
+        tx = Transaction(self.backend.borrowed(driver_connection), is_async=False, purpose=purpose)
+        tx.hand_over()
+        try:
+            with self.using(tx):
+                yield tx
+        finally:
+            tx.closed = True
+            self._invalidate(tx.written)
 
     def in_transaction(self) -> bool:
         """Whether this code runs inside a transaction block of this database."""

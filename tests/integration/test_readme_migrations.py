@@ -1,7 +1,8 @@
 """The README's migrations walk-through, run as a reader runs it: its pyproject.toml and
 models, each ``$ ormada …`` command as a process of the installed console script, checked
 line by line against the output the README shows (revision ids are random: each id the
-README shows stands for the one the run made in its place)."""
+README shows stands for the one the run made in its place); then its data migration, written
+into an ``--empty`` revision, applied and reverted."""
 
 from __future__ import annotations
 
@@ -50,3 +51,23 @@ def test_readme_migrations_walk_through(tmp_path: Path) -> None:
             assert printed == expected, command
     [code], [output] = marked_blocks("migrations-api"), marked_blocks("migrations-api-output")
     assert_ran(run_python(code, tmp_path), output)
+
+    # The data migration, written into an --empty revision and applied by `ormada migrate`.
+    [data] = marked_blocks("migrations-data")
+    show = ("import ormada\nfrom app.models import Author\n\normada.connect('sqlite:///library.db')\n"
+            "print(sorted((a.name, a.born) for a in Author.all()))\n")
+    assert_ran(run_python(show.replace("print(", "Author.create(name='Ursula K. Le Guin')\nprint("), tmp_path),
+               "[('Ursula K. Le Guin', 1900)]\n")
+    made = run_process(["makemigrations", "--empty", "-m", "seed authors"], cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    [revision] = (tmp_path / "migrations" / "versions").glob("*_seed_authors.py")
+    text = revision.read_text()
+    revision.write_text(text[:text.index("\ndef upgrade")] + "\n" + data)
+    applied = run_process(["migrate"], cwd=tmp_path)
+    assert applied.returncode == 0, applied.stderr
+    assert applied.stdout.startswith(f"applied {revision.name.split('_')[0]} seed authors"), applied.stdout
+    assert_ran(run_python(show, tmp_path),
+               "[('N. K. Jemisin', 1972), ('Octavia E. Butler', 1947), ('Ursula K. Le Guin', 1929)]\n")
+    reverted = run_process(["downgrade", "-1"], cwd=tmp_path)
+    assert reverted.returncode == 0, reverted.stderr
+    assert_ran(run_python(show, tmp_path), "[('Ursula K. Le Guin', 1900)]\n")

@@ -201,7 +201,10 @@ def test_revision_warnings_and_data_migrations(url: str, name: str, connected: o
     renamed.unlink()
     data = migrations.make("fill in", empty=True)
     assert data is not None
-    assert "def upgrade() -> None:\n    pass" in data.read_text()
+    text = data.read_text()
+    assert "def upgrade() -> None:\n    # A data migration may use ormada's models" in text
+    assert "#     Author.filter(born__isnull=True).update(born=1900)" in text
+    assert "    pass\n\n\ndef downgrade() -> None:\n    pass\n" in text
 
 
 def test_directories_of_named_databases(tmp_path: Path) -> None:

@@ -279,6 +279,14 @@ class PyMysqlConnection(SyncConnection):
         return not self.connection.open
 
 
+class BorrowedPyMysqlConnection(PyMysqlConnection):
+    """A PyMySQL connection that other code opened, holds a transaction on and closes (see
+    ``Backend.borrowed``)."""
+
+    def close(self) -> None:
+        pass  # its owner's
+
+
 class AsyncmyConnection(AsyncConnection):
     """An asyncmy connection in autocommit mode; the twin of :class:`PyMysqlConnection`."""
 

@@ -129,6 +129,13 @@ class SqliteConnection(SyncConnection):
         self.connection.close()
 
 
+class BorrowedSqliteConnection(SqliteConnection):
+    """A sqlite3 connection that other code opened and closes (see ``Backend.borrowed``)."""
+
+    def close(self) -> None:
+        pass  # its owner's
+
+
 class _LoopTurn:
     """When the event loop last had control, as far as inline statements can tell.
 

@@ -396,3 +396,15 @@ class Backend(ABC):
     @abstractmethod
     def async_pool(self) -> AsyncPool:
         """A new, unopened pool of async connections."""
+
+    def borrowed(self, driver_connection: Any) -> SyncConnection:
+        """Runs ormada's statements on ``driver_connection``, a connection of this backend's
+        sync driver that other code opened (the SQLAlchemy connection of a migration, as
+        ``connection.connection.driver_connection``), inside the transaction that code holds.
+
+        The result never commits, rolls back or closes ``driver_connection``: its owner does.
+
+        Raises:
+            NotSupported: this backend cannot run on a connection it did not open.
+        """
+        raise NotSupported(f"{self.name} runs ormada's statements only on connections it opens itself")

@@ -32,6 +32,7 @@ from sqlalchemy.dialects import mysql as mysql_dialect
 from ormada.backends._mysql_io import (
     SERVER_QUERY,
     AsyncmyConnection,
+    BorrowedPyMysqlConnection,
     PyMysqlConnection,
     ServerInfo,
     first_line,
@@ -315,6 +316,23 @@ class MysqlBackend(SqlBackend):
             return PyMysqlConnection(connection, server, str(self.url))
 
         return SimpleSyncPool(connect, self.pool_size, str(self.url), self.pool_timeout)
+
+    def borrowed(self, driver_connection: Any) -> SyncConnection:
+        try:
+            import pymysql
+        except ImportError as exc:
+            raise _drivers_missing(exc) from exc
+        if not isinstance(driver_connection, pymysql.connections.Connection):
+            raise NotSupported(f"ormada runs on a borrowed MySQL connection of PyMySQL only, not on a "
+                               f"{type(driver_connection).__module__}.{type(driver_connection).__name__}")
+        try:
+            with driver_connection.cursor() as cursor:
+                cursor.execute(SERVER_QUERY)
+                server = server_info(cursor.fetchone())
+        except (pymysql.err.Error, OSError) as exc:
+            raise self._connect_failed(exc) from None
+        self._learn(server)
+        return BorrowedPyMysqlConnection(driver_connection, server, str(self.url))
 
     def async_pool(self) -> SimpleAsyncPool:
         try:

@@ -42,6 +42,7 @@ from ormada.errors import (
     DataError,
     IntegrityError,
     LockNotAvailable,
+    NotSupported,
     OrmadaError,
     TransactionError,
 )
@@ -201,8 +202,6 @@ class PostgresBackend(SqlBackend):
     def sync_pool(self) -> SimpleSyncPool:
         try:
             import psycopg
-            from psycopg.types.array import ListBinaryDumper
-            from psycopg.types.string import TextLoader
         except ImportError as exc:
             raise _drivers_missing(exc) from exc
         settings = self._settings()
@@ -220,17 +219,23 @@ class PostgresBackend(SqlBackend):
                 )
             except psycopg.Error as exc:
                 raise ConnectionFailed(connect_error(str(self.url), exc, _first_line(exc))) from None
-            for oid_name in ("json", "jsonb"):
-                connection.adapters.register_loader(oid_name, TextLoader)
-            # Lists are only sent as the per-column arrays of bulk inserts; psycopg's
-            # binary array dumper is C-backed, its text one quotes every element in Python.
-            connection.adapters.register_dumper(list, ListBinaryDumper)
+            ormada_adapters(connection.adapters)
             return connection
 
         def connect() -> SyncConnection:
             return PsycopgConnection(open_connection(), open_connection, str(self.url))
 
         return SimpleSyncPool(connect, self.pool_size, str(self.url), self.pool_timeout)
+
+    def borrowed(self, driver_connection: Any) -> SyncConnection:
+        try:
+            import psycopg
+        except ImportError as exc:
+            raise _drivers_missing(exc) from exc
+        if not isinstance(driver_connection, psycopg.Connection):
+            raise NotSupported(f"ormada runs on a borrowed PostgreSQL connection of psycopg 3 only, not on a "
+                               f"{type(driver_connection).__module__}.{type(driver_connection).__name__}")
+        return BorrowedPsycopgConnection(driver_connection, str(self.url))
 
     def async_pool(self) -> SimpleAsyncPool:
         try:
@@ -398,9 +403,8 @@ class PsycopgConnection(SyncConnection):
 
         if self._input_waiting() or self.connection.closed:
             self._check_alive(statement)
-        connection = self.connection
         try:
-            cursor = connection.cursor()
+            cursor = self._cursor()
             if statement.many and statement.fetch == "rows":
                 cursor.executemany(statement.text, statement.params, returning=True)
                 rows = cursor.fetchall()
@@ -441,7 +445,7 @@ class PsycopgConnection(SyncConnection):
             self._check_alive(statement)
         try:
             # A server-side cursor needs a transaction; psycopg uses a savepoint inside one.
-            with self.connection.transaction(), psycopg.RawServerCursor(self.connection, "ormada_stream") as cursor:
+            with self.connection.transaction(), self._server_cursor("ormada_stream") as cursor:
                 cursor.itersize = chunk_size
                 cursor.execute(statement.text, statement.params)
                 while rows := cursor.fetchmany(chunk_size):
@@ -449,12 +453,60 @@ class PsycopgConnection(SyncConnection):
         except psycopg.Error as exc:
             raise self._failure(exc, statement) from exc
 
+    def _cursor(self) -> psycopg.RawCursor[Any]:
+        return self.connection.cursor()  # type: ignore[return-value]  # the connection's factory: RawCursor
+
+    def _server_cursor(self, name: str) -> psycopg.RawServerCursor[Any]:
+        import psycopg
+
+        return psycopg.RawServerCursor(self.connection, name)
+
     def close(self) -> None:
         self.connection.close()
 
     @property
     def broken(self) -> bool:
         return bool(self.connection.closed or self.connection.broken)
+
+
+class BorrowedPsycopgConnection(PsycopgConnection):
+    """A psycopg connection that other code opened, holds a transaction on and closes (see
+    ``Backend.borrowed``): ormada's cursors on it get ormada's own adapters (JSON read as
+    text, lists dumped as binary arrays, ``$n`` placeholders), leaving the connection's alone."""
+
+    def __init__(self, connection: psycopg.Connection[Any], describe: str) -> None:
+        def reconnect() -> psycopg.Connection[Any]:
+            raise ConnectionFailed(f"the connection to {describe} that ormada was lent has ended")
+
+        super().__init__(connection, reconnect, describe)
+
+    def _cursor(self) -> psycopg.RawCursor[Any]:
+        import psycopg
+
+        cursor = psycopg.RawCursor(self.connection)
+        ormada_adapters(cursor.adapters)
+        return cursor
+
+    def _server_cursor(self, name: str) -> psycopg.RawServerCursor[Any]:
+        cursor = super()._server_cursor(name)
+        ormada_adapters(cursor.adapters)
+        return cursor
+
+    def close(self) -> None:
+        pass  # its owner's
+
+
+def ormada_adapters(adapters: Any) -> None:
+    """Registers what ormada reads and writes differently from psycopg's defaults on an
+    ``AdaptersMap``: JSON comes back as text (ormada's codecs parse it), and lists go as
+    binary arrays (psycopg's binary array dumper is C-backed, its text one quotes every
+    element in Python; lists are only sent as the per-column arrays of bulk inserts)."""
+    from psycopg.types.array import ListBinaryDumper
+    from psycopg.types.string import TextLoader
+
+    for oid_name in ("json", "jsonb"):
+        adapters.register_loader(oid_name, TextLoader)
+    adapters.register_dumper(list, ListBinaryDumper)
 
 
 class _Socket(Protocol):

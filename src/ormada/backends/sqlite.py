@@ -19,8 +19,8 @@ from ormada.backends._sql.backend import SqlBackend
 from ormada.backends._sql.dialect_transforms import SqliteTransforms
 from ormada.backends._sql.vectors import register_sqlite_functions, sqlite_distance
 from ormada.backends._sql.where import Binds
-from ormada.backends._sqlite_io import AsyncSqliteConnection, SqliteConnection
-from ormada.backends.base import AsyncConnection, Capabilities, Encoder
+from ormada.backends._sqlite_io import AsyncSqliteConnection, BorrowedSqliteConnection, SqliteConnection
+from ormada.backends.base import AsyncConnection, Capabilities, Encoder, SyncConnection
 from ormada.errors import ConnectionFailed, DataError, NotSupported
 from ormada.schema import ColumnSchema, Kind
 
@@ -195,6 +195,14 @@ class SqliteBackend(SqlBackend):
     def sync_pool(self) -> SimpleSyncPool:
         self.anchor()
         return SimpleSyncPool(lambda: SqliteConnection(self._open()), self.pool_size, str(self.url), self.pool_timeout)
+
+    def borrowed(self, driver_connection: Any) -> SyncConnection:
+        if not isinstance(driver_connection, sqlite3.Connection) or driver_connection.isolation_level is not None:
+            # sqlite3's own transaction handling would COMMIT before DDL behind its owner's back.
+            raise NotSupported("ormada runs on a sqlite3 connection of someone else's only in autocommit mode "
+                               "(isolation_level=None), where the owner issues BEGIN and COMMIT itself")
+        register_sqlite_functions(driver_connection.create_function)  # what ormada's own connections have
+        return BorrowedSqliteConnection(driver_connection)
 
     def async_pool(self) -> SimpleAsyncPool:
         self.anchor()

@@ -27,6 +27,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ormada.backends.mysql import INIT_COMMAND
 from ormada.errors import NotSupported
 from ormada.migrations.base import MigrationError
 
@@ -108,7 +109,10 @@ def engine_for(url: Any, lock_timeout: float) -> sa.Engine:
             connect_args["options"] = " ".join(f"-c {k}={_escaped(v)}" for k, v in settings.items() if v)
             connect_args["connect_timeout"] = int(float(url.query.get("connect_timeout", 10)))
         else:
-            connect_args.update(charset="utf8mb4", connect_timeout=int(float(url.query.get("connect_timeout", 10))))
+            # The session ormada's own connections have (strict SQL mode, UTC): a data migration's
+            # model calls run on this connection.
+            connect_args.update(charset="utf8mb4", connect_timeout=int(float(url.query.get("connect_timeout", 10))),
+                                init_command=INIT_COMMAND)
             target = target.set(username=url.username or "root")
     engine = sa.create_engine(target, poolclass=sa.pool.NullPool, connect_args=connect_args)
     if url.backend == "sqlite":

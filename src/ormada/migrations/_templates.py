@@ -37,8 +37,28 @@ branch_labels: str | Sequence[str] | None = ${repr(branch_labels)}
 depends_on: str | Sequence[str] | None = ${repr(depends_on)}
 
 
+% if upgrades:
 def upgrade() -> None:
-    ${upgrades if upgrades else "pass"}
+    ${upgrades}
+% else:
+def upgrade() -> None:
+    # A data migration may use ormada's models: while this revision runs, their
+    # sync calls run on its connection, inside its transaction (rolled back with it
+    # if it fails). The models are the project's current ones, which may have fields
+    # this revision's schema lacks yet: read and write only the fields that exist at
+    # this revision. Import them here rather than at the top, so that this file
+    # still loads once a model is gone:
+    #
+    #     from app.models import Author, Book
+    #
+    #     Author.filter(born__isnull=True).update(born=1900)
+    #     for author in Author.only("id", "name"):
+    #         ...
+    #     titles = Book.values_list("title", flat=True).all()
+    #
+    # op.execute() and op.get_bind() run SQL on the same connection.
+    pass
+% endif
 
 
 def downgrade() -> None:

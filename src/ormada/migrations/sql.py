@@ -17,7 +17,7 @@ import argparse
 import io
 import warnings
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,7 @@ from ormada.migrations._templates import ENV, README, SCRIPT
 from ormada.migrations.base import MigrationError, MigrationStatus, Revision
 
 if TYPE_CHECKING:
+    from ormada._transactions import Transaction
     from ormada.database import Database
 
 # Seconds a migration waits for another process's migration lock by default.
@@ -127,6 +128,9 @@ class SqlMigrations:
         ``"head"``), each in a transaction of its own where DDL is transactional, all under
         the migration lock. A revision that fails is rolled back (on MySQL, whose DDL commits
         by itself, what it ran before the error stays) and the ones before it stay applied.
+        While a revision runs, the sync calls of the database's models run on the migration's
+        connection, inside its transaction (see :meth:`ormada.Database.borrowing`), so a
+        data migration may use them.
 
         Returns:
             The revisions applied, oldest first; empty when the database was at ``target``
@@ -166,7 +170,8 @@ class SqlMigrations:
         setup = self._setup()
         config = self._config(setup)
         done: list[Revision] = []
-        with self._connect() as connection, locked(connection, self.db.url, self.lock_timeout) as transaction:
+        with self._connect() as connection, self._lent(connection) as lent, \
+                locked(connection, self.db.url, self.lock_timeout) as transaction:
             setup.connection = connection
             current = self._current(connection)  # read under the lock: another process may just have migrated
             if direction == "upgrade":
@@ -175,31 +180,40 @@ class SqlMigrations:
                 steps = self._steps_down(script, current, target)
             for step in steps:
                 try:
-                    self._apply(connection, transaction, config, direction, step)
+                    self._apply(connection, transaction, config, direction, step, lent)
                 except Exception as exc:
                     raise self._failure(connection, transaction, direction, step, done, exc) from exc
                 done.append(self._revision(step, applied=direction == "upgrade"))
         return done
 
+    def _lent(self, connection: sa.Connection) -> AbstractContextManager[Transaction]:
+        """Lends the migration's connection to the database's ormada calls for the whole run,
+        so that a data migration may use the models: on connections of their own they would
+        wait for the migration's lock, or not see its schema changes. Entered before the lock
+        and left after its commit, so the read cache forgets what the revisions wrote through
+        the models only once it is committed."""
+        return self.db.borrowing(connection.connection.driver_connection, purpose=f"a migration of {self._where()}")
+
     def _apply(self, connection: sa.Connection, transaction: sa.RootTransaction | None, config: Config,
-               direction: str, step: Script) -> None:
+               direction: str, step: Script, lent: Transaction) -> None:
+        lent.purpose = f"the {direction} of revision {step.revision} ({step.doc})"  # named in errors
         if transaction is None:  # each revision commits on its own (Alembic's transaction per migration)
-            if direction == "upgrade":
-                command.upgrade(config, step.revision)
-            else:
-                command.downgrade(config, _parent(step) or "base")
+            self._revise(config, direction, step)
             connection.commit()
             return
         savepoint = connection.begin_nested()
         try:
-            if direction == "upgrade":
-                command.upgrade(config, step.revision)
-            else:
-                command.downgrade(config, _parent(step) or "base")
+            self._revise(config, direction, step)
         except BaseException:
             savepoint.rollback()
             raise
         savepoint.commit()
+
+    def _revise(self, config: Config, direction: str, step: Script) -> None:
+        if direction == "upgrade":
+            command.upgrade(config, step.revision)
+        else:
+            command.downgrade(config, _parent(step) or "base")
 
     def _failure(self, connection: sa.Connection, transaction: sa.RootTransaction | None, direction: str,
                  step: Script, done: list[Revision], exc: Exception) -> MigrationError:
