@@ -22,7 +22,8 @@ from __future__ import annotations
 import copy
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ormada import _caching as caching
 from ormada._caching import MISS, policy_for, settings
@@ -53,34 +54,36 @@ _SHARED = (str, int, float, bytes, bool, type(None))
 _SHARED_TOO = ("Decimal", "date", "datetime", "time", "timedelta", "UUID")
 
 
-class _Route:
-    """What a cached ``get()`` of one model needs, worked out once per epoch."""
+class _Route(NamedTuple):
+    """What a cached ``get()`` of one model needs, worked out once per epoch (a tuple: a
+    hit unpacks it at once rather than reading a dozen attributes)."""
 
-    __slots__ = ("copy", "db", "derive", "epoch", "info", "key", "key_type", "lookup", "params", "scope", "tables",
-                 "text")
+    epoch: int
+    key: str  # the primary key's field
+    key_type: type  # the only type of value taken as it is
+    transaction: ContextVar[Any]  # the database's transaction in force, if any
+    params: Callable[[Any], Any]  # the keyed plan's parameters for the key's value
+    lookup: Callable[..., Any]  # the store's lookup_keyed
+    scope: str  # the database's, in the store's keys
+    text: str  # the keyed plan's statement
+    tables: tuple[str, ...]  # the tables it names, whose versions key the entry
+    derive: Callable[[Any], list[Any]]  # the cached rows as templates (or instances, unless one row)
+    info: ModelInfo
 
-    def __init__(self, epoch: int, info: ModelInfo, db: Database, lookup: Callable[..., Any], key: str,
-                 key_type: type, plan: Any, tables: tuple[str, ...]) -> None:
-        self.epoch = epoch
-        self.info = info
-        self.db = db
-        self.lookup = lookup
-        self.key = key
-        self.key_type = key_type
-        self.scope = db._cache_scope
-        self.text: str = plan.text
-        self.params: Callable[[Any], Any] = plan.params
-        self.tables = tables
-        self.copy = _copier(info.model)
-        hydrate = hydrator(db.backend, info, plan.columns)
 
-        def derive(rows: Any) -> list[Any]:
-            # One row (the usual answer): a template to copy; none or several: the instances,
-            # for the error (or the None of get_or_none) the general path gives.
-            found = hydrate(rows)
-            return [_Template(found[0])] if len(found) == 1 else found
+def _new_route(epoch: int, info: ModelInfo, db: Database, lookup: Callable[..., Any], key: str, key_type: type,
+               plan: Any, tables: tuple[str, ...]) -> _Route:
+    hydrate = hydrator(db.backend, info, plan.columns)
+    template = _templates(info.model)
 
-        self.derive = derive
+    def derive(rows: Any) -> list[Any]:
+        # One row (the usual answer): a function making copies of it; none or several: the
+        # instances, for the error (or the None of get_or_none) the general path gives.
+        found = hydrate(rows)
+        return [template(found[0])] if len(found) == 1 else found
+
+    return _Route(epoch, key, key_type, db._transaction, plan.params, lookup, db._cache_scope, plan.text, tables,
+                  derive, info)
 
 
 # The routes by model class (configuring a model moves the epoch), with None for a model
@@ -121,7 +124,7 @@ def _build(info: ModelInfo, epoch: int) -> _Route | None:
     tables = caching.tables.named(db.name, plan.text)
     if not tables:  # the runner does not cache such a read either
         return None
-    return _Route(epoch, info, db, lookup, key, key_type, plan, tables)
+    return _new_route(epoch, info, db, lookup, key, key_type, plan, tables)
 
 
 def cached_get(model: type[BaseModel], lookups: dict[str, Any], missing_ok: bool) -> Any:
@@ -134,70 +137,78 @@ def cached_get(model: type[BaseModel], lookups: dict[str, Any], missing_ok: bool
     route = known[1] if known is not None and known[0] == settings.epoch else _route(model)
     if route is None:
         return MISS
+    _, key, key_type, transaction, params, lookup, scope, text, tables, derive, info = route
     for name, value in lookups.items():
-        if name != route.key or type(value) is not route.key_type:
+        if name != key or type(value) is not key_type:
             return MISS
-        tx = route.db._transaction.get()
+        tx = transaction.get()
         if tx is not None and not tx.closed:
             return MISS
         try:
-            params = tuple(route.params((value,)))
+            values = tuple(params((value,)))
         except OrmadaError:  # a value the column cannot hold: the general path reports it
             return MISS
-        found = route.lookup(route.scope, route.text, params, route.tables, route.derive)
+        found = lookup(scope, text, values, tables, derive)
         if found is MISS:
             return MISS
         if len(found) == 1:
-            return route.copy(found[0])
-        return one(route.info, found, Lookup(name, "exact", value), missing_ok)
+            return found[0]()
+        return one(info, found, Lookup(name, "exact", value), missing_ok)
     return MISS
 
 
-class _Template:
-    """An instance made from a cached row, to copy from: the values and snapshot it holds
-    are shared by its copies, except those changeable in place, which each copy gets anew."""
-
-    __slots__ = ("fields_set", "fresh", "klass", "layout", "new", "private", "related", "row", "values")
-
-    def __init__(self, instance: BaseModel) -> None:
-        self.klass = klass = type(instance)  # a polymorphic model's row may be of a subclass
-        self.new = klass.__new__
-        self.values = instance.__dict__
-        fields_set = instance.__pydantic_fields_set__
-        # A set holding every field only ever stays as it is, so copies may share it.
-        self.fields_set = fields_set if fields_set >= klass.model_fields.keys() else None
-        self.row = instance._ormada_row  # type: ignore[attr-defined]
-        self.layout = instance._ormada_layout  # type: ignore[attr-defined]
-        self.fresh = tuple(name for name, value in self.values.items()
-                           if not isinstance(value, _SHARED) and type(value).__name__ not in _SHARED_TOO)
-        self.private = klass.__private_attributes__ or None
-        self.related = bool(getattr(klass, "__ormada_relation_names__", None))
-
-
-def _copier(model: type[BaseModel]) -> Callable[[_Template], Any]:
-    """A function copying templates of ``model`` (or of its subclasses) into new instances,
-    writing the slots the hydrator writes, through the same setters."""
+def _templates(model: type[BaseModel]) -> Callable[[BaseModel], Callable[[], Any]]:
+    """A function turning an instance of ``model`` (or of a subclass) made from a cached row
+    into a function making new instances like it: the values and snapshot it holds are shared
+    by them (as the hydrator shares a row's), except values changeable in place, which each
+    new instance gets a copy of. The slots are written as the hydrator writes them."""
     setters = {local: slot_setter(model, slot) for local, slot in INSTANCE_SLOTS.items()}
     set_dict, set_fields_set, set_extra = setters["set_dict"], setters["set_fields_set"], setters["set_extra"]
     set_private, set_row, set_layout = setters["set_private"], setters["set_row"], setters["set_layout"]
     set_related = setters["set_related"]
     deepcopy = copy.deepcopy
 
-    def copy_of(template: _Template) -> Any:
-        instance = template.new(template.klass)
-        values = template.values.copy()
-        for name in template.fresh:
-            values[name] = deepcopy(values[name])
-        set_dict(instance, values)
-        fields_set = template.fields_set
-        set_fields_set(instance, set(values) if fields_set is None else fields_set)
-        set_extra(instance, None)
-        private = template.private
-        set_private(instance, None if private is None else {k: v.get_default() for k, v in private.items()})
-        set_row(instance, template.row)
-        set_layout(instance, template.layout)
-        if template.related:
-            set_related(instance, None)
-        return instance
+    def template(instance: BaseModel) -> Callable[[], Any]:
+        klass = type(instance)  # a polymorphic model's row may be of a subclass
+        new = klass.__new__
+        values = instance.__dict__
+        fresh = tuple(name for name, value in values.items()
+                      if not isinstance(value, _SHARED) and type(value).__name__ not in _SHARED_TOO)
+        fields_set = instance.__pydantic_fields_set__
+        # A set holding every field only ever stays as it is, so the copies may share it.
+        shared_set = fields_set >= klass.model_fields.keys()
+        row = instance._ormada_row  # type: ignore[attr-defined]
+        layout = instance._ormada_layout  # type: ignore[attr-defined]
+        private = klass.__private_attributes__
+        related = bool(getattr(klass, "__ormada_relation_names__", None))
+        if fresh or not shared_set or private or related:
+            def make() -> Any:
+                instance = new(klass)
+                own = values.copy()
+                for name in fresh:
+                    own[name] = deepcopy(own[name])
+                set_dict(instance, own)
+                set_fields_set(instance, fields_set if shared_set else set(own))
+                set_extra(instance, None)
+                set_private(instance, {k: v.get_default() for k, v in private.items()} if private else None)
+                set_row(instance, row)
+                set_layout(instance, layout)
+                if related:
+                    set_related(instance, None)
+                return instance
 
-    return copy_of
+            return make
+
+        def make_plain() -> Any:  # the common case, straight
+            instance = new(klass)
+            set_dict(instance, values.copy())
+            set_fields_set(instance, fields_set)
+            set_extra(instance, None)
+            set_private(instance, None)
+            set_row(instance, row)
+            set_layout(instance, layout)
+            return instance
+
+        return make_plain
+
+    return template
