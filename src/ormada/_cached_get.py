@@ -62,7 +62,8 @@ class _Route(NamedTuple):
     key: str  # the primary key's field
     key_type: type  # the only type of value taken as it is
     transaction: ContextVar[Any]  # the database's transaction in force, if any
-    params: Callable[[Any], Any]  # the keyed plan's parameters for the key's value
+    params: Callable[[Any], Any]  # the keyed plan's parameters for the key's values
+    encoded: dict[Any, tuple[Any, ...]]  # those parameters by key value, as worked out before
     lookup: Callable[..., Any]  # the store's lookup_keyed
     scope: str  # the database's, in the store's keys
     text: str  # the keyed plan's statement
@@ -82,7 +83,7 @@ def _new_route(epoch: int, info: ModelInfo, db: Database, lookup: Callable[..., 
         found = hydrate(rows)
         return [template(found[0])] if len(found) == 1 else found
 
-    return _Route(epoch, key, key_type, db._transaction, plan.params, lookup, db._cache_scope, plan.text, tables,
+    return _Route(epoch, key, key_type, db._transaction, plan.params, {}, lookup, db._cache_scope, plan.text, tables,
                   derive, info)
 
 
@@ -137,17 +138,24 @@ def cached_get(model: type[BaseModel], lookups: dict[str, Any], missing_ok: bool
     route = known[1] if known is not None and known[0] == settings.epoch else _route(model)
     if route is None:
         return MISS
-    _, key, key_type, transaction, params, lookup, scope, text, tables, derive, info = route
+    _, key, key_type, transaction, params, encoded, lookup, scope, text, tables, derive, info = route
     for name, value in lookups.items():
         if name != key or type(value) is not key_type:
             return MISS
         tx = transaction.get()
         if tx is not None and not tx.closed:
             return MISS
-        try:
-            values = tuple(params((value,)))
-        except OrmadaError:  # a value the column cannot hold: the general path reports it
-            return MISS
+        # Encoding a value of the key's own type gives the same parameters each time: a hot
+        # key is encoded once (the encoder is most of a hit's cost otherwise).
+        values = encoded.get(value)
+        if values is None:
+            try:
+                values = tuple(params((value,)))
+            except OrmadaError:  # a value the column cannot hold: the general path reports it
+                return MISS
+            if len(encoded) >= 4096:
+                encoded.clear()
+            encoded[value] = values
         found = lookup(scope, text, values, tables, derive)
         if found is MISS:
             return MISS
