@@ -7,9 +7,10 @@ to the next (the database, the keyed plan's text, the tables it names, the hydra
 worked out once (a :class:`_Route`, dropped whenever ``caching.settings.epoch`` moves), and
 a hit asks the store for the entry the general path keeps, under the same key: the
 statement's text, its values and the tables' versions. So the same writes invalidate it,
-and an entry either path made serves the other. The store keeps, beside the entry, the
-instance made from its row once; each hit returns a new instance copied from it, with its
-own field dict and change-tracking snapshot.
+and an entry either path made serves the other. The row is hydrated once per entry, and the
+store keeps, beside the entry, a function copying that instance; each hit returns a new copy,
+with its own field dict, its own copies of values changeable in place, and the snapshot that
+change tracking compares against.
 
 Anything else goes the general way: other lookups, a value not of the key's own type
 (validation might change it), a transaction in force (its reads must see its own writes),
@@ -20,9 +21,12 @@ trip anyway), a miss.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
+from decimal import Decimal
+from enum import Enum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ormada import _caching as caching
@@ -50,8 +54,7 @@ _KEY_TYPES: dict[Kind, type] = {Kind.INT16: int, Kind.INT32: int, Kind.INT64: in
 
 # Field values shared between the instances copied from one cached row: nothing can change
 # them in place (a tuple or frozenset could hold something that can: those are copied).
-_SHARED = (str, int, float, bytes, bool, type(None))
-_SHARED_TOO = ("Decimal", "date", "datetime", "time", "timedelta", "UUID")
+_SHARED = (str, int, float, bytes, bool, type(None), Decimal, dt.date, dt.time, dt.timedelta, uuid.UUID, Enum)
 
 
 class _Route(NamedTuple):
@@ -181,7 +184,7 @@ def _templates(model: type[BaseModel]) -> Callable[[BaseModel], Callable[[], Any
         new = klass.__new__
         values = instance.__dict__
         fresh = tuple(name for name, value in values.items()
-                      if not isinstance(value, _SHARED) and type(value).__name__ not in _SHARED_TOO)
+                      if not isinstance(value, _SHARED))
         fields_set = instance.__pydantic_fields_set__
         # A set holding every field only ever stays as it is, so the copies may share it.
         shared_set = fields_set >= klass.model_fields.keys()

@@ -5,6 +5,7 @@ database with a warning."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 import warnings
 from collections.abc import Awaitable, Callable, Iterator
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import pytest
+from pydantic import PrivateAttr
 
 import ormada
 import ormada.cache
@@ -57,8 +59,24 @@ class Loose(Model):
         cache = False
 
 
+class Tag(Model):
+    """No relations, no private attributes: a cached get()'s plainest copy."""
+
+    id: Annotated[int | None, PrimaryKey()] = None
+    name: str
+    seen: dt.datetime | None = None
+
+
+class Memo(Model):
+    """A text key, a dict field and a private attribute."""
+
+    code: Annotated[str, PrimaryKey()]
+    counts: dict[str, int] = {}
+    _opened: int = PrivateAttr(default=0)
+
+
 JUNCTIONS = [r.through for r in Jar.__ormada__.relations.values() if r.through is not None]
-MODELS: list[Any] = [Crate, Jar, Lid, Loose, *JUNCTIONS]
+MODELS: list[Any] = [Crate, Jar, Lid, Loose, Tag, Memo, *JUNCTIONS]
 
 
 def redis_store(prefix: str | None = None, url: str = REDIS_URL) -> RedisCache:
@@ -442,3 +460,21 @@ async def test_reconfiguring_reaches_the_shortcut(cdb: Any, api: Api, counting: 
     ormada.cache.configure(None)
     assert (await api(Jar, "get", id=jar.id)).grams == 1  # no store: the database
     assert (counting.keyed_hits, counting.full, counting.hits) == (keyed, full, hits)
+
+
+async def test_each_shortcut_hit_is_an_instance_of_its_own(cdb: Any, api: Api, counting: CountingCache) -> None:
+    tag = await api(Tag, "create", name="red", seen=dt.datetime(2024, 5, 1, 12, 30))
+    one = await assert_shortcut(api, counting, Tag, id=tag.id)
+    two = await api(Tag, "get", id=tag.id)
+    two.name = "blue"
+    assert one.name == "red" and two.model_fields_set == one.model_fields_set
+    await api(two, "save")
+    assert (await assert_shortcut(api, counting, Tag, id=tag.id)).name == "blue"
+    await api(Memo, "create", code="m-1", counts={"a": 1})
+    first = await assert_shortcut(api, counting, Memo, code="m-1")
+    second = await api(Memo, "get", code="m-1")
+    first.counts["a"] = 2  # changed in place: no other copy sees it, and save() writes it
+    first._opened = 5
+    assert second.counts == {"a": 1} and second._opened == 0
+    await api(first, "save")
+    assert (await api(Memo, "get", code="m-1")).counts == {"a": 2}
