@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-__all__ = ["DEFAULT_POLICIES", "MISS", "Cache", "CacheStore", "Cached", "Track", "cached_read", "is_write", "tables"]
+__all__ = ["DEFAULT_POLICIES", "MISS", "Cache", "CacheStore", "Cached", "KeyedStore", "Track", "cached_read",
+           "is_write", "tables"]
 
 from ormada._cache_policy import DEFAULT_POLICIES, Cache
 from ormada.backends.base import Statement
@@ -67,6 +68,19 @@ class CacheStore(Protocol):
         """The async twin of :meth:`invalidate`."""
 
 
+class KeyedStore(Protocol):
+    """What an in-process store adds for ``Model.get(pk=…)`` (``MemoryCache`` has it): a
+    look-up that needs no :class:`Statement` and does no I/O, so sync and async code call
+    it alike. Stores without it (Redis) answer such reads through :meth:`CacheStore.lookup`."""
+
+    def lookup_keyed(self, database: str, text: str, params: tuple[Any, ...], tables: tuple[str, ...],
+                     derive: Callable[[Any], Any]) -> Any:
+        """What ``derive`` made of the rows kept for the read ``text``/``params`` under the
+        tables' current versions (made once per entry while its rows cannot change in place,
+        and kept with it), counted as a hit; or :data:`MISS`, not counted (the full look-up
+        that follows counts it)."""
+
+
 MISS: Any = object()
 
 
@@ -84,14 +98,23 @@ class Track:
 
 
 class _Settings:
-    """The process-wide cache configuration (``ormada.cache.configure``)."""
+    """The process-wide cache configuration (``ormada.cache.configure``).
 
-    __slots__ = ("default", "policies", "store")
+    ``epoch`` grows whenever something that a cached ``get()``'s shortcut worked out may
+    have changed (the configuration, the models, the databases): see :mod:`ormada._cached_get`.
+    """
+
+    __slots__ = ("default", "epoch", "policies", "store")
 
     def __init__(self) -> None:
         self.store: CacheStore | None = None
         self.default: Cache | None = None
         self.policies: dict[str, Cache] = dict(DEFAULT_POLICIES)
+        self.epoch = 0
+
+    def changed(self) -> None:
+        """Marks what was worked out from the configuration, models and databases as stale."""
+        self.epoch += 1
 
 
 settings = _Settings()
@@ -169,6 +192,7 @@ class TableIndex:
 
     def forget(self, _info: Any = None) -> None:
         """Drops what was worked out: a model was configured."""
+        settings.changed()
         with self._lock:
             self._tables = {}
             self._dependents = {}

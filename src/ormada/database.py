@@ -110,6 +110,7 @@ def connect(url: str | None = None, name: str = "default", *, cursor_secret: str
 def _register(database: Database) -> None:
     previous = _databases.get(database.name)
     _databases[database.name] = database
+    caching.settings.changed()  # a cached get() found the model's database by name
     if previous is not None and previous is not database:
         previous._close_sync_only()
 

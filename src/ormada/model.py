@@ -19,6 +19,8 @@ from pydantic_core import InitErrorDetails, PydanticCustomError, to_json
 from ormada import _hooks as hooks
 from ormada import _operations as ops
 from ormada import _registry
+from ormada._cached_get import cached_get
+from ormada._caching import MISS
 from ormada._info import ModelInfo
 from ormada._meta import ModelOptions, read_meta
 from ormada._prefetch import plan as prefetch_plan
@@ -325,24 +327,41 @@ class Model(BaseModel, metaclass=ModelMeta):
         """``QuerySet`` of at most ``n`` rows."""
         return cls.query().limit(n)
 
+    # A get by primary key that the read cache holds is answered before any QuerySet is built.
     @classmethod
     def get(cls, *q: Q, **lookups: Any) -> Self:
         """The one row matching the lookups; raises ``DoesNotExist`` or ``MultipleObjectsReturned``."""
+        if not q:
+            found = cached_get(cls, lookups, False)
+            if found is not MISS:
+                return found  # type: ignore[no-any-return]
         return cls.query().get(*q, **lookups)
 
     @classmethod
     async def aget(cls, *q: Q, **lookups: Any) -> Self:
         """The async twin of :meth:`get`."""
+        if not q:
+            found = cached_get(cls, lookups, False)
+            if found is not MISS:
+                return found  # type: ignore[no-any-return]
         return await cls.query().aget(*q, **lookups)
 
     @classmethod
     def get_or_none(cls, *q: Q, **lookups: Any) -> Self | None:
         """The one row matching the lookups, or None."""
+        if not q:
+            found = cached_get(cls, lookups, True)
+            if found is not MISS:
+                return found  # type: ignore[no-any-return]
         return cls.query().get_or_none(*q, **lookups)
 
     @classmethod
     async def aget_or_none(cls, *q: Q, **lookups: Any) -> Self | None:
         """The async twin of :meth:`get_or_none`."""
+        if not q:
+            found = cached_get(cls, lookups, True)
+            if found is not MISS:
+                return found  # type: ignore[no-any-return]
         return await cls.query().aget_or_none(*q, **lookups)
 
     @classmethod

@@ -5,6 +5,7 @@ database with a warning."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 import warnings
 from collections.abc import Awaitable, Callable, Iterator
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import pytest
+from pydantic import PrivateAttr
 
 import ormada
 import ormada.cache
@@ -57,8 +59,24 @@ class Loose(Model):
         cache = False
 
 
+class Tag(Model):
+    """No relations, no private attributes: a cached get()'s plainest copy."""
+
+    id: Annotated[int | None, PrimaryKey()] = None
+    name: str
+    seen: dt.datetime | None = None
+
+
+class Memo(Model):
+    """A text key, a dict field and a private attribute."""
+
+    code: Annotated[str, PrimaryKey()]
+    counts: dict[str, int] = {}
+    _opened: int = PrivateAttr(default=0)
+
+
 JUNCTIONS = [r.through for r in Jar.__ormada__.relations.values() if r.through is not None]
-MODELS: list[Any] = [Crate, Jar, Lid, Loose, *JUNCTIONS]
+MODELS: list[Any] = [Crate, Jar, Lid, Loose, Tag, Memo, *JUNCTIONS]
 
 
 def redis_store(prefix: str | None = None, url: str = REDIS_URL) -> RedisCache:
@@ -311,3 +329,152 @@ async def test_writes_made_while_redis_was_away_are_invalidated_when_it_answers(
     finally:
         store.clear()
         ormada.cache.reset()
+
+
+# -- get() by primary key from memory, before any query is built ----------------------------
+
+class CountingCache(MemoryCache):
+    """A memory store that counts the two ways a read reaches it: the full look-up (with a
+    statement, as the runner asks) and the keyed one of ``Model.get(pk=…)``'s shortcut."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.full = 0
+        self.keyed_hits = 0
+
+    def lookup(self, database: str, statement: Any, tables: tuple[str, ...]) -> tuple[Any, Any]:
+        self.full += 1
+        return super().lookup(database, statement, tables)
+
+    def lookup_keyed(self, *args: Any) -> Any:
+        found = super().lookup_keyed(*args)
+        self.keyed_hits += found is not ormada._caching.MISS
+        return found
+
+
+@pytest.fixture
+def counting() -> Iterator[CountingCache]:
+    chosen = CountingCache()
+    ormada.cache.configure(chosen, default=Cache(ttl=60))
+    try:
+        yield chosen
+    finally:
+        ormada.cache.reset()
+
+
+async def assert_shortcut(api: Api, store: CountingCache, model: Any, method: str = "get", **lookup: Any) -> Any:
+    """``model.<method>(**lookup)`` twice: the second is answered by the shortcut alone, with
+    an instance of its own equal to the database's row."""
+    first = await api(model, method, **lookup)
+    full, keyed, hits = store.full, store.keyed_hits, store.hits
+    second = await api(model, method, **lookup)
+    assert store.keyed_hits == keyed + 1 and store.full == full, "the get() did not take the shortcut"
+    assert store.hits == hits + 1
+    if second is not None:
+        assert second is not first and second == first
+        assert second == await api(model.query().cache(False), method, **lookup)
+    return second
+
+
+async def test_a_get_by_primary_key_is_answered_before_any_query(cdb: Any, api: Api,
+                                                                 counting: CountingCache) -> None:
+    crate = await api(Crate, "create", name="pantry")
+    jar = await api(Jar, "create", label="jam", grams=300, crate_id=crate.id, notes=["plum"])
+    one = await assert_shortcut(api, counting, Jar, id=jar.id)
+    assert await assert_shortcut(api, counting, Jar, "get_or_none", id=jar.id) == one
+    two = await api(Jar, "get", id=jar.id)
+    assert two is not one and two.__dict__ is not one.__dict__
+    two.notes.append("changed in place")  # each hit's mutable values are its own
+    assert (await api(Jar, "get", id=jar.id)).notes == ["plum"]
+    two.label = "jelly"
+    assert one.label == "jam"
+    await api(two, "save")  # change tracking works on a copy: save() writes what changed
+    assert (await api(Jar, "get", id=jar.id)).label == "jelly"
+    assert await assert_shortcut(api, counting, Jar, "get_or_none", id=999) is None  # a missing row, cached
+    with pytest.raises(Jar.DoesNotExist, match="id=999"):
+        await api(Jar, "get", id=999)
+    # Anything else takes the general path (still through the cache).
+    full = counting.full
+    keyed = counting.keyed_hits
+    assert (await api(Jar, "get", label="jelly")).id == jar.id
+    assert (await api(Jar.filter(grams=300), "get", id=jar.id)).id == jar.id
+    assert (await api(Jar, "get", ormada.Q(id=jar.id))).id == jar.id
+    assert (await api(Jar.query().using("default"), "get", id=jar.id)).id == jar.id
+    assert counting.full == full + 4 and counting.keyed_hits == keyed
+    with pytest.raises(ormada.QueryError):  # a value that is not the key's: checked as before
+        await api(Jar, "get", id="not a number")
+    # A model that opts out never reaches the store.
+    loose = await api(Loose, "create", name="never cached")
+    full, keyed, hits = counting.full, counting.keyed_hits, counting.hits
+    assert (await api(Loose, "get", id=loose.id)).name == "never cached"
+    assert (counting.full, counting.keyed_hits, counting.hits) == (full, keyed, hits)
+
+
+async def test_every_write_path_makes_the_shortcut_miss(cdb: Any, api: Api, counting: CountingCache) -> None:
+    crate = await api(Crate, "create", name="pantry")
+    await api(Jar, "bulk_create", [Jar(label="jam", crate_id=crate.id), Jar(label="honey", crate_id=crate.id)])
+    jam = await api(Jar, "get", label="jam")
+    state = {"crate": crate, "store": counting}
+    for name, step in WRITES:
+        if name == "cascade" and not cdb.backend.supports.extra.get("foreign_key_actions", True):
+            continue  # DuckDB: the step writes nothing
+        await assert_shortcut(api, counting, Jar, id=jam.id)
+        await step(api, state)
+        keyed, misses = counting.keyed_hits, counting.misses
+        after = await api(Jar, "get_or_none", id=jam.id)
+        assert counting.keyed_hits == keyed and counting.misses == misses + 1, f"{name}: the shortcut hit"
+        assert after == await api(Jar.query().cache(False), "get_or_none", id=jam.id), f"{name}: a stale get()"
+
+
+async def test_the_shortcut_is_not_taken_inside_a_transaction(cdb: Any, api: Api, counting: CountingCache) -> None:
+    jar = await api(Jar, "create", label="jam", grams=1)
+    await assert_shortcut(api, counting, Jar, id=jar.id)
+    async with api.transaction(cdb):
+        keyed, hits = counting.keyed_hits, counting.hits
+        await api(Jar.filter(id=jar.id), "update", grams=2)
+        assert (await api(Jar, "get", id=jar.id)).grams == 2  # its own write, not the cached row
+        assert (counting.keyed_hits, counting.hits) == (keyed, hits)
+    keyed, misses = counting.keyed_hits, counting.misses
+    assert (await api(Jar, "get", id=jar.id)).grams == 2  # the commit invalidated the entry
+    assert counting.keyed_hits == keyed and counting.misses == misses + 1
+    assert (await assert_shortcut(api, counting, Jar, id=jar.id)).grams == 2
+    with pytest.raises(RuntimeError):
+        async with api.transaction(cdb):
+            await api(Jar.filter(id=jar.id), "update", grams=3)
+            raise RuntimeError("roll back")
+    assert (await assert_shortcut(api, counting, Jar, id=jar.id)).grams == 2  # nothing to invalidate
+
+
+async def test_reconfiguring_reaches_the_shortcut(cdb: Any, api: Api, counting: CountingCache) -> None:
+    jar = await api(Jar, "create", label="jam", grams=1)
+    await assert_shortcut(api, counting, Jar, id=jar.id)
+    ormada.cache.configure(policies={"long": Cache(enabled=False)})  # Jar's policy: now off
+    try:
+        keyed, full, hits = counting.keyed_hits, counting.full, counting.hits
+        assert (await api(Jar, "get", id=jar.id)).grams == 1
+        assert (counting.keyed_hits, counting.full, counting.hits) == (keyed, full, hits)
+    finally:
+        ormada.cache.configure(policies={"long": Cache(ttl=3600)})
+    await assert_shortcut(api, counting, Jar, id=jar.id)
+    keyed, full, hits = counting.keyed_hits, counting.full, counting.hits
+    ormada.cache.configure(None)
+    assert (await api(Jar, "get", id=jar.id)).grams == 1  # no store: the database
+    assert (counting.keyed_hits, counting.full, counting.hits) == (keyed, full, hits)
+
+
+async def test_each_shortcut_hit_is_an_instance_of_its_own(cdb: Any, api: Api, counting: CountingCache) -> None:
+    tag = await api(Tag, "create", name="red", seen=dt.datetime(2024, 5, 1, 12, 30))
+    one = await assert_shortcut(api, counting, Tag, id=tag.id)
+    two = await api(Tag, "get", id=tag.id)
+    two.name = "blue"
+    assert one.name == "red" and two.model_fields_set == one.model_fields_set
+    await api(two, "save")
+    assert (await assert_shortcut(api, counting, Tag, id=tag.id)).name == "blue"
+    await api(Memo, "create", code="m-1", counts={"a": 1})
+    first = await assert_shortcut(api, counting, Memo, code="m-1")
+    second = await api(Memo, "get", code="m-1")
+    first.counts["a"] = 2  # changed in place: no other copy sees it, and save() writes it
+    first._opened = 5
+    assert second.counts == {"a": 1} and second._opened == 0
+    await api(first, "save")
+    assert (await api(Memo, "get", code="m-1")).counts == {"a": 2}

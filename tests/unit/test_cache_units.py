@@ -84,6 +84,38 @@ def test_the_memory_store_drops_the_least_recently_used_and_the_expired() -> Non
     assert store.lookup("other", three, ("t",))[0] is MISS
 
 
+def test_the_keyed_look_up_shares_entries_and_keeps_what_it_derived_with_them() -> None:
+    store = MemoryCache()
+    text = "SELECT id, name FROM t WHERE id = ? LIMIT ?"
+    derived: list[Any] = []
+
+    def derive(rows: Any) -> Any:
+        derived.append(rows)
+        return ("made of", rows)
+
+    assert store.lookup_keyed("db", text, (1, 2), ("t",), derive) is MISS
+    assert (store.hits, store.misses) == (0, 0)  # the full look-up that follows counts the miss
+    _, ticket = store.lookup("db", Statement(text, [1, 2]), ("t",))
+    store.store(ticket, [(1, "a")], None)  # what the full path keeps, the keyed look-up finds
+    first = store.lookup_keyed("db", text, (1, 2), ("t",), derive)
+    assert first == ("made of", [(1, "a")]) and store.hits == 1
+    assert store.lookup_keyed("db", text, (1, 2), ("t",), derive) is first and len(derived) == 1
+    assert store.lookup_keyed("db", text, (1, 2), ("t",), lambda rows: "another") == "another"  # by derive
+    assert store.lookup("db", Statement(text, (1, 2)), ("t",))[0] == [(1, "a")]  # the entry serves both
+    store.invalidate("db", ["t"])
+    assert store.lookup_keyed("db", text, (1, 2), ("t",), derive) is MISS
+    # Rows holding values changeable in place: derived each time, from a copy of their own.
+    _, ticket = store.lookup("db", Statement(text, (1, 2)), ("t",))
+    store.store(ticket, [(1, ["a"])], None)
+    one = store.lookup_keyed("db", text, (1, 2), ("t",), derive)
+    two = store.lookup_keyed("db", text, (1, 2), ("t",), derive)
+    assert one == two and one[1][0][1] is not two[1][0][1]
+    _, ticket = store.lookup("db", Statement(text, (2, 2)), ("t",))
+    store.store(ticket, [(2, "b")], 0.01)
+    time.sleep(0.02)
+    assert store.lookup_keyed("db", text, (2, 2), ("t",), derive) is MISS  # expired
+
+
 def test_values_that_do_not_hash_are_keyed_too() -> None:
     store = MemoryCache()
     statement = Statement("SELECT * FROM t WHERE id = ANY(?)", ([1, 2],))

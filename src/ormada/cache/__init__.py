@@ -68,6 +68,7 @@ def configure(store: CacheStore | None = _UNSET, *, default: Cache | str | None 
         if store is not None and not all(hasattr(store, m) for m in ("lookup", "store", "invalidate")):
             raise ConfigurationError(f"{store!r} is not a cache store; use MemoryCache() or RedisCache(url)")
         settings.store = store
+    settings.changed()
 
 
 def store() -> CacheStore | None:
@@ -87,6 +88,7 @@ def reset() -> None:
     settings.store = None
     settings.default = None
     settings.policies = dict(DEFAULT_POLICIES)
+    settings.changed()
 
 
 def __getattr__(name: str) -> Any:

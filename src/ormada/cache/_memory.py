@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from time import monotonic
 from typing import Any
 
@@ -45,7 +45,8 @@ class MemoryCache:
         if max_entries < 1:
             raise ValueError(f"MemoryCache(max_entries={max_entries!r}): it must hold at least one entry")
         self.max_entries = max_entries
-        self._entries: OrderedDict[Hashable, tuple[float | None, Any, bool]] = OrderedDict()
+        # (expires, rows, mutable), and after a keyed look-up also (derive, what it derived).
+        self._entries: OrderedDict[Hashable, tuple[Any, ...]] = OrderedDict()
         self._versions: dict[str, dict[str, int]] = {}
         self._lock = threading.Lock()
         self.hits = 0
@@ -69,7 +70,7 @@ class MemoryCache:
             key = (database, statement.text, frozen(params), stamp)
             entry = self._entries.get(key)
         if entry is not None:
-            expires, rows, mutable = entry
+            expires, rows, mutable = entry[0], entry[1], entry[2]
             if expires is None or expires > monotonic():
                 with self._lock:
                     if key in self._entries:
@@ -81,6 +82,42 @@ class MemoryCache:
                 self._entries.pop(key, None)
         self.misses += 1
         return MISS, key
+
+    def lookup_keyed(self, database: str, text: str, params: tuple[Any, ...], tables: tuple[str, ...],
+                     derive: Callable[[Any], Any]) -> Any:
+        """For ``Model.get(pk=…)``: what ``derive`` makes of the rows :meth:`lookup` would
+        give for the read ``text``/``params``, or MISS (not counted: the full look-up that
+        follows counts it). Rows that cannot change in place are derived once per entry, and
+        the result is kept with the entry, so it goes when the entry does."""
+        versions = self._versions.get(database)
+        if versions is None:
+            stamp: tuple[int, ...] = (0,) * len(tables)
+        elif len(tables) == 1:  # a get by key names one table
+            stamp = (versions.get(tables[0], 0),)
+        else:
+            stamp = tuple([versions.get(t, 0) for t in tables])
+        key = (database, text, params, stamp)
+        try:
+            entry = self._entries.get(key)
+        except TypeError:  # a value without a hash: the full look-up deals with it
+            return MISS
+        if entry is None or (entry[0] is not None and entry[0] <= monotonic()):
+            return MISS
+        # A bare try costs nothing on this hot path (suppress() would enter a context manager).
+        try:  # noqa: SIM105
+            self._entries.move_to_end(key)
+        except KeyError:  # dropped by another thread meanwhile: still the right rows
+            pass
+        self.hits += 1
+        if entry[2]:  # values changeable in place: derived from a copy of their own each time
+            return derive(copy.deepcopy(entry[1]))
+        if len(entry) == 5 and entry[3] is derive:
+            return entry[4]
+        derived = derive(entry[1])
+        with self._lock:
+            if self._entries.get(key) is entry:
+                self._entries[key] = (*entry[:3], derive, derived)
+        return derived
 
     def store(self, ticket: Any, rows: Any, ttl: float | None) -> None:
         """Keeps ``rows`` under the key of the miss that ``ticket`` stands for."""

@@ -328,6 +328,14 @@ class SqlCompiler(CteCompiler, AnnotationCompiler, CombiningCompiler):
                     out[target] = value if encode is None else encode(value)
                 return out
 
+            if len(slots) == 1:  # get(pk=…): the common case, without the loop
+                at, source, encode = slots[0]
+                head, tail = tuple(template[:at]), tuple(template[at + 1:])
+
+                def params(values: Sequence[Any]) -> Sequence[Any]:
+                    value = values[source]
+                    return [*head, value if encode is None else encode(value), *tail]
+
             table = info.table.by_name
             plan = KeyedSelect(text, params, tuple(table[name] for name in columns), set(fields) == set(info.pk))
         if len(self._keyed) >= CACHE_SIZE:
