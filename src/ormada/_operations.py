@@ -402,6 +402,8 @@ def row_getter(columns: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any
     if len(columns) == 1:
         name = columns[0]
         return lambda values: (values[name],)
+    if not columns:  # a model holding only a generated key inserts no column of its own
+        return lambda values: ()
     return itemgetter(*columns)
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
+from typing import Annotated
 
 import pytest
 
 import ormada
-from tests.conftest import Api
+from ormada import Model, PrimaryKey
+from tests.conftest import Api, database_url
 from tests.models import Author, Book, Membership
 
 
@@ -125,3 +128,24 @@ async def test_changing_the_primary_key_updates_the_stored_row(db: ormada.Databa
     await api(row, "save")
     assert await api(Membership.filter(group="b"), "count") == 1
     assert await api(Membership.filter(group="a"), "count") == 0
+
+
+class Ticket(Model):
+    """Nothing but a generated key: its insert names no column."""
+
+    id: Annotated[int | None, PrimaryKey()] = None
+
+
+async def test_model_with_only_a_generated_key(backend: str, request: pytest.FixtureRequest, tmp_path: Path,
+                                               api: Api) -> None:
+    database = ormada.connect(database_url(backend, request, tmp_path))
+    try:
+        database.create_all([Ticket])
+        first = await api(Ticket, "create")
+        made = await api(Ticket, "bulk_create", [Ticket(), Ticket()])
+        assert first.id is not None and len(made) == 2
+        assert await api(Ticket, "get", id=first.id) == first
+        assert await api(Ticket.query(), "count") == 3
+    finally:
+        database.drop_all([Ticket])
+        await database.aclose()
