@@ -115,9 +115,23 @@ def importing(directory: Path) -> Iterator[Any]:
         yield load
     finally:
         sys.path.remove(str(directory))
-        for name in set(sys.modules) - before:
-            if str(getattr(sys.modules[name], "__file__", "") or "").startswith(str(directory)):
-                del sys.modules[name]
+        generated = {name for name in set(sys.modules) - before
+                     if str(getattr(sys.modules[name], "__file__", "") or "").startswith(str(directory))}
+        for name in generated:
+            del sys.modules[name]
+        forget_models(generated)
+
+
+def forget_models(modules: set[str]) -> None:
+    """Takes the models of ``modules`` out of the registry. Generated models use the database
+    named "default", as most tests' models do: left registered, a table of theirs (a
+    ``shelf`` keyed by ``code``) would meet another model's ``shelf`` in the next
+    ``create_all()`` of a "default" database this process makes."""
+    from ormada import _registry
+
+    _registry._configured[:] = [i for i in _registry._configured if i.model.__module__ not in modules]
+    for classes in _registry._by_name.values():
+        classes[:] = [c for c in classes if c.__module__ not in modules]
 
 
 @pytest.fixture
