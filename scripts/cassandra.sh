@@ -11,9 +11,12 @@
 #   ORMADA_CASSANDRA_HEAP     JVM heap (default 1g)
 #   ORMADA_CASSANDRA_WAIT     seconds to wait for CQL to answer (default 180)
 #   ORMADA_TLS_DIR            the test certificates of scripts/tls.sh (default /tmp/ormada-tls): the node
-#                             takes TLS on the CQL port beside plain connections (optional: true)
+#                             takes TLS on the CQL port beside plain connections (optional: true), with
+#                             the keystore cassandra.p12 (a certificate for localhost and 127.0.0.1)
 #
-#   scripts/cassandra.sh tls  true when the CQL port completes a TLS handshake with the test CA
+#   scripts/cassandra.sh tls  true when the CQL port completes a TLS handshake with the test CA and its
+#                             certificate names the node's address (what cassandra-driver's verify-full
+#                             checks); false for a node still serving an older keystore
 #
 # The jars are fetched once with Maven into ~/.cache/ormada/cassandra-<version>/lib (outside the
 # repository); the data directory survives a stop, so a restarted node keeps its keyspaces.
@@ -140,13 +143,13 @@ storage_compatibility_mode: NONE
 memtable_heap_space: 128MiB
 memtable_offheap_space: 128MiB
 EOF
-  if bash "$HERE/tls.sh" "$TLS_DIR" >/dev/null && [ -s "$TLS_DIR/server.p12" ]; then
+  if bash "$HERE/tls.sh" "$TLS_DIR" >/dev/null && [ -s "$TLS_DIR/cassandra.p12" ]; then
     # optional: the port takes TLS and plain connections alike, so the rest of the suite is unchanged.
     cat >> "$DIR/conf/cassandra.yaml" <<EOF
 client_encryption_options:
   enabled: true
   optional: true
-  keystore: $TLS_DIR/server.p12
+  keystore: $TLS_DIR/cassandra.p12
   keystore_password: ormada-tls
   store_type: PKCS12
   require_client_auth: false
@@ -247,8 +250,9 @@ stop() {
 }
 
 tls_answers() {
+  # -verify_ip: cassandra-driver matches a node's certificate against the node's address, not a name.
   timeout 5 openssl s_client -connect "$ADDRESS:$PORT" -servername localhost -CAfile "$TLS_DIR/ca.pem" \
-    -verify_return_error < /dev/null > /dev/null 2>&1
+    -verify_ip "$ADDRESS" -verify_return_error < /dev/null > /dev/null 2>&1
 }
 
 status() {

@@ -19,7 +19,8 @@
 #   PostgreSQL  ssl = on with that certificate (a reload), on 5432
 #   MariaDB     ssl-cert/ssl-key/ssl-ca (a restart, once), on 3306
 #   Redis       a second, TLS-only redis-server on 127.0.0.1:6380 (ORMADA_REDIS_TLS_PORT)
-#   Cassandra   client_encryption_options with optional: true (TLS or plain on 9042; a restart, once)
+#   Cassandra   client_encryption_options with optional: true (TLS or plain on 9042; a restart, once),
+#               with a certificate of its own that also names 127.0.0.1 (the driver checks node addresses)
 # and each has a user that must log in with a password, ormada_secure ($ORMADA_SECURE_PASSWORD):
 # PostgreSQL over TLS only with scram-sha-256, MariaDB over TLS only (REQUIRE SSL), Redis an ACL user
 # on both ports. Cassandra keeps AllowAllAuthenticator: PasswordAuthenticator would make every other
@@ -314,16 +315,21 @@ cassandra() {
   local was_up=1
   bash "$HERE/cassandra.sh" status >/dev/null 2>&1 || was_up=0
   if [ $was_up = 1 ] && ! bash "$HERE/cassandra.sh" tls >/dev/null 2>&1; then
-    # A node from before TLS was configured: restarted once (about 20 s) if this script started it.
+    # A node from before TLS was configured, or serving an older keystore (a certificate that does not
+    # name its address, or one signed by a CA made again since): restarted once (about 20 s) if this
+    # script started it; the start writes the configuration again and the node reads the new keystore.
     if [ -f "$STATE/cassandra" ]; then
-      say "restarting Cassandra to turn TLS on (optional: plain connections keep working)"
+      say "restarting Cassandra to take $TLS_DIR/cassandra.p12 (optional TLS: plain connections keep working)"
       bash "$HERE/cassandra.sh" stop || return 1
     else
-      warn "Cassandra runs without TLS and was not started by this script; restart it: scripts/cassandra.sh stop"
+      warn "Cassandra serves no TLS or an older certificate and was not started by this script;" \
+           "restart it to read $TLS_DIR/cassandra.p12: scripts/cassandra.sh stop && scripts/cassandra.sh start"
     fi
   fi
   bash "$HERE/cassandra.sh" start || return 1
   [ $was_up = 1 ] || started cassandra
+  bash "$HERE/cassandra.sh" tls ||
+    warn "Cassandra does not answer TLS with $TLS_DIR/cassandra.p12 on 127.0.0.1:9042; the TLS tests will fail"
 }
 
 # --- PostgreSQL with pgvector ----------------------------------------------------------------

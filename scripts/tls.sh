@@ -9,7 +9,9 @@
 #   ca.pem              the test CA: what clients pass as sslrootcert / ssl_ca
 #   server.pem, .key    the servers' certificate: CN and SAN DNS:localhost only, so that verify-full
 #                       passes for localhost and fails for 127.0.0.1 (the hostname mismatch case)
-#   server.p12          the same key and chain as a PKCS#12 keystore for Cassandra (password below)
+#   cassandra.pem, .key Cassandra's own certificate: SAN DNS:localhost and IP:127.0.0.1, since
+#                       cassandra-driver checks a node's certificate against the node's address
+#   cassandra.p12       that key and chain as the PKCS#12 keystore the node reads (password below)
 #   client.pem, .key    a client certificate (CN ormada_secure) signed by the test CA
 #   other-ca.pem        an unrelated CA: the "wrong CA" case
 #   postgresql/, mysql/ copies of server.key owned by the server's user (PostgreSQL and MariaDB
@@ -36,7 +38,7 @@ if ! fresh ca.pem || [ ! -s ca.key ]; then
   openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days "$DAYS" \
     -subj "/CN=ormada test CA" -addext "basicConstraints=critical,CA:TRUE" \
     -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-  rm -f server.pem client.pem  # signed by the old CA
+  rm -f server.pem cassandra.pem client.pem  # signed by the old CA
   made+=" ca"
 fi
 if ! fresh other-ca.pem; then
@@ -57,20 +59,27 @@ if ! fresh server.pem || [ ! -s server.key ]; then
   sign server "/CN=localhost" "subjectAltName=DNS:localhost
 extendedKeyUsage=serverAuth
 keyUsage=critical,digitalSignature,keyEncipherment"
-  rm -f server.p12 postgresql/server.key mysql/server.key
+  rm -f postgresql/server.key mysql/server.key
   made+=" server"
+fi
+if ! fresh cassandra.pem || [ ! -s cassandra.key ]; then
+  sign cassandra "/CN=localhost" "subjectAltName=DNS:localhost,IP:127.0.0.1
+extendedKeyUsage=serverAuth
+keyUsage=critical,digitalSignature,keyEncipherment"
+  rm -f cassandra.p12
+  made+=" cassandra"
 fi
 if ! fresh client.pem || [ ! -s client.key ]; then
   sign client "/CN=ormada_secure" "extendedKeyUsage=clientAuth
 keyUsage=critical,digitalSignature,keyEncipherment"
   made+=" client"
 fi
-if [ ! -s server.p12 ]; then
-  openssl pkcs12 -export -in server.pem -inkey server.key -certfile ca.pem -name server \
-    -out server.p12 -passout "pass:$P12_PASSWORD"
+if [ ! -s cassandra.p12 ]; then
+  openssl pkcs12 -export -in cassandra.pem -inkey cassandra.key -certfile ca.pem -name cassandra \
+    -out cassandra.p12 -passout "pass:$P12_PASSWORD"
 fi
-chmod 600 ca.key other-ca.key server.key
-chmod 644 ca.pem other-ca.pem server.pem client.pem server.p12  # throwaway test files
+chmod 600 ca.key other-ca.key server.key cassandra.key
+chmod 644 ca.pem other-ca.pem server.pem cassandra.pem client.pem cassandra.p12  # throwaway test files
 chmod 600 client.key  # libpq refuses a key others can read
 
 copy_key() {  # copy_key DIRNAME USER: server.key readable by USER only

@@ -4,10 +4,16 @@ Each server has a certificate for ``localhost`` (not for ``127.0.0.1``) signed b
 CA of scripts/tls.sh: ``localhost`` is the verified case, ``127.0.0.1`` the hostname
 mismatch, and the unrelated CA the wrong-CA case. Every failure is a ConnectionFailed
 saying which check failed, within the connect timeout, and never a plain connection.
+
+Cassandra is the exception: cassandra-driver checks each node's certificate against the node's
+address (the IP it connects to, never the contact point's name), so the node's certificate names
+``127.0.0.1`` too, and the mismatch is a node reached through another address (a relay on
+127.0.0.254).
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -79,10 +85,8 @@ async def run(url: str, mode: str, statement: str, **options: Any) -> list[Any]:
 
 
 async def test_a_verified_connection_works(server: str, mode: str) -> None:
-    # Cassandra: the driver checks each node's certificate against the node's address as the
-    # cluster reports it (127.0.0.1 here), which this certificate does not name: verify-ca.
-    sslmode = "verify-ca" if server == "cassandra" else "verify-full"
-    rows = await run(url_of(server), mode, PROOF[server], sslmode=sslmode, sslrootcert=CA, **password_for(server))
+    rows = await run(url_of(server), mode, PROOF[server], sslmode="verify-full", sslrootcert=CA,
+                     **password_for(server))
     if server == "postgresql":
         assert rows == [(True,)]
     elif server == "mysql":
@@ -98,8 +102,8 @@ async def test_a_wrong_ca_fails_saying_so(server: str, mode: str) -> None:
     assert PASSWORD not in str(caught.value)
 
 
+@pytest.mark.parametrize("server", ["postgresql", "mysql"], indirect=True)
 async def test_a_hostname_mismatch_fails_saying_so(server: str, mode: str) -> None:
-    # Cassandra reaches the node by the address the cluster reports, whatever the contact point's name.
     with pytest.raises(ConnectionFailed, match="hostname mismatch") as caught:
         await run(url_of(server, "127.0.0.1"), mode, PROOF[server], sslmode="verify-full", sslrootcert=CA,
                   **password_for(server))
@@ -146,10 +150,9 @@ async def test_mysql_connects_with_a_client_certificate(mysql_tls: None, mode: s
 
 
 async def test_the_url_takes_the_same_words_as_the_keywords(server: str, mode: str) -> None:
-    sslmode = "verify-ca" if server == "cassandra" else "verify-full"
     # The MySQL client's spelling, ssl_ca, and libpq's, sslrootcert, are one setting on every backend.
     for option in ("sslrootcert", "ssl_ca"):
-        url = f"{url_of(server)}?sslmode={sslmode}&{option}={CA}"
+        url = f"{url_of(server)}?sslmode=verify-full&{option}={CA}"
         assert await run(url, mode, PROOF[server], **password_for(server))
     with pytest.raises(ConnectionFailed, match="not signed by the given CA"):
         await run(f"{url_of(server)}?sslmode=verify-ca&ssl_ca={OTHER_CA}", mode, PROOF[server],
@@ -172,6 +175,42 @@ async def test_a_ca_without_a_mode_verifies_the_host_name(mode: str, postgres_tl
 def test_tls_settings_are_checked_before_connecting(backend: str, options: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):
         ormada.Database(url_of(backend), **options)
+
+
+# -- Cassandra: the driver matches each node's certificate against the node's address ------------
+
+async def test_cassandra_verifies_the_node_address_in_full(cassandra_tls: None, mode: str) -> None:
+    # By address and by a name that resolves to it: either way the driver connects to 127.0.0.1,
+    # the address the node's certificate names, for the contact point and for the node it discovers.
+    for host in ("127.0.0.1", "localhost"):
+        rows = await run(url_of("cassandra", host), mode, "SELECT rpc_address FROM system.local",
+                         sslmode="verify-full", sslrootcert=CA)
+        assert [str(address) for (address,) in rows] == ["127.0.0.1"]
+    # A CA and no mode is verify-full too.
+    assert await run(f"{url_of('cassandra', '127.0.0.1')}?ssl_ca={CA}", mode, PROOF["cassandra"])
+
+
+async def test_cassandra_with_a_wrong_ca_fails_at_once_saying_so(cassandra_tls: None, mode: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(ConnectionFailed, match="not signed by the given CA") as caught:
+        await run(url_of("cassandra", "127.0.0.1"), mode, PROOF["cassandra"], sslmode="verify-full",
+                  sslrootcert=OTHER_CA)
+    # A guard against hanging, not a timing: a refused certificate ends the attempt, no retry loop.
+    assert time.monotonic() - started < 30
+    assert "cassandra://127.0.0.1:9042/system" in str(caught.value)
+
+
+async def test_cassandra_node_reached_by_an_address_its_certificate_does_not_name(
+        cassandra_elsewhere: tuple[str, int], mode: str) -> None:
+    address, port = cassandra_elsewhere
+    url = f"cassandra://{address}:{port}/system"
+    started = time.monotonic()
+    with pytest.raises(ConnectionFailed, match="hostname mismatch") as caught:
+        await run(url, mode, PROOF["cassandra"], sslmode="verify-full", sslrootcert=CA)
+    assert time.monotonic() - started < 30  # a guard against hanging, as above
+    assert address in str(caught.value)
+    # The same relay with verify-ca (the chain, not the name) works: the name alone was refused.
+    assert (await run(url, mode, PROOF["cassandra"], sslmode="verify-ca", sslrootcert=CA))[0][0].startswith("5.")
 
 
 def test_cassandra_refuses_modes_it_cannot_honour() -> None:

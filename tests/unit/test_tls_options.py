@@ -83,3 +83,22 @@ def test_cassandra_secure_connect_bundle() -> None:
     assert "AstraCS" not in holder.describe
     with pytest.raises(ConfigurationError, match="without hosts or ssl options"):
         SessionHolder(parse_url("cassandra://h1/shop?secure_connect_bundle=/b.zip")).cluster_options()
+
+
+@pytest.mark.parametrize(("mode", "checked"), [("verify-full", "10.0.0.7"), ("verify-ca", None)])
+def test_cassandra_checks_the_address_the_driver_connects_to(mode: str, checked: str | None) -> None:
+    # The driver's own wrapping of a node's socket: with verify-full the certificate is matched against
+    # the node's address (its endpoint), never the contact point's name in the URL (db.example).
+    import socket
+
+    from cassandra.connection import Connection, DefaultEndPoint
+
+    context = SessionHolder(parse_url(f"cassandra://db.example/shop?sslmode={mode}")).cluster_options()["ssl_context"]
+    connection = Connection(DefaultEndPoint("10.0.0.7", 9042), ssl_context=context)
+    connection._socket = socket.socket()
+    wrapped = connection._wrap_socket_from_context()
+    try:
+        assert wrapped.server_hostname == checked
+        assert wrapped.context.check_hostname is (mode == "verify-full")
+    finally:
+        wrapped.close()

@@ -125,8 +125,9 @@ class SessionHolder:
         if "local_dc" in query:
             options["load_balancing_policy"] = TokenAwarePolicy(DCAwareRoundRobinPolicy(local_dc=query["local_dc"]))
         if self.tls.encrypted:
-            # verify-full: the driver checks each node's certificate against the node's address
-            # (the IP it learns from the cluster, not the contact point's name).
+            # verify-full (check_hostname): the driver passes each connection's endpoint address as
+            # server_hostname, so a node's certificate must name its IP (a contact point's name is
+            # resolved before connecting, and discovered nodes are known by their rpc_address only).
             options["ssl_context"] = self.tls.context(self.describe)
         return options
 
