@@ -41,3 +41,25 @@ def test_the_async_api_on_uvloop(backend: str, request: pytest.FixtureRequest, t
             runner.run(scenario(db))
     finally:
         db.close()
+
+
+async def read_and_leave_open(db: ormada.Database) -> None:
+    assert await Author.query().acount() == 0
+
+
+def test_a_pool_left_open_on_a_finished_uvloop_closes(backend: str, request: pytest.FixtureRequest,
+                                                       tmp_path: Path) -> None:
+    """close() after the loop that opened the async pool has ended lets its connections go
+    without that loop (on PostgreSQL, uvloop's transport sockets refuse shutdown())."""
+    db = ormada.connect(database_url(backend, request, tmp_path))
+    try:
+        db.create_all([Author])
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            runner.run(read_and_leave_open(db))
+    finally:
+        db.close()
+    again = ormada.connect(database_url(backend, request, tmp_path))
+    try:
+        assert Author.query().count() == 0
+    finally:
+        again.close()

@@ -9,6 +9,7 @@ arrives as text and timestamps in UTC.
 from __future__ import annotations
 
 import contextlib
+import os
 import select
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
@@ -537,7 +538,11 @@ def _abandon_asyncpg(connection: AsyncConnection) -> None:
     """
     if isinstance(connection, AsyncpgConnection) and connection.socket is not None:
         with contextlib.suppress(OSError):
-            connection.socket.shutdown(socket.SHUT_RDWR)
+            try:
+                connection.socket.shutdown(socket.SHUT_RDWR)
+            except TypeError:  # uvloop's transport sockets refuse shutdown(): a duplicate descriptor does it
+                with socket.socket(fileno=os.dup(connection.socket.fileno())) as duplicate:
+                    duplicate.shutdown(socket.SHUT_RDWR)
 
 
 class AsyncpgConnection(AsyncConnection):
