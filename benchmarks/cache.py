@@ -18,7 +18,6 @@ import asyncio
 import statistics
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -30,6 +29,7 @@ import redis.asyncio
 import ormada
 import ormada.cache
 from benchmarks.contenders._ormada_models import build_model
+from benchmarks.latency import atimed, timed
 from benchmarks.workload import SMALL, make_rows
 from ormada.cache import Cache, MemoryCache, RedisCache
 
@@ -38,24 +38,6 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 
 def _median_us(samples: list[float]) -> float:
     return statistics.median(samples) * 1e6
-
-
-def _timed(fn: Callable[[], Any], times: int) -> list[float]:
-    samples = []
-    for _ in range(times):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return samples
-
-
-async def _atimed(fn: Callable[[], Awaitable[Any]], times: int) -> list[float]:
-    samples = []
-    for _ in range(times):
-        start = time.perf_counter()
-        await fn()
-        samples.append(time.perf_counter() - start)
-    return samples
 
 
 def _row(label: str, samples: list[float]) -> None:
@@ -80,33 +62,33 @@ def main() -> int:
 
     print(f"cached Model.get(id=...) on a SQLite file, medians of {gets:,} gets")
     print("sync")
-    _timed(get, 1_000)
-    _row("no cache (the database)", _timed(get, gets))
+    timed(get, 1_000)
+    _row("no cache (the database)", timed(get, gets))
     ormada.cache.configure(MemoryCache())
-    _timed(get, 1_000)
-    _row("MemoryCache hit", _timed(get, gets))
+    timed(get, 1_000)
+    _row("MemoryCache hit", timed(get, gets))
     ormada.cache.configure(redis_store)
-    _timed(get, 1_000)
-    _row("RedisCache hit", _timed(get, gets))
+    timed(get, 1_000)
+    _row("RedisCache hit", timed(get, gets))
     print(f"  (RedisCache: {redis_store.hits:,} hits, {redis_store.misses:,} misses)")
-    _row("one Redis round trip (redis-py GET)", _timed(lambda: client.get("ormada-bench-probe"), gets))
+    _row("one Redis round trip (redis-py GET)", timed(lambda: client.get("ormada-bench-probe"), gets))
     ormada.cache.configure(None)
 
     async def run_async() -> None:
         aget: Callable[[], Awaitable[Any]] = lambda: model.aget(id=key)  # noqa: E731
         aclient = redis.asyncio.Redis.from_url(REDIS_URL)
         print("async")
-        await _atimed(aget, 1_000)
-        _row("no cache (the database)", await _atimed(aget, gets))
+        await atimed(aget, 1_000)
+        _row("no cache (the database)", await atimed(aget, gets))
         ormada.cache.configure(MemoryCache())
-        await _atimed(aget, 1_000)
-        _row("MemoryCache hit", await _atimed(aget, gets))
+        await atimed(aget, 1_000)
+        _row("MemoryCache hit", await atimed(aget, gets))
         ormada.cache.configure(redis_store)
-        await _atimed(aget, 1_000)
-        _row("RedisCache hit", await _atimed(aget, gets))
+        await atimed(aget, 1_000)
+        _row("RedisCache hit", await atimed(aget, gets))
         print(f"  (RedisCache: {redis_store.hits:,} hits, {redis_store.misses:,} misses)")
         _row("one Redis round trip (redis.asyncio GET)",
-             await _atimed(lambda: aclient.get("ormada-bench-probe"), gets))
+             await atimed(lambda: aclient.get("ormada-bench-probe"), gets))
         ormada.cache.configure(None)
         await aclient.aclose()
         await db.aclose()

@@ -31,7 +31,7 @@ def _median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1e3
 
 
-def _timed(fn: Callable[[], Any], times: int) -> list[float]:
+def timed(fn: Callable[[], Any], times: int) -> list[float]:
     samples = []
     for _ in range(times):
         start = time.perf_counter()
@@ -40,7 +40,7 @@ def _timed(fn: Callable[[], Any], times: int) -> list[float]:
     return samples
 
 
-async def _atimed(fn: Callable[[], Awaitable[Any]], times: int) -> list[float]:
+async def atimed(fn: Callable[[], Awaitable[Any]], times: int) -> list[float]:
     samples = []
     for _ in range(times):
         start = time.perf_counter()
@@ -71,8 +71,8 @@ def main() -> int:
         model.bulk_create([model(**row) for row in next(batches)])
 
     pool = db.sync_pool()
-    _report("sync", _timed(lambda: model.get(id=key), GETS), _timed(bulk, BULKS),
-            _timed(lambda: pool.release(pool.acquire()), ACQUIRES))
+    _report("sync", timed(lambda: model.get(id=key), GETS), timed(bulk, BULKS),
+            timed(lambda: pool.release(pool.acquire()), ACQUIRES))
 
     async def run_async() -> None:
         async def abulk() -> None:
@@ -83,8 +83,8 @@ def main() -> int:
         async def acquire() -> None:
             await apool.release(await apool.acquire())
 
-        _report("async", await _atimed(lambda: model.aget(id=key), GETS), await _atimed(abulk, BULKS),
-                await _atimed(acquire, ACQUIRES))
+        _report("async", await atimed(lambda: model.aget(id=key), GETS), await atimed(abulk, BULKS),
+                await atimed(acquire, ACQUIRES))
         await db.aclose()
 
     asyncio.run(run_async())

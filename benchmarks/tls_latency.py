@@ -25,7 +25,7 @@ from typing import Any
 import ormada
 from benchmarks.contenders._ormada_models import build_model
 from benchmarks.databases import PG_DATABASE, PG_PORT, PG_USER, prepare_postgres
-from benchmarks.latency import _atimed, _timed
+from benchmarks.latency import atimed, timed
 from benchmarks.workload import SMALL, make_rows
 
 GETS, POOL_SIZE = 1_000, 10
@@ -38,10 +38,10 @@ def _url(tls: bool, ca: str) -> str:
 
 
 def _gets(model: Any, key: int) -> tuple[float, float]:
-    sync = statistics.median(_timed(lambda: model.get(id=key), GETS))
+    sync = statistics.median(timed(lambda: model.get(id=key), GETS))
 
     async def run() -> float:
-        return statistics.median(await _atimed(lambda: model.aget(id=key), GETS))
+        return statistics.median(await atimed(lambda: model.aget(id=key), GETS))
 
     return sync, asyncio.run(run())
 
@@ -54,7 +54,7 @@ def _raw_gets(tls: bool, ca: str, table: str, key: int) -> float:
     with psycopg.connect(host="localhost", port=PG_PORT, user=PG_USER, dbname=PG_DATABASE, autocommit=True,
                          **options) as connection:
         query = f'SELECT * FROM "{table}" WHERE id = %s'
-        return statistics.median(_timed(lambda: connection.execute(query, (key,), prepare=True).fetchall(), GETS))
+        return statistics.median(timed(lambda: connection.execute(query, (key,), prepare=True).fetchall(), GETS))
 
 
 def _raw_agets(tls: bool, ca: str, table: str, key: int) -> float:
@@ -69,7 +69,7 @@ def _raw_agets(tls: bool, ca: str, table: str, key: int) -> float:
                                            ssl=context)
         try:
             query = f'SELECT * FROM "{table}" WHERE id = $1'
-            return statistics.median(await _atimed(lambda: connection.fetch(query, key), GETS))
+            return statistics.median(await atimed(lambda: connection.fetch(query, key), GETS))
         finally:
             await connection.close()
 

@@ -12,7 +12,16 @@ from typing import Any
 
 from ormada._url import DatabaseURL
 from ormada.errors import ConfigurationError
-from ormada.introspect.description import ColumnInfo, DatabaseInfo, IndexInfo, TableInfo, TypeInfo, UserTypeInfo
+from ormada.introspect.description import (
+    ColumnInfo,
+    DatabaseInfo,
+    IndexInfo,
+    TableInfo,
+    TypeInfo,
+    UserTypeInfo,
+    chosen_tables,
+    rows_by_table,
+)
 from ormada.schema import Kind
 
 _SCALARS = {"smallint": Kind.INT16, "int": Kind.INT32, "bigint": Kind.INT64, "counter": Kind.COUNTER,
@@ -60,16 +69,8 @@ def from_rows(source: str, columns: Sequence[Sequence[Any]], table_rows: Sequenc
               index_rows: Sequence[Sequence[Any]], type_rows: Sequence[Sequence[Any]],
               tables: Sequence[str] | None = None) -> DatabaseInfo:
     """The description of a keyspace from its ``system_schema`` rows (no I/O)."""
-    by_table: dict[str, list[Sequence[Any]]] = {}
-    for row in columns:
-        by_table.setdefault(str(row[0]), []).append(row)
-    names = sorted(by_table)
-    if tables is not None:
-        missing = [t for t in tables if t not in by_table]
-        if missing:
-            raise ConfigurationError(f"{source} has no table {', '.join(map(repr, missing))} "
-                                     f"(tables: {', '.join(names) or 'none'})")
-        names = [n for n in names if n in tables]
+    by_table = rows_by_table(columns)
+    names = chosen_tables(source, by_table, tables)
     options = {str(row[0]): row[1:] for row in table_rows}
     indexes: dict[str, list[IndexInfo]] = {}
     for table, name, kind, raw in index_rows:

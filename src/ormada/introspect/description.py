@@ -11,9 +11,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ormada.errors import ConfigurationError
 from ormada.schema import Kind
 
 
@@ -176,3 +178,27 @@ def digest(value: Any) -> str:
     """The first 16 hex digits of the SHA-256 of ``value``'s canonical JSON."""
     text = json.dumps(canonical(value), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def chosen_tables(source: str, names: Iterable[str], tables: Sequence[str] | None) -> list[str]:
+    """The database's table ``names`` (sorted) that ``tables`` asks for; all of them without it.
+
+    Raises:
+        ConfigurationError: a table in ``tables`` is not among ``names`` (the message lists them).
+    """
+    known = sorted(names)
+    if tables is None:
+        return known
+    missing = [t for t in tables if t not in known]
+    if missing:
+        raise ConfigurationError(f"{source} has no table {', '.join(map(repr, missing))} "
+                                 f"(tables: {', '.join(known) or 'none'})")
+    return [n for n in known if n in tables]
+
+
+def rows_by_table(rows: Iterable[Sequence[Any]]) -> dict[str, list[Sequence[Any]]]:
+    """Catalog rows grouped by their first value, the table's name."""
+    grouped: dict[str, list[Sequence[Any]]] = {}
+    for row in rows:
+        grouped.setdefault(str(row[0]), []).append(row)
+    return grouped

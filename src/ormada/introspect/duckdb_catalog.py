@@ -15,7 +15,16 @@ from typing import Any
 from ormada._url import DatabaseURL
 from ormada.backends._duckdb_dialect import DEFAULT_DECIMAL
 from ormada.errors import ConfigurationError
-from ormada.introspect.description import ColumnInfo, DatabaseInfo, ForeignKeyInfo, IndexInfo, TableInfo, TypeInfo
+from ormada.introspect.description import (
+    ColumnInfo,
+    DatabaseInfo,
+    ForeignKeyInfo,
+    IndexInfo,
+    TableInfo,
+    TypeInfo,
+    chosen_tables,
+    rows_by_table,
+)
 from ormada.introspect.sql import literal_default
 from ormada.schema import Kind
 
@@ -64,16 +73,8 @@ def describe(url: DatabaseURL, tables: Sequence[str] | None = None) -> DatabaseI
 def from_rows(source: str, columns: Sequence[Sequence[Any]], constraints: Sequence[Sequence[Any]],
               indexes: Sequence[Sequence[Any]], tables: Sequence[str] | None = None) -> DatabaseInfo:
     """The description of a DuckDB database from its catalog rows (no I/O)."""
-    by_table: dict[str, list[Sequence[Any]]] = {}
-    for row in columns:
-        by_table.setdefault(str(row[0]), []).append(row)
-    names = sorted(by_table)
-    if tables is not None:
-        missing = [t for t in tables if t not in by_table]
-        if missing:
-            raise ConfigurationError(f"{source} has no table {', '.join(map(repr, missing))} "
-                                     f"(tables: {', '.join(names) or 'none'})")
-        names = [n for n in names if n in tables]
+    by_table = rows_by_table(columns)
+    names = chosen_tables(source, by_table, tables)
     return DatabaseInfo(source, "duckdb", tuple(_table(name, by_table[name], [c for c in constraints if c[0] == name],
                                                        [i for i in indexes if i[0] == name]) for name in names))
 

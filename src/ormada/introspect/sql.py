@@ -20,7 +20,15 @@ from sqlalchemy.dialects import postgresql
 from ormada._url import DatabaseURL, parse_url
 from ormada.backends._sql.tables import PG_OPERATOR_CLASSES, PgVector, sa_type
 from ormada.errors import ConfigurationError, NotSupported
-from ormada.introspect.description import ColumnInfo, DatabaseInfo, ForeignKeyInfo, IndexInfo, TableInfo, TypeInfo
+from ormada.introspect.description import (
+    ColumnInfo,
+    DatabaseInfo,
+    ForeignKeyInfo,
+    IndexInfo,
+    TableInfo,
+    TypeInfo,
+    chosen_tables,
+)
 from ormada.schema import Kind, LogicalType
 
 # The SQLAlchemy dialect+driver that reflects each SQL backend (the sync drivers ormada uses).
@@ -63,13 +71,7 @@ def describe(url: str | DatabaseURL, tables: list[str] | None = None) -> Databas
     schema = parsed.query.get("schema")
     try:
         inspector = sa.inspect(engine)
-        names = sorted(inspector.get_table_names(schema=schema))
-        if tables is not None:
-            missing = [t for t in tables if t not in names]
-            if missing:
-                raise ConfigurationError(f"{parsed.render()} has no table {', '.join(map(repr, missing))} "
-                                         f"(tables: {', '.join(names) or 'none'})")
-            names = [n for n in names if n in tables]
+        names = chosen_tables(parsed.render(), inspector.get_table_names(schema=schema), tables)
         reader = _Reader(inspector, engine.dialect, schema)
         described = tuple(reader.table(name) for name in names)
     except sa.exc.OperationalError as exc:

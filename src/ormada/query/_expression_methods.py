@@ -13,6 +13,7 @@ from ormada._joins import ModelScope
 from ormada._operations import describe
 from ormada._registry import info_of
 from ormada.errors import QueryError
+from ormada.query._part import QuerySetPart
 from ormada.query.expressions import Expression, Junction, Node, Q, RawLookups
 from ormada.query.resolve import check_aliases, conjoin, resolve
 from ormada.query.state import QueryState
@@ -21,23 +22,13 @@ from ormada.query.typed import Match, Named
 if TYPE_CHECKING:
     from typing import Self
 
-    from ormada._info import ModelInfo
     from ormada.query.typed import Resolved
 
 
-class ExpressionMethods:
+class ExpressionMethods(QuerySetPart):
     """Mixed into ``QuerySet``."""
 
     __slots__ = ()
-    model: Any
-    state: QueryState
-
-    @property
-    def _info(self) -> ModelInfo:
-        raise NotImplementedError  # QuerySet's
-
-    def _clone(self, **changes: Any) -> Self:
-        raise NotImplementedError  # QuerySet's
 
     def _node(self, q: tuple[Any, ...], lookups: dict[str, Any]) -> Any:
         raise NotImplementedError  # QuerySet's

@@ -7,31 +7,19 @@ from typing import TYPE_CHECKING, Any
 
 from ormada import _hydrate as hydrate
 from ormada.errors import NotSupported
+from ormada.query._part import QuerySetPart
 from ormada.query.resolve import column_of
 
 if TYPE_CHECKING:
     from collections.abc import Generator
     from typing import Self
 
-    from ormada._info import ModelInfo
     from ormada.backends.base import Statement
     from ormada.database import Database
-    from ormada.query.state import QueryState
 
 
-class CqlOptions:
+class CqlOptions(QuerySetPart):
     """Mixed into :class:`ormada.QuerySet`."""
-
-    model: Any
-    state: QueryState
-
-    @property
-    def _info(self) -> ModelInfo:
-        raise NotImplementedError  # QuerySet's
-
-    @property
-    def _db(self) -> Database:
-        raise NotImplementedError  # QuerySet's
 
     def options(self, **options: Any) -> Self:
         raise NotImplementedError  # QuerySet's

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from ormada._registry import configured
 from ormada.errors import QueryError
+from ormada.query._part import QuerySetPart
 from ormada.query.cte import DEPTH, PATH, CteJoin, CteSpec, Recursion
 from ormada.query.resolve import closest, column_of, validate_value
 from ormada.query.state import EVERY_ROW, QueryState, Subquery
@@ -182,18 +183,8 @@ class CteColumn:
         return f"<CTE {self.cte.name!r} column {self.column!r}>"
 
 
-class CteMethods:
+class CteMethods(QuerySetPart):
     """Mixed into :class:`ormada.QuerySet`."""
-
-    model: Any
-    state: QueryState
-
-    @property
-    def _info(self) -> ModelInfo:
-        raise NotImplementedError  # QuerySet's
-
-    def _clone(self, **changes: Any) -> Self:
-        raise NotImplementedError  # QuerySet's
 
     def with_cte(self, cte: str | CTE, queryset: Any = None) -> Self:
         """Attaches a CTE to the statement (``WITH name AS (…)``): ``with_cte(cte)``, or

@@ -14,6 +14,7 @@ from ormada import _cursor as cursors
 from ormada import _keyset as keyset
 from ormada.errors import CursorError, NotSupported, QueryError
 from ormada.pagination import CursorPage
+from ormada.query._part import QuerySetPart
 from ormada.query.state import OrderBy
 
 if TYPE_CHECKING:
@@ -26,22 +27,8 @@ if TYPE_CHECKING:
     from ormada.query.state import QueryState
 
 
-class KeysetPagination:
+class KeysetPagination(QuerySetPart):
     """Mixed into :class:`ormada.QuerySet`."""
-
-    model: Any
-    state: QueryState
-
-    @property
-    def _info(self) -> ModelInfo:
-        raise NotImplementedError  # QuerySet's
-
-    @property
-    def _db(self) -> Database:
-        raise NotImplementedError  # QuerySet's
-
-    def _clone(self, **changes: Any) -> Self:
-        raise NotImplementedError  # QuerySet's
 
     def filter(self, *q: Q, **lookups: Any) -> Self:
         raise NotImplementedError  # QuerySet's

@@ -3,30 +3,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ormada.database import get_database
+from ormada.query._part import QuerySetPart
 
 if TYPE_CHECKING:
     from typing import Self
 
-    from ormada._info import ModelInfo
     from ormada.database import Database
-    from ormada.query.state import QueryState
 
 
-class Routing:
+class Routing(QuerySetPart):
     """Mixed into :class:`ormada.QuerySet`, before the mixins that read ``_db``."""
-
-    model: Any
-    state: QueryState
-
-    @property
-    def _info(self) -> ModelInfo:
-        raise NotImplementedError  # QuerySet's
-
-    def _clone(self, **changes: Any) -> Self:
-        raise NotImplementedError  # QuerySet's
 
     @property
     def _db(self) -> Database:

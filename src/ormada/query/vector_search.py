@@ -4,10 +4,11 @@ backend that has one (PostgreSQL through pgvector, SQLite exactly, Cassandra thr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ormada._vectors import METRICS, vector_problem
 from ormada.errors import QueryError
+from ormada.query._part import QuerySetPart
 from ormada.query.resolve import closest, column_of
 from ormada.query.state import Nearest
 from ormada.schema import Kind
@@ -15,21 +16,10 @@ from ormada.schema import Kind
 if TYPE_CHECKING:
     from typing import Self
 
-    from ormada._info import ModelInfo
-    from ormada.query.state import QueryState
 
 
-class VectorSearch:
+class VectorSearch(QuerySetPart):
     """Mixed into :class:`ormada.QuerySet`."""
-
-    state: QueryState
-
-    @property
-    def _info(self) -> ModelInfo:
-        raise NotImplementedError  # QuerySet's
-
-    def _clone(self, **changes: Any) -> Self:
-        raise NotImplementedError  # QuerySet's
 
     def nearest(self, field: str, vector: Sequence[float], *, metric: str = "cosine",
                 distance: str | None = "distance") -> Self:
