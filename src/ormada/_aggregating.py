@@ -13,7 +13,7 @@ from ormada.errors import QueryError
 from ormada.query.aggregates import NUMERIC_KINDS, Aggregate, AggregateSpec
 from ormada.query.cte import extra_names
 from ormada.query.expressions import Junction, Lookup, Node, Q
-from ormada.query.resolve import column_of
+from ormada.query.resolve import PK, column_of, key_field
 from ormada.query.state import Join, QueryState
 from ormada.schema import ColumnSchema
 
@@ -91,6 +91,8 @@ def resolve_aggregates(info_of: InfoOf, info: ModelInfo, joins: tuple[Join, ...]
                 raise QueryError(f"{what}: only Count takes '*'")
         else:
             path, owner, last = _split(info_of, info, field)
+            if last == PK and last not in owner.table.by_name:
+                last = key_field(owner.name, owner.table)
             if path:
                 joins = _joined(info_of, info, [path], joins, what)
             target = owner.relations.get(last) if last not in owner.table.by_name else None

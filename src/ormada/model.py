@@ -185,6 +185,23 @@ class Model(BaseModel, metaclass=ModelMeta):
                 )
             return super().__getattr__(name)
 
+    @property
+    def pk(self) -> Any:
+        """The primary key's value (Django's ``pk``): the key field's value, or a tuple of
+        the key fields' values when the key has several (partition keys, then clustering)."""
+        names = self._info().pk
+        if len(names) == 1:
+            return getattr(self, names[0])
+        return tuple(getattr(self, name) for name in names)
+
+    @pk.setter
+    def pk(self, value: Any) -> None:
+        names = self._info().pk
+        if len(names) != 1:
+            raise QueryError(f"{type(self).__name__}.pk = ...: the primary key has {len(names)} fields "
+                             f"({', '.join(names)}); set them one by one")
+        setattr(self, names[0], value)
+
     # -- where the model lives -------------------------------------------
     @classmethod
     def database(cls) -> Database:

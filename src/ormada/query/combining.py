@@ -42,6 +42,8 @@ class CombiningMixin:
 
         def _clone(self, **changes: Any) -> Self: ...
 
+        def _named(self, fields: tuple[str, ...]) -> tuple[str, ...]: ...
+
         def _fetch(self, db: Database, state: QueryState) -> ops.Operation: ...
 
         def filter(self, *q: Any, **lookups: Any) -> Self: ...
@@ -142,6 +144,8 @@ class CombiningMixin:
         for name in fields:
             if not isinstance(name, str):
                 raise QueryError(f"{info.name}.distinct() takes field names, not {name!r}")
+        fields = self._named(fields)
+        for name in fields:
             column_of(info.name, info.table, name)
         return self._clone(distinct_on=tuple(dict.fromkeys(fields)))
 

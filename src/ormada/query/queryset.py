@@ -22,7 +22,17 @@ from ormada.query.cql_options import CqlOptions
 from ormada.query.ctes import CteMethods
 from ormada.query.expressions import Junction, Lookup, Node, Q, RawLookups, is_expression
 from ormada.query.keyset import KeysetPagination
-from ormada.query.resolve import check_aliases, check_assigned_expression, column_of, conjoin, resolve, validate_value
+from ormada.query.resolve import (
+    PK,
+    check_aliases,
+    check_assigned_expression,
+    column_of,
+    conjoin,
+    key_field,
+    keyed,
+    resolve,
+    validate_value,
+)
 from ormada.query.routing import Routing
 from ormada.query.state import EVERY_ROW, Join, OrderBy, Prefetch, QueryState, Subquery
 from ormada.query.vector_search import VectorSearch
@@ -140,9 +150,31 @@ class QuerySet(Routing, ExpressionMethods, CombiningMixin, CqlOptions, CteMethod
             info = info_of(relation.target)
         return node
 
+    def _named(self, fields: tuple[str, ...]) -> tuple[str, ...]:
+        """The field paths with ``pk`` (``"pk"``, ``"author__pk"``) replaced by the key field it stands for."""
+        if not any(name == PK or name.endswith("__pk") for name in fields):
+            return fields
+        return tuple(self._key_named(name) for name in fields)
+
+    def _key_named(self, name: str) -> str:
+        path, _, last = name.rpartition("__")
+        if last != PK or name in self._info.table.by_name:
+            return name
+        owner = self._info
+        for step in path.split("__") if path else ():
+            relation = owner.relations.get(step)
+            if relation is None:
+                return name  # not a relation path: the field check names the fault
+            owner = info_of(relation.target)
+        if PK in owner.table.by_name:
+            return name
+        return f"{path}__{key_field(owner.name, owner.table)}" if path else key_field(owner.name, owner.table)
+
     def order_by(self, *fields: str) -> Self:
-        """Sorts by the fields given (``"-year"`` for descending); replaces earlier ordering."""
-        order = tuple(OrderBy(name.lstrip("-+"), name.startswith("-")) for name in fields)
+        """Sorts by the fields given (``"-year"`` for descending, ``"pk"`` for the key); replaces
+        earlier ordering."""
+        names = self._named(tuple(name.lstrip("-+") for name in fields))
+        order = tuple(OrderBy(name, given.startswith("-")) for name, given in zip(names, fields, strict=True))
         return self._clone(order_by=order, joins=self._joins_for(tuple(item.field for item in order)))
 
     def _default_order(self) -> tuple[OrderBy, ...]:
@@ -199,6 +231,7 @@ class QuerySet(Routing, ExpressionMethods, CombiningMixin, CqlOptions, CteMethod
 
     def _columns(self, fields: tuple[str, ...]) -> tuple[str, ...]:
         info = self._info
+        fields = self._named(fields)
         for name in fields:
             column_of(info.name, info.table, name)
         return fields
@@ -231,6 +264,7 @@ class QuerySet(Routing, ExpressionMethods, CombiningMixin, CqlOptions, CteMethod
         return self._read_values(fields, "flat" if flat else "tuples")
 
     def _read_values(self, fields: tuple[str, ...], shape: str) -> QuerySet[Any]:
+        fields = self._named(fields)
         return self._clone(columns=fields or None, shape=shape, joins=self._joins_for(fields))
 
     def _joins_for(self, fields: tuple[str, ...]) -> tuple[Join, ...]:
@@ -472,7 +506,7 @@ class QuerySet(Routing, ExpressionMethods, CombiningMixin, CqlOptions, CteMethod
                 checked[key] = resolved
             else:
                 check_assigned_expression(info.name, info.table, key, value)
-                checked[key] = validate_value(info.name, column, value)
+                checked[key] = keyed(info.name, info.table, validate_value(info.name, column, value))
         return checked
 
     def update(self, **values: Any) -> int:

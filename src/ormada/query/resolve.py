@@ -27,6 +27,7 @@ TEXT_LOOKUPS = ("iexact", "contains", "icontains", "startswith", "istartswith", 
 COLLECTION_LOOKUPS = ("contains",)
 COLLECTION_ONLY = ("contains_key", "like")
 ALL_LOOKUPS = COMPARISONS + TEXT_LOOKUPS + COLLECTION_ONLY
+PK = "pk"  # stands for the primary-key field wherever a field is named (no field may be called so)
 TOKEN_FIELD = "token"  # Cassandra's token() of the partition key; other backends refuse it
 COLLECTION_KINDS = (Kind.LIST, Kind.SET)
 # Values already of these exact types need no validation (the common case, and cheap to test).
@@ -58,9 +59,24 @@ def closest(name: str, choices: Iterable[str]) -> str:
     return f"; did you mean {hint[0]!r}?" if hint else ""
 
 
+def key_field(model_name: str, table: TableSchema) -> str:
+    """The field ``pk`` stands for (Django's alias): the model's one primary-key field.
+
+    Raises:
+        QueryError: the key has several fields, so ``pk`` would name no one of them.
+    """
+    keys = table.primary_key
+    if len(keys) != 1:
+        raise QueryError(f"{model_name}: 'pk' stands for a primary key of one field, and {model_name}'s has "
+                         f"{len(keys)} ({', '.join(c.name for c in keys)}); name the fields instead")
+    return keys[0].name
+
+
 def column_of(model_name: str, table: TableSchema, name: str) -> ColumnSchema:
     """The column called ``name``, or a QueryError naming the closest one."""
     column = table.by_name.get(name)
+    if column is None and name == PK:
+        column = table.by_name[key_field(model_name, table)]
     if column is None:
         raise QueryError(
             f"{model_name} has no field {name!r}{closest(name, table.by_name)} "
@@ -129,6 +145,8 @@ def resolve_lookup(model_name: str, table: TableSchema, key: str, value: Any, da
         if compared is not None:
             return compared
     name, sep, op = key.partition("__")
+    if name == PK and name not in table.by_name:
+        name = key_field(model_name, table)
     if sep and not op:
         raise QueryError(f"{model_name}: {key!r} ends with '__' but names no lookup; write {name!r} or "
                          f"{name}__<lookup>")
@@ -197,8 +215,17 @@ def resolve_lookup(model_name: str, table: TableSchema, key: str, value: Any, da
         return Lookup(name, op, (validate_value(model_name, column, low), validate_value(model_name, column, high)))
     if isinstance(value, (F, Combined)):
         check_expression(model_name, table, value, scope)
-        return Lookup(name, op, value)
+        return Lookup(name, op, keyed(model_name, table, value))
     return Lookup(name, op, validate_value(model_name, column, value))
+
+
+def keyed(model_name: str, table: TableSchema, value: Any) -> Any:
+    """An expression with ``F("pk")`` replaced by ``F`` of the key field it stands for."""
+    if isinstance(value, F):
+        return F(key_field(model_name, table)) if value.name == PK and PK not in table.by_name else value
+    if isinstance(value, Combined):
+        return Combined(keyed(model_name, table, value.lhs), value.op, keyed(model_name, table, value.rhs))
+    return value
 
 
 def _across(model_name: str, table: TableSchema, name: str, op: str, value: Any, database: str | None,

@@ -41,6 +41,12 @@ def test_in_bulk_of_no_keys(parcels: list[Parcel]) -> None:
     assert Parcel.in_bulk([]) == {}
 
 
+async def test_pk_names_the_partition_key(parcels: list[Parcel]) -> None:
+    """Django's ``pk`` on a one-column CQL key: on instances, in lookups and projections."""
+    assert (await Parcel.aget(pk=parcels[2].id)).label == "p2" and parcels[2].pk == parcels[2].id
+    assert Parcel.filter(pk__in=[parcels[0].pk, parcels[1].pk]).count() == 2
+    assert Parcel.filter(pk=parcels[4].pk).values_list("pk", flat=True).all() == [parcels[4].id]
+
 
 
 async def test_raw_instances_from_a_cql_select(parcels: list[Parcel], keyspace: str) -> None:
