@@ -45,7 +45,7 @@ def layout(backend: Backend, info: ModelInfo, columns: tuple[ColumnSchema, ...])
         decode_nulls = bool(backend.supports.extra.get("decode_nulls"))
         decoders = tuple(_null_as_default(info, c, backend.decoder(c)) if decode_nulls else backend.decoder(c)
                          for c in columns)
-        cached = backend.caches[key] = RowLayout(key[2], decoders, decode_nulls)
+        cached = backend.caches[key] = RowLayout(key[2], decoders, decode_nulls, home=backend.home)
     return cached
 
 
@@ -180,7 +180,7 @@ def _polymorphic(root: type[BaseModel], row_layout: RowLayout,
         if cached is None:
             keep = tuple(i for i, name in enumerate(names) if name in klass.model_fields)
             sub_layout = RowLayout(tuple(names[i] for i in keep), tuple(row_layout.decoders[i] for i in keep),
-                                   row_layout.decode_nulls)
+                                   row_layout.decode_nulls, home=row_layout.home)
             cached = subsets[klass] = (keep, sub_layout)
         return cached
 

@@ -178,7 +178,7 @@ def _generate_joined(backend: Backend, info: ModelInfo, joins: tuple[Join, ...],
         target: ModelInfo = join.target
         names = target.field_names
         base = hydrate.layout(backend, target, tuple(target.table.by_name[n] for n in names))
-        row_layout = RowLayout(names, base.decoders, base.decode_nulls, start)
+        row_layout = RowLayout(names, base.decoders, base.decode_nulls, start, base.home)
         var, tag = f"r{index}", f"_{index}"
         code, more = hydrate.instance_code(target.model, row_layout, var, tag)
         scope.update(more)

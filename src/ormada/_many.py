@@ -45,7 +45,7 @@ class _Writes:
     def _plan(self, objs: Iterable[Any]) -> tuple[Any, Any, list[Any]]:
         """The database, the owner's key and the targets' keys of a write."""
         owner, relation = self.owner, self.relation
-        db = type(owner).database()  # type: ignore[attr-defined]
+        db = owner._home()  # type: ignore[attr-defined]
         if not db.backend.supports.joins:
             raise NotSupported(
                 f"{type(owner).__name__}.{relation.name}: {db.backend.name} has no many-to-many relations; "

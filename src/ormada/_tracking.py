@@ -36,11 +36,14 @@ class RowLayout:
     that hydration allocates no slice per model and row.
     """
 
-    __slots__ = ("converted", "decode_nulls", "decoders", "names", "start", "stop")
+    __slots__ = ("converted", "decode_nulls", "decoders", "home", "names", "start", "stop")
 
     def __init__(self, names: tuple[str, ...], decoders: tuple[Decoder | None, ...],
-                 decode_nulls: bool = False, start: int = 0) -> None:
+                 decode_nulls: bool = False, start: int = 0, home: str | None = None) -> None:
         self.names = names
+        # The name of the database the rows were read from or written to, which the instance's
+        # own writes go back to. A layout belongs to one backend, so this costs nothing per row.
+        self.home = home
         self.decoders = decoders
         self.converted = tuple((i, names[i], d) for i, d in enumerate(decoders) if d is not None)
         # Cassandra reads an empty collection back as null: its decoders turn that into [] / {}.
@@ -78,8 +81,15 @@ def snapshot_layout(backend: Backend, info: ModelInfo, names: tuple[str, ...]) -
     cached = backend.caches.get(key)
     if cached is None:
         decoders = tuple(backend.decoder(info.table.by_name[n]) if n in info.mutable_fields else None for n in names)
-        cached = backend.caches[key] = RowLayout(names, decoders)
+        cached = backend.caches[key] = RowLayout(names, decoders, home=backend.home)
     return cached
+
+
+def home_of(instance: BaseModel) -> str | None:
+    """The name of the database the instance was read from or last written to, or None for
+    an instance never stored."""
+    row_layout: RowLayout | None = getattr(instance, "_ormada_layout", None)
+    return None if row_layout is None else row_layout.home
 
 
 def is_persisted(instance: BaseModel) -> bool:

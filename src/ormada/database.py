@@ -155,6 +155,7 @@ class Database(AsyncRunner, SyncRunner):
         self.log_params = url_log_params if log_params is None else log_params
         self.cursor_secret = cursor_secret  # see connect(); kept out of repr() and logs
         self.backend = _make_backend(self.url)
+        self.backend.home = name
         # Replicas given by URL belong to this database (closed with it); named ones to their own.
         self._owned_replicas = tuple(Database(r, f"{name}.replica{i}", cursor_secret=cursor_secret,
                                               log_params=self.log_params)

@@ -27,6 +27,7 @@ from ormada._prefetch import plan as prefetch_plan
 from ormada._prefetch import prefetch
 from ormada._registry import info_of
 from ormada._relations import PendingKey, declare, related_store, set_related
+from ormada._tracking import home_of
 from ormada.database import Database, get_database
 from ormada.errors import ConfigurationError, DoesNotExist, MultipleObjectsReturned, OrmadaError, QueryError
 from ormada.query.expressions import Q
@@ -208,6 +209,17 @@ class Model(BaseModel, metaclass=ModelMeta):
         """The database this model is bound to (``Meta.database``, default ``"default"``)."""
         info = cls._info()
         return get_database(info.options.database)
+
+    def _home(self) -> Database:
+        """Where this instance's writes, ``refresh()`` and ``fetch_related()`` go: the database
+        it was read from or last written to (for a replica, its primary), as Django's
+        ``_state.db``; else, for an instance never stored, its model's."""
+        own = self.database()
+        home = home_of(self)
+        if home is None or home == own.name:
+            return own
+        source = get_database(home)
+        return own if source in own.replicas else source
 
     @classmethod
     def _info(cls) -> ModelInfo:
@@ -505,27 +517,27 @@ class Model(BaseModel, metaclass=ModelMeta):
         ``options`` are per-write settings a backend may honour (Cassandra: ``ttl``,
         ``timestamp``, ``consistency``, ``timeout``); others refuse them.
         """
-        db = self.database()
+        db = self._home()
         operation, hooked = hooks.saving(self, ops.save(db.backend, self._info(), self, options))
         return db.run(operation, atomic=hooked)  # type: ignore[no-any-return]
 
     async def asave(self, **options: Any) -> Self:
         """The async twin of :meth:`save`."""
-        db = self.database()
+        db = self._home()
         operation, hooked = hooks.saving(self, ops.save(db.backend, self._info(), self, options))
         return await db.arun(operation, atomic=hooked)
 
     def insert(self, *, if_not_exists: bool = False, **options: Any) -> bool:
         """Inserts this instance even if it was loaded; with ``if_not_exists=True``, only
         when no row has its key. Returns whether the row was written."""
-        db = self.database()
+        db = self._home()
         operation, hooked = hooks.saving(self, ops.insert_new(db.backend, self._info(), self, if_not_exists, options),
                                          created=True, written=bool)
         return db.run(operation, atomic=hooked)  # type: ignore[no-any-return]
 
     async def ainsert(self, *, if_not_exists: bool = False, **options: Any) -> bool:
         """The async twin of :meth:`insert`."""
-        db = self.database()
+        db = self._home()
         operation, hooked = hooks.saving(self, ops.insert_new(db.backend, self._info(), self, if_not_exists, options),
                                          created=True, written=bool)
         return await db.arun(operation, atomic=hooked)
@@ -545,38 +557,38 @@ class Model(BaseModel, metaclass=ModelMeta):
     def update(self, **fields: Any) -> Self:
         """Sets and writes just these fields (validated) of this stored instance."""
         names = self._assign(fields)
-        db = self.database()
+        db = self._home()
         operation, hooked = hooks.saving(self, ops.update_fields(db.backend, self._info(), self, names), False, names)
         return db.run(operation, atomic=hooked)  # type: ignore[no-any-return]
 
     async def aupdate(self, **fields: Any) -> Self:
         """The async twin of :meth:`update`."""
         names = self._assign(fields)
-        db = self.database()
+        db = self._home()
         operation, hooked = hooks.saving(self, ops.update_fields(db.backend, self._info(), self, names), False, names)
         return await db.arun(operation, atomic=hooked)
 
     def delete(self, **options: Any) -> int:
         """Deletes this instance's row; returns 1, or 0 if it was already gone (or, on
         Cassandra with ``if_exists=True`` / ``if_={...}``, if the condition failed)."""
-        db = self.database()
+        db = self._home()
         operation, hooked = hooks.deleting(self, ops.delete_instance(db.backend, self._info(), self, options))
         return db.run(operation, atomic=hooked)  # type: ignore[no-any-return]
 
     async def adelete(self, **options: Any) -> int:
         """The async twin of :meth:`delete`."""
-        db = self.database()
+        db = self._home()
         operation, hooked = hooks.deleting(self, ops.delete_instance(db.backend, self._info(), self, options))
         return await db.arun(operation, atomic=hooked)
 
     def refresh(self) -> Self:
         """Reloads every field from the database."""
-        db = self.database()
+        db = self._home()
         return db.run(ops.refresh(db.backend, self._info(), self))  # type: ignore[no-any-return]
 
     async def arefresh(self) -> Self:
         """The async twin of :meth:`refresh`."""
-        db = self.database()
+        db = self._home()
         return await db.arun(ops.refresh(db.backend, self._info(), self))
 
     # -- relations ---------------------------------------------------------------
@@ -587,7 +599,7 @@ class Model(BaseModel, metaclass=ModelMeta):
         Raises:
             QueryError: a name is not a relation of the model.
         """
-        db = self.database()
+        db = self._home()
         return db.run(self._fetch_related(db, names))[0]  # type: ignore[no-any-return]
 
     def fetch_all_related(self) -> Self:
@@ -601,7 +613,7 @@ class Model(BaseModel, metaclass=ModelMeta):
 
     async def afetch_related(self, *names: str | Prefetch) -> Self:
         """The async twin of :meth:`fetch_related`."""
-        db = self.database()
+        db = self._home()
         return (await db.arun(self._fetch_related(db, names)))[0]  # type: ignore[no-any-return]
 
     def _fetch_related(self, db: Database, names: tuple[str | Prefetch, ...]) -> ops.Operation:

@@ -118,6 +118,58 @@ async def test_using_names_the_database_for_reads_and_writes(routed: ormada.Data
         Post.objects.using("nowhere")
 
 
+async def test_an_instance_read_from_a_replica_is_written_to_the_primary(routed: ormada.Database, api: Api) -> None:
+    replica = routed.replicas[0].name
+    post = await api(Post.objects.using(replica), "get", title="on the replica")
+    post.title = "saved"
+    await api(post, "save")
+    # Both rows have key 1: a real replica holds the primary's rows, so the key names the same one.
+    assert await titles(api, Post.objects.using("default")) == ["saved"]
+    assert await titles(api, Post.objects.using(replica)) == ["on the replica"]
+
+
+@pytest.fixture
+async def archived(backend: str, request: pytest.FixtureRequest, tmp_path: Path, second_url: str) -> Any:
+    """The default database and a second one, "archive", that is no replica of it; each holds one row."""
+    default = ormada.connect(database_url(backend, request, tmp_path))
+    archive = ormada.connect(second_url, name="archive")
+    for database in (default, archive):
+        database.drop_all([Post])
+        database.create_all([Post])
+    Post.create(title="current")
+    Post.objects.using("archive").get_or_create(title="archived")
+    try:
+        yield archive
+    finally:
+        for database in (archive, default):
+            database.drop_all([Post])
+            await database.aclose()
+
+
+async def test_an_instance_is_written_back_to_the_database_it_came_from(archived: ormada.Database,
+                                                                        api: Api) -> None:
+    """As Django's ``_state.db``: an instance read with ``using()`` saves, updates, refreshes and
+    deletes there, not in its model's database."""
+    post = await api(Post.objects.using("archive"), "get", title="archived")
+    post.title = "archived, edited"
+    await api(post, "save")
+    await api(post, "update", title="archived, updated")
+    assert await titles(api, Post.objects.using("archive")) == ["archived, updated"]
+    assert await titles(api, Post.objects.using("default")) == ["current"]
+    await api(Post.objects.using("archive"), "update", title="changed elsewhere")
+    assert (await api(post, "refresh")).title == "changed elsewhere"
+    made, created = await api(Post.objects.using("archive"), "get_or_create", title="made in the archive")
+    assert created
+    made.title = "made, then saved"
+    await api(made, "save")  # an instance written there stays there
+    assert await api(post, "delete") == 1
+    assert await titles(api, Post.objects.using("archive")) == ["made, then saved"]
+    assert await titles(api, Post.objects.using("default")) == ["current"]
+    # A new instance goes to its model's database.
+    await api(Post(title="new"), "save")
+    assert await titles(api, Post.objects.using("default").order_by("id")) == ["current", "new"]
+
+
 @pytest.mark.requires("row_locks")
 async def test_a_locking_read_goes_to_the_primary(routed: ormada.Database, api: Api) -> None:
     async with api.transaction(routed):

@@ -281,6 +281,9 @@ class Backend(ABC):
     def __init__(self, url: DatabaseURL) -> None:
         self.url = url
         self.caches: dict[tuple[Any, ...], Any] = {}
+        # The name of the Database that owns this backend (set by it): instances read or
+        # written here remember it, and their own writes go back there.
+        self.home: str | None = None
 
     # -- compiling -------------------------------------------------------
     @abstractmethod
