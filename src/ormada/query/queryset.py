@@ -158,7 +158,7 @@ class QuerySet(Routing, ExpressionMethods, CombiningMixin, CqlOptions, CteMethod
 
     def _key_named(self, name: str) -> str:
         path, _, last = name.rpartition("__")
-        if last != PK or name in self._info.table.by_name:
+        if last != PK:
             return name
         owner = self._info
         for step in path.split("__") if path else ():
@@ -166,9 +166,8 @@ class QuerySet(Routing, ExpressionMethods, CombiningMixin, CqlOptions, CteMethod
             if relation is None:
                 return name  # not a relation path: the field check names the fault
             owner = info_of(relation.target)
-        if PK in owner.table.by_name:
-            return name
-        return f"{path}__{key_field(owner.name, owner.table)}" if path else key_field(owner.name, owner.table)
+        key = key_field(owner.name, owner.table)  # no field may be called "pk": the model reserves it
+        return f"{path}__{key}" if path else key
 
     def order_by(self, *fields: str) -> Self:
         """Sorts by the fields given (``"-year"`` for descending, ``"pk"`` for the key); replaces
