@@ -21,7 +21,7 @@ import ormada
 from ormada import ConnectionFailed, Model, PrimaryKey, introspect
 from ormada.migrations import migrations_for
 from tests.conftest import _mysql_admin, _pg_admin
-from tests.security.conftest import CA, PASSWORD, TIMEOUT, USER, WRONG_PASSWORD
+from tests.security.conftest import CA, CLIENT_CERT, CLIENT_KEY, PASSWORD, TIMEOUT, USER, WRONG_PASSWORD
 
 NAME = "secure_engine"  # the database the models below are bound to
 SOURCES = ["text", "file", "callable"]
@@ -38,12 +38,13 @@ class SecureAuthor(Model):
 
 
 def url_of(server: str, where: str, query: str = "") -> str:
-    """The ``ormada_secure`` user's URL without a password, verify-full against the test CA."""
-    port = 5432 if server == "postgresql" else 3306
-    tls = f"sslmode=verify-full&sslrootcert={quote(CA, safe='')}&connect_timeout={TIMEOUT}"
+    """The ``ormada_secure`` user's URL without a password, verify-full against the test CA (in
+    libpq's words on PostgreSQL, the MySQL client's on MariaDB)."""
+    ca = quote(CA, safe="")
     if server == "postgresql":
-        return f"postgresql://{USER}@localhost:{port}/test?schema={where}&{tls}{query}"
-    return f"mysql://{USER}@localhost:{port}/{where}?{tls}{query}"
+        return (f"postgresql://{USER}@localhost:5432/test?schema={where}&sslmode=verify-full&sslrootcert={ca}"
+                f"&connect_timeout={TIMEOUT}{query}")
+    return f"mysql://{USER}@localhost:3306/{where}?ssl_ca={ca}&ssl_verify_identity=true&connect_timeout={TIMEOUT}{query}"
 
 
 @pytest.fixture
@@ -138,6 +139,37 @@ def test_migrations_and_describe_connect_with_the_password_source_and_tls(
             assert given["password"].calls >= 5
     finally:
         db.close()
+
+
+# What a connection of the engine tells about itself: its TLS, the client certificate it showed
+# (PostgreSQL) and the session settings ormada's own connections have.
+SESSION = {
+    "postgresql": "SELECT s.ssl, s.client_dn, current_setting('search_path'), current_setting('TimeZone') "
+                  "FROM pg_stat_ssl s WHERE s.pid = pg_backend_pid()",
+    "mysql": "SELECT (SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = "
+             "'Ssl_version'), @@SESSION.sql_mode, @@SESSION.time_zone",
+}
+
+
+def test_the_engine_has_the_client_certificate_and_the_session_settings(place: tuple[str, str]) -> None:
+    from ormada.migrations._connection import engine_for
+
+    server, where = place
+    client = (f"&sslcert={quote(CLIENT_CERT, safe='')}&sslkey={quote(CLIENT_KEY, safe='')}" if server == "postgresql"
+              else f"&ssl_cert={quote(CLIENT_CERT, safe='')}&ssl_key={quote(CLIENT_KEY, safe='')}")
+    db = ormada.Database(url_of(server, where, client), password=Token())
+    engine = engine_for(db, 5)  # the migrations' engine, which is sqlalchemy_engine(db.backend)
+    try:
+        with engine.connect() as connection:
+            row = tuple(connection.exec_driver_sql(SESSION[server]).one())
+    finally:
+        engine.dispose()
+        db.close()
+    if server == "postgresql":
+        assert row == (True, f"/CN={USER}", where, "UTC")
+    else:
+        tls, sql_mode, time_zone = row
+        assert str(tls).startswith("TLSv1.") and "STRICT_ALL_TABLES" in sql_mode and time_zone == "+00:00"
 
 
 def test_describe_takes_the_password_file_in_the_url(place: tuple[str, str], tmp_path: Path) -> None:
