@@ -85,8 +85,6 @@ def place(request: pytest.FixtureRequest) -> tuple[str, str]:
 class Token:
     """A password callable that counts how often it is asked (once per new connection)."""
 
-    __qualname__ = "Token"
-
     def __init__(self, password: str = PASSWORD) -> None:
         self.password = password
         self.calls = 0
