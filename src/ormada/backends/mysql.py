@@ -308,13 +308,14 @@ class MysqlBackend(SqlBackend):
                     "refused this way: connect with sslmode=verify-full and ssl_ca)")
         return ConnectionFailed(connect_error(str(self.url), exc, first_line(exc), hint))
 
-    def _pymysql_connect(self, *, autocommit: bool) -> tuple[Any, ServerInfo]:
+    def _pymysql_connect(self, *, autocommit: bool, tls: dict[str, Any] | None = None) -> tuple[Any, ServerInfo]:
         """A new PyMySQL connection with the URL's credentials, TLS and session settings (strict
         SQL mode, UTC, utf8mb4), and what it found out about the server.
 
         Args:
             autocommit: Whether each statement commits on its own (ormada's pools) or a
                 transaction begins with the first one (DB-API's way, which SQLAlchemy expects).
+            tls: The TLS arguments (a pool makes its SSL context once); by default, made anew.
 
         Raises:
             ConnectionFailed: the server cannot be reached or refused the login (naming the URL,
@@ -328,7 +329,8 @@ class MysqlBackend(SqlBackend):
             # PyMySQL reads the server's greeting without a timeout, so a port where nothing
             # speaks MySQL (or a TLS-only one) would hang: the handshake gets connect_timeout,
             # and statements none (PyMySQL applies the new read timeout before the next read).
-            connection = pymysql.connect(**{**self._connect_kwargs(), "autocommit": autocommit}, **self._tls_kwargs(),
+            connection = pymysql.connect(**{**self._connect_kwargs(), "autocommit": autocommit},
+                                         **(self._tls_kwargs() if tls is None else tls),
                                          read_timeout=self.connect_timeout)
             connection._read_timeout = None
             with connection.cursor() as cursor:
@@ -345,8 +347,10 @@ class MysqlBackend(SqlBackend):
         return self._pymysql_connect(autocommit=False)[0]
 
     def sync_pool(self) -> SimpleSyncPool:
+        tls = self._tls_kwargs()
+
         def connect() -> SyncConnection:
-            connection, server = self._pymysql_connect(autocommit=True)
+            connection, server = self._pymysql_connect(autocommit=True, tls=tls)
             return PyMysqlConnection(connection, server, str(self.url))
 
         return SimpleSyncPool(connect, self.pool_size, str(self.url), self.pool_timeout)
