@@ -253,6 +253,18 @@ def test_an_in_memory_duckdb_cannot_be_inspected() -> None:
         introspect.describe("duckdb://:memory:")
 
 
+def test_an_in_memory_sqlite_database_is_read_through_its_database() -> None:
+    # Its URL alone opens another, empty database; the Database itself is read on its own connections.
+    db = ormada.Database("sqlite:///:memory:", name=f"memory_{uuid.uuid4().hex[:8]}")
+    try:
+        db.execute_script("CREATE TABLE scratch_note (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
+        assert [t.name for t in introspect.describe(db).tables] == ["scratch_note"]
+        assert db.execute("SELECT count(*) FROM scratch_note") == [(0,)]  # left open
+        assert introspect.describe("sqlite:///:memory:").tables == ()
+    finally:
+        db.close()
+
+
 def test_postgresql_tables_made_elsewhere(pg_schema: str, tmp_path: Path, importer: Any) -> None:
     """A native enum as a Literal, casts and functions in defaults, SERIAL and IDENTITY keys,
     REAL/CHAR/arrays kept as the database spells them, json read as JSON, an expression

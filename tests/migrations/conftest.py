@@ -81,12 +81,16 @@ def expected_schema(step: int) -> dict[str, Any]:
     return tables
 
 
+def engine_on(url: str) -> sa.Engine:
+    """An engine on ``url`` whose connections ormada's backend opens (as the migrations' are)."""
+    from ormada.backends._sql.engine import sqlalchemy_engine
+
+    return sqlalchemy_engine(ormada.Database(url, name=f"probe_{uuid.uuid4().hex[:8]}").backend)
+
+
 def reflected_schema(url: str) -> dict[str, Any]:
     """The tables (but Alembic's version table), columns and foreign keys ``url`` holds."""
-    from ormada._url import parse_url
-    from ormada.migrations._connection import engine_for
-
-    engine = engine_for(parse_url(url), 10)
+    engine = engine_on(url)
     try:
         inspector = sa.inspect(engine)
         found = {}
@@ -103,10 +107,7 @@ def reflected_schema(url: str) -> dict[str, Any]:
 
 def query(url: str, sql: str) -> list[tuple[Any, ...]]:
     """The rows of one statement, on a connection of its own."""
-    from ormada._url import parse_url
-    from ormada.migrations._connection import engine_for
-
-    engine = engine_for(parse_url(url), 10)
+    engine = engine_on(url)
     try:
         with engine.connect() as connection:
             rows = [tuple(row) for row in connection.execute(sa.text(sql))]

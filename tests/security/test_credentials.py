@@ -19,9 +19,10 @@ import pytest
 from typer.testing import CliRunner
 
 import ormada
-from ormada import ConfigurationError, ConnectionFailed, Model, PrimaryKey
+from ormada import ConfigurationError, ConnectionFailed, Model, PrimaryKey, introspect
 from ormada._credentials import PasswordSource
 from ormada.backends.cassandra._session import password_auth_provider
+from ormada.migrations import migrations_for
 from tests.security.conftest import CA, PASSWORD, TIMEOUT, USER, WRONG_PASSWORD
 
 SERVERS = ["postgresql", "mysql"]
@@ -194,22 +195,43 @@ async def test_no_password_in_any_output(postgres_tls: None, mysql_tls: None, tm
                 with pytest.raises(ConnectionFailed) as caught:
                     await query(bad, mode)
                 seen += ["".join(traceback.format_exception(caught.value)), repr(caught.value.args)]
+        # The migrations' and introspection's connections (SQLAlchemy on the backend's own).
+        for make in sources:
+            db = make(server)
+            assert migrations_for(db, tmp_path / "migrations").status().current is None
+            with pytest.raises(ConfigurationError, match="has no table 'nope'") as missing:
+                introspect.describe(db, ["nope"])
+            seen.append("".join(traceback.format_exception(missing.value)))
+            db.close()
+        for bad in (ormada.Database(url_of(server, WRONG_PASSWORD), name="leak_probe"),
+                    ormada.Database(url_of(server), name="leak_probe", password=lambda: WRONG_PASSWORD)):
+            for attempt in (migrations_for(bad, tmp_path / "migrations").status, bad):
+                with pytest.raises(ConnectionFailed) as caught:
+                    attempt() if callable(attempt) else introspect.describe(attempt)
+                seen += ["".join(traceback.format_exception(caught.value)), repr(caught.value.args)]
         for broken in (f"{url_of(server, PASSWORD)}&sslmodee=require", url_of(server, PASSWORD).replace(
                 "localhost", "localhost:notaport")):
             with pytest.raises(ConfigurationError) as refused:
                 ormada.Database(broken)
             seen.append("".join(traceback.format_exception(refused.value)))
         # The command line: info and check, the URL from --url and from the environment.
+        from_file = f"{url_of(server)}&password_file={secret_file}"
         for args, env in ((["--url", url_of(server, PASSWORD), "info"], {}),
                           (["--url", url_of(server, PASSWORD), "check"], {}),
                           (["check"], {"ORMADA_URL": url_of(server, PASSWORD)}),
                           (["--url", url_of(server, WRONG_PASSWORD), "check"], {}),
-                          (["--debug", "--url", url_of(server, PASSWORD), "check"], {})):
+                          (["--debug", "--url", url_of(server, PASSWORD), "check"], {}),
+                          (["--url", url_of(server, PASSWORD), "inspect", "--tables", "nope"], {}),
+                          (["inspect", "--tables", "nope"], {"ORMADA_URL": from_file}),
+                          (["--url", url_of(server, WRONG_PASSWORD), "inspect"], {}),
+                          (["--debug", "--url", url_of(server, WRONG_PASSWORD), "diagram"], {})):
             monkeypatch.chdir(tmp_path)
             result = CliRunner().invoke(app, args, env={"COLUMNS": "200", "ORMADA_URL": None, **env})
             seen += [result.stdout, result.stderr, repr(result.exception)]
             if args[-1] == "check" and url_of(server, WRONG_PASSWORD) not in args:
                 assert result.exit_code == 0, result.output
+            if args[-1] == "nope":  # connected, read the table names, found none called so
+                assert "has no table 'nope'" in result.stderr, result.output
     captured = capsys.readouterr()
     records = debug_logging.records
     assert records, "DEBUG logging captured nothing: the search below would prove nothing"

@@ -154,6 +154,7 @@ class MysqlBackend(SqlBackend):
     """MySQL 8 and MariaDB (10.5 and later for RETURNING)."""
 
     name = "mysql"
+    sqlalchemy_driver = "mysql+pymysql"
     # Until a connection tells otherwise, the MySQL 8 common ground: no RETURNING.
     supports = Capabilities(returning=False, float_infinity=False, max_params=32_000, row_locks=True, extra={
         "aggregate_filter": False,  # no FILTER (WHERE …) on aggregates: CASE WHEN
@@ -307,27 +308,49 @@ class MysqlBackend(SqlBackend):
                     "refused this way: connect with sslmode=verify-full and ssl_ca)")
         return ConnectionFailed(connect_error(str(self.url), exc, first_line(exc), hint))
 
-    def sync_pool(self) -> SimpleSyncPool:
+    def _pymysql_connect(self, *, autocommit: bool, tls: dict[str, Any] | None = None) -> tuple[Any, ServerInfo]:
+        """A new PyMySQL connection with the URL's credentials, TLS and session settings (strict
+        SQL mode, UTC, utf8mb4), and what it found out about the server.
+
+        Args:
+            autocommit: Whether each statement commits on its own (ormada's pools) or a
+                transaction begins with the first one (DB-API's way, which SQLAlchemy expects).
+            tls: The TLS arguments (a pool makes its SSL context once); by default, made anew.
+
+        Raises:
+            ConnectionFailed: the server cannot be reached or refused the login (naming the URL,
+                never the password).
+        """
         try:
             import pymysql
         except ImportError as exc:
             raise _drivers_missing(exc) from exc
+        try:
+            # PyMySQL reads the server's greeting without a timeout, so a port where nothing
+            # speaks MySQL (or a TLS-only one) would hang: the handshake gets connect_timeout,
+            # and statements none (PyMySQL applies the new read timeout before the next read).
+            connection = pymysql.connect(**{**self._connect_kwargs(), "autocommit": autocommit},
+                                         **(self._tls_kwargs() if tls is None else tls),
+                                         read_timeout=self.connect_timeout)
+            connection._read_timeout = None
+            with connection.cursor() as cursor:
+                cursor.execute(SERVER_QUERY)
+                server = server_info(cursor.fetchone())
+            if not autocommit:
+                connection.rollback()  # the query above began the transaction: the caller's starts clean
+        except (pymysql.err.Error, OSError) as exc:
+            raise self._connect_failed(exc) from None
+        self._learn(server)
+        return connection, server
 
+    def dbapi_connection(self) -> Any:
+        return self._pymysql_connect(autocommit=False)[0]
+
+    def sync_pool(self) -> SimpleSyncPool:
         tls = self._tls_kwargs()
 
         def connect() -> SyncConnection:
-            try:
-                # PyMySQL reads the server's greeting without a timeout, so a port where nothing
-                # speaks MySQL (or a TLS-only one) would hang: the handshake gets connect_timeout,
-                # and statements none (PyMySQL applies the new read timeout before the next read).
-                connection = pymysql.connect(**self._connect_kwargs(), **tls, read_timeout=self.connect_timeout)
-                connection._read_timeout = None
-                with connection.cursor() as cursor:
-                    cursor.execute(SERVER_QUERY)
-                    server = server_info(cursor.fetchone())
-            except (pymysql.err.Error, OSError) as exc:
-                raise self._connect_failed(exc) from None
-            self._learn(server)
+            connection, server = self._pymysql_connect(autocommit=True, tls=tls)
             return PyMysqlConnection(connection, server, str(self.url))
 
         return SimpleSyncPool(connect, self.pool_size, str(self.url), self.pool_timeout)

@@ -73,6 +73,7 @@ class PostgresBackend(SqlBackend):
     """PostgreSQL (and Postgres-wire engines such as CockroachDB, YugabyteDB, Citus)."""
 
     name = "postgresql"
+    sqlalchemy_driver = "postgresql+psycopg"
     version_query = "SELECT current_setting('server_version')"
     # For cursor pages: NULL sorts above every value (last ascending, first descending), and
     # a row comparison (a, b) > (x, y) is read as a range of a composite index (the planner
@@ -200,7 +201,19 @@ class PostgresBackend(SqlBackend):
             return None
         return tls.context(str(self.url)) if tls.encrypted else tls.mode
 
-    def sync_pool(self) -> SimpleSyncPool:
+    def _psycopg_connect(self, *, autocommit: bool, raw: bool) -> psycopg.Connection[Any]:
+        """A new psycopg connection with the URL's credentials, TLS and session settings.
+
+        Args:
+            autocommit: Whether each statement commits on its own (ormada's pools) or a
+                transaction begins with the first one (DB-API's way, which SQLAlchemy expects).
+            raw: Whether it takes ormada's ``$n`` text with its adapters (ormada's pools), or
+                psycopg's own cursors and adapters (SQLAlchemy's dialect brings its own).
+
+        Raises:
+            ConnectionFailed: the server cannot be reached or refused the login (naming the URL,
+                never the password).
+        """
         try:
             import psycopg
         except ImportError as exc:
@@ -209,19 +222,25 @@ class PostgresBackend(SqlBackend):
         # libpq's options string splits on spaces; the application name goes as its own keyword.
         name: dict[str, Any] = ({"application_name": settings.pop("application_name")}
                                 if "application_name" in settings else {})
-        options = " ".join(f"-c {k}={v}" for k, v in settings.items())
-
-        def open_connection() -> psycopg.Connection[Any]:
-            try:
-                connection = psycopg.connect(
-                    autocommit=True, cursor_factory=psycopg.RawCursor, options=options,
-                    connect_timeout=max(1, int(self.connect_timeout)), **self._connect_kwargs(), **name,
-                    **self._libpq_tls(),
-                )
-            except psycopg.Error as exc:
-                raise ConnectionFailed(connect_error(str(self.url), exc, _first_line(exc))) from None
+        options = " ".join(f"-c {k}={_libpq_escaped(v)}" for k, v in settings.items())
+        cursors: dict[str, Any] = {"cursor_factory": psycopg.RawCursor} if raw else {}
+        try:
+            connection = psycopg.connect(
+                autocommit=autocommit, options=options, connect_timeout=max(1, int(self.connect_timeout)),
+                **cursors, **self._connect_kwargs(), **name, **self._libpq_tls(),
+            )
+        except psycopg.Error as exc:
+            raise ConnectionFailed(connect_error(str(self.url), exc, _first_line(exc))) from None
+        if raw:
             ormada_adapters(connection.adapters)
-            return connection
+        return connection
+
+    def dbapi_connection(self) -> psycopg.Connection[Any]:
+        return self._psycopg_connect(autocommit=False, raw=False)
+
+    def sync_pool(self) -> SimpleSyncPool:
+        def open_connection() -> psycopg.Connection[Any]:
+            return self._psycopg_connect(autocommit=True, raw=True)
 
         def connect() -> SyncConnection:
             return PsycopgConnection(open_connection(), open_connection, str(self.url))
@@ -261,6 +280,11 @@ class PostgresBackend(SqlBackend):
 
         return SimpleAsyncPool(connect, self.pool_size, str(self.url), self.pool_timeout,
                                abandon=_abandon_asyncpg)
+
+
+def _libpq_escaped(value: str) -> str:
+    """A setting's value for libpq's ``options``, which splits at spaces: a backslash keeps one inside."""
+    return value.replace("\\", "\\\\").replace(" ", "\\ ")
 
 
 def _first_line(exc: BaseException) -> str:

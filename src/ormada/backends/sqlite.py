@@ -59,6 +59,7 @@ class SqliteBackend(SqlBackend):
     """SQLite through sqlite3 (sync) and aiosqlite (async)."""
 
     name = "sqlite"
+    sqlalchemy_driver = "sqlite+pysqlite"
     version_query = "SELECT sqlite_version()"
     # Bound parameters per statement: 32,766 from SQLite 3.32, 999 before it.
     supports = Capabilities(server_side_cursors=False, max_params=32_000 if sqlite3.sqlite_version_info >= (3, 32, 0)
@@ -180,6 +181,19 @@ class SqliteBackend(SqlBackend):
         if not self.url.is_memory:
             execute("PRAGMA journal_mode = WAL")
             execute("PRAGMA synchronous = NORMAL")
+
+    def dbapi_connection(self) -> sqlite3.Connection:
+        """A new sqlite3 connection to the database file (or to this backend's in-memory
+        database), waiting up to ``timeout`` for another writer's lock, in sqlite3's own
+        transaction handling, and with foreign keys left as SQLite has them (off): Alembic's
+        batch operations copy a table and drop the old one, which enforced keys would refuse,
+        or cascade into the rows that refer to it.
+        """
+        self.anchor()
+        try:
+            return sqlite3.connect(self.path, uri=self.uri, timeout=self.timeout, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise ConnectionFailed(f"could not open {self.url}: {exc}") from exc
 
     def anchor(self) -> None:
         """Opens the connection that keeps an in-memory database alive."""

@@ -4,6 +4,8 @@
 >>> info = introspect.describe("sqlite:///library.db")      # the tables, keys, indexes
 >>> print(introspect.generate(info))                         # a module of models
 >>> introspect.write_package(info, Path("app/models"), views=True, managers=True)
+>>> db = ormada.Database("postgresql://app@db/shop?sslmode=verify-full", password_file="/run/secrets/db")
+>>> info = introspect.describe(db)                            # with the database's credentials and TLS
 
 SQL databases are read through SQLAlchemy's reflection, DuckDB through its catalog functions,
 Cassandra through ``system_schema``.
@@ -11,6 +13,8 @@ The ``ormada inspect`` command is the same thing from the command line.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from ormada.introspect.description import (
     ColumnInfo,
@@ -23,33 +27,40 @@ from ormada.introspect.description import (
 )
 from ormada.introspect.output import Report, generate, write_file, write_package
 
+if TYPE_CHECKING:
+    from ormada.database import Database
+
 __all__ = ["ColumnInfo", "DatabaseInfo", "ForeignKeyInfo", "IndexInfo", "Report", "TableInfo", "TypeInfo",
            "UserTypeInfo", "describe", "generate", "write_file", "write_package"]
 
 
-def describe(url: str, tables: list[str] | None = None) -> DatabaseInfo:
-    """The tables of the database at ``url``: SQL through SQLAlchemy's reflection, DuckDB
-    through its catalog functions, Cassandra through ``system_schema``.
+def describe(database: str | Database, tables: list[str] | None = None) -> DatabaseInfo:
+    """The tables of a database: SQL through SQLAlchemy's reflection, DuckDB through its
+    catalog functions, Cassandra through ``system_schema``.
 
     Args:
-        url: An ormada database URL.
+        database: A :class:`~ormada.Database`, read with its ``password=`` / ``password_file=``
+            and TLS options (and left open), or an ormada database URL (which may carry
+            ``?password_file=`` and the TLS options).
         tables: Only these tables; every table by default.
 
     Raises:
-        ConfigurationError: the URL is malformed, the database cannot be reached, or a
-            table named in ``tables`` does not exist.
+        ConfigurationError: the URL is malformed, the database cannot be read, or a table
+            named in ``tables`` does not exist.
+        ConnectionFailed: the server cannot be reached or refused the login (naming the user
+            and host, never the password).
     """
-    from ormada._url import parse_url
+    from ormada.introspect._source import opened
 
-    parsed = parse_url(url)
-    if parsed.backend == "cassandra":
-        from ormada.introspect.cql import describe as describe_keyspace
+    with opened(database) as db:
+        if db.url.backend == "cassandra":
+            from ormada.introspect.cql import describe as describe_keyspace
 
-        return describe_keyspace(parsed, tables)
-    if parsed.backend == "duckdb":
-        from ormada.introspect.duckdb_catalog import describe as describe_duckdb
+            return describe_keyspace(db, tables)
+        if db.url.backend == "duckdb":
+            from ormada.introspect.duckdb_catalog import describe as describe_duckdb
 
-        return describe_duckdb(parsed, tables)
-    from ormada.introspect.sql import describe as describe_sql
+            return describe_duckdb(db.url, tables)
+        from ormada.introspect.sql import describe as describe_sql
 
-    return describe_sql(parsed, tables)
+        return describe_sql(db, tables)

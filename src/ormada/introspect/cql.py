@@ -5,12 +5,10 @@ columns, collections (frozen or not), user types, vectors, indexes and table opt
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ormada._url import DatabaseURL
 from ormada.errors import ConfigurationError
 from ormada.introspect.description import (
     ColumnInfo,
@@ -23,6 +21,9 @@ from ormada.introspect.description import (
     rows_by_table,
 )
 from ormada.schema import Kind
+
+if TYPE_CHECKING:
+    from ormada.database import Database
 
 _SCALARS = {"smallint": Kind.INT16, "int": Kind.INT32, "bigint": Kind.INT64, "counter": Kind.COUNTER,
             "double": Kind.FLOAT64, "decimal": Kind.DECIMAL, "boolean": Kind.BOOL, "text": Kind.TEXT,
@@ -37,31 +38,26 @@ _ROLES = {"partition_key": "partition", "clustering": "clustering"}
 _OPTION_DEFAULTS: dict[str, Any] = {"comment": "", "gc_grace_seconds": 864000}
 
 
-def describe(url: DatabaseURL, tables: Sequence[str] | None = None) -> DatabaseInfo:
-    """The tables and user types of the keyspace ``url`` names.
+def describe(database: Database, tables: Sequence[str] | None = None) -> DatabaseInfo:
+    """The tables and user types of the keyspace ``database``'s URL names.
 
     Raises:
         ConfigurationError: the URL names no keyspace, the keyspace has no tables, or a table
             named in ``tables`` does not exist.
     """
-    import ormada
-
+    url = database.url
     keyspace = url.database
     if not keyspace:
         raise ConfigurationError(f"{url.render()} names no keyspace: add it to the URL (cassandra://host/keyspace)")
-    database = ormada.connect(url.render(hide_password=False), name=f"_inspect_{uuid.uuid4().hex[:8]}")
-    try:
-        where = {"ks": keyspace}
-        columns = database.execute("SELECT table_name, column_name, kind, position, clustering_order, type "
-                                   "FROM system_schema.columns WHERE keyspace_name = :ks", where)
-        table_rows = database.execute("SELECT table_name, default_time_to_live, comment, gc_grace_seconds "
-                                      "FROM system_schema.tables WHERE keyspace_name = :ks", where)
-        index_rows = database.execute("SELECT table_name, index_name, kind, options FROM system_schema.indexes "
-                                      "WHERE keyspace_name = :ks", where)
-        type_rows = database.execute("SELECT type_name, field_names, field_types FROM system_schema.types "
-                                     "WHERE keyspace_name = :ks", where)
-    finally:
-        database.close()
+    where = {"ks": keyspace}
+    columns = database.execute("SELECT table_name, column_name, kind, position, clustering_order, type "
+                               "FROM system_schema.columns WHERE keyspace_name = :ks", where)
+    table_rows = database.execute("SELECT table_name, default_time_to_live, comment, gc_grace_seconds "
+                                  "FROM system_schema.tables WHERE keyspace_name = :ks", where)
+    index_rows = database.execute("SELECT table_name, index_name, kind, options FROM system_schema.indexes "
+                                  "WHERE keyspace_name = :ks", where)
+    type_rows = database.execute("SELECT type_name, field_names, field_types FROM system_schema.types "
+                                 "WHERE keyspace_name = :ks", where)
     return from_rows(url.render(), columns, table_rows, index_rows, type_rows, tables)
 
 

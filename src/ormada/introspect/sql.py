@@ -1,10 +1,12 @@
 """Reading an SQL database's tables through SQLAlchemy's reflection into a :class:`DatabaseInfo`.
 
 SQLAlchemy reflects on the sync drivers ormada already depends on (pysqlite, psycopg,
-PyMySQL). Each reflected type is mapped to the logical kind a model would declare, and
-that kind is checked by compiling the column ormada would create for it in the same
-dialect: where the two differ (``REAL``, ``CHAR(3)``, ``TINYINT``), the column keeps the
-database's own spelling (``DbType``), so the models create the very same table.
+PyMySQL), on connections the database's backend opens (with its password source, TLS and
+session settings; see :mod:`ormada.backends._sql.engine`). Each reflected type is mapped to
+the logical kind a model would declare, and that kind is checked by compiling the column
+ormada would create for it in the same dialect: where the two differ (``REAL``, ``CHAR(3)``,
+``TINYINT``), the column keeps the database's own spelling (``DbType``), so the models create
+the very same table.
 """
 
 from __future__ import annotations
@@ -17,9 +19,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from ormada._url import DatabaseURL, parse_url
+from ormada._url import DatabaseURL
+from ormada.backends._sql.engine import sqlalchemy_engine
 from ormada.backends._sql.tables import PG_OPERATOR_CLASSES, PgVector, sa_type
+from ormada.database import Database
 from ormada.errors import ConfigurationError, NotSupported
+from ormada.introspect._source import opened
 from ormada.introspect.description import (
     ColumnInfo,
     DatabaseInfo,
@@ -31,54 +36,55 @@ from ormada.introspect.description import (
 )
 from ormada.schema import Kind, LogicalType
 
-# The SQLAlchemy dialect+driver that reflects each SQL backend (the sync drivers ormada uses).
-REFLECTING_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg", "mysql": "mysql+pymysql"}
 
-
-def engine_for(url: DatabaseURL) -> sa.Engine:
-    """An SQLAlchemy engine on the database at ``url``, for reflection.
+def engine_for(db: Database) -> sa.Engine:
+    """An SQLAlchemy engine on ``db``'s connections (its credentials, TLS and session
+    settings), for reflection, knowing pgvector's type on PostgreSQL.
 
     Raises:
         NotSupported: SQLAlchemy cannot reflect the backend (DuckDB, Cassandra).
     """
-    driver = REFLECTING_DRIVERS.get(url.backend)
-    if driver is None:
-        raise NotSupported(f"SQLAlchemy cannot reflect a {url.backend} database: ormada.introspect.describe() "
-                           "reads it from its own catalog")
-    # The same address under SQLAlchemy's scheme, without ormada's own options.
-    address = url.render(hide_password=False).split("?", 1)[0].split(":", 1)[1]
-    return sa.create_engine(f"{driver}:{address}")
-
-
-def describe(url: str | DatabaseURL, tables: list[str] | None = None) -> DatabaseInfo:
-    """The tables of the SQL database at ``url`` (its ``schema=`` on PostgreSQL).
-
-    Args:
-        url: An ormada URL (``sqlite:///app.db``, ``postgresql://…?schema=app``).
-        tables: Only these tables (and none of the others); every table by default.
-
-    Raises:
-        NotSupported: the database is not one SQLAlchemy can reflect.
-        ConfigurationError: a table named in ``tables`` does not exist, or the database
-            cannot be read.
-    """
-    parsed = parse_url(url) if isinstance(url, str) else url
-    engine = engine_for(parsed)
+    try:
+        engine = sqlalchemy_engine(db.backend)
+    except NotSupported:
+        raise NotSupported(f"SQLAlchemy cannot reflect a {db.url.backend} database: ormada.introspect.describe() "
+                           "reads it from its own catalog") from None
     if engine.dialect.name == "postgresql":
         # pgvector's type, which SQLAlchemy does not know: reflected as ormada's own.
         dialect: Any = engine.dialect
         dialect.ischema_names = {**dialect.ischema_names, "vector": PgVector}
-    schema = parsed.query.get("schema")
-    try:
-        inspector = sa.inspect(engine)
-        names = chosen_tables(parsed.render(), inspector.get_table_names(schema=schema), tables)
-        reader = _Reader(inspector, engine.dialect, schema)
-        described = tuple(reader.table(name) for name in names)
-    except sa.exc.OperationalError as exc:
-        raise ConfigurationError(f"cannot read the tables of {parsed.render()}: {exc.orig}") from None
-    finally:
-        engine.dispose()
-    return DatabaseInfo(parsed.render(), parsed.backend, described)
+    return engine
+
+
+def describe(database: str | DatabaseURL | Database, tables: list[str] | None = None) -> DatabaseInfo:
+    """The tables of an SQL database (its ``schema=`` on PostgreSQL).
+
+    Args:
+        database: A :class:`~ormada.Database` (read on connections with its password source and
+            TLS options, and left open), or an ormada URL (``sqlite:///app.db``,
+            ``postgresql://…?schema=app&password_file=…``).
+        tables: Only these tables (and none of the others); every table by default.
+
+    Raises:
+        NotSupported: the database is not one SQLAlchemy can reflect.
+        ConnectionFailed: the server cannot be reached or refused the login.
+        ConfigurationError: a table named in ``tables`` does not exist, or the database
+            cannot be read.
+    """
+    with opened(database) as db:
+        url = db.url
+        engine = engine_for(db)
+        schema = url.query.get("schema")
+        try:
+            inspector = sa.inspect(engine)
+            names = chosen_tables(url.render(), inspector.get_table_names(schema=schema), tables)
+            reader = _Reader(inspector, engine.dialect, schema)
+            described = tuple(reader.table(name) for name in names)
+        except sa.exc.OperationalError as exc:
+            raise ConfigurationError(f"cannot read the tables of {url.render()}: {exc.orig}") from None
+        finally:
+            engine.dispose()
+        return DatabaseInfo(url.render(), url.backend, described)
 
 
 class _Reader:

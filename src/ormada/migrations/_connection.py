@@ -2,9 +2,10 @@
 processes apart.
 
 Alembic needs an SQLAlchemy ``Connection``; ormada runs its queries on the native drivers,
-so the migrations get an engine of their own over the same sync driver (pysqlite, psycopg,
-PyMySQL), built from the database's URL and options, with no pool: the connection (and
-with it any session lock) ends when the migration does.
+so the migrations get an engine of their own whose connections the database's backend
+opens on the same sync driver (pysqlite, psycopg, PyMySQL), with its credentials, TLS and
+session settings, and no pool: the connection (and with it any session lock) ends when the
+migration does.
 
 How each database is locked is data (:data:`DIALECTS`):
 
@@ -23,13 +24,16 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from ormada.backends.mysql import INIT_COMMAND
+from ormada.backends._sql.engine import sqlalchemy_engine
 from ormada.errors import NotSupported
 from ormada.migrations.base import MigrationError
+
+if TYPE_CHECKING:
+    from ormada.database import Database
 
 # The name the lock is taken under; the database (and, on PostgreSQL, the schema) tell
 # apart the projects that share a server.
@@ -38,25 +42,23 @@ LOCK_NAME = "ormada.migrate"
 
 @dataclass(frozen=True, slots=True)
 class Dialect:
-    """How Alembic reaches one kind of database.
+    """How Alembic migrates one kind of database (the backend's ``sqlalchemy_driver`` drives it).
 
     Attributes:
-        drivername: The SQLAlchemy dialect and its sync driver.
         transactional: Whether DDL is transactional, so the whole run can be one locked
             transaction with a savepoint per revision (else each revision commits alone).
         batch: Whether autogenerate writes batch operations (SQLite's ALTER TABLE cannot
             change or drop most things, so batch mode copies the table).
     """
 
-    drivername: str
     transactional: bool
     batch: bool = False
 
 
 DIALECTS: dict[str, Dialect] = {
-    "sqlite": Dialect("sqlite+pysqlite", transactional=True, batch=True),
-    "postgresql": Dialect("postgresql+psycopg", transactional=True),
-    "mysql": Dialect("mysql+pymysql", transactional=False),
+    "sqlite": Dialect(transactional=True, batch=True),
+    "postgresql": Dialect(transactional=True),
+    "mysql": Dialect(transactional=False),
 }
 
 # What to use instead, for the SQL backends Alembic cannot drive.
@@ -80,58 +82,41 @@ def dialect_of(backend: str) -> Dialect:
     return dialect
 
 
-def engine_for(url: Any, lock_timeout: float) -> sa.Engine:
-    """An engine with no pool for an ormada :class:`~ormada._url.DatabaseURL`.
+def engine_for(db: Database, lock_timeout: float) -> sa.Engine:
+    """An engine with no pool on the connections ``db``'s backend opens (its credentials, TLS
+    and session settings: strict SQL mode and UTC on MySQL, the ``schema=`` search path on
+    PostgreSQL, so a data migration's model calls run as on ormada's own connections).
 
     Args:
-        url: The database's parsed URL.
-        lock_timeout: Seconds to wait for another process's migration lock.
+        db: The database to migrate.
+        lock_timeout: Seconds to wait for another process's migration lock (on SQLite, the
+            database file's write lock, unless the URL sets ``timeout=``).
 
     Raises:
         NotSupported: the backend has no migrations, or the database is in memory.
     """
-    dialect = dialect_of(url.backend)
-    connect_args: dict[str, Any] = {}
+    url = db.url
+    dialect_of(url.backend)
+    if url.backend == "sqlite" and url.is_memory:
+        raise NotSupported("an in-memory SQLite database lives only as long as its connection, so migrations "
+                           "cannot be applied to it: use db.create_all(), or a file (sqlite:///app.db)")
+    engine = sqlalchemy_engine(db.backend)
     if url.backend == "sqlite":
-        if url.is_memory:
-            raise NotSupported("an in-memory SQLite database lives only as long as its connection, so migrations "
-                               "cannot be applied to it: use db.create_all(), or a file (sqlite:///app.db)")
-        target = sa.engine.URL.create(dialect.drivername, database=url.database)
-        connect_args["timeout"] = float(url.query.get("timeout", lock_timeout))
-    else:
-        target = sa.engine.URL.create(dialect.drivername, username=url.username, password=url.password,
-                                      host=url.host, port=url.port, database=url.database)
-        if url.backend == "postgresql":
-            # The session ormada's own connections have (see PostgresBackend._settings).
-            settings = {"timezone": "UTC", "search_path": url.query.get("schema"),
-                        "application_name": url.query.get("application_name")}
-            # libpq splits options at spaces: a backslash keeps one inside a value.
-            connect_args["options"] = " ".join(f"-c {k}={_escaped(v)}" for k, v in settings.items() if v)
-            connect_args["connect_timeout"] = int(float(url.query.get("connect_timeout", 10)))
-        else:
-            # The session ormada's own connections have (strict SQL mode, UTC): a data migration's
-            # model calls run on this connection.
-            connect_args.update(charset="utf8mb4", connect_timeout=int(float(url.query.get("connect_timeout", 10))),
-                                init_command=INIT_COMMAND)
-            target = target.set(username=url.username or "root")
-    engine = sa.create_engine(target, poolclass=sa.pool.NullPool, connect_args=connect_args)
-    if url.backend == "sqlite":
-        sqlite_transactions(engine)
+        sqlite_transactions(engine, None if "timeout" in url.query else lock_timeout)
     return engine
 
 
-def _escaped(value: str) -> str:
-    return value.replace("\\", "\\\\").replace(" ", "\\ ")
-
-
-def sqlite_transactions(engine: sa.Engine) -> None:
+def sqlite_transactions(engine: sa.Engine, busy_timeout: float | None = None) -> None:
     """Makes pysqlite's transactions real: pysqlite would COMMIT before DDL and begin lazily,
     so neither the lock nor a rollback of a failed revision would hold (SQLAlchemy's
-    documented recipe for pysqlite), and begins them with the write lock taken."""
+    documented recipe for pysqlite), and begins them with the write lock taken, waiting
+    ``busy_timeout`` seconds for it when given."""
 
     @sa.event.listens_for(engine, "connect")
     def no_implicit_transactions(dbapi_connection: Any, record: Any) -> None:
         dbapi_connection.isolation_level = None
+        if busy_timeout is not None:
+            dbapi_connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
 
     @sa.event.listens_for(engine, "begin")
     def begin_immediately(connection: sa.Connection) -> None:

@@ -70,7 +70,7 @@ class SqlMigrations:
         self._directory = Path(directory)
         self.lock_timeout = lock_timeout
         self._dialect = dialect_of(db.url.backend)
-        self._engine = engine_for(db.url, lock_timeout)
+        self._engine = engine_for(db, lock_timeout)
 
     def __repr__(self) -> str:
         return f"<SqlMigrations {self.db.name!r} {self._directory}>"

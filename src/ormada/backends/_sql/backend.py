@@ -36,12 +36,29 @@ class SqlBackend(Backend):
     bounds: dict[Any, Any] = {}
     explain_prefix = "EXPLAIN "
     transforms: TransformDialect  # date parts and JSON values (backends/_sql/dialect_transforms.py)
+    # SQLAlchemy's dialect+driver over :meth:`dbapi_connection`'s connections; None where
+    # SQLAlchemy cannot drive the sync driver (DuckDB).
+    sqlalchemy_driver: str | None = None
 
     def __init__(self, url: DatabaseURL) -> None:
         super().__init__(url)
         self.compiler = SqlCompiler(self, self.make_dialect())
         self._encoders: dict[tuple[ModelInfo, str], Encoder | None] = {}
         self._bounds: dict[tuple[ModelInfo, str], tuple[Encoder, Encoder] | None] = {}
+
+    def dbapi_connection(self) -> Any:
+        """A new connection of the sync driver (sqlite3, psycopg, PyMySQL) with what ormada's
+        own connections have: the credentials (a password callable called and a password file
+        read for each one), TLS and the session settings; in DB-API's transaction handling
+        (a transaction begins with the first statement; nothing commits by itself), for code
+        that drives a DB-API connection itself: SQLAlchemy, Alembic (see
+        :func:`ormada.backends._sql.engine.sqlalchemy_engine`). Its caller closes it.
+
+        Raises:
+            ConnectionFailed: the database cannot be reached or refused the login.
+            NotSupported: the backend hands out no DB-API connections.
+        """
+        raise NotSupported(f"ormada opens no DB-API connection of its own to a {self.name} database")
 
     def make_dialect(self) -> sa.Dialect:
         """The SQLAlchemy dialect, configured for the sync driver's paramstyle."""

@@ -13,14 +13,8 @@ from ormada.cli._state import UserError, handled, state
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
-    from ormada._url import DatabaseURL
     from ormada.database import Database
     from ormada.diagrams import SchemaGraph
-
-# The SQLAlchemy dialect+driver that reflects each SQL backend's tables (the sync drivers
-# ormada already uses).
-_REFLECTING_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg", "mysql": "mysql+pymysql"}
-
 
 def keyspace_graph(database: Database) -> SchemaGraph:
     """The tables and user types of a Cassandra database's keyspace, read from ``system_schema``."""
@@ -39,21 +33,23 @@ def keyspace_graph(database: Database) -> SchemaGraph:
     return from_system_schema(columns, types)
 
 
-def reflect(url: DatabaseURL) -> sa.MetaData:
-    """The tables of the database at ``url`` (its ``schema=`` on PostgreSQL), reflected by SQLAlchemy."""
+def reflect(database: Database) -> sa.MetaData:
+    """The tables of ``database`` (its ``schema=`` on PostgreSQL), reflected by SQLAlchemy on
+    connections with the database's credentials and TLS options."""
     import sqlalchemy as sa
 
-    driver = _REFLECTING_DRIVERS.get(url.backend)
-    if driver is None:
+    from ormada.backends._sql.engine import sqlalchemy_engine
+    from ormada.errors import NotSupported
+
+    url = database.url
+    try:
+        engine = sqlalchemy_engine(database.backend)
+    except NotSupported:
         raise UserError(f"drawing a live {url.backend} database is not possible (its tables cannot be read); "
-                        "draw its models instead with --models")
-    schema = url.query.get("schema")
-    # The same address under SQLAlchemy's scheme, without ormada's own options.
-    address = url.render(hide_password=False).split("?", 1)[0].split(":", 1)[1]
-    engine = sa.create_engine(f"{driver}:{address}")
+                        "draw its models instead with --models") from None
     metadata = sa.MetaData()
     try:
-        metadata.reflect(engine, schema=schema)
+        metadata.reflect(engine, schema=url.query.get("schema"))
     except sa.exc.OperationalError as exc:
         raise UserError(f"cannot read the tables of {url.render()}: {exc.orig}") from None
     finally:
@@ -92,7 +88,7 @@ def diagram(
         graph = keyspace_graph(current.database(database))
         graph = graph if names is None else pick(graph, names)
     else:
-        graph = graph_of(metadata=reflect(current.database(database).url), tables=names)
+        graph = graph_of(metadata=reflect(current.database(database)), tables=names)
     drawn = draw(graph, format)  # type: ignore[arg-type]
     if out is None:
         typer.echo(drawn if isinstance(drawn, str) else drawn.decode(), nl=False)

@@ -39,12 +39,13 @@ def inspect(
         raise UserError("give --out FILE or --out-dir DIR, not both")
     if (views or managers) and out is None and out_dir is None:
         raise UserError("--views and --managers write files of their own: add --out models.py or --out-dir DIR")
-    url = state(ctx).settings.databases.get(database)
-    if not url:
+    current = state(ctx)
+    if not current.settings.databases.get(database):
         raise UserError(f"no database named {database!r} is configured: give --url (before the command) or set "
                         "url under [tool.ormada]")
     names = [t.strip() for item in tables or [] for t in item.split(",") if t.strip()] or None
-    info = introspect.describe(url, names)
+    # The configured database, as every command connects it: the URL's ?password_file= and TLS options hold.
+    info = introspect.describe(current.database(database), names)
     if not info.tables:
         raise UserError(f"{info.source} has no tables")
     if out is None and out_dir is None:
