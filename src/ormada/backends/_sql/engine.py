@@ -30,9 +30,7 @@ def sqlalchemy_engine(backend: Backend, **engine_kwargs: Any) -> sa.Engine:
     Raises:
         NotSupported: SQLAlchemy cannot drive the backend's sync driver (DuckDB, Cassandra).
     """
-    driver = backend.sqlalchemy_driver if isinstance(backend, SqlBackend) else None
-    if driver is None:
+    if not isinstance(backend, SqlBackend) or backend.sqlalchemy_driver is None:
         raise NotSupported(f"SQLAlchemy cannot run on ormada's connections to a {backend.name} database")
-    assert isinstance(backend, SqlBackend)
-    return sa.create_engine(f"{driver}://", creator=backend.dbapi_connection, poolclass=sa.pool.NullPool,
-                            **engine_kwargs)
+    return sa.create_engine(f"{backend.sqlalchemy_driver}://", creator=backend.dbapi_connection,
+                            poolclass=sa.pool.NullPool, **engine_kwargs)
