@@ -4,6 +4,8 @@ backend, DuckDB saying it has none."""
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 import sqlalchemy as sa
 
@@ -40,3 +42,25 @@ async def test_an_engine_on_the_backend_s_own_connections(db: ormada.Database) -
 def test_backends_without_sql_connections_say_so() -> None:
     with pytest.raises(NotSupported, match="cassandra database"):
         sqlalchemy_engine(ormada.Database("cassandra://127.0.0.1/ks", name="no_engine").backend)
+
+
+def test_pgvector_columns_reflect_as_vectors(pgvector_database: str) -> None:
+    """pgvector's type, unknown to SQLAlchemy, reflects as ormada's own (for inspect, diagram and
+    autogenerate alike), without an "unrecognised type" warning."""
+    from tests.conftest import PGV_HOST, PGV_PORT
+
+    database = ormada.Database(f"postgresql://postgres@{PGV_HOST}:{PGV_PORT}/{pgvector_database}", name="vectors")
+    engine = sqlalchemy_engine(database.backend)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text("CREATE EXTENSION IF NOT EXISTS vector"))
+            connection.execute(sa.text("CREATE TABLE embedded (id int PRIMARY KEY, v vector(3))"))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            column = next(c for c in sa.inspect(engine).get_columns("embedded") if c["name"] == "v")
+        assert type(column["type"]).__name__ == "PgVector" and column["type"].dimensions == 3
+    finally:
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP TABLE IF EXISTS embedded"))
+        engine.dispose()
+        database.close()

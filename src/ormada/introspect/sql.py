@@ -45,15 +45,10 @@ def engine_for(db: Database) -> sa.Engine:
         NotSupported: SQLAlchemy cannot reflect the backend (DuckDB, Cassandra).
     """
     try:
-        engine = sqlalchemy_engine(db.backend)
+        return sqlalchemy_engine(db.backend)
     except NotSupported:
         raise NotSupported(f"SQLAlchemy cannot reflect a {db.url.backend} database: ormada.introspect.describe() "
                            "reads it from its own catalog") from None
-    if engine.dialect.name == "postgresql":
-        # pgvector's type, which SQLAlchemy does not know: reflected as ormada's own.
-        dialect: Any = engine.dialect
-        dialect.ischema_names = {**dialect.ischema_names, "vector": PgVector}
-    return engine
 
 
 def describe(database: str | DatabaseURL | Database, tables: list[str] | None = None) -> DatabaseInfo:

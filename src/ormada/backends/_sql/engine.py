@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ormada.backends._sql.backend import SqlBackend
+from ormada.backends._sql.tables import PgVector
 from ormada.backends.base import Backend
 from ormada.errors import NotSupported
 
@@ -32,5 +33,11 @@ def sqlalchemy_engine(backend: Backend, **engine_kwargs: Any) -> sa.Engine:
     """
     if not isinstance(backend, SqlBackend) or backend.sqlalchemy_driver is None:
         raise NotSupported(f"SQLAlchemy cannot run on ormada's connections to a {backend.name} database")
-    return sa.create_engine(f"{backend.sqlalchemy_driver}://", creator=backend.dbapi_connection,
-                            poolclass=sa.pool.NullPool, **engine_kwargs)
+    engine = sa.create_engine(f"{backend.sqlalchemy_driver}://", creator=backend.dbapi_connection,
+                              poolclass=sa.pool.NullPool, **engine_kwargs)
+    if engine.dialect.name == "postgresql":
+        # pgvector's type, which SQLAlchemy does not know: reflected (by inspect, diagram and
+        # Alembic's autogenerate) as ormada's own.
+        dialect: Any = engine.dialect
+        dialect.ischema_names = {**dialect.ischema_names, "vector": PgVector}
+    return engine
