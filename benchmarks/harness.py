@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import charts, cql_report, cql_suite, rel_report, rel_suite, report
-from benchmarks.contenders import ContenderSpec, select
+from benchmarks.contenders import ContenderSpec, select, unsupported
 from benchmarks.contenders.base import LOOPS
 from benchmarks.databases import DATABASES, FILE_DATABASES, Target, prepare_mysql, prepare_postgres, sqlite_dir
 from benchmarks.runner import OPERATIONS
@@ -256,6 +256,11 @@ def run_sql(args: argparse.Namespace, dbs: list[str], sizes: str, names: set[str
                 entry = collect(spec, db, sizes, models, not args.no_stream and "small" in models, loop)
                 print(f"{'':9}{'':>11}{'':<18} {entry.get('error', 'ok')} ({entry.get('seconds')} s)", flush=True)
                 entries.append(entry)
+        for spec in unsupported(names, db):
+            for loop in loops if spec.mode == "async" else ["asyncio"]:
+                mode = f"{spec.mode}-uvloop" if loop == "uvloop" else spec.mode
+                entries.append({"contender": spec.name, "mode": mode, "label": spec.label, "db": db,
+                                "unsupported": spec.unsupported_on(db), "models": {}})
     add_ratios(entries)
     env = report.environment(pg_version, SIZES[sizes], sizes, time.perf_counter() - started, mysql_version,
                              "duckdb" in dbs)

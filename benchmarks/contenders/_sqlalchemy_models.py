@@ -11,6 +11,7 @@ from sqlalchemy import (
     Double,
     Integer,
     Numeric,
+    Sequence,
     SmallInteger,
     String,
     Text,
@@ -39,15 +40,20 @@ def column_type(kind: Kind) -> TypeEngine[Any]:
     return types[kind]
 
 
-def build_model(spec: ModelSpec) -> Any:
-    """A fresh declarative base and one mapped class for ``spec``."""
+def build_model(spec: ModelSpec, db: str = "") -> Any:
+    """A fresh declarative base and one mapped class for ``spec``.
+
+    On DuckDB the key takes its values from a sequence: DuckDB has no SERIAL or identity columns,
+    and duckdb-engine asks for an explicit ``Sequence`` on an autoincrementing key.
+    """
 
     class Base(DeclarativeBase):
         pass
 
+    key = (Integer, Sequence(f"{spec.table}_id_seq")) if db == "duckdb" else (Integer,)
     namespace: dict[str, Any] = {
         "__tablename__": spec.table,
-        "id": mapped_column(Integer, primary_key=True),
+        "id": mapped_column(*key, primary_key=True),
     }
     for col in spec.columns:
         namespace[col.name] = mapped_column(column_type(col.kind), index=col.indexed, nullable=False)
@@ -55,7 +61,11 @@ def build_model(spec: ModelSpec) -> Any:
 
 
 def url(target: Target, is_async: bool) -> str:
-    """The SQLAlchemy URL: pysqlite / aiosqlite, psycopg / asyncpg, PyMySQL / asyncmy."""
+    """The SQLAlchemy URL: pysqlite / aiosqlite, psycopg / asyncpg, PyMySQL / asyncmy, duckdb-engine (sync only)."""
+    if target.db == "duckdb":
+        if is_async:
+            raise ValueError("duckdb-engine has no async dialect")
+        return f"duckdb:///{target.sqlite_path}"
     if target.db == "sqlite":
         return f"sqlite+{'aiosqlite' if is_async else 'pysqlite'}:///{target.sqlite_path}"
     if target.db == "mysql":
