@@ -173,6 +173,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="comma-separated: sql (A-K and the stream), relations (R1-R9), pagination "
                              "(keyset against offset at page 1,000), throughput (CRUDRouter under load against "
                              "raw asyncpg, PostgreSQL), cassandra")
+    parser.add_argument("--timeout", type=float, default=0.0,
+                        help=f"seconds a contender process may take before it is reported as timed out (default "
+                             f"{TIMEOUT_S['full']} full, {TIMEOUT_S['quick']} with --quick); more on a loaded machine")
     parser.add_argument("--throughput-seconds", type=float, default=5.0,
                         help="timed load per application of the throughput workload (default 5)")
     parser.add_argument("--output", default=str(RESULTS),
@@ -184,6 +187,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     sizes = "quick" if args.quick else "full"
+    if args.timeout > 0:
+        TIMEOUT_S[sizes] = args.timeout
     names = {n.strip() for n in args.only.split(",") if n.strip()} or None
     dbs = [d.strip() for d in args.db.split(",") if d.strip()]
     models = [m.strip() for m in args.models.split(",") if m.strip()]
