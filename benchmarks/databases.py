@@ -24,6 +24,10 @@ CASSANDRA_PORT = int(os.environ.get("BENCH_CASSANDRA_PORT", "9042"))
 DATABASES = ("sqlite", "postgresql", "mysql", "duckdb", "cassandra")
 #: The embedded databases: a file of their own per contender process, in a fresh temp dir.
 FILE_DATABASES = ("sqlite", "duckdb")
+#: The configuration the out-of-band DuckDB connections open a file with. DuckDB refuses a second
+#: connection to a file that this process holds open with another configuration, so a contender
+#: whose driver sets options of its own (duckdb-engine sets ``custom_user_agent``) puts them here.
+DUCKDB_CONFIG: dict[str, Any] = {}
 
 
 @dataclass(frozen=True)
@@ -185,7 +189,7 @@ def _duckdb_run(path: str, sql: str, fetch: bool) -> list[tuple[Any, ...]]:
     holds."""
     import duckdb
 
-    conn = duckdb.connect(path)
+    conn = duckdb.connect(path, config=DUCKDB_CONFIG)
     try:
         cur = conn.execute(sql)
         return cur.fetchall() if fetch else []

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import charts, cql_report, cql_suite, rel_report, rel_suite, report
-from benchmarks.contenders import ContenderSpec, select
+from benchmarks.contenders import ContenderSpec, select, unsupported
 from benchmarks.contenders.base import LOOPS
 from benchmarks.databases import DATABASES, FILE_DATABASES, Target, prepare_mysql, prepare_postgres, sqlite_dir
 from benchmarks.runner import OPERATIONS
@@ -173,6 +173,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="comma-separated: sql (A-K and the stream), relations (R1-R9), pagination "
                              "(keyset against offset at page 1,000), throughput (CRUDRouter under load against "
                              "raw asyncpg, PostgreSQL), cassandra")
+    parser.add_argument("--timeout", type=float, default=0.0,
+                        help=f"seconds a contender process may take before it is reported as timed out (default "
+                             f"{TIMEOUT_S['full']} full, {TIMEOUT_S['quick']} with --quick); more on a loaded machine")
     parser.add_argument("--throughput-seconds", type=float, default=5.0,
                         help="timed load per application of the throughput workload (default 5)")
     parser.add_argument("--output", default=str(RESULTS),
@@ -184,6 +187,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     sizes = "quick" if args.quick else "full"
+    if args.timeout > 0:
+        TIMEOUT_S[sizes] = args.timeout
     names = {n.strip() for n in args.only.split(",") if n.strip()} or None
     dbs = [d.strip() for d in args.db.split(",") if d.strip()]
     models = [m.strip() for m in args.models.split(",") if m.strip()]
@@ -256,6 +261,11 @@ def run_sql(args: argparse.Namespace, dbs: list[str], sizes: str, names: set[str
                 entry = collect(spec, db, sizes, models, not args.no_stream and "small" in models, loop)
                 print(f"{'':9}{'':>11}{'':<18} {entry.get('error', 'ok')} ({entry.get('seconds')} s)", flush=True)
                 entries.append(entry)
+        for spec in unsupported(names, db):
+            for loop in loops if spec.mode == "async" else ["asyncio"]:
+                mode = f"{spec.mode}-uvloop" if loop == "uvloop" else spec.mode
+                entries.append({"contender": spec.name, "mode": mode, "label": spec.label, "db": db,
+                                "unsupported": spec.unsupported_on(db), "models": {}})
     add_ratios(entries)
     env = report.environment(pg_version, SIZES[sizes], sizes, time.perf_counter() - started, mysql_version,
                              "duckdb" in dbs)

@@ -21,7 +21,7 @@ from typing import Any
 
 from benchmarks.contenders import CONTENDERS
 from benchmarks.contenders.base import Invoker
-from benchmarks.databases import OutOfBand, Target, prepare_mysql, prepare_postgres, sqlite_dir
+from benchmarks.databases import FILE_DATABASES, OutOfBand, Target, prepare_mysql, prepare_postgres, sqlite_dir
 from benchmarks.runner import OPERATIONS
 from benchmarks.workload import LEVEL_MIN, MODELS, make_rows
 
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--contender", default="ormada")
     parser.add_argument("--mode", default="sync", choices=("sync", "async"))
-    parser.add_argument("--db", default="sqlite", choices=("sqlite", "postgresql", "mysql"))
+    parser.add_argument("--db", default="sqlite", choices=("sqlite", "postgresql", "mysql", "duckdb"))
     parser.add_argument("--model", default="small", choices=sorted(MODELS))
     parser.add_argument("--op", default="F", choices=[o.key for o in OPERATIONS if o.key <= "H"])
     parser.add_argument("--rows", type=int, default=20_000, help="rows in the table before profiling")
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         prepare_postgres()
     if args.db == "mysql":
         prepare_mysql()
-    workdir = sqlite_dir() if args.db == "sqlite" else None
+    workdir = sqlite_dir() if args.db in FILE_DATABASES else None
     try:
         return _profile(args, spec, Target(args.db, str(workdir / "profile.db") if workdir else ""))
     finally:

@@ -130,7 +130,8 @@ def _table(entries: list[dict[str, Any]], model: str) -> list[str]:
     head = ["op", *[c["label"] for c in cols]]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for op in OPERATIONS:
-        cells = [_cell(c.get("models", {}).get(model, {}).get(op.key)) for c in cols]
+        cells = ["not supported" if "unsupported" in c else _cell(c.get("models", {}).get(model, {}).get(op.key))
+                 for c in cols]
         lines.append(f"| {op.key} {op.title} | " + " | ".join(cells) + " |")
     return lines
 
@@ -139,6 +140,8 @@ def _problems(entries: list[dict[str, Any]]) -> list[str]:
     out: list[str] = []
     for e in entries:
         who = f"{e['label']} ({e['mode']}, {e['db']})"
+        if "unsupported" in e:
+            out.append(f"- {who}: not supported: {e['unsupported']}")
         if "error" in e:
             out.append(f"- {who}: {e['error']}")
         for model, cells in e.get("models", {}).items():
@@ -205,7 +208,7 @@ def markdown(env: dict[str, Any], entries: list[dict[str, Any]]) -> str:
             if not group:
                 continue
             for model in MODELS:
-                if not any(model in e.get("models", {}) for e in group):
+                if not any(model in e.get("models", {}) for e in group if "unsupported" not in e):
                     continue
                 out += [f"## {db} · {model} model · {mode}", "", *_table(group, model), ""]
             if any("rate" in e.get("stream", {}) for e in group):

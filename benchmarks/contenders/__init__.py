@@ -28,6 +28,13 @@ class ContenderSpec:
     label: str  # shown in tables, e.g. "raw (psycopg)"
     packages: tuple[str, ...]  # distributions whose versions the report lists
     venv: str = ""  # a venv of its own under benchmarks/ ("" = the harness's own interpreter)
+    #: (database, why not): databases the mapper cannot run on at all; the report shows the reason
+    #: in its column instead of leaving the mapper out silently.
+    unsupported: tuple[tuple[str, str], ...] = ()
+
+    def unsupported_on(self, db: str) -> str | None:
+        """Why this contender cannot run on ``db``, or None."""
+        return dict(self.unsupported).get(db)
 
     @property
     def key(self) -> str:
@@ -52,10 +59,12 @@ class ContenderSpec:
 
 SQLITE, PG, MYSQL, DUCKDB, CQL = "sqlite", "postgresql", "mysql", "duckdb", "cassandra"
 BOTH = (SQLITE, PG)
-#: ormada and the raw drivers run on every SQL database; SQLAlchemy on MySQL too; the other peers on
-#: SQLite and PostgreSQL only.
+#: ormada and the raw drivers run on every SQL database; SQLAlchemy's sync ORM too (DuckDB through
+#: duckdb-engine), its async ORM, peewee, Django and Tortoise on SQLite, PostgreSQL and MySQL/MariaDB.
 SQL = (SQLITE, PG, MYSQL, DUCKDB)
+THREE = (SQLITE, PG, MYSQL)
 _DRIVER = ("cassandra-driver",)
+_NO_DUCKDB = "no DuckDB backend"
 
 CONTENDERS: tuple[ContenderSpec, ...] = (
     ContenderSpec("raw", "sync", "raw_sqlite3", (SQLITE,), "raw (sqlite3)", ()),
@@ -68,15 +77,23 @@ CONTENDERS: tuple[ContenderSpec, ...] = (
     ContenderSpec("raw", "async", "raw_duckdb_async", (DUCKDB,), "raw (duckdb, worker thread)", ("duckdb",)),
     ContenderSpec("ormada", "sync", "ormada_sync", SQL, "ormada", ("ormada",)),
     ContenderSpec("ormada", "async", "ormada_async", SQL, "ormada", ("ormada",)),
-    # SQLAlchemy also on MySQL/MariaDB, through the same drivers as the raw baselines (PyMySQL, asyncmy).
-    ContenderSpec("sqlalchemy", "sync", "sqlalchemy_sync", (*BOTH, MYSQL), "SQLAlchemy ORM", ("SQLAlchemy",)),
-    ContenderSpec("sqlalchemy", "async", "sqlalchemy_async", (*BOTH, MYSQL), "SQLAlchemy ORM",
-                  ("SQLAlchemy", "greenlet")),
+    # SQLAlchemy on MySQL/MariaDB through the same drivers as the raw baselines (PyMySQL, asyncmy), on
+    # DuckDB through duckdb-engine, which is sync only.
+    ContenderSpec("sqlalchemy", "sync", "sqlalchemy_sync", SQL, "SQLAlchemy ORM", ("SQLAlchemy", "duckdb_engine")),
+    ContenderSpec("sqlalchemy", "async", "sqlalchemy_async", THREE, "SQLAlchemy ORM", ("SQLAlchemy", "greenlet"),
+                  unsupported=((DUCKDB, "duckdb-engine has no async dialect (SQLAlchemy's asyncio extension "
+                                        "needs an async DBAPI; DuckDB has none)"),)),
     ContenderSpec("sqlmodel", "sync", "sqlmodel_sync", BOTH, "SQLModel", ("sqlmodel",)),
-    ContenderSpec("peewee", "sync", "peewee_sync", BOTH, "peewee", ("peewee",)),
-    ContenderSpec("django", "sync", "django_sync", BOTH, "Django ORM", ("Django",)),
-    ContenderSpec("tortoise", "async", "tortoise_async", BOTH, "Tortoise ORM", ("tortoise-orm",)),
-    ContenderSpec("piccolo", "async", "piccolo_async", BOTH, "Piccolo", ("piccolo",)),
+    ContenderSpec("peewee", "sync", "peewee_sync", THREE, "peewee", ("peewee",),
+                  unsupported=((DUCKDB, f"{_NO_DUCKDB} in peewee"),)),
+    ContenderSpec("django", "sync", "django_sync", THREE, "Django ORM", ("Django",),
+                  unsupported=((DUCKDB, "Django ships no DuckDB backend"),)),
+    ContenderSpec("tortoise", "async", "tortoise_async", THREE, "Tortoise ORM", ("tortoise-orm", "asyncmy"),
+                  unsupported=((DUCKDB, f"{_NO_DUCKDB} in Tortoise"),)),
+    ContenderSpec("piccolo", "async", "piccolo_async", BOTH, "Piccolo", ("piccolo",),
+                  unsupported=((MYSQL, "Piccolo has no MySQL/MariaDB engine (PostgreSQL, CockroachDB and "
+                                       "SQLite only)"),
+                               (DUCKDB, f"{_NO_DUCKDB} in Piccolo"))),
     ContenderSpec("matrx", "async", "matrx_async", (PG,), "matrx-orm", ("matrx-orm",), venv=VENV313),
     # Cassandra: the operations of benchmarks.cql_workload, through benchmarks.cql_runner.
     ContenderSpec("raw", "sync", "cassandra_raw_sync", (CQL,), "raw (cassandra-driver)", _DRIVER),
@@ -115,3 +132,9 @@ def select(names: set[str] | None, db: str,
     The raw baseline always runs, since every ratio needs it.
     """
     return [c for c in registry if db in c.databases and (names is None or c.name in names or c.name == "raw")]
+
+
+def unsupported(names: set[str] | None, db: str,
+                registry: tuple[ContenderSpec, ...] = CONTENDERS) -> list[ContenderSpec]:
+    """Contenders of ``registry`` (optionally only those named) that cannot run on ``db`` at all."""
+    return [c for c in registry if c.unsupported_on(db) and (names is None or c.name in names)]

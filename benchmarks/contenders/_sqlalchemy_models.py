@@ -11,6 +11,7 @@ from sqlalchemy import (
     Double,
     Integer,
     Numeric,
+    Sequence,
     SmallInteger,
     String,
     Text,
@@ -39,23 +40,35 @@ def column_type(kind: Kind) -> TypeEngine[Any]:
     return types[kind]
 
 
-def build_model(spec: ModelSpec) -> Any:
-    """A fresh declarative base and one mapped class for ``spec``."""
+def build_model(spec: ModelSpec, db: str = "") -> Any:
+    """A fresh declarative base and one mapped class for ``spec``.
+
+    On DuckDB the key takes its values from a sequence: DuckDB has no SERIAL or identity columns,
+    and duckdb-engine asks for an explicit ``Sequence`` on an autoincrementing key. The sequence is
+    also the column's server default, as in the raw baseline's DDL, so that rows inserted in plain
+    SQL (the harness fills the stream's table that way) get keys too.
+    """
 
     class Base(DeclarativeBase):
         pass
 
-    namespace: dict[str, Any] = {
-        "__tablename__": spec.table,
-        "id": mapped_column(Integer, primary_key=True),
-    }
+    if db == "duckdb":
+        sequence = Sequence(f"{spec.table}_id_seq")
+        key = mapped_column(Integer, sequence, server_default=sequence.next_value(), primary_key=True)
+    else:
+        key = mapped_column(Integer, primary_key=True)
+    namespace: dict[str, Any] = {"__tablename__": spec.table, "id": key}
     for col in spec.columns:
         namespace[col.name] = mapped_column(column_type(col.kind), index=col.indexed, nullable=False)
     return type(spec.class_name, (Base,), namespace)
 
 
 def url(target: Target, is_async: bool) -> str:
-    """The SQLAlchemy URL: pysqlite / aiosqlite, psycopg / asyncpg, PyMySQL / asyncmy."""
+    """The SQLAlchemy URL: pysqlite / aiosqlite, psycopg / asyncpg, PyMySQL / asyncmy, duckdb-engine (sync only)."""
+    if target.db == "duckdb":
+        if is_async:
+            raise ValueError("duckdb-engine has no async dialect")
+        return f"duckdb:///{target.sqlite_path}"
     if target.db == "sqlite":
         return f"sqlite+{'aiosqlite' if is_async else 'pysqlite'}:///{target.sqlite_path}"
     if target.db == "mysql":

@@ -1,7 +1,11 @@
-"""Django ORM (sync), configured in-process: no project, one minimal app, sqlite3 / psycopg 3.
+"""Django ORM (sync), configured in-process: no project, one minimal app, sqlite3 / psycopg 3 / PyMySQL.
 
 J uses ``save(update_fields=["level"])``; C is ``bulk_create`` (Django picks the batch size);
-the stream is ``QuerySet.iterator(chunk_size=...)`` (a server-side cursor on PostgreSQL).
+the stream is ``QuerySet.iterator(chunk_size=...)`` (a server-side cursor on PostgreSQL; on MySQL
+Django's iterator reads the whole result client-side unless the cursor is unbuffered, which its
+MySQL backend does not do). On MySQL/MariaDB Django's backend runs on PyMySQL through
+``pymysql.install_as_MySQLdb()``: mysqlclient, the driver Django documents, builds from source
+against libmysqlclient's headers, and PyMySQL is also what the raw baseline runs on.
 """
 
 from __future__ import annotations
@@ -23,6 +27,19 @@ def _configure(target: Target) -> None:
         return
     if target.db == "sqlite":
         db: dict[str, Any] = {"ENGINE": "django.db.backends.sqlite3", "NAME": target.sqlite_path}
+    elif target.db == "mysql":
+        import pymysql
+
+        pymysql.install_as_MySQLdb()
+        my = target.mysql
+        db = {
+            "ENGINE": "django.db.backends.mysql",
+            "NAME": my["database"],
+            "USER": my["user"],
+            "HOST": my["host"],
+            "PORT": str(my["port"]),
+            "OPTIONS": {"charset": "utf8mb4"},
+        }
     else:
         pg = target.pg
         db = {

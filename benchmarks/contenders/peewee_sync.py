@@ -1,8 +1,11 @@
-"""peewee (sync): SqliteDatabase / PostgresqlExtDatabase (psycopg 3).
+"""peewee (sync): SqliteDatabase / PostgresqlExtDatabase (psycopg 3) / MySQLDatabase (PyMySQL).
 
 ``only_save_dirty`` makes ``save()`` write only changed fields. C is ``insert_many`` in batches
 (peewee's bulk API; the batch keeps each statement under SQLite's parameter limit). The stream
-is ``.iterator()`` on SQLite and ``ServerSide()`` (a named cursor) on PostgreSQL.
+is ``.iterator()`` on SQLite and MySQL (on MySQL PyMySQL's buffered cursor holds the whole result:
+peewee has no unbuffered-cursor API) and ``ServerSide()`` (a named cursor) on PostgreSQL.
+On MySQL the datetime column is ``DATETIME(6)``, as every other contender's: peewee's own
+``DateTimeField`` is ``DATETIME``, which drops the microseconds.
 """
 
 from __future__ import annotations
@@ -17,8 +20,16 @@ from benchmarks.databases import Target
 from benchmarks.workload import Kind, ModelSpec, Row
 
 
+class _DateTime6Field(pw.DateTimeField):
+    """MySQL's DATETIME with microseconds."""
+
+    field_type = "DATETIME(6)"
+
+
 def _field(kind: Kind, indexed: bool, db: str) -> pw.Field:
     if kind is Kind.DATETIME:
+        if db == "mysql":
+            return _DateTime6Field(index=indexed)
         return DateTimeTZField(index=indexed) if db == "postgresql" else pw.DateTimeField(index=indexed)
     if kind is Kind.VARCHAR:
         return pw.CharField(max_length=255, index=indexed)
@@ -35,6 +46,16 @@ def _field(kind: Kind, indexed: bool, db: str) -> pw.Field:
     return simple[kind](index=indexed)
 
 
+def _is_mariadb(target: Target) -> bool:
+    import pymysql
+
+    conn = pymysql.connect(**target.mysql)
+    try:
+        return "mariadb" in conn.get_server_info().lower()
+    finally:
+        conn.close()
+
+
 class Contender:
     """peewee, sync, autocommit outside ``db.atomic()``."""
 
@@ -43,6 +64,13 @@ class Contender:
         if target.db == "sqlite":
             self.db: pw.Database = pw.SqliteDatabase(target.sqlite_path)
             self.stream_method = "select().iterator()"
+        elif target.db == "mysql":
+            my = target.mysql
+            # peewee marks JSON values with CAST(... AS JSON), which MariaDB refuses, unless told
+            # the server is MariaDB (then JSON_COMPACT); it does not find out by itself.
+            self.db = pw.MySQLDatabase(my["database"], host=my["host"], port=my["port"], user=my["user"],
+                                       charset="utf8mb4", mariadb=_is_mariadb(target))
+            self.stream_method = "select().iterator() (PyMySQL buffers the result)"
         else:
             self.db = PostgresqlExtDatabase(**target.pg)
             self.stream_method = "ServerSide() named cursor"
@@ -113,7 +141,7 @@ class Contender:
 
     def stream(self, chunk_size: int) -> Iterator[Any]:
         query = self.M.select()
-        if self.target.db == "sqlite":
+        if self.target.db in ("sqlite", "mysql"):
             yield from query.iterator()
             return
         with self.db.atomic():

@@ -24,7 +24,7 @@ class Contender:
 
     def __init__(self, target: Target, spec: ModelSpec) -> None:
         self.target, self.spec = target, spec
-        self.M = build_model(spec)
+        self.M = build_model(spec, target.db)
         self.columns = [self.M.__table__.c[n] for n in ("id", *spec.names)]
         self.work: AsyncSession | None = None
 

@@ -1,4 +1,4 @@
-"""SQLAlchemy 2 ORM, sync: Session on pysqlite / psycopg.
+"""SQLAlchemy 2 ORM, sync: Session on pysqlite / psycopg / PyMySQL / duckdb-engine (DuckDB).
 
 One Session per operation, ``expire_on_commit=False``. B flushes after every ``add`` so that each
 row is its own INSERT, as the workload asks; C is the ORM bulk insert (``session.execute(insert(M),
@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from benchmarks.contenders._sqlalchemy_models import build_model, url
-from benchmarks.databases import Target
+from benchmarks.databases import DUCKDB_CONFIG, Target
 from benchmarks.workload import ModelSpec, Row
 
 
@@ -25,13 +25,18 @@ class Contender:
 
     def __init__(self, target: Target, spec: ModelSpec) -> None:
         self.target, self.spec = target, spec
-        self.M = build_model(spec)
+        self.M = build_model(spec, target.db)
         self.columns = [self.M.__table__.c[n] for n in ("id", *spec.names)]
         self.work: Session | None = None
 
     def setup(self) -> None:
         self.engine = create_engine(url(self.target, is_async=False))
         self.M.metadata.create_all(self.engine)
+        if self.target.db == "duckdb":
+            # The harness's own connections in this process must open the file as duckdb-engine did.
+            with self.engine.connect() as conn:
+                agent = conn.exec_driver_sql("SELECT current_setting('custom_user_agent')").scalar()
+            DUCKDB_CONFIG["custom_user_agent"] = agent
         self.Session = sessionmaker(self.engine, expire_on_commit=False)
 
     def close(self) -> None:

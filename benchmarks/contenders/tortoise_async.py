@@ -1,4 +1,4 @@
-"""Tortoise ORM (async) on aiosqlite / asyncpg.
+"""Tortoise ORM (async) on aiosqlite / asyncpg / asyncmy (its ``mysql://`` client).
 
 Each model lives in its own generated module, so ``Tortoise.init`` registers and creates only the
 table under test. Tortoise has no streaming read (``async for`` over a QuerySet fetches every row
@@ -61,6 +61,9 @@ class Contender:
     async def setup(self) -> None:
         if self.target.db == "sqlite":
             db_url = f"sqlite://{self.target.sqlite_path}"
+        elif self.target.db == "mysql":
+            my = self.target.mysql
+            db_url = f"mysql://{my['user']}:@{my['host']}:{my['port']}/{my['database']}?charset=utf8mb4"
         else:
             db_url = self.target.url.replace("postgresql://", "asyncpg://", 1)
         await Tortoise.init(db_url=db_url, modules={"models": [self.module.__name__]}, use_tz=True)
