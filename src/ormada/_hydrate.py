@@ -34,7 +34,7 @@ _set = object.__setattr__
 GC_PAUSE_ROWS = 100
 
 
-def _gc_paused(convert: Callable[[Sequence[Any]], list[Any]]) -> Callable[[Sequence[Any]], list[Any]]:
+def gc_paused(convert: Callable[[Sequence[Any]], list[Any]]) -> Callable[[Sequence[Any]], list[Any]]:
     """``convert`` with the cyclic garbage collector paused while it runs on a large result.
 
     Every object a read builds stays reachable from the list it returns, so the collections
@@ -116,7 +116,7 @@ def hydrator(backend: Backend, info: ModelInfo,
     row_layout = layout(backend, info, columns)
     model = info.model
     hydrate = _generate_hydrate(model, row_layout)
-    result = _gc_paused(_polymorphic(model, row_layout, hydrate) if "__discriminator__" in vars(model) else hydrate)
+    result = gc_paused(_polymorphic(model, row_layout, hydrate) if "__discriminator__" in vars(model) else hydrate)
     backend.caches[key] = result
     return result
 
@@ -237,7 +237,7 @@ def shape_rows(backend: Backend, info: ModelInfo, shape: str, columns: tuple[Col
     key = (info, "rows", shape, _names(columns))
     convert = backend.caches.get(key)
     if convert is None:
-        convert = backend.caches[key] = _gc_paused(_generate_rows(layout(backend, info, columns), shape))
+        convert = backend.caches[key] = gc_paused(_generate_rows(layout(backend, info, columns), shape))
     return convert(rows)
 
 

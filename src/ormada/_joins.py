@@ -148,7 +148,7 @@ def joined_hydrator(backend: Backend, info: ModelInfo, joins: tuple[Join, ...],
             cached = partial(_attach_sliced, backend, info, joins, columns)
         else:
             cached = _generate_joined(backend, info, joins, columns)
-        backend.caches[key] = cached
+        cached = backend.caches[key] = hydrate.gc_paused(cached)
     return cached
 
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ormada._hydrate import GC_PAUSE_ROWS, _gc_paused
+from ormada._hydrate import GC_PAUSE_ROWS, gc_paused
 from ormada.backends.duckdb import _datetime_decoder
 from ormada.schema import Kind, LogicalType
 
@@ -23,18 +23,18 @@ def _collector_on(rows: Sequence[Any]) -> list[Any]:
 
 def test_a_large_result_is_built_with_the_collector_paused_and_turned_back_on() -> None:
     assert gc.isenabled()
-    assert _gc_paused(_collector_on)([()] * GC_PAUSE_ROWS) == [False]
+    assert gc_paused(_collector_on)([()] * GC_PAUSE_ROWS) == [False]
     assert gc.isenabled()
 
 
 def test_a_small_result_leaves_the_collector_alone() -> None:
-    assert _gc_paused(_collector_on)([()] * (GC_PAUSE_ROWS - 1)) == [True]
+    assert gc_paused(_collector_on)([()] * (GC_PAUSE_ROWS - 1)) == [True]
 
 
 def test_a_collector_the_caller_switched_off_stays_off() -> None:
     gc.disable()
     try:
-        assert _gc_paused(_collector_on)([()] * GC_PAUSE_ROWS) == [False]
+        assert gc_paused(_collector_on)([()] * GC_PAUSE_ROWS) == [False]
         assert not gc.isenabled()
     finally:
         gc.enable()
@@ -45,7 +45,7 @@ def test_a_failing_conversion_turns_the_collector_back_on() -> None:
         raise ValueError("a bad row")
 
     with pytest.raises(ValueError, match="a bad row"):
-        _gc_paused(fail)([()] * GC_PAUSE_ROWS)
+        gc_paused(fail)([()] * GC_PAUSE_ROWS)
     assert gc.isenabled()
 
 
