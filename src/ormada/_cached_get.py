@@ -27,7 +27,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from decimal import Decimal
 from enum import Enum
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from ormada import _caching as caching
 from ormada._caching import MISS, policy_for, settings
@@ -57,22 +57,35 @@ _KEY_TYPES: dict[Kind, type] = {Kind.INT16: int, Kind.INT32: int, Kind.INT64: in
 _SHARED = (str, int, float, bytes, bool, type(None), Decimal, dt.date, dt.time, dt.timedelta, uuid.UUID, Enum)
 
 
-class _Route(NamedTuple):
-    """What a cached ``get()`` of one model needs, worked out once per epoch (a tuple: a
-    hit unpacks it at once rather than reading a dozen attributes)."""
+class _Route:
+    """What a cached ``get()`` of one model needs, worked out once per epoch."""
 
-    epoch: int
-    key: str  # the primary key's field
-    key_type: type  # the only type of value taken as it is
-    transaction: ContextVar[Any]  # the database's transaction in force, if any
-    params: Callable[[Any], Any]  # the keyed plan's parameters for the key's values
-    encoded: dict[Any, tuple[Any, ...]]  # those parameters by key value, as worked out before
-    lookup: Callable[..., Any]  # the store's lookup_keyed
-    scope: str  # the database's, in the store's keys
-    text: str  # the keyed plan's statement
-    tables: tuple[str, ...]  # the tables it names, whose versions key the entry
-    derive: Callable[[Any], list[Any]]  # the cached rows as templates (or instances, unless one row)
-    info: ModelInfo
+    __slots__ = ("derive", "encoded", "epoch", "info", "key", "key_type", "lookup", "params", "scope", "tables",
+                 "text", "transaction")
+
+    def __init__(self, epoch: int, key: str, key_type: type, transaction: ContextVar[Any] | None,
+                 params: Callable[[Any], Any] | None, lookup: Callable[..., Any] | None, scope: str, text: str,
+                 tables: tuple[str, ...], derive: Callable[[Any], list[Any]] | None, info: ModelInfo | None) -> None:
+        self.epoch = epoch
+        self.key = key  # the primary key's field
+        self.key_type = key_type  # the only type of value taken as it is
+        self.transaction = transaction  # the database's transaction in force, if any
+        self.params = params  # the keyed plan's parameters for the key's values
+        self.encoded: dict[Any, tuple[Any, ...]] = {}  # those parameters by key value, as worked out before
+        self.lookup = lookup  # the store's lookup_keyed
+        self.scope = scope  # the database's, in the store's keys
+        self.text = text  # the keyed plan's statement
+        self.tables = tables  # the tables it names, whose versions key the entry
+        self.derive = derive  # the cached rows as templates (or instances, unless one row)
+        self.info = info
+
+
+class _Never:
+    """The key type of a model whose gets go the general way: no value is of it."""
+
+
+def _general(epoch: int) -> _Route:
+    return _Route(epoch, "", _Never, None, None, None, "", "", (), None, None)
 
 
 def _new_route(epoch: int, info: ModelInfo, db: Database, lookup: Callable[..., Any], key: str, key_type: type,
@@ -86,24 +99,24 @@ def _new_route(epoch: int, info: ModelInfo, db: Database, lookup: Callable[..., 
         found = hydrate(rows)
         return [template(found[0])] if len(found) == 1 else found
 
-    return _Route(epoch, key, key_type, db._transaction, plan.params, {}, lookup, db._cache_scope, plan.text, tables,
+    return _Route(epoch, key, key_type, db._transaction, plan.params, lookup, db._cache_scope, plan.text, tables,
                   derive, info)
 
 
-# The routes by model class (configuring a model moves the epoch), with None for a model
-# whose gets go the general way in this epoch.
-_routes: dict[type[BaseModel], tuple[int, _Route | None]] = {}
+# The routes by model class (configuring a model moves the epoch); a model whose gets go the
+# general way in this epoch has one that no value matches.
+_routes: dict[type[BaseModel], _Route] = {}
 
 
-def _route(model: type[BaseModel]) -> _Route | None:
+def _route(model: type[BaseModel]) -> _Route:
     epoch = settings.epoch
     info = model.__dict__.get("__ormada__")
     # Not configured yet (or abstract): the general path configures it, or says why not.
-    route = _build(info, epoch) if isinstance(info, ModelInfo) else None
+    route = (_build(info, epoch) if isinstance(info, ModelInfo) else None) or _general(epoch)
     if len(_routes) > 10_000:  # models defined while a program runs: forget the old ones
         _routes.clear()
-    if route is not None or info is not None:
-        _routes[model] = (epoch, route)
+    if info is not None:
+        _routes[model] = route
     return route
 
 
@@ -135,37 +148,45 @@ def cached_get(model: type[BaseModel], lookups: dict[str, Any], missing_ok: bool
     """What ``model.get(**lookups)`` (``get_or_none`` when ``missing_ok``) answers from an
     in-process cache, or :data:`MISS` when the general path must run. Sync and async code
     alike: the stores it asks do no I/O."""
-    if settings.store is None or len(lookups) != 1:
+    # The hit path is written out flat: each call or attribute read here costs a measurable
+    # share of a hit (benchmarks/cache.py).
+    route = _routes.get(model)
+    if route is None or route.epoch != settings.epoch:
+        route = _route(model)
+    if len(lookups) != 1:
         return MISS
-    known = _routes.get(model)
-    route = known[1] if known is not None and known[0] == settings.epoch else _route(model)
-    if route is None:
+    value = lookups.get(route.key, MISS)
+    if type(value) is not route.key_type:  # also MISS, or any value for a model without a route
         return MISS
-    _, key, key_type, transaction, params, encoded, lookup, scope, text, tables, derive, info = route
-    for name, value in lookups.items():
-        if name != key or type(value) is not key_type:
-            return MISS
-        tx = transaction.get()
-        if tx is not None and not tx.closed:
-            return MISS
-        # Encoding a value of the key's own type gives the same parameters each time: a hot
-        # key is encoded once (the encoder is most of a hit's cost otherwise).
-        values = encoded.get(value)
+    tx = route.transaction.get()  # type: ignore[union-attr]
+    if tx is not None and not tx.closed:
+        return MISS
+    # Encoding a value of the key's own type gives the same parameters each time: a hot
+    # key is encoded once (the encoder is most of a hit's cost otherwise).
+    values = route.encoded.get(value)
+    if values is None:
+        values = _encode(route, value)
         if values is None:
-            try:
-                values = tuple(params((value,)))
-            except OrmadaError:  # a value the column cannot hold: the general path reports it
-                return MISS
-            if len(encoded) >= 4096:
-                encoded.clear()
-            encoded[value] = values
-        found = lookup(scope, text, values, tables, derive)
-        if found is MISS:
             return MISS
-        if len(found) == 1:
-            return found[0]()
-        return one(info, found, Lookup(name, "exact", value), missing_ok)
-    return MISS
+    found = route.lookup(route.scope, route.text, values, route.tables, route.derive)  # type: ignore[misc]
+    if found is MISS:
+        return MISS
+    if len(found) == 1:
+        return found[0]()
+    return one(route.info, found, Lookup(route.key, "exact", value), missing_ok)  # type: ignore[arg-type]
+
+
+def _encode(route: _Route, value: Any) -> tuple[Any, ...] | None:
+    """The keyed plan's parameters for ``value``, kept for the next get of it; None when
+    the column cannot hold it (the general path reports that)."""
+    try:
+        values = tuple(route.params((value,)))  # type: ignore[misc]
+    except OrmadaError:
+        return None
+    if len(route.encoded) >= 4096:
+        route.encoded.clear()
+    route.encoded[value] = values
+    return values
 
 
 def _templates(model: type[BaseModel]) -> Callable[[BaseModel], Callable[[], Any]]:

@@ -68,10 +68,11 @@ class Tag(Model):
 
 
 class Memo(Model):
-    """A text key, a dict field and a private attribute."""
+    """A text key, a dict field, a nested one and a private attribute."""
 
     code: Annotated[str, PrimaryKey()]
     counts: dict[str, int] = {}
+    shelves: dict[str, list[list[int]]] = {}
     _opened: int = PrivateAttr(default=0)
 
 
@@ -478,3 +479,19 @@ async def test_each_shortcut_hit_is_an_instance_of_its_own(cdb: Any, api: Api, c
     assert second.counts == {"a": 1} and second._opened == 0
     await api(first, "save")
     assert (await api(Memo, "get", code="m-1")).counts == {"a": 2}
+
+
+async def test_changes_deep_inside_a_shortcut_hit_reach_no_other_copy(cdb: Any, api: Api,
+                                                                      counting: CountingCache) -> None:
+    await api(Memo, "create", code="m-2", shelves={"top": [[1, 2]], "low": []})
+    first = await assert_shortcut(api, counting, Memo, code="m-2")
+    second = await assert_shortcut(api, counting, Memo, code="m-2")
+    first.shelves["top"][0].append(3)  # two levels down
+    first.shelves["low"].append([9])
+    first.shelves["new"] = []
+    assert second.shelves == {"top": [[1, 2]], "low": []}
+    third = await assert_shortcut(api, counting, Memo, code="m-2")
+    assert third.shelves == {"top": [[1, 2]], "low": []}
+    assert third.shelves["top"][0] is not second.shelves["top"][0]
+    await api(first, "save")  # the change in place is seen against the snapshot, and written
+    assert (await api(Memo, "get", code="m-2")).shelves == {"top": [[1, 2, 3]], "low": [[9]], "new": []}

@@ -116,6 +116,66 @@ def test_the_keyed_look_up_shares_entries_and_keeps_what_it_derived_with_them() 
     assert store.lookup_keyed("db", text, (2, 2), ("t",), derive) is MISS  # expired
 
 
+class Clock:
+    """A monotonic clock the test moves by hand, for the memory store's time to live."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_an_entry_expires_exactly_at_its_time_to_live(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock()
+    monkeypatch.setattr("ormada.cache._memory.monotonic", clock)
+    store = MemoryCache()
+    text = "SELECT id FROM t WHERE id = ? LIMIT ?"
+    statement = Statement(text, (1, 2))
+    store.store(store.lookup("db", statement, ("t",))[1], [(1,)], 10)
+    derive = list
+    clock.now = 1009.999
+    assert store.lookup_keyed("db", text, (1, 2), ("t",), derive) == [(1,)]
+    assert store.lookup("db", statement, ("t",))[0] == [(1,)]
+    clock.now = 1010.0  # the time to live is over at its last instant
+    assert store.lookup_keyed("db", text, (1, 2), ("t",), derive) is MISS
+    assert store.lookup("db", statement, ("t",))[0] is MISS
+    assert len(store) == 0  # the full look-up dropped it
+    store.store(store.lookup("db", statement, ("t",))[1], [(1,)], None)
+    clock.now = 1e12  # without a time to live, an entry stays until a write or the bound
+    assert store.lookup_keyed("db", text, (1, 2), ("t",), derive) == [(1,)]
+
+
+def test_only_a_write_to_its_own_tables_makes_an_entry_stale() -> None:
+    store = MemoryCache()
+    text = "SELECT t.id FROM t JOIN u ON u.id = t.u_id WHERE t.id = ?"
+    statement = Statement(text, (1,))
+    store.store(store.lookup("db", statement, ("t", "u"))[1], [(1,)], None)
+    derive = list
+    store.invalidate("db", ["v"])  # another table: the versions are compared again, and still match
+    store.invalidate("other", ["t"])  # the same table in another database
+    assert store.lookup_keyed("db", text, (1,), ("t", "u"), derive) == [(1,)]
+    assert store.lookup("db", statement, ("t", "u"))[0] == [(1,)]
+    store.invalidate("db", ["u"])
+    assert store.lookup_keyed("db", text, (1,), ("t", "u"), derive) is MISS
+    assert store.lookup("db", statement, ("t", "u"))[0] is MISS
+
+
+def test_rows_read_before_a_write_are_never_answered_after_it() -> None:
+    store = MemoryCache()
+    statement = Statement("SELECT id FROM t WHERE id = ?", (1,))
+    rows, ticket = store.lookup("db", statement, ("t",))
+    assert rows is MISS
+    store.invalidate("db", ["t"])  # a write lands while the read that missed is on its way
+    store.store(ticket, [("old",)], None)
+    assert store.lookup_keyed("db", statement.text, (1,), ("t",), list) is MISS
+    rows, ticket = store.lookup("db", statement, ("t",))
+    assert rows is MISS
+    store.store(ticket, [("new",)], None)  # the read after the write replaces it
+    assert store.lookup_keyed("db", statement.text, (1,), ("t",), list) == [("new",)]
+    assert len(store) == 1
+
+
 def test_values_that_do_not_hash_are_keyed_too() -> None:
     store = MemoryCache()
     statement = Statement("SELECT * FROM t WHERE id = ANY(?)", ([1, 2],))
