@@ -15,6 +15,7 @@ import ormada
 from ormada import (
     Avg,
     Count,
+    DatabaseError,
     ForeignKey,
     Max,
     Min,
@@ -272,3 +273,17 @@ async def test_declared_decimal_sums_per_group(payments: ormada.Database, api: A
     ]
     big = await api(Payment.values("kind").annotate(total=Sum("cents")).filter(total__gt=150).order_by("-total"), "all")
     assert big == [{"kind": "fifth", "total": Decimal("200.00")}]
+
+
+async def test_a_declared_decimal_sum_never_rounds_past_what_the_database_adds_exactly(
+        payments: ormada.Database, api: Api) -> None:
+    # 10,000 x 999,999,999,999,999 cents passes 2^63: a database that adds whole units in 64-bit
+    # integers (SQLite) refuses the sum rather than rounding it; the others add it exactly.
+    Payment.bulk_create([Payment(kind="huge", cents=Decimal(0), big=Decimal("9999999999999.99"))
+                         for _ in range(10_000)])
+    huge = Payment.filter(kind="huge")
+    if payments.backend.supports.extra.get("decimal_units_digits"):
+        with pytest.raises(DatabaseError, match="integer overflow"):
+            await api(huge, "aggregate", Sum("big"))
+    else:
+        assert await api(huge, "aggregate", Sum("big")) == {"big__sum": Decimal("99999999999999900.00")}
