@@ -6,8 +6,9 @@ On SQL databases each contender runs twice per database in a fresh process: once
 A-K on every model (fresh tables, a warm-up, then the repetitions) and once for the streaming read,
 so that its peak memory is measured in a process that did nothing else. The relations workload
 (R1-R9, ``benchmarks.rel_suite``) follows on the same databases, and Cassandra has a workload of its
-own (``benchmarks.cql_suite``). The pagination workload runs ``benchmarks/pagination.py`` (ormada
-alone: page 1,000 by OFFSET against the same page by keyset) on SQLite and PostgreSQL, and the
+own (``benchmarks.cql_suite``). The pagination workload runs ``benchmarks/pagination.py`` (page 1 and
+page 1,000 by OFFSET and by keyset, through ormada, the raw driver, SQLAlchemy, Django and Tortoise)
+on SQLite and PostgreSQL, and the
 throughput workload ``benchmarks/crud_throughput.py`` (CRUDRouter's list endpoint under load against
 a hand-written FastAPI endpoint on asyncpg) on PostgreSQL.
 """
@@ -290,7 +291,7 @@ def run_pagination(output: Path, dbs: list[str], sizes: str) -> list[Path]:
     summary lines (page 1,000 by keyset against OFFSET) to the console."""
     args = ["--db", ",".join(dbs), "--rows", str(PAGINATION_ROWS[sizes])]
     return _script(output, "pagination", args, "keyset vs offset:", "Pagination: keyset against OFFSET at page 1,000",
-                   TIMEOUT_S[sizes] * 2)
+                   TIMEOUT_S[sizes] * 4)  # ormada, the raw driver and three other mappers, two orderings each
 
 
 def run_throughput(output: Path, seconds: float) -> list[Path]:

@@ -26,8 +26,9 @@ NOTES = (
     "R7 and R9 count the groups they return (one per region, over every sale).",
     "The raw drivers run the same SQL: one JOIN for R1, R2 and R5; the parents, then `WHERE key IN (...)` "
     "(`= ANY($1)` on PostgreSQL) for R3, R4 and R6, grouped by owner into dicts of lists of tuples; "
-    "`SELECT region, SUM(amount), COUNT(id) ... GROUP BY region` for R7 (SQLite's SUM of NUMERIC is a binary "
-    "float; a mapper that sums decimals exactly pays for it there); a LEFT JOIN with `COUNT` grouped by author "
+    "`SELECT region, SUM(amount), COUNT(id) ... GROUP BY region` for R7 (on SQLite, whose SUM of NUMERIC adds "
+    "binary floats, the exact total a careful user writes: `SUM(CAST(ROUND(amount * 100) AS INTEGER))`, whole "
+    "cents made a `Decimal` once per group); a LEFT JOIN with `COUNT` grouped by author "
     "for R8; `ROW_NUMBER() OVER (PARTITION BY region ORDER BY amount DESC, id)` in a sub-select filtered on 1 "
     "for R9.",
     "Every call returns (rows, checksum): how many parents it read and, say, the total length of the attached "

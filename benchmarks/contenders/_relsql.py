@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 _PK = {"sqlite": "INTEGER PRIMARY KEY", "postgresql": "SERIAL PRIMARY KEY"}
@@ -56,7 +57,7 @@ class RelSQL:
     tags_in: str  # (book_id, tag id, tag name) of some books, through the junction
     filter_across: str  # books whose author's name is LIKE p1
     related_in: dict[str, str]  # R6: books / awards / addresses of some authors
-    sales_by_region: str  # R7: (region, total, count)
+    sales_by_region: str  # R7: (region, total, count); on SQLite the total in cents (see ``from_cents``)
     authors_book_count: str  # R8: author columns + the number of their books
     best_sales: str  # R9: each region's largest sale (lowest id on ties)
 
@@ -85,7 +86,10 @@ def build(db: str, ph: Callable[[int], str]) -> RelSQL:
                       f"WHERE a.name LIKE {ph(1)}",
         related_in={name: f"SELECT {cols} FROM {table} WHERE {key_in('author_id')}"
                     for name, (table, cols) in RELATED.items()},
-        sales_by_region="SELECT region, SUM(amount), COUNT(id) FROM rel_sale GROUP BY region",
+        # SQLite's SUM of NUMERIC adds binary floats: an exact total adds whole cents, converted once per group.
+        sales_by_region=("SELECT region, SUM(CAST(ROUND(amount * 100) AS INTEGER)), COUNT(id) FROM rel_sale "
+                         "GROUP BY region") if db == "sqlite" else
+                        "SELECT region, SUM(amount), COUNT(id) FROM rel_sale GROUP BY region",
         authors_book_count="SELECT a.id, a.name, a.country_id, COUNT(b.id) FROM rel_author a "
                            "LEFT OUTER JOIN rel_book b ON b.author_id = a.id GROUP BY a.id, a.name, a.country_id",
         best_sales="SELECT id, book_id, region, amount FROM (SELECT id, book_id, region, amount, row_number() OVER "
@@ -114,3 +118,8 @@ def group(rows: list[Any], key: int) -> dict[int, list[Any]]:
 def attached(owners: list[Any], groups: dict[int, list[Any]]) -> int:
     """Touches every owner's related list (owner key in column 0) and counts what it holds."""
     return sum(len(groups.get(owner[0], ())) for owner in owners)
+
+
+def from_cents(rows: list[Any]) -> list[tuple[Any, Decimal, Any]]:
+    """SQLite's R7 rows ``(region, cents, count)`` with each total as an exact ``Decimal``."""
+    return [(region, Decimal(cents).scaleb(-2), n) for region, cents, n in rows]

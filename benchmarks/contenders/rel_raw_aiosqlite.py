@@ -14,7 +14,7 @@ import aiosqlite
 
 from benchmarks.contenders._rawsql import qmark
 from benchmarks.contenders._relcheck import r7, r9
-from benchmarks.contenders._relsql import attached, batches, build, ddl, group, in_list
+from benchmarks.contenders._relsql import attached, batches, build, ddl, from_cents, group, in_list
 from benchmarks.databases import Target
 from benchmarks.rel_workload import R6_RELATIONS, Check
 
@@ -85,7 +85,7 @@ class Contender:
         return len(authors), sum(attached(authors, groups) for groups in loaded)
 
     async def aggregate_groups(self) -> Check:
-        return r7(list(await self.conn.execute_fetchall(self.sql.sales_by_region)))
+        return r7(from_cents(list(await self.conn.execute_fetchall(self.sql.sales_by_region))))
 
     async def annotate_count(self) -> Check:
         rows = list(await self.conn.execute_fetchall(self.sql.authors_book_count))

@@ -11,7 +11,7 @@ from typing import Any
 
 from benchmarks.contenders._rawsql import qmark
 from benchmarks.contenders._relcheck import r7, r9
-from benchmarks.contenders._relsql import attached, batches, build, ddl, group, in_list
+from benchmarks.contenders._relsql import attached, batches, build, ddl, from_cents, group, in_list
 from benchmarks.databases import Target
 from benchmarks.rel_workload import Check
 
@@ -61,7 +61,7 @@ class Contender:
         return len(rows), sum(r[2] for r in rows)
 
     def aggregate_groups(self) -> Check:
-        return r7(self.conn.execute(self.sql.sales_by_region).fetchall())
+        return r7(from_cents(self.conn.execute(self.sql.sales_by_region).fetchall()))
 
     def annotate_count(self) -> Check:
         rows = self.conn.execute(self.sql.authors_book_count).fetchall()

@@ -43,14 +43,23 @@ def annotated_rows(state: QueryState, columns: tuple[ColumnSchema, ...], decoder
     if state.nearest is not None and state.nearest.distance is not None:
         names.append(state.nearest.distance)  # read after the annotations
     plain = [row[:-k] for row in rows]
-    extras = [{name: decode(value) for name, decode, value in zip(names, decoders, row[-k:], strict=True)}
-              for row in rows]
     if state.shape == "models":
         found = shape_rows("models", plain)
-        for instance, values in zip(found, extras, strict=True):
-            # Straight into the instance's dict: pydantic refuses attributes that are not fields.
-            instance.__dict__.update(values)
+        # Straight into the instance's dict: pydantic refuses attributes that are not fields.
+        # No dict per row on the way: a thousand annotated instances paid a third of their time for it.
+        if k == 1:
+            name, decode = names[0], decoders[0]
+            for instance, row in zip(found, rows, strict=True):
+                instance.__dict__[name] = decode(row[-1])
+        else:
+            pairs = tuple(zip(names, decoders, strict=True))
+            for instance, row in zip(found, rows, strict=True):
+                fields_of = instance.__dict__
+                for (name, decode), value in zip(pairs, row[-k:], strict=True):
+                    fields_of[name] = decode(value)
         return found
+    extras = [{name: decode(value) for name, decode, value in zip(names, decoders, row[-k:], strict=True)}
+              for row in rows]
     dicts = shape_rows("dicts", plain) if columns else [{} for _ in rows]
     # values() with no fields: every field, then every annotation; else what it named.
     order = list(state.columns) if state.columns is not None else [c.name for c in columns] + names

@@ -123,7 +123,8 @@ def decode_value(data: Any) -> Any:
 def sign(secret: bytes, print_: str, kind: str, body: Any) -> str:
     """A token of ``kind`` (``"k"``: keyset values, ``"p"``: a paging state) for ``body``."""
     payload = json.dumps([VERSION, print_, kind, body], separators=(",", ":")).encode()
-    mac = hmac.new(secret, payload, hashlib.sha256).digest()[:MAC_SIZE]
+    # hmac.digest: OpenSSL's one-shot HMAC, a few times faster than building an hmac object.
+    mac = hmac.digest(secret, payload, "sha256")[:MAC_SIZE]
     return f"{_b64(payload)}.{_b64(mac)}"
 
 
@@ -142,7 +143,7 @@ def verify(secret: bytes, token: object, print_: str, kind: str, model: str) -> 
         payload, mac = _unb64(head), _unb64(tail)
     except (ValueError, TypeError):
         payload, mac = b"", b""
-    expected = hmac.new(secret, payload, hashlib.sha256).digest()[:MAC_SIZE]
+    expected = hmac.digest(secret, payload, "sha256")[:MAC_SIZE]
     if not payload or not hmac.compare_digest(mac, expected):
         raise CursorError(
             f"{model}: cursor {_short(token)} was altered, or signed with another secret; processes that "

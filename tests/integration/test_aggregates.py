@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import pytest
+from pydantic import Field
 
 import ormada
 from ormada import (
     Avg,
     Count,
+    DatabaseError,
     ForeignKey,
     Max,
     Min,
@@ -43,7 +45,18 @@ class Sale(Model):
     shop: Annotated[Shop | None, ForeignKey(related_name="sales")] = None
 
 
-MODELS = [Shop, Sale]
+class Payment(Model):
+    """Declared digits: SQLite adds these as whole cents in the database instead of as texts."""
+
+    id: Annotated[int | None, PrimaryKey()] = None
+    kind: str
+    cents: Annotated[Decimal, Field(max_digits=12, decimal_places=2)]
+    big: Annotated[Decimal, Field(max_digits=15, decimal_places=2)] = Decimal(0)
+    whole: Annotated[Decimal, Field(max_digits=15, decimal_places=0)] = Decimal(0)
+    wide: Annotated[Decimal | None, Field(max_digits=20, decimal_places=4)] = None
+
+
+MODELS = [Shop, Sale, Payment]
 AMOUNTS = ["0.1", "0.2", "0.3", "10.05"]
 
 
@@ -216,3 +229,61 @@ async def test_counts_exists_and_refused_writes_of_filtered_annotations(shops: o
         await api(Shop.filter(id__in=Shop.annotate(n=Count("sales")).filter(n__gt=1)), "all")
     rows = await api(Shop.annotate(n=Count("sales")).order_by("name").values_list("name", "n"), "all")
     assert rows == [("empty", 0), ("north", 2), ("south", 1)]
+
+
+@pytest.fixture
+async def payments(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    database = ormada.connect(database_url(backend, request, tmp_path))
+    database.create_all(MODELS)
+    # 0.1 + 0.2 a thousand times each: a binary float sum drifts off 300.00 long before the end.
+    rows = [Payment(kind="tenth" if n % 2 else "fifth", cents=Decimal("0.1") if n % 2 else Decimal("0.2"))
+            for n in range(2000)]
+    rows += [Payment(kind="edge", cents=Decimal("-9999999999.99"), big=Decimal("9999999999999.99"),
+                     whole=Decimal("999999999999999"), wide=Decimal("0.0001")) for _ in range(3)]
+    rows += [Payment(kind="edge", cents=Decimal("0.01"), big=Decimal("-0.01"), whole=Decimal(-1),
+                     wide=Decimal("12345678901.2345"))]
+    Payment.bulk_create(rows)
+    yield database
+    await database.aclose()
+
+
+async def test_declared_decimal_sums_are_exact_over_many_rows(payments: ormada.Database, api: Api) -> None:
+    got = await api(Payment.filter(kind__in=["tenth", "fifth"]), "aggregate", total=Sum("cents"), mean=Avg("cents"),
+                    tenths=Sum("cents", filter=Q(kind="tenth")), kinds=Sum("cents", distinct=True))
+    assert got == {"total": Decimal("300.00"), "mean": Decimal("0.15"), "tenths": Decimal("100.00"),
+                   "kinds": Decimal("0.3")}
+    assert all(isinstance(v, Decimal) for v in got.values())
+    # The ends of each declaration, negative values, no places at all, and more digits than a double keeps.
+    edge = await api(Payment.filter(kind="edge"), "aggregate", Sum("cents"), Sum("big"), Sum("whole"), Sum("wide"),
+                     Avg("big"), Avg("whole"))
+    assert edge == {"cents__sum": Decimal("-29999999999.96"), "big__sum": Decimal("29999999999999.96"),
+                    "whole__sum": Decimal("2999999999999996"), "wide__sum": Decimal("12345678901.2348"),
+                    "big__avg": Decimal("7499999999999.99"), "whole__avg": Decimal("749999999999999")}
+    none = await api(Payment.filter(kind="none"), "aggregate", s=Sum("cents"), a=Avg("cents"))
+    assert none == {"s": None, "a": None}
+
+
+async def test_declared_decimal_sums_per_group(payments: ormada.Database, api: Api) -> None:
+    groups = await api(Payment.values("kind").annotate(total=Sum("cents"), n=Count("id"), mean=Avg("cents"))
+                       .order_by("kind"), "all")
+    assert groups == [
+        {"kind": "edge", "total": Decimal("-29999999999.96"), "n": 4, "mean": Decimal("-7499999999.99")},
+        {"kind": "fifth", "total": Decimal("200.00"), "n": 1000, "mean": Decimal("0.2")},
+        {"kind": "tenth", "total": Decimal("100.00"), "n": 1000, "mean": Decimal("0.1")},
+    ]
+    big = await api(Payment.values("kind").annotate(total=Sum("cents")).filter(total__gt=150).order_by("-total"), "all")
+    assert big == [{"kind": "fifth", "total": Decimal("200.00")}]
+
+
+async def test_a_declared_decimal_sum_never_rounds_past_what_the_database_adds_exactly(
+        payments: ormada.Database, api: Api) -> None:
+    # 10,000 x 999,999,999,999,999 cents passes 2^63: a database that adds whole units in 64-bit
+    # integers (SQLite) refuses the sum rather than rounding it; the others add it exactly.
+    Payment.bulk_create([Payment(kind="huge", cents=Decimal(0), big=Decimal("9999999999999.99"))
+                         for _ in range(10_000)])
+    huge = Payment.filter(kind="huge")
+    if payments.backend.supports.extra.get("decimal_units_digits"):
+        with pytest.raises(DatabaseError, match="integer overflow"):
+            await api(huge, "aggregate", Sum("big"))
+    else:
+        assert await api(huge, "aggregate", Sum("big")) == {"big__sum": Decimal("99999999999999900.00")}

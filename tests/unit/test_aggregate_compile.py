@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from typing import Annotated, Any
 
 import pytest
+from pydantic import Field
 
 import ormada
 from ormada import Avg, Count, ForeignKey, Model, PrimaryKey, Q, StdDev, Sum
@@ -29,6 +30,7 @@ def define(database_name: str) -> SimpleNamespace:
         id: Annotated[int | None, PrimaryKey()] = None
         year: int
         price: Decimal
+        fee: Annotated[Decimal, Field(max_digits=9, decimal_places=3)] = Decimal(0)
         writer: Annotated[AggWriter, ForeignKey(related_name="novels")]
 
         class Meta:
@@ -63,6 +65,14 @@ def test_sqlite_sums_decimals_as_text_and_computes_variance_from_sums() -> None:
     text = squash(sent(m.Novel.query(), s=Sum("price"), a=Avg("year"), v=StdDev("year")).text)
     assert text.startswith("SELECT group_concat(agg_novel.price) AS a0, avg(agg_novel.year) AS a1, ")
     assert "sum(CAST(agg_novel.year AS FLOAT) * CAST(agg_novel.year AS FLOAT))" in text
+
+
+def test_sqlite_sums_declared_decimals_as_whole_units_of_their_last_place() -> None:
+    m = MODELS["sqlite"]
+    text = squash(sent(m.Novel.query(), s=Sum("fee"), a=Avg("fee", filter=Q(year=1))).text)
+    units = "CAST(round(agg_novel.fee * 1000) AS INTEGER)"
+    assert text == squash(f"SELECT sum({units}) AS a0, (sum({units}) FILTER (WHERE agg_novel.year = ?) || ' ') || "
+                          "count(agg_novel.fee) FILTER (WHERE agg_novel.year = ?) AS a1 FROM agg_novel")
 
 
 def test_without_filter_support_a_filtered_aggregate_is_case_when(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -66,8 +66,10 @@ class SqliteBackend(SqlBackend):
                             else 999, extra={
         # FILTER (WHERE …) on aggregates came in SQLite 3.30; before it, CASE WHEN.
         "aggregate_filter": sqlite3.sqlite_version_info >= (3, 30, 0),
-        # Decimals are stored as floats: sum them exactly in Python (backends/_sql/aggregates.py).
+        # Decimals are stored as floats: sum them exactly, as whole units of their last place when
+        # their declared digits fit a double, else in Python (backends/_sql/aggregates.py).
         "decimal_text_sum": True,
+        "decimal_units_digits": SQLITE_DECIMAL_DIGITS,
         "variance": False,  # no var_pop/stddev_pop
         "row_locks_instead": "SQLite locks the whole database, never single rows. ormada's transaction() on SQLite "
                              "begins with BEGIN IMMEDIATE, which takes the database's write lock at once: read the "

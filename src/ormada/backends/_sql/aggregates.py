@@ -8,9 +8,17 @@ Differences between databases are capability data on the backend:
   as NULL.
 - ``decimal_text_sum``: SQLite keeps decimals as 8-byte floats (NUMERIC affinity), so its
   ``sum()`` adds in binary floating point (``0.1 + 0.2`` reads back ``0.30000000000000004``).
-  There, Sum and Avg of a decimal field read ``group_concat()`` of the stored values
-  (their shortest exact texts) and add them as ``Decimal`` in Python: exact, in the one
-  statement, at the cost of one text as long as the values.
+  There, Sum and Avg of a decimal field with a declared ``max_digits`` of at most
+  ``decimal_units_digits`` (15, what a double keeps) and ``decimal_places`` add whole units of
+  the last place in the database: ``sum(CAST(round(x * 10^places) AS INTEGER))``, one
+  integer per group, scaled back once in Python. Every value the column's declaration
+  holds is within 10^15 units, where the double's error stays far below half a unit, so the
+  rounding recovers the decimal exactly (a value stored with more places, which ormada
+  writes only through arithmetic on floats, counts as a read quantizes it); a group whose
+  total passes 2^63 units fails with SQLite's ``integer overflow`` rather than rounding.
+  Other decimals read ``group_concat()`` of the stored values (their shortest exact texts)
+  and add them as ``Decimal`` in Python: exact, in the one statement, at the cost of one
+  text as long as the values and a ``Decimal`` per row.
 - ``variance``: SQLite has no ``var_pop``/``stddev_pop``; there the variance is
   ``(Σx² - (Σx)²/n) / n`` over the values as floats (n - 1 for a sample), and the
   standard deviation its square root, taken in Python.
@@ -111,13 +119,13 @@ class AggregateCompiler(ExpressionCompiler):
         key: Hashable = "*" if spec.field == "*" else column_key(state.joins, spec.field)
         if spec.expression is not None:  # after the filter: its parameters come after the filter's
             key = ("E", self.flatten_expression_tree(info, spec.expression, values, state.joins))
-        return (spec.function, key, spec.kind, spec.distinct, spec.sample, where)
+        return (spec.function, key, spec.kind, spec.distinct, spec.sample, where, _units_scale(spec, extra))
 
     def _aggregate_column(self, scope: Any, item: Any, binds: Binds, extra: dict[str, Any],
                           comparable: bool = False) -> Any:
         """An aggregate's expression; ``comparable``: one HAVING and ORDER BY can compare
         (not SQLite's exact decimal sum, a text)."""
-        function, key, kind, distinct, sample, where = item
+        function, key, kind, distinct, sample, where, scale = item
         condition = None if where is None else self.build_where(scope, where, binds)
         if key == "*":
             value: Any = sa.literal_column("1") if condition is not None else sa.literal_column("*")
@@ -134,7 +142,15 @@ class AggregateCompiler(ExpressionCompiler):
 
         if function in ("sum", "avg") and kind is Kind.DECIMAL and extra.get("decimal_text_sum") and not comparable \
                 and not _computed(key):
-            return call(sa.func.group_concat, value)
+            if scale is None:
+                return call(sa.func.group_concat, value)
+            units = sa.cast(sa.func.round(value * sa.literal_column(str(10**scale))), sa.Integer())
+            total = call(sa.func.sum, units)
+            if function == "sum":
+                return total
+            # NULL (no rows) stays NULL through ||; the decoder divides the exact total by the count.
+            count = call(sa.func.count, units if distinct else value)
+            return total.op("||")(sa.literal_column("' '")).op("||")(count)
         if function in ("stddev", "variance"):
             if extra.get("variance", True):
                 fn = {("stddev", False): sa.func.stddev_pop, ("stddev", True): sa.func.stddev_samp,
@@ -168,6 +184,8 @@ class AggregateCompiler(ExpressionCompiler):
             decode = None if spec.column is None else self.backend.decoder(spec.column)
             return (lambda v: v) if decode is None else (lambda v: None if v is None else decode(v))
         if kind is Kind.DECIMAL:
+            if function in ("sum", "avg") and (scale := _units_scale(spec, extra)) is not None:
+                return _units_sum(scale) if function == "sum" else _units_avg(scale)
             if function in ("sum", "avg") and extra.get("decimal_text_sum"):
                 return _decimal_sum if function == "sum" else _decimal_avg
             if function == "avg" and extra.get("decimal_avg_double"):
@@ -204,6 +222,36 @@ def _decimal_avg(text: Any) -> Decimal | None:
         return None
     parts = _decimals(text)
     return sum(parts, Decimal(0)) / len(parts)
+
+
+def _units_scale(spec: AggregateSpec, extra: dict[str, Any]) -> int | None:
+    """The places of a decimal Sum or Avg that the database adds as whole units of its last
+    place (see the module's docstring), or None."""
+    digits = extra.get("decimal_units_digits")
+    if digits is None or spec.kind is not Kind.DECIMAL or spec.function not in ("sum", "avg") \
+            or spec.expression is not None or spec.column is None:
+        return None
+    ltype = spec.column.type
+    if ltype.db_type is not None or ltype.scale is None or ltype.precision is None or ltype.precision > digits:
+        return None
+    return int(ltype.scale)
+
+
+def _units_sum(scale: int) -> Callable[[Any], Decimal | None]:
+    def decode(units: Any) -> Decimal | None:
+        return None if units is None else Decimal(int(units)).scaleb(-scale)
+
+    return decode
+
+
+def _units_avg(scale: int) -> Callable[[Any], Decimal | None]:
+    def decode(text: Any) -> Decimal | None:
+        if text is None:
+            return None
+        units, count = str(text).split()
+        return Decimal(int(units)).scaleb(-scale) / int(count)
+
+    return decode
 
 
 class AnnotationCompiler(AggregateCompiler):
