@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any
 from ormada._annotated import refuse_expressions
 from ormada._joins import InfoOf, lookup_paths, resolve_joins
 from ormada._operations import Operation, check_joins
-from ormada.errors import QueryError
+from ormada.errors import DatabaseError, DataError, OrmadaError, QueryError
 from ormada.query.aggregates import NUMERIC_KINDS, Aggregate, AggregateSpec
 from ormada.query.cte import extra_names
 from ormada.query.expressions import Junction, Lookup, Node, Q
 from ormada.query.resolve import PK, column_of, key_field
 from ormada.query.state import Join, QueryState
-from ormada.schema import ColumnSchema
+from ormada.schema import ColumnSchema, Kind
 
 if TYPE_CHECKING:
     from ormada._info import ModelInfo
@@ -162,7 +162,10 @@ def aggregate(backend: Backend, info: ModelInfo, state: QueryState, specs: tuple
     if not backend.supports.expressions:
         refuse_expressions(backend, info, state.evolve(annotations=specs), action="aggregate")
     statement, decoders = backend.aggregate(info, state, specs)
-    rows = yield statement
+    try:
+        rows = yield statement
+    except DatabaseError as exc:
+        raise _overflow(backend, info, specs, exc) from exc
     row = tuple(rows[0]) if rows else (None,) * len(specs)
     if len(row) > len(specs):
         # A trailing row count, from a backend whose aggregates over no rows read 0 (CQL's
@@ -171,6 +174,19 @@ def aggregate(backend: Backend, info: ModelInfo, state: QueryState, specs: tuple
             row = tuple(0 if spec.function == "count" else None for spec in specs)
         row = row[:len(specs)]
     return {spec.name: decode(value) for spec, decode, value in zip(specs, decoders, row, strict=True)}
+
+
+def _overflow(backend: Backend, info: ModelInfo, specs: tuple[AggregateSpec, ...], exc: DatabaseError) -> OrmadaError:
+    """SQLite's ``integer overflow`` of an exact decimal sum, said with the field and the way out."""
+    digits = backend.supports.extra.get("decimal_units_digits")
+    summed = [spec for spec in specs if digits and "integer overflow" in str(exc) and spec.kind is Kind.DECIMAL
+              and spec.function in ("sum", "avg") and spec.column is not None]
+    if not summed:
+        return exc
+    fields = ", ".join(f"{spec.function.capitalize()}({spec.field!r})" for spec in summed)
+    return DataError(f"{info.name}: {fields} passed 2^63 units of the last decimal place, the most {backend.name} "
+                     f"adds exactly (as whole units, for decimal fields of at most {digits} digits); declare the "
+                     f"field with max_digits above {digits} to have it summed exactly as text, or sum fewer rows")
 
 
 HAVING_OPS = frozenset(("exact", "gt", "gte", "lt", "lte", "in", "range", "isnull"))
