@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 import ormada
+from tests.kept_databases import KeptDatabases
 
 PG_HOST = os.environ.get("ORMADA_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("ORMADA_PG_PORT", "5432"))
@@ -160,18 +161,32 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+@pytest.fixture(scope="session")
+def kept_databases() -> Iterator[KeptDatabases]:
+    """The server databases this test process reuses for the ``db`` fixture, dropped at its end."""
+    kept = KeptDatabases()
+    yield kept
+    kept.drop_all()
+
+
 @pytest.fixture
-async def db(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[ormada.Database]:
-    """The default database on a fresh SQLite file or PostgreSQL schema, with every
-    test model's table created."""
+async def db(backend: str, request: pytest.FixtureRequest, tmp_path: Path,
+             kept_databases: KeptDatabases) -> AsyncIterator[ormada.Database]:
+    """The default database on a fresh SQLite or DuckDB file, or a PostgreSQL schema or MariaDB
+    database kept by the test process and emptied for each test (:class:`KeptDatabases`),
+    with every test model's table created and no rows in them."""
     from tests.models import ALL_MODELS
 
-    database = ormada.connect(database_url(backend, request, tmp_path))
-    database.create_all(ALL_MODELS)
+    url = kept_databases.url(backend, request, tmp_path)
+    database = ormada.connect(url)
+    # On a database that holds the tables, the statements are built (as the models are configured) but not run.
+    database.create_all(ALL_MODELS, dry_run=kept_databases.reused(backend))
+    kept_databases.created(backend)
     try:
         yield database
     finally:
         await database.aclose()
+        kept_databases.hand_back(backend)
 
 
 class Api:
