@@ -41,13 +41,12 @@ import ormada
 from ormada import Index, Model, Paginator, PrimaryKey
 
 try:
-    from benchmarks.pagination_peers import PEERS
+    from benchmarks.pagination_peers import PEERS, best_ms
 except ModuleNotFoundError:  # run as a script: benchmarks/ is on the path, the repository is not
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from benchmarks.pagination_peers import PEERS
+    from benchmarks.pagination_peers import PEERS, best_ms
 
 PG = "postgresql://postgres@127.0.0.1:5432/test"
-REPEAT = 40
 #: Starts the one line per database and ordering that ``make bench`` (the harness) reports.
 SUMMARY = "keyset vs offset:"
 #: The target for a cursor page deep in the table: at most this many times the first page's time.
@@ -76,19 +75,6 @@ class LastStatement(logging.Handler):
 
 
 LAST = LastStatement()
-
-
-def best_ms(first: Callable[[], Any], deep: Callable[[], Any]) -> tuple[float, float]:
-    """The best times of two reads taken in turns (page 1, then the deep page, and again), so that a
-    burst of other work on the machine falls on both rather than on one: their ratio is what counts."""
-    first(), deep()  # compiled and cached
-    times: tuple[list[float], list[float]] = ([], [])
-    for _ in range(REPEAT):
-        for read, out in ((first, times[0]), (deep, times[1])):
-            start = time.perf_counter()
-            read()
-            out.append(time.perf_counter() - start)
-    return min(times[0]) * 1000, min(times[1]) * 1000
 
 
 def buffers(db: ormada.Database, read: Callable[[], Any]) -> str:

@@ -17,7 +17,7 @@ process). Each mapper reads the same four pages as objects, the way its document
 The keyset page starts after the last row of the page before it, read once by OFFSET, as an
 application carries it in its cursor; the keyset page's keys must equal the OFFSET page's, or
 the run fails. It prints one JSON line: the best times in ms of ``offset`` and ``keyset``, each
-``[page 1, deep page]``, measured in turns as ``pagination.best_ms`` does.
+``[page 1, deep page]``, measured in turns by :func:`best_ms`.
 """
 
 from __future__ import annotations
@@ -38,15 +38,17 @@ PEERS = ("sqlalchemy", "django", "tortoise")
 Read = Callable[[int, tuple[Any, ...] | None], list[Any]]
 
 
-def best_ms(first: Callable[[], Any], deep: Callable[[], Any]) -> list[float]:
-    first(), deep()
+def best_ms(first: Callable[[], Any], deep: Callable[[], Any]) -> tuple[float, float]:
+    """The best times of two reads taken in turns (page 1, then the deep page, and again), so that a
+    burst of other work on the machine falls on both rather than on one: their ratio is what counts."""
+    first(), deep()  # compiled and cached
     times: tuple[list[float], list[float]] = ([], [])
     for _ in range(REPEAT):
         for read, out in ((first, times[0]), (deep, times[1])):
             start = time.perf_counter()
             read()
             out.append(time.perf_counter() - start)
-    return [min(times[0]) * 1000, min(times[1]) * 1000]
+    return min(times[0]) * 1000, min(times[1]) * 1000
 
 
 def measure(offset: Read, keyset: Read, keys: tuple[str, ...], size: int, deep: int) -> dict[str, list[float]]:
@@ -58,8 +60,8 @@ def measure(offset: Read, keyset: Read, keys: tuple[str, ...], size: int, deep: 
     by_keyset = [p.id for p in keyset(0, boundary)]
     if by_offset != by_keyset or len(by_keyset) != size:
         raise SystemExit(f"keyset page {deep} ({by_keyset[:3]}...) is not the OFFSET page ({by_offset[:3]}...)")
-    return {"offset": best_ms(lambda: offset(0, None), lambda: offset((deep - 1) * size, None)),
-            "keyset": best_ms(lambda: keyset(0, None), lambda: keyset(0, boundary))}
+    return {"offset": list(best_ms(lambda: offset(0, None), lambda: offset((deep - 1) * size, None))),
+            "keyset": list(best_ms(lambda: keyset(0, None), lambda: keyset(0, boundary)))}
 
 
 def sqlalchemy_reads(db: str, path: str, schema: str, ordering: tuple[str, ...], size: int) -> tuple[Read, Read]:
