@@ -11,14 +11,18 @@ to start it, except with ``CI=true``, where they fail.
 
 from __future__ import annotations
 
+import copy
+import importlib
 import os
+import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 import ormada
 from tests.kept_databases import KeptDatabases
@@ -272,3 +276,48 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.hook.pytest_deselected(items=left_out)
         chosen = set(map(id, left_out))
         items[:] = [item for item in items if id(item) not in chosen]
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Any]]:
+    """Runs ``ormada`` commands through Typer's runner in this process, in ``tmp_path`` (the
+    project's directory), as a process of its own would run them: with no models but the
+    project's (the registry of models is set aside meanwhile), each command importing the
+    project's model modules afresh. A process costs seconds of interpreter and import
+    start-up per command; the tests that need real processes (the console script, two
+    processes racing) start them. Afterwards the project's modules, models and ``sys.path``
+    entry are forgotten, so later tests of this process never meet them."""
+    from ormada import _registry
+
+    monkeypatch.chdir(tmp_path)
+    paths = list(sys.path)
+    roots = (str(tmp_path), str(tmp_path.resolve()))
+    kept = {name: copy.copy(getattr(_registry, name))
+            for name in ("_configured", "_waiting", "_by_name", "_many_waiting", "_listeners")}
+
+    def restore(registry: dict[str, Any]) -> None:
+        for name, value in registry.items():
+            current = getattr(_registry, name)
+            current.clear()
+            (current.update if isinstance(current, dict) else current.extend)(value)
+
+    def forget_modules() -> None:
+        for name, module in list(sys.modules.items()):
+            if str(getattr(module, "__file__", "") or "").startswith(roots):
+                del sys.modules[name]
+        importlib.invalidate_caches()
+
+    def invoke(*args: str, input: str | None = None, **env: str) -> Any:
+        from ormada.cli import app
+
+        forget_modules()
+        return CliRunner().invoke(app, list(args), input=input,
+                                  env={"ORMADA_URL": None, "ORMADA_MODELS": None, "COLUMNS": "200", **env})
+
+    restore({name: type(value)() for name, value in kept.items()})
+    try:
+        yield invoke
+    finally:
+        forget_modules()
+        restore(kept)
+        sys.path[:] = paths

@@ -15,7 +15,6 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 import pytest
-from typer.testing import CliRunner
 
 import ormada
 from ormada import ConnectionFailed, Model, PrimaryKey, introspect
@@ -222,25 +221,21 @@ MODELS = textwrap.dedent("""
 """)
 
 
-def _cli(args: list[str], **env: str) -> tuple[int, str, str]:
-    from ormada.cli import app
-
-    result = CliRunner().invoke(app, args, env={"ORMADA_URL": None, "ORMADA_MODELS": None, "COLUMNS": "200", **env})
-    return result.exit_code, result.stdout, result.stderr
-
-
 def test_the_commands_take_the_credentials_from_the_configuration(
-        place: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        place: tuple[str, str], tmp_path: Path, project: Callable[..., Any]) -> None:
+    """In the ``project`` directory (``tmp_path``), the commands run as in a process of their own,
+    seeing no model but the project's."""
     server, where = place
     secret = tmp_path / "db-password"
     secret.write_text(PASSWORD + "\n")
     url = url_of(server, where, f"&password_file={quote(str(secret), safe='')}")
-    project = tmp_path / "project"
-    project.mkdir()
-    (project / "secure_models.py").write_text(MODELS)
+    (tmp_path / "secure_models.py").write_text(MODELS)
     with_models = f'[tool.ormada]\nurl = "{url}"\nmodels = ["secure_models"]\n'
-    (project / "pyproject.toml").write_text(with_models)
-    monkeypatch.chdir(project)
+    (tmp_path / "pyproject.toml").write_text(with_models)
+
+    def _cli(args: list[str], **env: str) -> tuple[int, str, str]:
+        result = project(*args, **env)
+        return result.exit_code, result.stdout, result.stderr
 
     code, out, err = _cli(["makemigrations", "-m", "shelves"])
     assert code == 0, err
@@ -253,7 +248,7 @@ def test_the_commands_take_the_credentials_from_the_configuration(
     assert "pending: none" in out and "drift: none" in out
 
     # Without models, diagram draws the database's own tables; inspect reads them.
-    (project / "pyproject.toml").write_text(f'[tool.ormada]\nurl = "{url}"\n')
+    (tmp_path / "pyproject.toml").write_text(f'[tool.ormada]\nurl = "{url}"\n')
     code, out, err = _cli(["diagram"])
     assert code == 0, err
     assert "secure_shelf" in out and "secure_volume" in out and "secure_shelf |o--o{ secure_volume" in out
@@ -265,7 +260,7 @@ def test_the_commands_take_the_credentials_from_the_configuration(
     # From the environment, with a wrong password: one line naming the user and host.
     wrong = tmp_path / "wrong-password"
     wrong.write_text(WRONG_PASSWORD)
-    (project / "pyproject.toml").unlink()
+    (tmp_path / "pyproject.toml").unlink()
     bad = url_of(server, where, f"&password_file={quote(str(wrong), safe='')}")
     for command, models in ((["inspect"], {}), (["diagram"], {}), (["status"], {"ORMADA_MODELS": "secure_models"})):
         code, out, err = _cli(command, ORMADA_URL=bad, **models)
