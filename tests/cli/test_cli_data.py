@@ -9,9 +9,11 @@ import json
 import uuid
 from decimal import Decimal
 from pathlib import Path
+from typing import Annotated, Any
 
 import pytest
 
+import ormada
 from tests.cli.cli_models import Novel, Sample, Shelf
 from tests.cli.conftest import Cli
 
@@ -144,3 +146,42 @@ def test_dump_writes_exact_text_to_stdout_with_filters(cli: Cli) -> None:
 
 def test_dump_refuses_an_unknown_format(cli: Cli) -> None:
     assert cli("dump", "Novel", "--format", "xml").exit_code == 2
+
+
+class _Counted(ormada.Model):
+    """A model with an ``__init__`` of its own, which a load must run for every record."""
+
+    id: Annotated[int | None, ormada.PrimaryKey()] = None
+    n: int
+
+    class Meta:
+        database = "transfer_checks"  # never connected: these models are only validated
+
+    def __init__(self, /, **data: Any) -> None:
+        super().__init__(**{**data, "n": int(data["n"]) + 1})
+
+
+class _Plain(ormada.Model):
+    id: Annotated[int | None, ormada.PrimaryKey()] = None
+    n: int
+    at: dt.datetime | None = None
+
+    class Meta:
+        database = "transfer_checks"
+
+
+def test_records_are_validated_as_the_constructor_validates_them() -> None:
+    from pydantic import ValidationError
+
+    from ormada.cli._transfer import _validator
+
+    validate = _validator(_Plain)
+    record = {"n": "7", "at": "2024-05-01T12:00:00+00:00"}
+    fast, built = validate(dict(record)), _Plain(**record)
+    assert fast == built and fast.model_fields_set == built.model_fields_set == {"n", "at"}
+    with pytest.raises(ValidationError) as fast_error:
+        validate({"n": "seven"})
+    with pytest.raises(ValidationError) as built_error:
+        _Plain(n="seven")
+    assert fast_error.value.errors() == built_error.value.errors()
+    assert _validator(_Counted)({"n": "1"}).n == 2  # its own __init__ ran

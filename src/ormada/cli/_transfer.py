@@ -66,11 +66,12 @@ def read_batches(model: type[Model], handle: IO[str], fmt: str, bad: Callable[[B
     from pydantic import ValidationError
 
     records = _csv_records(model, handle, bad) if fmt == "csv" else _jsonl_records(model, handle, bad)
+    validate = _validator(model)
     batch: list[Model] = []
     first = line = 0
     for line, values in records:
         try:
-            instance = model(**values)
+            instance = validate(values)
         except ValidationError as exc:
             for error in exc.errors():
                 where = ".".join(str(p) for p in error["loc"]) or "(record)"
@@ -86,6 +87,37 @@ def read_batches(model: type[Model], handle: IO[str], fmt: str, bad: Callable[[B
             batch = []
     if batch:
         yield first, line, batch
+
+
+def _validator(model: type[Model]) -> Callable[[dict[str, Any]], Model]:
+    """What ``model(**values)`` does for a record of field values, without the keyword call:
+    pydantic's validator filling a new instance, as ``Model.__init__`` itself calls it. A record
+    naming a relation (``author=``), a model with an ``__init__`` of its own, and a record that
+    fails (whose errors the constructor words) go through the constructor."""
+    from pydantic import ValidationError
+
+    from ormada import _registry
+    from ormada.model import Model
+
+    if not model.__pydantic_complete__:  # a key whose type waits for its model
+        _registry.configure_before_use(model)
+    if model.__init__ is not Model.__init__:
+        return lambda values: model(**values)
+    inputs = model.__ormada_relation_inputs__
+    fill = model.__pydantic_validator__.validate_python
+    new = model.__new__
+
+    def validate(values: dict[str, Any]) -> Model:
+        if inputs and not inputs.isdisjoint(values):
+            return model(**values)
+        instance = new(model)
+        try:
+            fill(values, self_instance=instance)
+        except ValidationError:
+            return model(**values)  # raises it again, worded as the constructor words it
+        return instance
+
+    return validate
 
 
 def _csv_records(model: type[Model], handle: IO[str], bad: Callable[[BadRow], None],
