@@ -37,6 +37,9 @@ def test_a_project_configured_in_pyproject(cli: Cli) -> None:
     models = run_process(["models"], cwd=where)
     assert models.returncode == 0, models.stderr
     assert "cli_novel" in models.stdout and "writer -> Writer (forward)" in models.stdout
+    info = run_process(["info"], cwd=where)
+    assert info.returncode == 0, info.stderr
+    assert "sqlite" in info.stdout or "postgresql" in info.stdout
     check = run_process(["check"], cwd=where)
     assert check.returncode == 0, check.stderr
     assert str(cli.db.execute(cli.db.backend.version_query)[0][0]) in check.stdout

@@ -112,12 +112,16 @@ def test_five_changes_as_processes(url: str, tmp_path: Path, project: Any) -> No
         assert reflected_schema(url) == expected_schema(step)
     assert sorted(p.name.split("_")[0] for p in (tmp_path / "db" / "migrations" / "versions").glob("*.py")) == \
         sorted(ids)
-    status = project("status")
-    assert status.exit_code == 0, status.output
-    assert f"head: {ids[-1]}" in status.output and "drift: none" in status.output
-    ddl = project("sqlmigrate", ids[3])
-    assert ddl.exit_code == 0, ddl.output
-    assert "CREATE TABLE w_tag" in ddl.output and "CREATE TABLE w_book_tags" in ddl.output
+    # status, history and sqlmigrate as processes too: every command runs in one somewhere.
+    status = run_process(["status"], cwd=tmp_path)
+    assert status.returncode == 0, status.stderr
+    assert f"head: {ids[-1]}" in status.stdout and "drift: none" in status.stdout
+    history = run_process(["history"], cwd=tmp_path)
+    assert history.returncode == 0, history.stderr
+    assert all(revision in history.stdout for revision in ids)
+    ddl = run_process(["sqlmigrate", ids[3]], cwd=tmp_path)
+    assert ddl.returncode == 0, ddl.stderr
+    assert "CREATE TABLE w_tag" in ddl.stdout and "CREATE TABLE w_book_tags" in ddl.stdout
     reverse = project("sqlmigrate", ids[3], "--downgrade")
     assert "DROP TABLE w_book_tags" in reverse.output and "DROP TABLE w_tag" in reverse.output
     down = run_process(["downgrade", "base"], cwd=tmp_path)
