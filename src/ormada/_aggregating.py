@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ormada._annotated import refuse_expressions
 from ormada._joins import InfoOf, lookup_paths, resolve_joins
 from ormada._operations import Operation, check_joins
-from ormada.errors import DatabaseError, DataError, OrmadaError, QueryError
+from ormada.errors import DatabaseError, DataError, QueryError
 from ormada.query.aggregates import NUMERIC_KINDS, Aggregate, AggregateSpec
 from ormada.query.cte import extra_names
 from ormada.query.expressions import Junction, Lookup, Node, Q
@@ -165,7 +165,10 @@ def aggregate(backend: Backend, info: ModelInfo, state: QueryState, specs: tuple
     try:
         rows = yield statement
     except DatabaseError as exc:
-        raise _overflow(backend, info, specs, exc) from exc
+        clearer = _overflow(backend, info, specs, exc)
+        if clearer is None:
+            raise
+        raise clearer from exc
     row = tuple(rows[0]) if rows else (None,) * len(specs)
     if len(row) > len(specs):
         # A trailing row count, from a backend whose aggregates over no rows read 0 (CQL's
@@ -176,13 +179,17 @@ def aggregate(backend: Backend, info: ModelInfo, state: QueryState, specs: tuple
     return {spec.name: decode(value) for spec, decode, value in zip(specs, decoders, row, strict=True)}
 
 
-def _overflow(backend: Backend, info: ModelInfo, specs: tuple[AggregateSpec, ...], exc: DatabaseError) -> OrmadaError:
-    """SQLite's ``integer overflow`` of an exact decimal sum, said with the field and the way out."""
+def _overflow(backend: Backend, info: ModelInfo, specs: tuple[AggregateSpec, ...],
+              exc: DatabaseError) -> DataError | None:
+    """SQLite's ``integer overflow`` of an exact decimal sum, said with the field and the way out
+    (None for any other error)."""
     digits = backend.supports.extra.get("decimal_units_digits")
-    summed = [spec for spec in specs if digits and "integer overflow" in str(exc) and spec.kind is Kind.DECIMAL
-              and spec.function in ("sum", "avg") and spec.column is not None]
+    if not digits or "integer overflow" not in str(exc):
+        return None
+    summed = [spec for spec in specs if spec.kind is Kind.DECIMAL and spec.function in ("sum", "avg")
+              and spec.column is not None]
     if not summed:
-        return exc
+        return None
     fields = ", ".join(f"{spec.function.capitalize()}({spec.field!r})" for spec in summed)
     return DataError(f"{info.name}: {fields} passed 2^63 units of the last decimal place, the most {backend.name} "
                      f"adds exactly (as whole units, for decimal fields of at most {digits} digits); declare the "

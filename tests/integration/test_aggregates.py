@@ -15,6 +15,7 @@ import ormada
 from ormada import (
     Avg,
     Count,
+    DatabaseError,
     DataError,
     ForeignKey,
     Max,
@@ -288,3 +289,20 @@ async def test_a_declared_decimal_sum_never_rounds_past_what_the_database_adds_e
             await api(huge, "aggregate", Sum("big"))
     else:
         assert await api(huge, "aggregate", Sum("big")) == {"big__sum": Decimal("99999999999999900.00")}
+
+
+def test_a_database_error_in_an_aggregate_keeps_the_driver_s_own_as_its_cause(tmp_path: Path) -> None:
+    class Unmade(ormada.Model):
+        id: Annotated[int | None, ormada.PrimaryKey()] = None
+        n: int
+
+        class Meta:
+            database = "aggregate_errors"
+
+    database = ormada.connect(f"sqlite:///{tmp_path / 'empty.db'}", name="aggregate_errors")
+    try:
+        with pytest.raises(DatabaseError) as refused:
+            Unmade.query().aggregate(Sum("n"))  # its table was never made
+        assert refused.value.__cause__ is not None and refused.value.__cause__ is not refused.value
+    finally:
+        database.close()
