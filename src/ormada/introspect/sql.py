@@ -37,20 +37,6 @@ from ormada.introspect.description import (
 from ormada.schema import Kind, LogicalType
 
 
-def engine_for(db: Database) -> sa.Engine:
-    """An SQLAlchemy engine on ``db``'s connections (its credentials, TLS and session
-    settings), for reflection, knowing pgvector's type on PostgreSQL.
-
-    Raises:
-        NotSupported: SQLAlchemy cannot reflect the backend (DuckDB, Cassandra).
-    """
-    try:
-        return sqlalchemy_engine(db.backend)
-    except NotSupported:
-        raise NotSupported(f"SQLAlchemy cannot reflect a {db.url.backend} database: ormada.introspect.describe() "
-                           "reads it from its own catalog") from None
-
-
 def describe(database: str | DatabaseURL | Database, tables: list[str] | None = None) -> DatabaseInfo:
     """The tables of an SQL database (its ``schema=`` on PostgreSQL).
 
@@ -68,7 +54,11 @@ def describe(database: str | DatabaseURL | Database, tables: list[str] | None = 
     """
     with opened(database) as db:
         url = db.url
-        engine = engine_for(db)
+        try:
+            engine = sqlalchemy_engine(db.backend)
+        except NotSupported:
+            raise NotSupported(f"SQLAlchemy cannot reflect a {url.backend} database: ormada.introspect.describe() "
+                               "reads it from its own catalog") from None
         schema = url.query.get("schema")
         try:
             inspector = sa.inspect(engine)
